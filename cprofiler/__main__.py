@@ -1,0 +1,3 @@
+from cprofiler.cli import main
+
+main()

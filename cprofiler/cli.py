@@ -1,0 +1,149 @@
+"""The command line: options in, one call out, exit code back.
+
+Each command's work lives in ``cprofiler.commands``; this module only declares options and turns
+cprofiler's errors into one line on stderr and an exit code (a traceback only with ``--verbose``).
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Callable
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cprofiler import __version__, report
+from cprofiler.errors import CprofilerError
+
+app = typer.Typer(
+    name="cprofiler",
+    help="Measure container cold start and memory on a real Docker engine, and compare images.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+
+Format = Enum("Format", {n: n for n in report.names()}, type=str)  # type: ignore[misc]
+FORMAT_HELP = "Output format: " + ", ".join(report.names()) + "."
+
+_state = {"verbose": False}
+
+
+def _run(fn: Callable[[], int]) -> None:
+    """Run a command body; map cprofiler's errors to one line and an exit code."""
+    try:
+        code = fn()
+    except CprofilerError as exc:
+        if _state["verbose"]:
+            traceback.print_exc()
+        print(f"cprofiler: {exc}", file=sys.stderr)
+        raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        print("cprofiler: interrupted", file=sys.stderr)
+        raise typer.Exit(130) from None
+    raise typer.Exit(code)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"cprofiler {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def main_options(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show tracebacks of errors.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    _state["verbose"] = verbose
+
+
+@app.command(
+    epilog=(
+        "Examples:\n\n"
+        "  cprofiler measure scenarios.yaml\n\n"
+        "  cprofiler measure examples/offline.yaml --runs 5 --format json --output r.json\n\n"
+        "  cprofiler measure scenarios.yaml --only go --runs 30 --format markdown"
+    )
+)
+def measure(
+    scenario_file: Annotated[Path, typer.Argument(help="Scenario YAML file (it is code: it names images to build and run).")],
+    runs: Annotated[
+        int | None, typer.Option(min=1, help="Measured runs per image (overrides the file).", rich_help_panel="Runs")
+    ] = None,
+    warmup: Annotated[int | None, typer.Option(min=0, help="Unmeasured runs per image first.", rich_help_panel="Runs")] = None,
+    settle: Annotated[
+        float | None, typer.Option(min=0, help="Seconds after ready before sampling memory.", rich_help_panel="Runs")
+    ] = None,
+    timeout: Annotated[
+        float | None, typer.Option(min=0.001, help="Seconds an image may take to become ready.", rich_help_panel="Runs")
+    ] = None,
+    only: Annotated[
+        list[str] | None, typer.Option("--only", help="Measure only this image (repeatable).", rich_help_panel="Runs")
+    ] = None,
+    shuffle: Annotated[bool, typer.Option(help="Shuffle the image order within each round.", rich_help_panel="Runs")] = False,
+    seed: Annotated[int | None, typer.Option(help="Seed for --shuffle (same seed, same order).", rich_help_panel="Runs")] = None,
+    offline: Annotated[bool, typer.Option(help="Never try to pull base images.", rich_help_panel="Images")] = False,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help=FORMAT_HELP, rich_help_panel="Output")] = Format["table"],  # type: ignore[misc]
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write the --format output here; every run also goes to a .jsonl beside it.",
+            rich_help_panel="Output",
+        ),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.", rich_help_panel="Output")] = False,
+) -> None:
+    """Build each image, start it many times, and print the comparison table."""
+    from cprofiler.commands.measure import MeasureOptions, measure_command
+
+    opts = MeasureOptions(
+        scenario_file=scenario_file,
+        runs=runs,
+        warmup=warmup,
+        settle=settle,
+        timeout=timeout,
+        fmt=fmt.value,
+        output=output,
+        only=only or [],
+        offline=offline,
+        shuffle=shuffle,
+        seed=seed,
+        quiet=quiet,
+    )
+    _run(lambda: measure_command(opts))
+
+
+@app.command(
+    name="report", epilog="Examples:\n\n  cprofiler report r.json --format markdown\n\n  cprofiler report .cprofiler/run-….jsonl"
+)
+def report_(
+    results_file: Annotated[Path, typer.Argument(help="Results JSON, or the .jsonl of an interrupted run.")],
+    fmt: Annotated[Format, typer.Option("--format", "-f", help=FORMAT_HELP)] = Format["table"],  # type: ignore[misc]
+) -> None:
+    """Render a saved results file again, in any format."""
+    from cprofiler.commands.report import report_command
+
+    _run(lambda: report_command(results_file, fmt.value))
+
+
+@app.command(epilog="Examples:\n\n  cprofiler clean\n\n  cprofiler clean --all")
+def clean(
+    all_: Annotated[bool, typer.Option("--all", help="Remove every cprofiler container, even of live invocations.")] = False,
+) -> None:
+    """Remove containers that killed cprofiler invocations left behind (found by label)."""
+    from cprofiler.commands.clean import clean_command
+
+    _run(lambda: clean_command(all_))
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,373 @@
+"""The one module that talks to the Docker engine.
+
+Everything else in cprofiler asks this module for builds, containers, logs and images, so that the
+engine's API (and its errors) are translated into cprofiler's terms in exactly one place. It uses
+the SDK's low-level ``APIClient`` for containers: the high-level ``containers.create`` inspects the
+container again after creating it, and that second round trip would be counted in ``create_ms``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import docker
+import docker.errors
+import requests.exceptions
+
+from cprofiler.errors import BuildError, EngineError
+
+#: Label key carried by every image and container cprofiler makes; its value is the invocation id.
+LABEL = "cprofiler"
+#: Label with the process id of the invocation that made a container (for reaping dead invocations).
+LABEL_PID = "cprofiler.pid"
+#: Label with that process's start time (seconds since the epoch), so a reused pid is not mistaken.
+LABEL_PID_STARTED = "cprofiler.pid_started"
+#: Label with the host name of that invocation: a pid means something only on its own host.
+LABEL_HOST = "cprofiler.host"
+#: Label with the scenario image name a container belongs to.
+LABEL_IMAGE = "cprofiler.image"
+
+_ENGINE_HINT = "is the Docker engine running, and may this user use it (docker info)?"
+
+
+def _engine_fault(action: str, exc: BaseException) -> EngineError:
+    """Translate an SDK or transport exception into one line for the user."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if isinstance(exc, PermissionError) or "Permission denied" in text:
+        return EngineError(f"Docker engine: permission denied while trying to {action}; {_ENGINE_HINT}")
+    if isinstance(exc, (requests.exceptions.ConnectionError, FileNotFoundError, ConnectionError)):
+        return EngineError(f"Docker engine: not reachable while trying to {action} ({text}); {_ENGINE_HINT}")
+    return EngineError(f"Docker engine: failed to {action}: {text}")
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    """What cprofiler records about a built image."""
+
+    tag: str
+    #: Content-addressed image id (``sha256:…``).
+    id: str
+    #: Uncompressed size of the image as the engine reports it, in bytes.
+    size_bytes: int
+    #: Number of filesystem layers (``RootFS.Layers``).
+    layers: int
+    labels: dict[str, str]
+
+
+@dataclass(frozen=True)
+class ContainerState:
+    """The part of ``docker inspect`` the run loop needs."""
+
+    running: bool
+    #: Host process id of the container's init process; 0 when it is not running.
+    pid: int
+    exit_code: int | None
+    oom_killed: bool
+    status: str
+
+
+class Engine:
+    """A connection to one Docker engine."""
+
+    def __init__(self, client: docker.DockerClient) -> None:
+        self.client = client
+        self.api: docker.APIClient = client.api
+
+    # --- connection and environment -------------------------------------------------------------
+
+    def describe(self) -> dict[str, Any]:
+        """Return the engine facts that go into the results' ``environment`` block."""
+        try:
+            info = self.api.info()
+            version = self.api.version()
+        except Exception as exc:  # noqa: BLE001 - any transport error becomes one line
+            raise _engine_fault("read the engine's info", exc) from exc
+        return {
+            "engine_version": version.get("Version"),
+            "api_version": version.get("ApiVersion"),
+            "kernel": info.get("KernelVersion"),
+            "os": info.get("OperatingSystem"),
+            "cgroup_version": str(info.get("CgroupVersion") or "1"),
+            "cgroup_driver": info.get("CgroupDriver"),
+            "storage_driver": info.get("Driver"),
+            "engine_cpus": info.get("NCPU"),
+            "engine_memory_bytes": info.get("MemTotal"),
+        }
+
+    def is_local(self) -> bool:
+        """True when the engine runs on this host (a unix socket), so its pids are ours to read."""
+        base = str(getattr(self.api, "base_url", ""))
+        return base.startswith("http+docker://localhost") or base.startswith("http+docker://localunixsocket")
+
+    # --- images ---------------------------------------------------------------------------------
+
+    def image(self, ref: str) -> ImageInfo | None:
+        """Return the local image ``ref``, or None when the engine does not have it."""
+        try:
+            data = self.api.inspect_image(ref)
+        except docker.errors.ImageNotFound:
+            return None
+        except docker.errors.APIError as exc:
+            if exc.status_code == 404:
+                return None
+            raise _engine_fault(f"inspect image {ref}", exc) from exc
+        except Exception as exc:  # noqa: BLE001
+            raise _engine_fault(f"inspect image {ref}", exc) from exc
+        tags = data.get("RepoTags") or [ref]
+        return ImageInfo(
+            tag=ref if ref in tags else tags[0],
+            id=data["Id"],
+            size_bytes=int(data.get("Size") or 0),
+            layers=len((data.get("RootFS") or {}).get("Layers") or []),
+            labels=dict((data.get("Config") or {}).get("Labels") or {}),
+        )
+
+    def image_with_label(self, key: str, value: str) -> str | None:
+        """Id of a local image whose label ``key`` equals ``value``, or None."""
+        try:
+            found = self.api.images(filters={"label": f"{key}={value}"}, quiet=True)
+        except Exception as exc:  # noqa: BLE001
+            raise _engine_fault("list images", exc) from exc
+        return found[0] if found else None
+
+    def tag(self, image_id: str, ref: str) -> None:
+        repo, _, tag = ref.rpartition(":")
+        try:
+            self.api.tag(image_id, repo, tag)
+        except Exception as exc:  # noqa: BLE001
+            raise _engine_fault(f"tag {image_id[:19]} as {ref}", exc) from exc
+
+    def pull(self, ref: str) -> str | None:
+        """Pull ``ref``; return None on success, else the engine's one-line reason."""
+        repo, _, tag = ref.rpartition(":") if ":" in ref.split("/")[-1] else (ref, "", "latest")
+        try:
+            self.api.pull(repo, tag=tag or "latest")
+        except docker.errors.APIError as exc:
+            return str(exc.explanation or exc).strip().splitlines()[0]
+        except Exception as exc:  # noqa: BLE001
+            raise _engine_fault(f"pull {ref}", exc) from exc
+        return None
+
+    def build(
+        self,
+        *,
+        name: str,
+        context: Path,
+        dockerfile: Path,
+        tag: str,
+        buildargs: Mapping[str, str],
+        labels: Mapping[str, str],
+        on_line: Callable[[str], None] | None = None,
+        network_mode: str | None = None,
+    ) -> str:
+        """Build ``dockerfile`` with ``context``; return the image id.
+
+        A failed build raises BuildError with the scenario image ``name`` and the last 20 lines of
+        the build log, which is where the cause of a failed ``RUN`` step is.
+        """
+        log: list[str] = []
+        image_id: str | None = None
+        try:
+            stream = self.api.build(
+                path=str(context),
+                dockerfile=str(dockerfile),
+                tag=tag,
+                buildargs=dict(buildargs),
+                labels=dict(labels),
+                rm=True,
+                forcerm=True,
+                decode=True,
+                network_mode=network_mode,
+            )
+            for chunk in stream:
+                if "error" in chunk:
+                    log.extend(str(chunk["error"]).rstrip().splitlines())
+                    tail = "\n    ".join(log[-20:])
+                    raise BuildError(f"image {name!r} did not build; last lines of the build log:\n    {tail}")
+                text = chunk.get("stream")
+                if text:
+                    for line in text.rstrip("\n").splitlines():
+                        log.append(line)
+                        if on_line is not None:
+                            on_line(line)
+                aux = chunk.get("aux")
+                if isinstance(aux, dict) and "ID" in aux:
+                    image_id = aux["ID"]
+        except BuildError:
+            raise
+        except docker.errors.APIError as exc:
+            raise BuildError(f"image {name!r} did not build: {exc.explanation or exc}") from exc
+        except Exception as exc:  # noqa: BLE001
+            raise _engine_fault(f"build image {name!r}", exc) from exc
+        if image_id is None:
+            info = self.image(tag)
+            if info is None:
+                tail = "\n    ".join(log[-20:])
+                raise BuildError(f"image {name!r}: the engine reported no image; build log:\n    {tail}")
+            image_id = info.id
+        return image_id
+
+    # --- containers -----------------------------------------------------------------------------
+
+    def create(
+        self,
+        *,
+        image: str,
+        command: list[str] | None,
+        env: Mapping[str, str],
+        labels: Mapping[str, str],
+        memory_limit_bytes: int | None,
+        cpus: float | None,
+        publish_ports: list[int] | None = None,
+    ) -> str:
+        """Create an unprivileged container with no mounts; return its id.
+
+        ``publish_ports`` publishes container ports on 127.0.0.1 at ports the engine picks; it is
+        used only where cprofiler cannot enter the container's network namespace to probe it.
+        """
+        host_config = self.api.create_host_config(
+            mem_limit=memory_limit_bytes,
+            # Without an equal swap limit a container over its memory limit swaps instead of
+            # being OOM-killed, and its memory figures would stop meaning what they say.
+            memswap_limit=memory_limit_bytes,
+            nano_cpus=int(cpus * 1e9) if cpus else None,
+            privileged=False,
+            port_bindings={p: ("127.0.0.1", None) for p in publish_ports or []} or None,
+            security_opt=["no-new-privileges"],
+        )
+        try:
+            created = self.api.create_container(
+                image=image,
+                command=command,
+                environment=dict(env),
+                labels=dict(labels),
+                host_config=host_config,
+                ports=list(publish_ports or []) or None,
+                detach=True,
+                stdin_open=False,
+                tty=False,
+            )
+        except Exception as exc:  # noqa: BLE001
+            raise _engine_fault(f"create a container of {image}", exc) from exc
+        return str(created["Id"])
+
+    def attach_output(self, container_id: str) -> Iterator[bytes]:
+        """Attach to a container's stdout and stderr and yield raw output chunks as they come.
+
+        Call it before ``start``: the attach is established when this returns, so no early line
+        is missed (``logs=1`` also replays anything already written). stdout and stderr arrive
+        interleaved in the order the engine received them.
+        """
+        try:
+            stream = self.api.attach(container_id, stdout=True, stderr=True, stream=True, logs=True, demux=True)
+        except Exception as exc:  # noqa: BLE001
+            raise _engine_fault(f"attach to container {container_id[:12]}", exc) from exc
+
+        def chunks() -> Iterator[bytes]:
+            try:
+                for out, err in stream:
+                    if out:
+                        yield out
+                    if err:
+                        yield err
+            except Exception:  # noqa: BLE001 - the stream ends when the container is removed
+                return
+
+        return chunks()
+
+    def start(self, container_id: str) -> None:
+        try:
+            self.api.start(container_id)
+        except Exception as exc:  # noqa: BLE001
+            raise _engine_fault(f"start container {container_id[:12]}", exc) from exc
+
+    def state(self, container_id: str) -> ContainerState:
+        try:
+            data = self.api.inspect_container(container_id)
+        except Exception as exc:  # noqa: BLE001
+            raise _engine_fault(f"inspect container {container_id[:12]}", exc) from exc
+        st = data.get("State") or {}
+        running = bool(st.get("Running"))
+        return ContainerState(
+            running=running,
+            pid=int(st.get("Pid") or 0),
+            exit_code=None if running else int(st.get("ExitCode") or 0),
+            oom_killed=bool(st.get("OOMKilled")),
+            status=str(st.get("Status") or ""),
+        )
+
+    def published_port(self, container_id: str, port: int) -> int | None:
+        """Host port on 127.0.0.1 that ``port`` of the container is published at."""
+        try:
+            bindings = self.api.port(container_id, port) or []
+        except Exception as exc:  # noqa: BLE001
+            raise _engine_fault(f"read the ports of container {container_id[:12]}", exc) from exc
+        for b in bindings:
+            if b.get("HostPort"):
+                return int(b["HostPort"])
+        return None
+
+    def wait_exit(self, container_id: str) -> int | None:
+        """Block until the container exits; return its exit code (None if the wait was cut)."""
+        try:
+            result = self.api.wait(container_id)
+        except Exception:  # noqa: BLE001 - removal of the container ends the wait
+            return None
+        return int(result.get("StatusCode", -1))
+
+    def stats_once(self, container_id: str) -> dict[str, Any]:
+        """One sample of the engine's stats (used where cgroup files cannot be read directly)."""
+        try:
+            return dict(self.api.stats(container_id, stream=False, one_shot=True))
+        except Exception as exc:  # noqa: BLE001
+            raise _engine_fault(f"read stats of container {container_id[:12]}", exc) from exc
+
+    def remove(self, container_id: str) -> None:
+        """Remove a container, killing it if it runs; a container already gone is fine."""
+        try:
+            self.api.remove_container(container_id, force=True, v=True)
+        except docker.errors.NotFound:
+            return
+        except docker.errors.APIError as exc:
+            if exc.status_code in (404, 409):  # gone, or removal already in progress
+                return
+            raise _engine_fault(f"remove container {container_id[:12]}", exc) from exc
+        except Exception as exc:  # noqa: BLE001
+            raise _engine_fault(f"remove container {container_id[:12]}", exc) from exc
+
+    def labelled_containers(self) -> list[dict[str, Any]]:
+        """Every container (running or not) carrying the ``cprofiler`` label, with its labels."""
+        try:
+            found = self.api.containers(all=True, filters={"label": LABEL})
+        except Exception as exc:  # noqa: BLE001
+            raise _engine_fault("list containers", exc) from exc
+        return [{"id": c["Id"], "labels": c.get("Labels") or {}, "state": c.get("State")} for c in found]
+
+
+_lock = threading.Lock()
+_engine: Engine | None = None
+
+
+def connect() -> Engine:
+    """Connect to the engine named by the environment (DOCKER_HOST, else the local socket).
+
+    The connection is checked with a ping, so a stopped engine is reported here, before any work.
+    """
+    global _engine
+    with _lock:
+        if _engine is not None:
+            return _engine
+        try:
+            # A generous pool: probes, log readers and waiters run in parallel for one container.
+            client = docker.from_env(timeout=300, max_pool_size=16)
+            client.ping()
+        except docker.errors.DockerException as exc:
+            raise _engine_fault("connect", exc.__cause__ or exc) from exc
+        except Exception as exc:  # noqa: BLE001
+            raise _engine_fault("connect", exc) from exc
+        _engine = Engine(client)
+        return _engine

@@ -1,0 +1,164 @@
+"""Memory and CPU of a running container, read from its cgroup (v1 or v2) on this host.
+
+The figures follow what Kubernetes and ``docker stats`` use, so that they can be compared:
+
+* working set = usage − inactive file cache (kubelet's eviction signal; v1 ``total_inactive_file``,
+  v2 ``inactive_file``);
+* RSS = anonymous + mapped file (v1 ``total_rss + total_mapped_file``, v2 ``anon + file_mapped``);
+* peak = v1 ``memory.max_usage_in_bytes``, v2 ``memory.peak`` (kernels ≥ 5.19), else null;
+* PSS = sum of ``Pss`` over the container's processes (psutil; shared pages divided by sharers).
+
+Where the cgroup files are not visible (an engine in a VM, as on Docker Desktop), the same formulas
+are applied to the engine's stats API instead and ``memory_source`` says ``engine-stats``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+
+
+@dataclass
+class MemorySample:
+    working_set_bytes: int | None = None
+    rss_bytes: int | None = None
+    peak_bytes: int | None = None
+    pss_bytes: int | None = None
+    source: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def _read_int(path: Path) -> int | None:
+    try:
+        return int(path.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _read_stat(path: Path) -> dict[str, int]:
+    out: dict[str, int] = {}
+    try:
+        for line in path.read_text().splitlines():
+            key, _, value = line.partition(" ")
+            if value.strip().lstrip("-").isdigit():
+                out[key] = int(value)
+    except OSError:
+        pass
+    return out
+
+
+@dataclass(frozen=True)
+class Cgroup:
+    """The cgroup directories of one container, as seen from this host."""
+
+    version: int
+    memory_dir: Path
+    cpu_dir: Path
+
+    @classmethod
+    def of_pid(cls, pid: int) -> Cgroup | None:
+        """Find the cgroup of host process ``pid`` from ``/proc/PID/cgroup``; None if not visible."""
+        try:
+            lines = Path(f"/proc/{pid}/cgroup").read_text().splitlines()
+        except OSError:
+            return None
+        v1: dict[str, str] = {}
+        v2: str | None = None
+        for line in lines:
+            _, controllers, rel = line.split(":", 2)
+            if controllers == "":
+                v2 = rel
+            for c in controllers.split(","):
+                v1[c] = rel
+        if "memory" in v1:
+            mem = CGROUP_ROOT / "memory" / v1["memory"].lstrip("/")
+            cpu_rel = v1.get("cpuacct", v1.get("cpu,cpuacct", ""))
+            cpu = next(
+                (CGROUP_ROOT / d / cpu_rel.lstrip("/") for d in ("cpuacct", "cpu,cpuacct", "cpu") if (CGROUP_ROOT / d).is_dir()),
+                mem,
+            )
+            return cls(1, mem, cpu) if mem.is_dir() else None
+        if v2 is not None:
+            d = CGROUP_ROOT / v2.lstrip("/")
+            return cls(2, d, d) if d.is_dir() else None
+        return None
+
+    def cpu_ns(self) -> int | None:
+        """Total CPU time the cgroup's tasks have used, in nanoseconds."""
+        if self.version == 1:
+            return _read_int(self.cpu_dir / "cpuacct.usage")
+        usec = _read_stat(self.cpu_dir / "cpu.stat").get("usage_usec")
+        return None if usec is None else usec * 1000
+
+    def pids(self) -> list[int]:
+        try:
+            return [int(p) for p in (self.memory_dir / "cgroup.procs").read_text().split()]
+        except (OSError, ValueError):
+            return []
+
+    def sample(self) -> MemorySample:
+        if self.version == 1:
+            usage = _read_int(self.memory_dir / "memory.usage_in_bytes")
+            stat = _read_stat(self.memory_dir / "memory.stat")
+            peak = _read_int(self.memory_dir / "memory.max_usage_in_bytes")
+            s = from_figures(usage, stat, peak, v2=False)
+        else:
+            usage = _read_int(self.memory_dir / "memory.current")
+            stat = _read_stat(self.memory_dir / "memory.stat")
+            peak = _read_int(self.memory_dir / "memory.peak")
+            s = from_figures(usage, stat, peak, v2=True)
+            if peak is None:
+                s.notes.append("peak_bytes is null: this kernel has no memory.peak (added in Linux 5.19)")
+        s.source = f"cgroup-v{self.version}"
+        s.pss_bytes = pss_of(self.pids())
+        if s.pss_bytes is None:
+            s.notes.append("pss_bytes is null: the container's processes' smaps could not be read")
+        return s
+
+
+def from_figures(usage: int | None, stat: dict[str, int], peak: int | None, *, v2: bool) -> MemorySample:
+    """Apply the working-set and RSS formulas to a usage figure and a ``memory.stat`` mapping."""
+    if v2:
+        inactive = stat.get("inactive_file", 0)
+        rss = stat["anon"] + stat.get("file_mapped", 0) if "anon" in stat else None
+    else:
+        inactive = stat.get("total_inactive_file", stat.get("inactive_file", 0))
+        if "total_rss" in stat:
+            rss = stat["total_rss"] + stat.get("total_mapped_file", 0)
+        elif "rss" in stat:
+            rss = stat["rss"] + stat.get("mapped_file", 0)
+        else:
+            rss = None
+    ws = None if usage is None else max(usage - inactive, 0)
+    return MemorySample(working_set_bytes=ws, rss_bytes=rss, peak_bytes=peak)
+
+
+def from_engine_stats(data: dict[str, Any]) -> MemorySample:
+    """The same figures from the engine's stats API (cgroup files not visible from here)."""
+    mem = data.get("memory_stats") or {}
+    stat = {k: int(v) for k, v in (mem.get("stats") or {}).items() if isinstance(v, (int, float))}
+    v2 = "anon" in stat or "inactive_file" in stat and "total_inactive_file" not in stat
+    s = from_figures(mem.get("usage"), stat, mem.get("max_usage"), v2=v2)
+    s.source = "engine-stats"
+    s.notes.append("pss_bytes is null: the engine runs elsewhere, its processes are not visible here")
+    if s.peak_bytes is None:
+        s.notes.append("peak_bytes is null: the engine's stats carry no peak on cgroup v2")
+    return s
+
+
+def pss_of(pids: list[int]) -> int | None:
+    """Sum of PSS over ``pids`` in bytes; None when none could be read (needs root for others' pids)."""
+    total = 0
+    seen = 0
+    for pid in pids:
+        try:
+            total += psutil.Process(pid).memory_full_info().pss
+            seen += 1
+        except (psutil.Error, AttributeError, OSError):
+            continue
+    return total if seen else None

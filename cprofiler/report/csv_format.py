@@ -1,0 +1,30 @@
+"""The comparison rows as CSV with raw numbers: milliseconds and bytes, ratios as two columns."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from cprofiler.report import register
+from cprofiler.report.rows import COLUMNS, comparison_rows
+
+
+@register("csv")
+def render_csv(results: dict[str, Any]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    header: list[str] = []
+    for key in COLUMNS:
+        header += [key, f"{key}_uncertainty"] if key.endswith("_ratio") else [key]
+    writer.writerow(header)
+    for row in comparison_rows(results):
+        line: list[Any] = []
+        for key in COLUMNS:
+            v = row[key]
+            if key.endswith("_ratio"):
+                line += [f"{v.value:.4f}", f"{v.uncertainty:.4f}"] if v is not None else ["", ""]
+            else:
+                line.append("" if v is None else v)
+        writer.writerow(line)
+    return buf.getvalue()

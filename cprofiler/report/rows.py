@@ -1,0 +1,116 @@
+"""The comparison rows every tabular format shows, computed once from the results JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cprofiler import stats
+
+#: Column key → header, in display order. Units are in the headers of the machine-readable forms.
+COLUMNS = {
+    "image": "image",
+    "image_size_bytes": "size",
+    "runs_ok": "ok runs",
+    "ready_median_ms": "cold start p50",
+    "ready_p95_ms": "cold start p95",
+    "ready_ratio": "start ×best",
+    "working_set_median_bytes": "working set p50",
+    "rss_median_bytes": "RSS p50",
+    "peak_max_bytes": "peak max",
+    "memory_ratio": "memory ×best",
+}
+
+
+def _runs(image: dict[str, Any], field: str) -> list[float]:
+    return [r[field] for r in image["runs"] if r.get("status") == "ok" and r.get(field) is not None]
+
+
+def _best(per_image: list[list[float]]) -> list[float] | None:
+    candidates = [v for v in per_image if v]
+    return min(candidates, key=lambda v: stats.percentile(v, 50)) if candidates else None
+
+
+def _ratio(values: list[float], best: list[float] | None) -> stats.Ratio | None:
+    if not values or not best:
+        return None
+    if values is best:
+        # The best image against itself is exactly 1; a bootstrap would invent an uncertainty.
+        return stats.Ratio(1.0, 0.0)
+    return stats.ratio(values, best)
+
+
+def label(image: dict[str, Any]) -> str:
+    stand_in = image.get("stand_in")
+    return f"{image['name']} (stand-in: {stand_in['recipe']})" if stand_in else str(image["name"])
+
+
+def comparison_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """One dict per image with raw numbers (ms, bytes) and ratio objects (or None)."""
+    images = results.get("images", [])
+    readies = [_runs(i, "ready_ms") for i in images]
+    wss = [_runs(i, "working_set_bytes") for i in images]
+    best_ready, best_ws = _best(readies), _best(wss)
+    rows = []
+    for image, ready, ws in zip(images, readies, wss, strict=True):
+        rss = _runs(image, "rss_bytes")
+        peak = _runs(image, "peak_bytes")
+        rows.append(
+            {
+                "image": label(image),
+                "image_size_bytes": image.get("image_size_bytes"),
+                "runs_ok": f"{len([r for r in image['runs'] if r.get('status') == 'ok'])}/{len(image['runs'])}",
+                "ready_median_ms": stats.percentile(ready, 50) if ready else None,
+                "ready_p95_ms": stats.percentile(ready, 95) if ready else None,
+                "ready_ratio": _ratio(ready, best_ready),
+                "working_set_median_bytes": stats.percentile(ws, 50) if ws else None,
+                "rss_median_bytes": stats.percentile(rss, 50) if rss else None,
+                "peak_max_bytes": max(peak) if peak else None,
+                "memory_ratio": _ratio(ws, best_ws),
+            }
+        )
+    return rows
+
+
+def human_bytes(n: float | None) -> str:
+    if n is None:
+        return "-"
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if abs(n) < 1024 or unit == "GiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} GiB"
+
+
+def human_ms(ms: float | None) -> str:
+    if ms is None:
+        return "-"
+    return f"{ms:.0f} ms" if ms < 10_000 else f"{ms / 1000:.2f} s"
+
+
+def human_row(row: dict[str, Any]) -> list[str]:
+    out = []
+    for key in COLUMNS:
+        v = row[key]
+        if key.endswith("_bytes"):
+            out.append(human_bytes(v))
+        elif key.endswith("_ms"):
+            out.append(human_ms(v))
+        elif key.endswith("_ratio"):
+            out.append("-" if v is None else "best" if v.value == 1.0 and v.uncertainty == 0.0 else v.format())
+        else:
+            out.append(str(v))
+    return out
+
+
+def footnote(results: dict[str, Any]) -> str:
+    """How the numbers were measured, in two lines under every human table."""
+    s = results.get("settings", {})
+    env = results.get("environment", {})
+    return (
+        f"cold start: from just before create until the {s.get('probe_via', '')} probe saw ready "
+        f"(polled every {s.get('probe_interval_ms', 1):g} ms); medians over {s.get('runs')} interleaved runs "
+        f"after {s.get('warmup')} warmup, cold level {s.get('cold')}.\n"
+        f"memory: cgroup working set (usage − inactive file) and RSS (anon + mapped file) {s.get('settle_s')} s after ready; "
+        f"ratios are medians over the best image's, ± half a bootstrap 95 % interval. "
+        f"Engine {env.get('engine_version')}, cgroup v{env.get('cgroup_version')}, {env.get('storage_driver')}."
+    )

@@ -1,0 +1,17 @@
+"""The deployment comparison table for a terminal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tabulate import tabulate
+
+from cprofiler.report import register
+from cprofiler.report.rows import COLUMNS, comparison_rows, footnote, human_row
+
+
+@register("table")
+def render_table(results: dict[str, Any]) -> str:
+    rows = [human_row(r) for r in comparison_rows(results)]
+    text = tabulate(rows, headers=list(COLUMNS.values()), tablefmt="simple", disable_numparse=True)
+    return f"{text}\n\n{footnote(results)}\n"

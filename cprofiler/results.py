@@ -1,0 +1,258 @@
+"""The result model: one record per run, one per image, one per measurement.
+
+JSON is the stable contract (``schema: cprofiler/results/v1``); tables, CSV and Kubernetes output
+all read it. Every field name carries its unit (``_ms`` milliseconds, ``_bytes`` bytes,
+``_cores`` CPU cores) and every time is taken from one monotonic clock (``time.monotonic_ns``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cprofiler import stats
+
+SCHEMA = "cprofiler/results/v1"
+
+#: Run fields that are summarised per image (min, median, mean, p95, max, stdev, ci95).
+NUMERIC_FIELDS = (
+    "create_ms",
+    "start_ms",
+    "ready_ms",
+    "app_ready_ms",
+    "probe_lag_ms",
+    "working_set_bytes",
+    "rss_bytes",
+    "peak_bytes",
+    "pss_bytes",
+    "settle_cpu_cores",
+)
+
+STATUSES = ("ok", "timeout", "crashed", "oomkilled", "error")
+
+
+@dataclass
+class RunResult:
+    """One measured start of one image."""
+
+    #: Scenario image name.
+    image: str
+    #: Measured run number for this image, from 0 (warmup runs are not recorded).
+    index: int
+    #: ok | timeout (never ready) | crashed (exited before ready, or after it) | oomkilled | error.
+    status: str = "ok"
+    #: Container exit code when it exited during the run, else null.
+    exit_code: int | None = None
+    #: Duration of the engine's create call, in milliseconds.
+    create_ms: float | None = None
+    #: Duration of the engine's start call, in milliseconds.
+    start_ms: float | None = None
+    #: From just before create until the probe saw the container ready, in milliseconds.
+    ready_ms: float | None = None
+    #: From just before create until the app said it was ready (``monotonic_ns=`` in its output),
+    #: in milliseconds; null when the app prints no such stamp.
+    app_ready_ms: float | None = None
+    #: How much later the probe noticed readiness than the app reported it, in milliseconds.
+    probe_lag_ms: float | None = None
+    #: Memory usage minus inactive file cache after settle (kubelet's working set), in bytes.
+    working_set_bytes: int | None = None
+    #: Anonymous plus mapped-file memory after settle, in bytes.
+    rss_bytes: int | None = None
+    #: Highest memory usage the cgroup recorded during the run, in bytes (null: see ``notes``).
+    peak_bytes: int | None = None
+    #: Proportional set size summed over the container's processes after settle, in bytes.
+    pss_bytes: int | None = None
+    #: Container CPU time over the settle window divided by its length, in cores.
+    settle_cpu_cores: float | None = None
+    #: Where memory was read: cgroup-v1, cgroup-v2 or engine-stats.
+    memory_source: str | None = None
+    #: Why a figure is missing or how it was obtained, one short sentence each.
+    notes: list[str] = field(default_factory=list)
+    #: What went wrong, for status other than ok.
+    error: str | None = None
+    #: Last lines the container wrote (kept for crashed, timeout and oomkilled runs).
+    log_tail: list[str] = field(default_factory=list)
+    #: Probe transport: netns (probed inside the container's network namespace) or published-port.
+    probe_via: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RunResult:
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+
+@dataclass
+class ImageResult:
+    """Everything measured for one scenario image."""
+
+    #: Scenario image name.
+    name: str
+    #: ``{"tag": …, "id": "sha256:…"}`` of the image that was run.
+    image: dict[str, str]
+    #: Uncompressed image size as the engine reports it, in bytes.
+    image_size_bytes: int
+    #: Number of filesystem layers.
+    layers: int
+    #: The probe used, as in the scenario file (``{"http": {"port": 8080, "path": "/healthz"}}``).
+    ready: dict[str, Any]
+    #: Memory limit given to the engine, in bytes; null when none.
+    memory_limit_bytes: int | None = None
+    #: CPU limit given to the engine, in cores; null when none.
+    cpus: float | None = None
+    #: Set when a stand-in base replaced the real one: ``{"for", "recipe", "detail"}``.
+    stand_in: dict[str, str] | None = None
+    runs: list[RunResult] = field(default_factory=list)
+
+    def ok_runs(self) -> list[RunResult]:
+        return [r for r in self.runs if r.status == "ok"]
+
+    def summary(self) -> dict[str, Any]:
+        """Statistics of each numeric field over ok runs, plus a count of runs by status."""
+        ok = self.ok_runs()
+        out: dict[str, Any] = {"status_counts": {s: sum(r.status == s for r in self.runs) for s in STATUSES}}
+        for name in NUMERIC_FIELDS:
+            s = stats.summarize([getattr(r, name) for r in ok])
+            out[name] = s.to_dict() if s is not None else None
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "image": self.image,
+            "image_size_bytes": self.image_size_bytes,
+            "layers": self.layers,
+            "ready": self.ready,
+            "memory_limit_bytes": self.memory_limit_bytes,
+            "cpus": self.cpus,
+            "stand_in": self.stand_in,
+            "runs": [r.to_json() for r in self.runs],
+            "summary": self.summary(),
+        }
+
+
+@dataclass
+class Measurement:
+    """A whole ``cprofiler measure`` invocation."""
+
+    environment: dict[str, Any]
+    settings: dict[str, Any]
+    started_at: str
+    images: list[ImageResult]
+    finished_at: str | None = None
+    #: Set when the measurement stopped early: why.
+    interrupted: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        from cprofiler import __version__
+
+        return {
+            "schema": SCHEMA,
+            "cprofiler_version": __version__,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "interrupted": self.interrupted,
+            "environment": self.environment,
+            "settings": self.settings,
+            "images": [i.to_json() for i in self.images],
+        }
+
+
+def jsonl_path(output: Path) -> Path:
+    """The JSON Lines file kept beside ``output`` (``r.json`` → ``r.jsonl``)."""
+    return output.with_suffix(".jsonl") if output.suffix != ".jsonl" else output
+
+
+class RunLog:
+    """Append-only JSON Lines file: every finished run is written (and flushed) as soon as it ends.
+
+    We write each run at once because a crash, Ctrl-C or SIGTERM later on must not lose it.
+    """
+
+    def __init__(self, path: Path, header: dict[str, Any]) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._fh = path.open("a", encoding="utf-8")
+        self.write({"type": "header", **header})
+
+    def write(self, record: dict[str, Any]) -> None:
+        self._fh.write(json.dumps(record, sort_keys=True) + "\n")
+        self._fh.flush()
+
+    def run(self, run: RunResult) -> None:
+        self.write({"type": "run", **run.to_json()})
+
+    def close(self) -> None:
+        self._fh.close()
+
+
+def load(path: Path) -> dict[str, Any]:
+    """Read a results JSON, or rebuild one from a JSON Lines file of an interrupted measurement.
+
+    Raises UsageError (exit 2) naming the file when it is missing or not a cprofiler results file.
+    """
+    from cprofiler.errors import UsageError
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: cannot be read as a results file ({exc})") from exc
+    if path.suffix == ".jsonl":
+        return _from_lines(path, text)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from exc
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+        raise UsageError(f"{path}: schema: expected {SCHEMA!r}; is this a cprofiler results file?")
+    return data
+
+
+def _from_lines(path: Path, text: str) -> dict[str, Any]:
+    from cprofiler.errors import UsageError
+
+    header: dict[str, Any] | None = None
+    runs: list[dict[str, Any]] = []
+    end: dict[str, Any] = {}
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError:
+            # A process killed mid-write leaves at most one torn last line; earlier ones are whole.
+            if n == len(text.splitlines()):
+                break
+            raise UsageError(f"{path}:{n}: not valid JSON Lines") from None
+        kind = rec.pop("type", None)
+        if kind == "header":
+            header = rec
+        elif kind == "run":
+            runs.append(rec)
+        elif kind == "end":
+            end = rec
+    if header is None or header.get("schema") != SCHEMA:
+        raise UsageError(f"{path}:1: expected a cprofiler header line with schema {SCHEMA!r}")
+    images = []
+    for img in header.get("images", []):
+        result = ImageResult(
+            name=img["name"],
+            image=img["image"],
+            image_size_bytes=img["image_size_bytes"],
+            layers=img["layers"],
+            ready=img["ready"],
+            memory_limit_bytes=img.get("memory_limit_bytes"),
+            cpus=img.get("cpus"),
+            stand_in=img.get("stand_in"),
+            runs=[RunResult.from_json(r) for r in runs if r.get("image") == img["name"]],
+        )
+        images.append(result.to_json())
+    header["images"] = images
+    header.pop("invocation", None)
+    header["finished_at"] = end.get("finished_at")
+    header["interrupted"] = end.get("interrupted") if end else "the measurement did not finish (no end record)"
+    return header

@@ -1,0 +1,288 @@
+"""Statistics over repeated runs: summaries, confidence intervals, outliers, ratios, run order.
+
+Pure functions of numbers, no I/O and no third-party packages. Every figure keeps the unit of its
+input: summarise ``ready_ms`` values and the summary is in milliseconds.
+
+Conventions, chosen so that a reader can check our numbers with common tools:
+
+- Percentiles interpolate linearly between closest ranks (numpy's default ``"linear"`` method,
+  R's type 7), so ``percentile(xs, 50)`` is numpy's ``median(xs)``.
+- Confidence intervals are percentile bootstraps of the median, drawn from ``random.Random(seed)``:
+  the same values and the same seed give the same interval on the same Python version (``random``
+  promises a stable sequence only for ``random()``; ``betavariate`` last changed in 3.7).
+- Outliers are judged by the modified z-score of Iglewicz and Hoaglin, ``0.6745·(x − median)/MAD``.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+#: Bootstrap resamples behind every confidence interval and ratio uncertainty.
+BOOTSTRAP_RESAMPLES = 2000
+#: Confidence level of ``Summary.ci95`` and of ``Ratio.uncertainty``.
+CI_LEVEL = 0.95
+#: A value is an outlier when its modified z-score exceeds this in absolute value. 3.5 is the cut
+#: Iglewicz and Hoaglin recommend. hyperfine scores the same way but only warns past the
+#: equivalent of 10 (``|x − median| / MAD > 14.826``), so we warn on milder outliers than it does.
+OUTLIER_Z_THRESHOLD = 3.5
+#: Scales the MAD to the standard deviation of a normal distribution (0.6745 = Φ⁻¹(0.75)).
+_MAD_TO_Z = 0.6745
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Statistics of one metric over the runs of one image, in the unit of the input values."""
+
+    #: Number of values summarised (Nones excluded).
+    n: int
+    #: Smallest value.
+    min: float
+    #: Median (the 50th percentile).
+    median: float
+    #: Arithmetic mean.
+    mean: float
+    #: 95th percentile, linearly interpolated between closest ranks.
+    p95: float
+    #: Largest value.
+    max: float
+    #: Sample standard deviation (n − 1 in the denominator); 0.0 when n is 1.
+    stdev: float
+    #: 95 % percentile-bootstrap confidence interval of the median, ``(low, high)``.
+    ci95: tuple[float, float]
+    #: Positions of outliers among the summarised values (Nones skipped, input order kept).
+    outliers: list[int]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the summary as a JSON-ready dict; ``ci95`` becomes a two-element list."""
+        return {
+            "n": self.n,
+            "min": self.min,
+            "median": self.median,
+            "mean": self.mean,
+            "p95": self.p95,
+            "max": self.max,
+            "stdev": self.stdev,
+            "ci95": [self.ci95[0], self.ci95[1]],
+            "outliers": list(self.outliers),
+        }
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """``median(numer) / median(denom)`` with the half-width of its 95 % bootstrap interval."""
+
+    #: Ratio of the medians, unitless.
+    value: float
+    #: Half the width of the 95 % percentile-bootstrap interval of the ratio, unitless.
+    uncertainty: float
+
+    def format(self, digits: int = 2) -> str:
+        """Return the ratio as text, e.g. ``"1.42 ± 0.06 ×"``."""
+        return f"{self.value:.{digits}f} ± {self.uncertainty:.{digits}f} ×"
+
+    def to_dict(self) -> dict[str, float]:
+        """Return ``{"value": …, "uncertainty": …}`` for JSON."""
+        return {"value": self.value, "uncertainty": self.uncertainty}
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """Return the ``q``-th percentile (0 ≤ q ≤ 100) of non-empty ``values``.
+
+    Linear interpolation between closest ranks, as numpy's default method.
+    Raises ``ValueError`` when ``values`` is empty or ``q`` is outside [0, 100].
+    """
+    if not values:
+        raise ValueError("percentile of no values")
+    return _percentile_sorted(sorted(values), q)
+
+
+def summarize(values: Sequence[float | int | None], *, seed: int = 0, resamples: int = BOOTSTRAP_RESAMPLES) -> Summary | None:
+    """Return the statistics of the non-None ``values``, or None when there are none.
+
+    ``seed`` drives the bootstrap of ``ci95``: the same values and seed give the same interval.
+    ``outliers`` index the non-None values in their input order, so pass values in run order.
+    Raises ``ValueError`` on NaN or infinite values: a run either measured a number or gave None.
+    """
+    xs = _finite([v for v in values if v is not None], "summarize")
+    if not xs:
+        return None
+    xs_sorted = sorted(xs)
+    n = len(xs)
+    median = _percentile_sorted(xs_sorted, 50)
+    medians = _bootstrap_medians(xs_sorted, resamples, random.Random(seed))
+    return Summary(
+        n=n,
+        min=xs_sorted[0],
+        median=median,
+        mean=statistics.fmean(xs),
+        p95=_percentile_sorted(xs_sorted, 95),
+        max=xs_sorted[-1],
+        # statistics.stdev sums exactly, so large byte counts with small spread lose no precision.
+        stdev=statistics.stdev(xs) if n > 1 else 0.0,
+        ci95=_central_interval(medians),
+        outliers=_outliers(xs, median),
+    )
+
+
+def outlier_warning(values: Sequence[float | int | None]) -> str | None:
+    """Return one sentence saying what to do about outliers in ``values``, or None if none.
+
+    ``values`` must be in run order: a slow first run (ignoring Nones) means caches were cold and
+    asks for ``--warmup``; outliers elsewhere mean a noisy machine. Mirrors hyperfine's warnings.
+    """
+    xs = _finite([v for v in values if v is not None], "outlier_warning")
+    if not xs:
+        return None
+    median = percentile(xs, 50)
+    outliers = _outliers(xs, median)
+    if not outliers:
+        return None
+    # Only a *slow* first run points at cold caches; a fast one is just noise.
+    if outliers[0] == 0 and xs[0] > median:
+        return "the first run is much slower than the rest: add --warmup runs"
+    k, m = len(outliers), len(xs)
+    are = "is an outlier" if k == 1 else "are outliers"
+    return f"{k} of {m} runs {are}: the machine is noisy; close other programs or add --runs"
+
+
+def ratio(
+    numer: Sequence[float | int | None],
+    denom: Sequence[float | int | None],
+    *,
+    seed: int = 0,
+    resamples: int = BOOTSTRAP_RESAMPLES,
+) -> Ratio:
+    """Return ``median(numer) / median(denom)`` and its uncertainty, ignoring Nones.
+
+    The uncertainty is half the width of the 95 % percentile-bootstrap interval of the ratio of
+    medians, each median resampled independently (the two images ran in separate containers).
+    hyperfine instead propagates the standard deviations of the means; the bootstrap keeps our
+    ratio robust to the same outliers the median ignores. A percentile interval need not be
+    symmetric about the value, so ``value ± uncertainty`` summarises it by its half-width.
+    For the reference image itself print ``1.00`` rather than calling this: resampling the same
+    runs twice independently would give it a spurious non-zero uncertainty.
+
+    Raises ``ValueError`` when either side has no values or ``denom`` has a value ≤ 0 (ratios are
+    meant for durations and sizes, which are positive).
+    """
+    top = sorted(_finite([v for v in numer if v is not None], "ratio"))
+    bottom = sorted(_finite([v for v in denom if v is not None], "ratio"))
+    if not top or not bottom:
+        raise ValueError("ratio needs at least one value on each side")
+    if bottom[0] <= 0:
+        raise ValueError(f"ratio needs positive denominators, got {bottom[0]}")
+    rng = random.Random(seed)
+    top_medians = _bootstrap_medians(top, resamples, rng)
+    bottom_medians = _bootstrap_medians(bottom, resamples, rng)
+    low, high = _central_interval([t / b for t, b in zip(top_medians, bottom_medians, strict=True)])
+    value = _percentile_sorted(top, 50) / _percentile_sorted(bottom, 50)
+    return Ratio(value=value, uncertainty=(high - low) / 2)
+
+
+def shuffled_rounds(names: list[str], rounds: int, *, shuffle: bool, seed: int | None) -> list[list[str]]:
+    """Return the run order: ``rounds`` lists, each holding every name exactly once.
+
+    Without ``shuffle`` every round is ``names`` in order (A B C, A B C, …), so slow drift of the
+    machine spreads evenly over the images instead of landing on whichever ran last. With
+    ``shuffle`` each round is permuted by one ``random.Random(seed)``, so the same seed gives the
+    same order; ``seed=None`` draws a fresh order each time (record a seed to make it reproducible).
+    ``seed`` is ignored without ``shuffle``. Raises ``ValueError`` when ``rounds`` is negative.
+    """
+    if rounds < 0:
+        raise ValueError(f"rounds must be >= 0, got {rounds}")
+    if not shuffle:
+        return [list(names) for _ in range(rounds)]
+    rng = random.Random(seed)
+    order = []
+    for _ in range(rounds):
+        one = list(names)
+        rng.shuffle(one)
+        order.append(one)
+    return order
+
+
+def _finite(xs: list[float | int], where: str) -> list[float]:
+    """Return ``xs`` as floats, raising ``ValueError`` on NaN or infinity."""
+    out = [float(x) for x in xs]
+    for x in out:
+        if not math.isfinite(x):
+            raise ValueError(f"{where}: values must be finite numbers, got {x}")
+    return out
+
+
+def _lerp(a: float, b: float, t: float) -> float:
+    """Interpolate from ``a`` (t = 0) to ``b`` (t = 1) the way numpy does.
+
+    Computing from the nearer end keeps the result within [a, b] and exact at both ends; it is
+    the formula numpy's percentile uses.
+    """
+    if t < 0.5:
+        return a + (b - a) * t
+    return b - (b - a) * (1 - t)
+
+
+def _percentile_sorted(xs_sorted: Sequence[float], q: float) -> float:
+    """Return the ``q``-th percentile of already sorted, non-empty ``xs_sorted``."""
+    if not 0 <= q <= 100:
+        raise ValueError(f"percentile q must be within [0, 100], got {q}")
+    h = (len(xs_sorted) - 1) * q / 100
+    lo = math.floor(h)
+    hi = min(lo + 1, len(xs_sorted) - 1)
+    return _lerp(xs_sorted[lo], xs_sorted[hi], h - lo)
+
+
+def _central_interval(samples: list[float]) -> tuple[float, float]:
+    """Return the central ``CI_LEVEL`` interval of ``samples`` (the percentile bootstrap)."""
+    samples.sort()
+    tail = (1 - CI_LEVEL) / 2 * 100
+    return _percentile_sorted(samples, tail), _percentile_sorted(samples, 100 - tail)
+
+
+def _bootstrap_medians(xs_sorted: Sequence[float], resamples: int, rng: random.Random) -> list[float]:
+    """Return the medians of ``resamples`` bootstrap resamples of sorted ``xs_sorted``.
+
+    A resample draws n indices ``floor(n·U)`` from n uniforms U, and since
+    ``u ↦ xs_sorted[floor(n·u)]`` never decreases, the k-th smallest resampled value is
+    ``xs_sorted[floor(n·U₍ₖ₎)]`` where U₍ₖ₎ is the k-th smallest uniform. U₍ₖ₎ follows
+    Beta(k, n − k + 1); given U₍ₖ₎ = u, the other n − k uniforms above it are uniform on (u, 1),
+    so P(U₍ₖ₊₁₎ > t) = ((1 − t)/(1 − u))^(n − k), which we invert with one more uniform V.
+    Drawing these two order statistics instead of n indices gives exactly the distribution of
+    the textbook bootstrap in O(1) per resample instead of O(n log n): for n = 1000 that is
+    milliseconds instead of a third of a second.
+    """
+    if resamples < 1:
+        raise ValueError(f"resamples must be >= 1, got {resamples}")
+    n = len(xs_sorted)
+    k = (n + 1) // 2  # 1-based rank of the median (the lower middle one when n is even)
+    last = n - 1
+    beta = rng.betavariate
+    uniform = rng.random
+    medians = []
+    for _ in range(resamples):
+        u = beta(k, n - k + 1)
+        # min() guards against u rounding up to 1.0, which would index past the end.
+        lower = xs_sorted[min(int(u * n), last)]
+        if n % 2:
+            medians.append(lower)
+            continue
+        u_next = 1 - (1 - u) * uniform() ** (1 / (n - k))
+        medians.append(_lerp(lower, xs_sorted[min(int(u_next * n), last)], 0.5))
+    return medians
+
+
+def _outliers(xs: Sequence[float], median: float) -> list[int]:
+    """Return the positions in ``xs`` whose modified z-score exceeds ``OUTLIER_Z_THRESHOLD``.
+
+    With a MAD of zero (more than half the values equal, common for byte counts) every other
+    value would score infinity; we report no outliers then rather than flag ordinary variation.
+    """
+    mad = percentile([abs(x - median) for x in xs], 50)
+    if mad == 0:
+        return []
+    scale = _MAD_TO_Z / mad
+    return [i for i, x in enumerate(xs) if abs((x - median) * scale) > OUTLIER_Z_THRESHOLD]
