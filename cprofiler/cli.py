@@ -17,6 +17,8 @@ import typer
 
 from cprofiler import __version__, report
 from cprofiler.errors import CprofilerError
+from cprofiler.k8s.formats import FORMATS as K8S_FORMATS
+from cprofiler.k8s.formats import formats_help
 
 app = typer.Typer(
     name="cprofiler",
@@ -29,6 +31,7 @@ app = typer.Typer(
 
 Format = Enum("Format", {n: n for n in report.names()}, type=str)  # type: ignore[misc]
 FORMAT_HELP = "Output format: " + ", ".join(report.names()) + "."
+K8sFormat = Enum("K8sFormat", {n: n for n in sorted(K8S_FORMATS)}, type=str)  # type: ignore[misc]
 
 _state = {"verbose": False}
 
@@ -46,6 +49,12 @@ def _run(fn: Callable[[], int]) -> None:
         print("cprofiler: interrupted", file=sys.stderr)
         raise typer.Exit(130) from None
     raise typer.Exit(code)
+
+
+def _format_for(output: Path | None) -> str:
+    """``r.json`` means JSON, ``r.md`` Markdown, ``r.csv`` CSV; anything else the table."""
+    suffix = output.suffix.lower() if output is not None else ""
+    return {".json": "json", ".md": "markdown", ".csv": "csv"}.get(suffix, "table")
 
 
 def _version(value: bool) -> None:
@@ -90,7 +99,12 @@ def measure(
     shuffle: Annotated[bool, typer.Option(help="Shuffle the image order within each round.", rich_help_panel="Runs")] = False,
     seed: Annotated[int | None, typer.Option(help="Seed for --shuffle (same seed, same order).", rich_help_panel="Runs")] = None,
     offline: Annotated[bool, typer.Option(help="Never try to pull base images.", rich_help_panel="Images")] = False,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help=FORMAT_HELP, rich_help_panel="Output")] = Format["table"],  # type: ignore[misc]
+    fmt: Annotated[
+        Format | None,  # type: ignore[valid-type]
+        typer.Option(
+            "--format", "-f", help=FORMAT_HELP + " Default: from --output's suffix, else table.", rich_help_panel="Output"
+        ),
+    ] = None,
     output: Annotated[
         Path | None,
         typer.Option(
@@ -101,6 +115,12 @@ def measure(
         ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.", rich_help_panel="Output")] = False,
+    k8s_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--k8s", help="Also write Kubernetes Deployments (one per image) into this folder.", rich_help_panel="Output"
+        ),
+    ] = None,
 ) -> None:
     """Build each image, start it many times, and print the comparison table."""
     from cprofiler.commands.measure import MeasureOptions, measure_command
@@ -111,13 +131,14 @@ def measure(
         warmup=warmup,
         settle=settle,
         timeout=timeout,
-        fmt=fmt.value,
+        fmt=fmt.value if fmt is not None else _format_for(output),
         output=output,
         only=only or [],
         offline=offline,
         shuffle=shuffle,
         seed=seed,
         quiet=quiet,
+        k8s_dir=k8s_dir,
     )
     _run(lambda: measure_command(opts))
 
@@ -133,6 +154,56 @@ def report_(
     from cprofiler.commands.report import report_command
 
     _run(lambda: report_command(results_file, fmt.value))
+
+
+@app.command(
+    epilog=(
+        "Examples:\n\n"
+        "  cprofiler k8s r.json --format deployment\n\n"
+        "  cprofiler k8s r.json --format kustomize --deployment web --container app --output-dir k8s/\n\n"
+        "  cprofiler k8s r.json --format helm --margin 0.25 --cpu-limit 500m"
+    )
+)
+def k8s(
+    results_file: Annotated[Path, typer.Argument(help="Results JSON, or the .jsonl of an interrupted run.")],
+    fmt: Annotated[K8sFormat, typer.Option("--format", "-f", help=formats_help(), rich_help_panel="Output")] = K8sFormat[  # type: ignore[misc]
+        "resources"
+    ],
+    output_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--output-dir", "-o", help="One file per image here; default: one YAML stream on stdout.", rich_help_panel="Output"
+        ),
+    ] = None,
+    margin: Annotated[
+        float,
+        typer.Option(
+            min=0,
+            max=10,
+            help="Safety margin on every measured figure: 0.15 is 15 % (the VPA's default).",
+            rich_help_panel="Sizing",
+        ),
+    ] = 0.15,
+    cpu_limit: Annotated[
+        str | None,
+        typer.Option(
+            "--cpu-limit",
+            metavar="QUANTITY|measured",
+            help="Add a CPU limit: a quantity (500m, 1), or 'measured' (the scenario's cpus). Default: none.",
+            rich_help_panel="Sizing",
+        ),
+    ] = None,
+    deployment: Annotated[
+        str | None, typer.Option(help="Deployment to name or patch; default: the image name.", rich_help_panel="Names")
+    ] = None,
+    container: Annotated[
+        str | None, typer.Option(help="Container to name or patch; default: the image name.", rich_help_panel="Names")
+    ] = None,
+) -> None:
+    """Kubernetes requests, limits and probes from a results file, one manifest per image."""
+    from cprofiler.commands.k8s import k8s_command
+
+    _run(lambda: k8s_command(results_file, fmt.value, output_dir, margin, cpu_limit, deployment, container))
 
 
 @app.command(epilog="Examples:\n\n  cprofiler clean\n\n  cprofiler clean --all")

@@ -30,6 +30,8 @@ class MeasureOptions:
     shuffle: bool
     seed: int | None
     quiet: bool
+    #: Folder for Kubernetes Deployments written from this measurement, or None.
+    k8s_dir: Path | None = None
 
 
 class RichReporter:
@@ -140,9 +142,22 @@ def measure_command(opts: MeasureOptions) -> int:
             sys.stdout.write(report.render(results, "table"))
     else:
         sys.stdout.write(text)
+    if opts.k8s_dir is not None:
+        _write_k8s(results, opts, runner.log_path)
     if reporter.failures:
         err.print(f"[yellow]{reporter.failures} runs did not end ok; see status and error per run in the results[/yellow]")
     return 0
+
+
+def _write_k8s(results: dict[str, object], opts: MeasureOptions, log_path: Path) -> None:
+    """Deployments from this measurement; the results are on disk already, so a failure here loses nothing."""
+    from cprofiler.commands.k8s import write_manifests
+    from cprofiler.k8s import K8sOptions, render
+
+    assert opts.k8s_dir is not None
+    source = str(opts.output or log_path)
+    written = write_manifests(render(results, "deployment", K8sOptions(results_file=source)), opts.k8s_dir)
+    print(f"Kubernetes manifests: {', '.join(str(p) for p in written)}", file=sys.stderr)
 
 
 def _write(path: Path, text: str) -> None:

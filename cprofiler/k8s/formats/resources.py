@@ -1,0 +1,28 @@
+"""``resources``: only the container's ``resources:`` block, to paste into an existing manifest."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cprofiler.k8s import K8sOptions, Recommendation, dump_yaml
+from cprofiler.k8s.formats import Formatter, register
+
+
+@register
+class Resources(Formatter):
+    name = "resources"
+    summary = "the container resources: block alone, to paste under a container"
+    file_suffix = "resources.yaml"
+
+    def build(self, rec: Recommendation, options: K8sOptions) -> dict[str, Any]:
+        return {"resources": rec.resources()}
+
+    def usage(self, rec: Recommendation, options: K8sOptions) -> list[str]:
+        lines = ["paste under the container (spec.template.spec.containers[]) of your manifest"]
+        probes = rec.probes()
+        if probes:
+            # Probes are not resources, but they are numbers we measured: offer them beside.
+            lines.append("probes measured for this image (not part of resources:):")
+            for key, value in probes.items():
+                lines.append(f"  {key}: {dump_yaml(value, flow=True).strip()}")
+        return lines

@@ -1,0 +1,611 @@
+"""cprofiler.k8s on fixed synthetic results: the arithmetic, the notes, and every format.
+
+Every manifest is checked against the Kubernetes OpenAPI schema that kubernetes-validate ships
+(offline, strict: unknown fields fail), for the version we target and the newest it knows.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any
+
+import kubernetes_validate
+import pytest
+import yaml
+
+from cprofiler.errors import CprofilerError, UsageError
+from cprofiler.k8s import (
+    TARGET_KUBERNETES_VERSION,
+    K8sOptions,
+    ceil_mib,
+    cpu_quantity,
+    dns_label,
+    exact,
+    is_dns_label,
+    memory_quantity,
+    parse_cpu_quantity,
+    recommend,
+    render,
+    skip_reason,
+    yaml_stream,
+)
+from cprofiler.k8s.formats import FORMATS, formats_help
+from cprofiler.stats import percentile
+
+MIB = 1 << 20
+GIB = 1 << 30
+OPTS = K8sOptions(results_file="results.json")
+# Kubernetes' canonical quantities as cprofiler writes them: whole binary units, millicores, cores.
+MEMORY_RE = re.compile(r"^[1-9][0-9]*(Ki|Mi|Gi|Ti|Pi|Ei)?$")
+CPU_RE = re.compile(r"^[1-9][0-9]*m?$")
+VERSIONS = sorted({TARGET_KUBERNETES_VERSION, kubernetes_validate.latest_version()})
+
+
+# --- synthetic results --------------------------------------------------------------------------
+
+
+def run(
+    index: int = 0,
+    status: str = "ok",
+    ws: int | None = 40 * MIB,
+    peak: int | None = 50 * MIB,
+    cpu: float | None = 0.002,
+    ready: float | None = 200.0,
+) -> dict[str, Any]:
+    """One run record, shaped as ``cprofiler measure`` writes it."""
+    return {
+        "image": "x",
+        "index": index,
+        "status": status,
+        "exit_code": 137 if status == "oomkilled" else None,
+        "create_ms": 20.0,
+        "start_ms": 40.0,
+        "ready_ms": ready,
+        "working_set_bytes": ws,
+        "rss_bytes": ws,
+        "peak_bytes": peak,
+        "pss_bytes": None,
+        "settle_cpu_cores": cpu,
+        "error": None if status == "ok" else status,
+    }
+
+
+def image(
+    name: str = "go",
+    runs: list[dict[str, Any]] | None = None,
+    ready: dict[str, Any] | None = None,
+    memory_limit_bytes: int | None = None,
+    cpus: float | None = None,
+) -> dict[str, Any]:
+    """One image entry; by default 5 identical ok runs of an http service."""
+    return {
+        "name": name,
+        "image": {"tag": f"cprofiler/{name}:1a2b3c", "id": "sha256:" + "0" * 64},
+        "image_size_bytes": 10 * MIB,
+        "layers": 2,
+        "memory_limit_bytes": memory_limit_bytes,
+        "cpus": cpus,
+        "ready": ready if ready is not None else {"http": {"port": 8080, "path": "/healthz"}},
+        "runs": runs if runs is not None else [run(i) for i in range(5)],
+        "summary": {},
+    }
+
+
+def results(*images: dict[str, Any], cold: str | None = "warm") -> dict[str, Any]:
+    settings: dict[str, Any] = {"runs": 5, "warmup": 1, "settle_s": 1.0, "timeout_s": 60}
+    if cold is not None:
+        settings["cold"] = cold
+    return {
+        "schema": "cprofiler/results/v1",
+        "cprofiler_version": "0.1.0",
+        "environment": {},
+        "settings": settings,
+        "started_at": "2025-01-01T00:00:00+00:00",
+        "images": list(images) or [image()],
+    }
+
+
+def spread(key: str, values: list[Any]) -> list[dict[str, Any]]:
+    """Ok runs whose ``key`` takes each of ``values`` in turn (other fields at their defaults)."""
+    return [run(i, **{key: v}) for i, v in enumerate(values)]
+
+
+# --- quantities and names -----------------------------------------------------------------------
+
+
+def test_exact_takes_the_shortest_decimal() -> None:
+    assert exact(0.15) == exact(15) / 100
+    assert exact(0.1) + exact(0.2) == exact(0.3)
+
+
+@pytest.mark.parametrize(("n_bytes", "rounded"), [(1, MIB), (MIB, MIB), (MIB + 1, 2 * MIB), (exact(96.5 * MIB), 97 * MIB)])
+def test_ceil_mib_rounds_up_to_whole_mebibytes(n_bytes: Any, rounded: int) -> None:
+    assert ceil_mib(n_bytes) == rounded
+
+
+@pytest.mark.parametrize(
+    ("n_bytes", "text"), [(96 * MIB, "96Mi"), (GIB, "1Gi"), (1536 * MIB, "1536Mi"), (3 * GIB, "3Gi"), (1000, "1000")]
+)
+def test_memory_quantity_is_canonical(n_bytes: int, text: str) -> None:
+    assert memory_quantity(n_bytes) == text
+
+
+@pytest.mark.parametrize(("millicores", "text"), [(10, "10m"), (250, "250m"), (1000, "1"), (1500, "1500m"), (4000, "4")])
+def test_cpu_quantity_is_canonical(millicores: int, text: str) -> None:
+    assert cpu_quantity(millicores) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "millicores"), [("500m", 500), ("1", 1000), ("1.5", 1500), ("0.25", 250), (".5", 500), ("0.0001", 1)]
+)
+def test_parse_cpu_quantity(text: str, millicores: int) -> None:
+    assert parse_cpu_quantity(text) == millicores
+
+
+@pytest.mark.parametrize("text", ["", "abc", "-1", "0", "0m", "1Gi", "1.5.2"])
+def test_parse_cpu_quantity_rejects_what_is_not_cpu(text: str) -> None:
+    with pytest.raises(ValueError, match="CPU quantity"):
+        parse_cpu_quantity(text)
+
+
+@pytest.mark.parametrize(
+    ("name", "label"),
+    [("go", "go"), ("Go_Server.v2", "go-server-v2"), ("node--22", "node-22"), ("_py_", "py"), ("a" * 80, "a" * 63)],
+)
+def test_dns_label(name: str, label: str) -> None:
+    assert dns_label(name) == label
+    assert is_dns_label(label)
+
+
+def test_dns_label_never_ends_in_a_dash_after_truncation() -> None:
+    label = dns_label("a" * 62 + "_b")
+    assert label == "a" * 62 and is_dns_label(label)
+
+
+def test_dns_label_of_nothing_usable_names_the_image() -> None:
+    with pytest.raises(CprofilerError, match="'___'"):
+        dns_label("___")
+
+
+# --- memory -------------------------------------------------------------------------------------
+
+
+def test_memory_request_is_p95_working_set_plus_margin_rounded_up() -> None:
+    # p95 of 10..100 MiB by linear interpolation: rank 8.55 -> 95.5 MiB; x 1.15 = 109.825 -> 110Mi.
+    rec = recommend(image(runs=spread("ws", [i * 10 * MIB for i in range(1, 11)])), OPTS)
+    assert rec.memory_request_bytes == 110 * MIB
+    assert rec.resources()["requests"]["memory"] == "110Mi"
+
+
+def test_margin_arithmetic_is_exact() -> None:
+    # In floats 50Mi x 1.1 is a hair above 55Mi and would round up to 56Mi.
+    rec = recommend(image(runs=spread("ws", [50 * MIB] * 3)), K8sOptions(margin=0.1))
+    assert rec.memory_request_bytes == 55 * MIB
+
+
+def test_memory_request_never_below_the_floor() -> None:
+    rec = recommend(image(runs=[run(i, ws=MIB, peak=2 * MIB) for i in range(3)]), OPTS)
+    assert rec.memory_request_bytes == 16 * MIB
+    assert rec.memory_limit_bytes == 16 * MIB
+    assert "16Mi floor" in rec.formula[0]
+
+
+def test_memory_limit_is_max_peak_over_all_runs_plus_margin() -> None:
+    # The timed-out run's 100 MiB peak was real memory use: the limit must cover it.
+    runs = [run(0, peak=60 * MIB), run(1, peak=70 * MIB), run(2, status="timeout", ws=None, peak=100 * MIB, ready=None)]
+    rec = recommend(image(runs=runs), OPTS)
+    assert rec.memory_limit_bytes == 115 * MIB
+    assert rec.ok_runs == 2 and rec.total_runs == 3
+
+
+def test_memory_limit_never_below_request() -> None:
+    # A peak read before settle can be below the working set read after it.
+    rec = recommend(image(runs=[run(i, ws=200 * MIB, peak=100 * MIB) for i in range(3)]), OPTS)
+    assert rec.memory_limit_bytes == rec.memory_request_bytes == 230 * MIB
+
+
+def test_without_peaks_the_limit_uses_the_largest_working_set() -> None:
+    rec = recommend(image(runs=[run(0, ws=80 * MIB, peak=None), run(1, ws=100 * MIB, peak=None)]), OPTS)
+    assert rec.memory_limit_bytes == 115 * MIB
+    assert any("no run recorded a memory peak" in n for n in rec.notes)
+
+
+@pytest.mark.parametrize(
+    ("at_oom", "bumped"),
+    [
+        (64 * MIB, 164 * MIB),  # +100Mi wins below 500Mi
+        (GIB, 1229 * MIB),  # x1.2 wins above: 1228.8Mi, rounded up
+    ],
+)
+def test_oom_kill_bumps_memory_by_the_vpa_rule(at_oom: int, bumped: int) -> None:
+    runs = [run(i, ws=40 * MIB, peak=50 * MIB) for i in range(4)]
+    runs.append(run(4, status="oomkilled", ws=None, peak=at_oom, ready=None))
+    rec = recommend(image(runs=runs, memory_limit_bytes=at_oom), OPTS)
+    assert rec.oom_bumped
+    assert rec.memory_request_bytes == bumped
+    assert rec.memory_limit_bytes == bumped
+    assert any("OOM-killed" in n and "max(+100Mi, x1.2)" in n for n in rec.notes)
+    assert any(line.startswith("OOM bump") for line in rec.formula)
+
+
+def test_oom_without_a_recorded_peak_uses_the_engine_limit() -> None:
+    runs = [run(0), run(1, status="oomkilled", ws=None, peak=None, ready=None)]
+    rec = recommend(image(runs=runs, memory_limit_bytes=256 * MIB), OPTS)
+    assert rec.memory_limit_bytes == 356 * MIB
+
+
+def test_oom_is_said_in_the_header_of_every_file() -> None:
+    runs = [run(0), run(1), run(2, status="oomkilled", ws=None, peak=64 * MIB, ready=None)]
+    for fmt in FORMATS:
+        text = next(iter(render(results(image(runs=runs, memory_limit_bytes=64 * MIB)), fmt, OPTS).values()))
+        header = [line for line in text.splitlines() if line.startswith("#")]
+        assert any("1 oomkilled" in line for line in header)
+        assert any("OOM-killed" in line for line in header)
+
+
+def test_no_bump_without_oom() -> None:
+    rec = recommend(image(), OPTS)
+    assert not rec.oom_bumped
+    assert not any("OOM" in line for line in rec.formula)
+
+
+# --- cpu ----------------------------------------------------------------------------------------
+
+
+def test_cpu_request_is_p90_settle_cpu_plus_margin() -> None:
+    # p90 of 1..10 millicores: rank 8.1 -> 9.1m; x 1.15 = 10.465m -> 11m.
+    rec = recommend(image(runs=spread("cpu", [i / 1000 for i in range(1, 11)])), OPTS)
+    assert rec.cpu_request_millicores == 11
+    assert rec.resources()["requests"]["cpu"] == "11m"
+
+
+def test_cpu_request_never_below_10m() -> None:
+    rec = recommend(image(runs=spread("cpu", [0.0, 0.0005])), OPTS)
+    assert rec.cpu_request_millicores == 10
+
+
+def test_cpu_request_in_whole_cores() -> None:
+    rec = recommend(image(runs=spread("cpu", [0.8, 0.8])), K8sOptions(margin=0.25))
+    assert rec.resources()["requests"]["cpu"] == "1"
+
+
+def test_cpu_request_without_measurement_is_the_floor_and_says_so() -> None:
+    rec = recommend(image(runs=spread("cpu", [None, None])), OPTS)
+    assert rec.cpu_request_millicores == 10
+    assert any("settle CPU" in n for n in rec.notes)
+
+
+def test_no_cpu_limit_by_default() -> None:
+    rec = recommend(image(), OPTS)
+    assert rec.cpu_limit_millicores is None
+    assert "cpu" not in rec.resources()["limits"]
+    assert any(line.startswith("cpu limit      = none") for line in rec.formula)
+
+
+def test_cpu_limit_from_a_quantity() -> None:
+    rec = recommend(image(), K8sOptions(cpu_limit="500m"))
+    assert rec.resources()["limits"] == {"cpu": "500m", "memory": "58Mi"}
+
+
+def test_cpu_limit_measured_is_the_scenarios_cpus() -> None:
+    rec = recommend(image(cpus=1.5), K8sOptions(cpu_limit="measured"))
+    assert rec.resources()["limits"]["cpu"] == "1500m"
+    assert any("1.5-CPU cap" in n for n in rec.notes)
+
+
+def test_cpu_limit_measured_without_cpus_names_flag_and_image() -> None:
+    with pytest.raises(UsageError, match=r"--cpu-limit measured: image 'go'.*e\.g\. --cpu-limit 500m"):
+        recommend(image(), K8sOptions(cpu_limit="measured"))
+
+
+def test_cpu_limit_below_request_is_refused() -> None:
+    with pytest.raises(UsageError, match=r"--cpu-limit 5m is below the CPU request of image 'go' \(10m\)"):
+        recommend(image(), K8sOptions(cpu_limit="5m"))
+
+
+# --- probes -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("ready_ms", "period", "failures"),
+    [
+        ([100.0 * i for i in range(1, 11)], 1, 3),  # p99 991ms: 2s window, but never fewer than 3 probes
+        ([10_000.0, 10_200.0, 9_800.0], 1, 21),  # p99 10196ms: 20.4s window
+        ([40_000.0, 41_000.0], 5, 17),  # p99 40990ms: 82s window, probed every 5s
+    ],
+)
+def test_startup_probe_covers_twice_p99_ready(ready_ms: list[float], period: int, failures: int) -> None:
+    rec = recommend(image(runs=spread("ready", ready_ms)), OPTS)
+    assert (rec.startup_period_s, rec.startup_failure_threshold) == (period, failures)
+    assert period * failures * 1000 >= 2 * percentile(ready_ms, 99)
+    probe = rec.startup_probe()
+    assert probe is not None
+    assert probe["periodSeconds"] * probe["failureThreshold"] == period * failures
+
+
+def test_http_probe_becomes_httpget() -> None:
+    rec = recommend(image(), OPTS)
+    assert rec.readiness_probe() == {
+        "httpGet": {"path": "/healthz", "port": 8080},
+        "periodSeconds": 5,
+        "failureThreshold": 3,
+    }
+    assert rec.container()["ports"] == [{"containerPort": 8080}]
+
+
+def test_tcp_probe_becomes_tcpsocket() -> None:
+    rec = recommend(image(ready={"tcp": {"port": 6379}}), OPTS)
+    assert rec.readiness_probe() == {"tcpSocket": {"port": 6379}, "periodSeconds": 5, "failureThreshold": 3}
+    startup = rec.startup_probe()
+    assert startup is not None and startup["tcpSocket"] == {"port": 6379}
+
+
+@pytest.mark.parametrize(("ready", "why"), [({"log": "listening"}, "log line"), ({"exit": True}, "run it as a Job")])
+def test_log_and_exit_probes_give_no_probe_and_say_why(ready: dict[str, Any], why: str) -> None:
+    rec = recommend(image(ready=ready), OPTS)
+    assert rec.probes() == {}
+    assert "ports" not in rec.container()
+    assert any(why in n for n in rec.notes)
+
+
+def test_no_ready_ms_means_no_startup_probe() -> None:
+    rec = recommend(image(runs=spread("ready", [None, None])), OPTS)
+    assert rec.startup_probe() is None
+    assert rec.readiness_probe() is not None
+    assert any("ready_ms" in n for n in rec.notes)
+
+
+# --- refusals -----------------------------------------------------------------------------------
+
+
+def test_no_ok_run_names_the_image() -> None:
+    runs = [run(i, status="timeout", ready=None) for i in range(3)]
+    with pytest.raises(CprofilerError, match=r"results.json: image 'slow' has no ok run \(3 timeout\)"):
+        recommend(image("slow", runs=runs), OPTS)
+
+
+def test_no_ok_run_after_oom_suggests_a_higher_limit() -> None:
+    runs = [run(i, status="oomkilled", ready=None) for i in range(2)]
+    with pytest.raises(CprofilerError, match="raise its memory_limit"):
+        recommend(image("fat", runs=runs), OPTS)
+
+
+def test_no_working_set_names_the_field() -> None:
+    with pytest.raises(CprofilerError, match="image 'go' has no working_set_bytes"):
+        recommend(image(runs=spread("ws", [None, None])), OPTS)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "flag"),
+    [
+        ({"margin": -0.1}, "--margin"),
+        ({"margin": 15}, "--margin"),
+        ({"cpu_limit": "lots"}, "--cpu-limit"),
+        ({"deployment": "My_App"}, "--deployment 'My_App'.*'my-app'"),
+        ({"container": "a.b"}, "--container 'a.b'.*'a-b'"),
+    ],
+)
+def test_bad_options_name_the_flag(kwargs: dict[str, Any], flag: str) -> None:
+    with pytest.raises(UsageError, match=flag):
+        K8sOptions(**kwargs)
+
+
+def test_unknown_format_lists_the_known_ones() -> None:
+    with pytest.raises(UsageError, match="--format 'json' is unknown; choose one of: resources, deployment"):
+        render(results(), "json", OPTS)
+
+
+def test_names_that_collide_as_kubernetes_names_are_refused() -> None:
+    with pytest.raises(CprofilerError, match=r"'go_a' and 'go\.a' both become 'go-a'"):
+        render(results(image("go_a"), image("go.a")), "resources", OPTS)
+
+
+@pytest.mark.parametrize(
+    ("doc", "match"),
+    [
+        ([], "expected a cprofiler results object"),
+        ({"schema": "cprofiler/results/v0", "images": []}, "schema is 'cprofiler/results/v0'"),
+        ({"schema": "cprofiler/results/v1", "images": []}, "has no images"),
+    ],
+)
+def test_render_refuses_what_is_not_results(doc: Any, match: str) -> None:
+    with pytest.raises(UsageError, match=match):
+        render(doc, "resources", OPTS)
+
+
+# --- formats ------------------------------------------------------------------------------------
+
+
+def test_registry_holds_the_four_formats_and_builds_the_help() -> None:
+    assert list(FORMATS) == ["resources", "deployment", "kustomize", "helm"]
+    help_text = formats_help()
+    for name in FORMATS:
+        assert f"{name}: " in help_text
+
+
+@pytest.mark.parametrize("fmt", list(FORMATS))
+def test_one_file_per_image_with_a_header(fmt: str) -> None:
+    doc = results(image("go"), image("py_app", ready={"tcp": {"port": 5000}}))
+    doc["floor"] = image("floor")  # the empty-container baseline is not an image to deploy
+    files = render(doc, fmt, OPTS)
+    suffix = FORMATS[fmt].file_suffix
+    assert list(files) == [f"go.{suffix}", f"py-app.{suffix}"]
+    text = files[f"go.{suffix}"]
+    assert text.startswith(f"# go.{suffix}: cprofiler k8s --format {fmt}\n")
+    header = "\n".join(line for line in text.splitlines() if line.startswith("#"))
+    assert "from: results.json; 5 ok of 5 runs; cold level: warm; margin: 15%" in header
+    for part in ("memory request = ", "memory limit   = ", "cpu request    = ", "cpu limit      = ", "startupProbe"):
+        assert part in header
+    assert yaml.safe_load(text) is not None
+
+
+def test_header_says_when_cold_level_is_not_recorded() -> None:
+    text = next(iter(render(results(cold=None), "resources", OPTS).values()))
+    assert "cold level: not recorded" in text
+
+
+def test_header_says_the_measurement_was_interrupted() -> None:
+    doc = results()
+    doc["interrupted"] = "SIGINT"
+    text = next(iter(render(doc, "helm", OPTS).values()))
+    assert "note: the measurement stopped early, with fewer runs than planned: SIGINT" in text
+
+
+def test_header_lists_runs_by_status() -> None:
+    runs = [run(0), run(1), run(2, status="timeout", ready=None), run(3, status="crashed", ready=None)]
+    text = next(iter(render(results(image(runs=runs)), "resources", OPTS).values()))
+    assert "2 ok of 4 runs (1 crashed, 1 timeout)" in text
+
+
+def test_resources_format_is_the_block_alone() -> None:
+    doc = yaml.safe_load(render(results(), "resources", OPTS)["go.resources.yaml"])
+    assert doc == {"resources": {"requests": {"cpu": "10m", "memory": "46Mi"}, "limits": {"memory": "58Mi"}}}
+
+
+def test_deployment_format_is_complete() -> None:
+    doc = yaml.safe_load(render(results(), "deployment", OPTS)["go.deployment.yaml"])
+    assert doc["metadata"]["name"] == "go"
+    assert doc["spec"]["selector"]["matchLabels"] == doc["spec"]["template"]["metadata"]["labels"]
+    (container,) = doc["spec"]["template"]["spec"]["containers"]
+    assert container["name"] == "go"
+    assert container["image"] == "cprofiler/go:1a2b3c"
+    assert set(container) == {"name", "image", "ports", "resources", "startupProbe", "readinessProbe"}
+
+
+def test_deployment_takes_deployment_and_container_names() -> None:
+    options = K8sOptions(deployment="web.prod", container="app")
+    doc = yaml.safe_load(render(results(), "deployment", options)["go.deployment.yaml"])
+    assert doc["metadata"]["name"] == "web.prod"
+    assert doc["spec"]["template"]["spec"]["containers"][0]["name"] == "app"
+
+
+def test_kustomize_patch_targets_the_named_deployment_and_container() -> None:
+    files = render(results(), "kustomize", K8sOptions(deployment="web", container="app"))
+    doc = yaml.safe_load(files["go.patch.yaml"])
+    assert doc["metadata"] == {"name": "web"}
+    (container,) = doc["spec"]["template"]["spec"]["containers"]
+    assert container["name"] == "app"
+    # A patch sets only what was measured: image, ports and env stay as the Deployment has them.
+    assert set(container) == {"name", "resources", "startupProbe", "readinessProbe"}
+    assert "- path: go.patch.yaml" in files["go.patch.yaml"]
+
+
+def test_helm_values_have_the_chart_keys() -> None:
+    doc = yaml.safe_load(render(results(), "helm", OPTS)["go.values.yaml"])
+    assert list(doc) == ["resources", "startupProbe", "readinessProbe"]
+
+
+def test_exit_probe_image_is_skipped_as_a_batch_job() -> None:
+    job = image("job", ready={"exit": True})
+    files = render(results(job, image("web")), "deployment", OPTS)
+    assert list(files) == ["web.deployment.yaml"]
+    assert "batch job" in (skip_reason(job) or "")
+
+
+def test_yaml_stream_holds_one_document_per_image() -> None:
+    files = render(results(image("a"), image("b"), image("c")), "deployment", OPTS)
+    docs = list(yaml.safe_load_all(yaml_stream(files)))
+    assert [d["metadata"]["name"] for d in docs] == ["a", "b", "c"]
+
+
+def test_output_has_no_yaml_anchors() -> None:
+    for fmt in FORMATS:
+        for text in render(results(), fmt, OPTS).values():
+            assert "&id" not in text and "*id" not in text
+
+
+# --- schema validation --------------------------------------------------------------------------
+
+
+def _quantities(resources: dict[str, Any]) -> None:
+    for section in resources.values():
+        for key, value in section.items():
+            assert (MEMORY_RE if key == "memory" else CPU_RE).match(str(value)), f"{key}: {value!r} is not canonical"
+
+
+def _pod(container: dict[str, Any]) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "check"}, "spec": {"containers": [container]}}
+
+
+def _apply_patch(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    """Strategic merge as kustomize does it for this patch: containers merge by name, maps deeply."""
+
+    def merge(into: dict[str, Any], other: dict[str, Any]) -> None:
+        for key, value in other.items():
+            if key == "containers":
+                by_name = {c["name"]: c for c in into.setdefault(key, [])}
+                for c in value:
+                    if c["name"] in by_name:
+                        merge(by_name[c["name"]], c)
+                    else:
+                        into[key].append(c)
+            elif isinstance(value, dict) and isinstance(into.get(key), dict):
+                merge(into[key], value)
+            else:
+                into[key] = value
+
+    out = copy.deepcopy(base)
+    merge(out, patch)
+    return out
+
+
+def _checked(fmt: str, doc: dict[str, Any], options: K8sOptions) -> list[dict[str, Any]]:
+    """The Kubernetes objects a format's document ends up in, to validate against the schema."""
+    if fmt == "deployment":
+        return [doc]
+    if fmt == "kustomize":
+        base = {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": options.deployment},
+            "spec": {
+                "selector": {"matchLabels": {"app": "web"}},
+                "template": {
+                    "metadata": {"labels": {"app": "web"}},
+                    "spec": {"containers": [{"name": options.container, "image": "web:1", "env": [{"name": "A", "value": "1"}]}]},
+                },
+            },
+        }
+        merged = _apply_patch(base, doc)
+        assert merged["spec"]["template"]["spec"]["containers"][0]["image"] == "web:1"
+        return [merged]
+    # resources and helm are fragments of a container: check them inside one.
+    container = {"name": "check", "image": "check:1", **doc}
+    return [_pod(container)]
+
+
+CASES = {
+    "http": image("web_api"),
+    "tcp": image("redis", ready={"tcp": {"port": 6379}}),
+    "log": image("worker", ready={"log": "started"}),
+    "oom": image(
+        "fat",
+        runs=[run(0), run(1, status="oomkilled", ws=None, peak=GIB, ready=None)],
+        memory_limit_bytes=GIB,
+    ),
+    "slow": image("jvm", runs=spread("ready", [30_000.0, 45_000.0]), cpus=2.0),
+}
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize("fmt", list(FORMATS))
+@pytest.mark.parametrize("case", list(CASES))
+def test_every_manifest_passes_the_kubernetes_schema(version: str, fmt: str, case: str) -> None:
+    options = K8sOptions(deployment="web", container="app", cpu_limit="measured" if case == "slow" else None)
+    for text in render(results(CASES[case]), fmt, options).values():
+        doc = yaml.safe_load(text)
+        _quantities(doc["resources"] if "resources" in doc else doc["spec"]["template"]["spec"]["containers"][0]["resources"])
+        for obj in _checked(fmt, doc, options):
+            kubernetes_validate.validate(obj, version, strict=True)
+
+
+def test_the_schema_check_is_not_vacuous() -> None:
+    doc = yaml.safe_load(render(results(), "deployment", OPTS)["go.deployment.yaml"])
+    doc["spec"]["template"]["spec"]["containers"][0]["startupProbe"]["periodSecs"] = 1
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(doc, TARGET_KUBERNETES_VERSION, strict=True)
+
+
+def test_target_version_is_shipped_by_kubernetes_validate() -> None:
+    assert TARGET_KUBERNETES_VERSION in {v.rsplit(".", 1)[0] for v in kubernetes_validate.utils.all_versions()}

@@ -1,0 +1,136 @@
+"""``cprofiler k8s``'s command body: reading the results file, writing files or a YAML stream."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from cprofiler.commands.k8s import k8s_command
+from cprofiler.errors import CprofilerError, UsageError
+
+MIB = 1 << 20
+
+
+def _results(*names: str, cpus: float | None = None) -> dict[str, Any]:
+    run = {
+        "status": "ok",
+        "ready_ms": 300.0,
+        "working_set_bytes": 30 * MIB,
+        "peak_bytes": 40 * MIB,
+        "settle_cpu_cores": 0.05,
+    }
+    return {
+        "schema": "cprofiler/results/v1",
+        "settings": {"cold": "warm"},
+        "images": [
+            {
+                "name": name,
+                "image": {"tag": f"cprofiler/{name}:1"},
+                "ready": {"http": {"port": 8080, "path": "/"}},
+                "cpus": cpus,
+                "runs": [dict(run, index=i) for i in range(3)],
+            }
+            for name in names
+        ],
+    }
+
+
+def _write(tmp_path: Path, doc: Any) -> Path:
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path
+
+
+def test_stdout_gets_one_yaml_stream(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _write(tmp_path, _results("go", "node"))
+    assert k8s_command(path, "deployment", None, 0.15, False, None, None) == 0
+    out = capsys.readouterr().out
+    assert [d["metadata"]["name"] for d in yaml.safe_load_all(out)] == ["go", "node"]
+    assert f"# from: {path}; 3 ok of 3 runs; cold level: warm; margin: 15%" in out
+
+
+def test_output_dir_gets_one_file_per_image(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _write(tmp_path, _results("go", "node"))
+    out_dir = tmp_path / "k8s" / "base"
+    assert k8s_command(path, "kustomize", out_dir, 0.15, False, "web", "app") == 0
+    assert sorted(p.name for p in out_dir.iterdir()) == ["go.patch.yaml", "node.patch.yaml"]
+    patch = yaml.safe_load((out_dir / "go.patch.yaml").read_text(encoding="utf-8"))
+    assert patch["metadata"]["name"] == "web"
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert f"wrote {out_dir / 'go.patch.yaml'}" in captured.err
+
+
+def test_margin_reaches_the_numbers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _write(tmp_path, _results("go"))
+    k8s_command(path, "resources", None, 0.5, False, None, None)
+    doc = yaml.safe_load(capsys.readouterr().out)
+    assert doc["resources"]["requests"] == {"cpu": "75m", "memory": "45Mi"}
+    assert doc["resources"]["limits"] == {"memory": "60Mi"}
+
+
+@pytest.mark.parametrize(("cpu_limit", "expected"), [(True, "1500m"), ("measured", "1500m"), ("2", "2")])
+def test_cpu_limit_true_means_measured(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], cpu_limit: bool | str, expected: str
+) -> None:
+    path = _write(tmp_path, _results("go", cpus=1.5))
+    k8s_command(path, "helm", None, 0.15, cpu_limit, None, None)
+    assert yaml.safe_load(capsys.readouterr().out)["resources"]["limits"]["cpu"] == expected
+
+
+def test_missing_file_is_a_usage_error_naming_it(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.json"
+    with pytest.raises(UsageError, match=f"{missing}: cannot be read") as info:
+        k8s_command(missing, "resources", None, 0.15, False, None, None)
+    assert info.value.exit_code == 2
+
+
+def test_invalid_json_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "broken.json"
+    path.write_text('{"schema":\n  oops}', encoding="utf-8")
+    with pytest.raises(UsageError, match=f"{path}:2: not valid JSON"):
+        k8s_command(path, "resources", None, 0.15, False, None, None)
+
+
+def test_wrong_schema_is_refused(tmp_path: Path) -> None:
+    path = _write(tmp_path, {"schema": "something/else", "images": []})
+    with pytest.raises(UsageError, match=f"{path}: schema: expected 'cprofiler/results/v1'"):
+        k8s_command(path, "resources", None, 0.15, False, None, None)
+
+
+def test_json_lines_of_an_interrupted_measurement(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    doc = _results("go")
+    img = doc["images"][0]
+    header = {
+        "type": "header",
+        "schema": "cprofiler/results/v1",
+        "settings": doc["settings"],
+        "images": [{"name": "go", "image": img["image"], "image_size_bytes": 1, "layers": 1, "ready": img["ready"]}],
+    }
+    lines = [header] + [{"type": "run", "image": "go", **r} for r in img["runs"][:2]]
+    path = tmp_path / "results.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    assert k8s_command(path, "resources", None, 0.15, False, None, None) == 0
+    out = capsys.readouterr().out
+    assert "2 ok of 2 runs" in out
+    assert "note: the measurement stopped early" in out
+
+
+def test_image_without_ok_runs_is_named(tmp_path: Path) -> None:
+    doc = _results("go", "broken")
+    for r in doc["images"][1]["runs"]:
+        r["status"] = "crashed"
+    with pytest.raises(CprofilerError, match="image 'broken' has no ok run"):
+        k8s_command(_write(tmp_path, doc), "resources", None, 0.15, False, None, None)
+
+
+def test_unwritable_output_dir_names_the_flag(tmp_path: Path) -> None:
+    path = _write(tmp_path, _results("go"))
+    blocker = tmp_path / "file"
+    blocker.write_text("", encoding="utf-8")
+    with pytest.raises(CprofilerError, match="--output-dir"):
+        k8s_command(path, "resources", blocker / "sub", 0.15, False, None, None)
