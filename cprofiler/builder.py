@@ -25,6 +25,10 @@ _SKIP_DIRS = {".git", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cach
 _ARG_RE = re.compile(r"\$\{(\w+)(?::-([^}]*))?\}|\$(\w+)")
 
 
+#: Build-log lines of a stand-in base start with this, so progress output can show them apart.
+STAND_IN_PREFIX = "[stand-in] "
+
+
 class BaseUnavailable(BuildError):
     """A ``FROM`` image is not on the engine and cannot be pulled."""
 
@@ -167,3 +171,52 @@ def build_image(
     if info is None:
         raise BuildError(f"image {name!r}: built, but the engine does not list {tag}")
     return BuiltImage(name=name, info=info, stand_in=stand_in)
+
+
+def build_with_fallback(
+    engine: Engine,
+    name: str,
+    spec: ImageSpec,
+    *,
+    invocation: str,
+    offline: bool = False,
+    on_line: Callable[[str], None] | None = None,
+) -> BuiltImage:
+    """Build with the real base; where it cannot be had and the spec names a fallback, use that.
+
+    A fallback value is a stand-in recipe name (``cprofiler bases list``), built once per machine,
+    or the reference of an image already on the engine. The result says which base it stood in
+    for, so a stand-in is never shown as the real image.
+    """
+    try:
+        return build_image(engine, name, spec, invocation=invocation, offline=offline, on_line=on_line)
+    except BaseUnavailable:
+        if not spec.fallback:
+            raise
+        fallback = spec.fallback
+    args = dict(spec.args)
+    replaced, recipes, details = [], [], []
+    for key, value in fallback.items():
+        tag, detail = resolve_fallback(engine, name, key, value, on_line)
+        replaced.append(spec.args.get(key, f"{key} default"))
+        recipes.append(value)
+        details.append(detail)
+        args[key] = tag
+    stand_in = {"for": ", ".join(replaced), "recipe": ", ".join(recipes), "detail": "; ".join(details)}
+    return build_image(engine, name, spec, invocation=invocation, offline=True, args=args, on_line=on_line, stand_in=stand_in)
+
+
+def resolve_fallback(engine: Engine, name: str, key: str, value: str, on_line: Callable[[str], None] | None) -> tuple[str, str]:
+    """Return ``(image reference, detail)`` for one fallback value, building a recipe if needed."""
+    from cprofiler import bases
+
+    if value in bases.names():
+        progress = (lambda recipe, line: on_line(f"{STAND_IN_PREFIX}{recipe}: {line}")) if on_line else None
+        built = bases.stand_ins(engine, bases.find_mirror())[value].build(progress)
+        return built.tag, built.detail or value
+    if engine.image(value) is not None:
+        return value, f"local image {value}"
+    known = ", ".join(bases.names())
+    raise UsageError(
+        f"image {name!r}: fallback {key}: {value!r} is neither a stand-in recipe ({known}) nor an image on this engine"
+    )

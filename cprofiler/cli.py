@@ -19,6 +19,7 @@ from cprofiler import __version__, report
 from cprofiler.errors import CprofilerError
 from cprofiler.k8s.formats import FORMATS as K8S_FORMATS
 from cprofiler.k8s.formats import formats_help
+from cprofiler.measure import cold as cold_levels
 
 app = typer.Typer(
     name="cprofiler",
@@ -31,6 +32,7 @@ app = typer.Typer(
 
 Format = Enum("Format", {n: n for n in report.names()}, type=str)  # type: ignore[misc]
 FORMAT_HELP = "Output format: " + ", ".join(report.names()) + "."
+Cold = Enum("Cold", {n: n for n in cold_levels.names()}, type=str)  # type: ignore[misc]
 K8sFormat = Enum("K8sFormat", {n: n for n in sorted(K8S_FORMATS)}, type=str)  # type: ignore[misc]
 
 _state = {"verbose": False}
@@ -78,7 +80,8 @@ def main_options(
         "Examples:\n\n"
         "  cprofiler measure scenarios.yaml\n\n"
         "  cprofiler measure examples/offline.yaml --runs 5 --format json --output r.json\n\n"
-        "  cprofiler measure scenarios.yaml --only go --runs 30 --format markdown"
+        "  cprofiler measure scenarios.yaml --only go --runs 30 --format markdown\n\n"
+        "  cprofiler measure scenarios.yaml --output r.json --resume r.jsonl   # after Ctrl-C"
     )
 )
 def measure(
@@ -99,6 +102,15 @@ def measure(
     shuffle: Annotated[bool, typer.Option(help="Shuffle the image order within each round.", rich_help_panel="Runs")] = False,
     seed: Annotated[int | None, typer.Option(help="Seed for --shuffle (same seed, same order).", rich_help_panel="Runs")] = None,
     offline: Annotated[bool, typer.Option(help="Never try to pull base images.", rich_help_panel="Images")] = False,
+    cold: Annotated[Cold, typer.Option(help=cold_levels.help_text(), rich_help_panel="Cold start")] = Cold["warm"],  # type: ignore[misc]
+    floor: Annotated[
+        bool,
+        typer.Option(
+            "--floor/--no-floor",
+            help="Also run the runtime floor (an empty container) each round; the table's app start subtracts it.",
+            rich_help_panel="Cold start",
+        ),
+    ] = True,
     fmt: Annotated[
         Format | None,  # type: ignore[valid-type]
         typer.Option(
@@ -121,6 +133,15 @@ def measure(
             "--k8s", help="Also write Kubernetes Deployments (one per image) into this folder.", rich_help_panel="Output"
         ),
     ] = None,
+    resume: Annotated[
+        Path | None,
+        typer.Option(
+            "--resume",
+            metavar="RESULTS.jsonl",
+            help="Continue this interrupted measurement of the same scenario: its settings, its file, no run repeated.",
+            rich_help_panel="Runs",
+        ),
+    ] = None,
 ) -> None:
     """Build each image, start it many times, and print the comparison table."""
     from cprofiler.commands.measure import MeasureOptions, measure_command
@@ -135,10 +156,13 @@ def measure(
         output=output,
         only=only or [],
         offline=offline,
+        cold=cold.value,
+        floor=floor,
         shuffle=shuffle,
         seed=seed,
         quiet=quiet,
         k8s_dir=k8s_dir,
+        resume=resume,
     )
     _run(lambda: measure_command(opts))
 

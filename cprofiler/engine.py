@@ -8,6 +8,7 @@ container again after creating it, and that second round trip would be counted i
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -34,9 +35,30 @@ LABEL_IMAGE = "cprofiler.image"
 _ENGINE_HINT = "is the Docker engine running, and may this user use it (docker info)?"
 
 
+def _os_reason(exc: BaseException) -> str | None:
+    """The operating system's words at the bottom of a transport error ("Connection refused").
+
+    requests wraps urllib3, which wraps the OSError; their own texts are nested tuples of reprs.
+    """
+    todo: list[BaseException] = [exc]
+    seen: set[int] = set()
+    while todo:
+        e = todo.pop(0)
+        if id(e) in seen:
+            continue
+        seen.add(id(e))
+        if isinstance(e, OSError) and e.strerror:
+            return e.strerror
+        if isinstance(e, OSError) and len(e.args) == 1 and isinstance(e.args[0], str):
+            return e.args[0]  # "Remote end closed connection without response"
+        todo.extend(a for a in e.args if isinstance(a, BaseException))
+        todo.extend(n for n in (e.__cause__, e.__context__, getattr(e, "reason", None)) if isinstance(n, BaseException))
+    return None
+
+
 def _engine_fault(action: str, exc: BaseException) -> EngineError:
     """Translate an SDK or transport exception into one line for the user."""
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    text = _os_reason(exc) or (str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
     if isinstance(exc, PermissionError) or "Permission denied" in text:
         return EngineError(f"Docker engine: permission denied while trying to {action}; {_ENGINE_HINT}")
     if isinstance(exc, (requests.exceptions.ConnectionError, FileNotFoundError, ConnectionError)):
@@ -152,6 +174,79 @@ class Engine:
             raise _engine_fault(f"pull {ref}", exc) from exc
         return None
 
+    def arch(self) -> str:
+        """The engine's CPU architecture in Go's spelling (``amd64``, ``arm64``)."""
+        try:
+            return str(self.api.version().get("Arch") or "")
+        except Exception as exc:  # noqa: BLE001
+            raise _engine_fault("read the engine's version", exc) from exc
+
+    def image_refs(self, image_id: str) -> tuple[list[str], list[str]]:
+        """Return ``(tags, digests)`` of a local image: its RepoTags and RepoDigests (``repo@sha256:…``)."""
+        try:
+            data = self.api.inspect_image(image_id)
+        except Exception as exc:  # noqa: BLE001
+            raise _engine_fault(f"inspect image {image_id[:19]}", exc) from exc
+        return list(data.get("RepoTags") or []), list(data.get("RepoDigests") or [])
+
+    def pull_digest(self, ref: str) -> str | None:
+        """Pull ``repo@sha256:…`` exactly; return None on success, else the engine's one-line reason."""
+        repo, _, digest = ref.rpartition("@")
+        try:
+            # The engine takes a digest in the tag parameter, as the docker CLI sends it.
+            self.api.pull(repo, tag=digest)
+        except docker.errors.APIError as exc:
+            return str(exc.explanation or exc).strip().splitlines()[0]
+        except Exception as exc:  # noqa: BLE001
+            raise _engine_fault(f"pull {ref}", exc) from exc
+        return None
+
+    def save_image(self, image_id: str, path: Path) -> None:
+        """Write the image as a tarball (``docker save``) to ``path``, atomically."""
+        tmp = path.with_name(path.name + ".part")
+        try:
+            with tmp.open("wb") as fh:
+                for chunk in self.api.get_image(image_id):
+                    fh.write(chunk)
+            tmp.replace(path)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise EngineError(f"cannot save image {image_id[:19]} to {path}: {exc}") from exc
+        except Exception as exc:  # noqa: BLE001
+            tmp.unlink(missing_ok=True)
+            raise _engine_fault(f"save image {image_id[:19]}", exc) from exc
+
+    def load_image(self, path: Path) -> None:
+        """Load a tarball written by ``save_image`` (``docker load``); returns when the engine has it."""
+        try:
+            with path.open("rb") as fh:
+                for chunk in self.api.load_image(fh, quiet=True):
+                    if isinstance(chunk, dict) and chunk.get("error"):
+                        raise EngineError(f"Docker engine: failed to load {path}: {chunk['error']}")
+        except EngineError:
+            raise
+        except OSError as exc:
+            raise EngineError(f"cannot read image tarball {path}: {exc}") from exc
+        except Exception as exc:  # noqa: BLE001
+            raise _engine_fault(f"load image {path}", exc) from exc
+
+    def remove_image(self, image_id: str) -> None:
+        """Remove an image and every tag of it; an image already gone is fine.
+
+        The engine refuses (even forced) while a running container uses the image; that becomes
+        an EngineError naming the image.
+        """
+        try:
+            self.api.remove_image(image_id, force=True)
+        except docker.errors.NotFound:
+            return
+        except docker.errors.APIError as exc:
+            if exc.status_code == 404:
+                return
+            raise _engine_fault(f"remove image {image_id[:19]}", exc) from exc
+        except Exception as exc:  # noqa: BLE001
+            raise _engine_fault(f"remove image {image_id[:19]}", exc) from exc
+
     def build(
         self,
         *,
@@ -252,7 +347,7 @@ class Engine:
                 tty=False,
             )
         except Exception as exc:  # noqa: BLE001
-            raise _engine_fault(f"create a container of {image}", exc) from exc
+            raise _engine_fault(f"create a container of {image[:19]}", exc) from exc
         return str(created["Id"])
 
     def attach_output(self, container_id: str) -> Iterator[bytes]:
@@ -339,10 +434,12 @@ class Engine:
         except Exception as exc:  # noqa: BLE001
             raise _engine_fault(f"remove container {container_id[:12]}", exc) from exc
 
-    def labelled_containers(self) -> list[dict[str, Any]]:
-        """Every container (running or not) carrying the ``cprofiler`` label, with its labels."""
+    def labelled_containers(self, invocation: str | None = None) -> list[dict[str, Any]]:
+        """Every container (running or not) carrying the ``cprofiler`` label, with its labels;
+        only those of one ``invocation`` when given."""
+        label = LABEL if invocation is None else f"{LABEL}={invocation}"
         try:
-            found = self.api.containers(all=True, filters={"label": LABEL})
+            found = self.api.containers(all=True, filters={"label": label})
         except Exception as exc:  # noqa: BLE001
             raise _engine_fault("list containers", exc) from exc
         return [{"id": c["Id"], "labels": c.get("Labels") or {}, "state": c.get("State")} for c in found]
@@ -361,13 +458,55 @@ def connect() -> Engine:
     with _lock:
         if _engine is not None:
             return _engine
+        # Name the address in the message: "permission denied" means little without the socket.
+        action = f"connect to {os.environ.get('DOCKER_HOST') or 'unix:///var/run/docker.sock'}"
         try:
             # A generous pool: probes, log readers and waiters run in parallel for one container.
             client = docker.from_env(timeout=300, max_pool_size=16)
             client.ping()
         except docker.errors.DockerException as exc:
-            raise _engine_fault("connect", exc.__cause__ or exc) from exc
+            raise _engine_fault(action, exc.__cause__ or exc) from exc
         except Exception as exc:  # noqa: BLE001
-            raise _engine_fault("connect", exc) from exc
+            raise _engine_fault(action, exc) from exc
         _engine = Engine(client)
         return _engine
+
+
+# === Stand-in bases (cprofiler.bases, issue 3) ====================================================
+# Module-level functions so that this section never touches the Engine class above.
+
+
+def import_image(engine: Engine, chunks: Iterator[bytes], *, tag: str, changes: list[str]) -> str:
+    """Import a root filesystem tar stream as image ``tag`` (``docker import``); return its id.
+
+    ``chunks`` is sent as it is produced (chunked), so a root filesystem never sits in memory or
+    in a temporary tarball. ``changes`` are Dockerfile instructions for the image's config
+    (``CMD``, ``ENV``, ``LABEL`` ...).
+    """
+    import json  # imported here to keep this section self-contained
+
+    repo, _, version = tag.rpartition(":")
+    try:
+        answer = engine.api.import_image(src=chunks, repository=repo, tag=version, changes=changes, stream_src=True)
+    except Exception as exc:  # noqa: BLE001
+        raise _engine_fault(f"import image {tag}", exc) from exc
+    # The engine answers with JSON messages, one a line; an error arrives as one of them.
+    for line in str(answer).splitlines():
+        try:
+            message = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(message, dict) and message.get("error"):
+            raise BuildError(f"image {tag!r} was not imported: {message['error']}")
+    info = engine.image(tag)
+    if info is None:
+        raise BuildError(f"image {tag!r} was not imported: the engine answered {str(answer).strip()[:200]!r}")
+    return info.id
+
+
+def data_root(engine: Engine) -> str | None:
+    """The engine's data directory (``DockerRootDir``), where image layers take disk space."""
+    try:
+        return str(engine.api.info().get("DockerRootDir") or "") or None
+    except Exception as exc:  # noqa: BLE001
+        raise _engine_fault("read the engine's info", exc) from exc

@@ -6,6 +6,10 @@ The user never sees a traceback for one of these (only with ``--verbose``).
 
 from __future__ import annotations
 
+import re
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
 
 class CprofilerError(Exception):
     """A fault cprofiler can explain in one line; ``exit_code`` is what the process returns."""
@@ -27,7 +31,9 @@ class ScenarioError(UsageError):
         if line is not None:
             where += f":{line}"
         what = f"{key}: " if key else ""
-        super().__init__(f"{where}: {what}{expected}")
+        # Keys, values and file names come from the user's file: a newline in one must not break
+        # the one-line promise, so control characters are shown escaped.
+        super().__init__(_CONTROL.sub(lambda m: repr(m.group())[1:-1], f"{where}: {what}{expected}"))
         self.path = path
         self.key = key
         self.line = line
@@ -39,6 +45,25 @@ class EngineError(CprofilerError):
 
 class BuildError(CprofilerError):
     """An image did not build; the message carries the image name and the build log's tail."""
+
+
+class Signalled(BaseException):
+    """SIGINT or SIGTERM arrived; raised in the main thread by the runner's signal handler.
+
+    A BaseException, like KeyboardInterrupt, so that no ``except Exception`` on its way (around an
+    engine call, a probe, a build stream) can turn it into an ordinary error. The measure command
+    turns it into Interrupted once clean-up is done.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+    def describe(self) -> str:
+        """``interrupted by Ctrl-C`` or ``interrupted by SIGTERM``: for the results and the user."""
+        import signal
+
+        return "interrupted by " + ("Ctrl-C" if self.signum == signal.SIGINT else signal.Signals(self.signum).name)
 
 
 class Interrupted(CprofilerError):

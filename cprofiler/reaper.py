@@ -28,18 +28,29 @@ def own_labels(invocation: str) -> dict[str, str]:
 
 
 def is_stale(labels: dict[str, str]) -> bool:
+    """True when the invocation that made a container is dead; False when alive, or unknown.
+
+    A container labelled ``cprofiler`` without an owner pid (a helper of some other cprofiler
+    command, a hand-made one) is not judged: nothing says whether it is in use, so only
+    ``cprofiler clean --all`` removes it.
+    """
     if labels.get(LABEL_HOST) not in (None, socket.gethostname()):
         return False
     try:
         pid = int(labels.get(LABEL_PID, ""))
     except ValueError:
-        return True  # made without an owner: nothing can vouch for it
+        return False
     try:
-        proc = psutil.Process(pid)
-        started = f"{proc.create_time():.2f}"
+        started = psutil.Process(pid).create_time()
     except psutil.Error:
         return True
-    return labels.get(LABEL_PID_STARTED) not in (None, started)
+    try:
+        recorded = float(labels.get(LABEL_PID_STARTED) or started)
+    except ValueError:
+        return False  # a label we cannot read: leave the container alone
+    # A pid reused by a later process shows another start time. Allow a second of difference:
+    # psutil derives start times from the boot time, which moves when the clock is adjusted.
+    return abs(recorded - started) > 1.0
 
 
 def stale_containers(engine: Engine) -> list[dict[str, Any]]:

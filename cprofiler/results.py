@@ -18,6 +18,7 @@ SCHEMA = "cprofiler/results/v1"
 
 #: Run fields that are summarised per image (min, median, mean, p95, max, stdev, ci95).
 NUMERIC_FIELDS = (
+    "fetch_ms",
     "create_ms",
     "start_ms",
     "ready_ms",
@@ -45,6 +46,9 @@ class RunResult:
     status: str = "ok"
     #: Container exit code when it exited during the run, else null.
     exit_code: int | None = None
+    #: Time to bring the image back onto the engine before this run (``--cold image``: load of the
+    #: tarball cprofiler saved, or a pull), in milliseconds; not part of ``ready_ms``; null at other levels.
+    fetch_ms: float | None = None
     #: Duration of the engine's create call, in milliseconds.
     create_ms: float | None = None
     #: Duration of the engine's start call, in milliseconds.
@@ -120,6 +124,11 @@ class ImageResult:
             out[name] = s.to_dict() if s is not None else None
         return out
 
+    def warnings(self) -> list[str]:
+        """What a reader should do about this image's numbers: outliers in ``ready_ms``, in run order."""
+        warning = stats.outlier_warning([r.ready_ms if r.status == "ok" else None for r in self.runs])
+        return [f"ready_ms: {warning}"] if warning else []
+
     def to_json(self) -> dict[str, Any]:
         return {
             "name": self.name,
@@ -132,6 +141,7 @@ class ImageResult:
             "stand_in": self.stand_in,
             "runs": [r.to_json() for r in self.runs],
             "summary": self.summary(),
+            "warnings": self.warnings(),
         }
 
 
@@ -143,6 +153,9 @@ class Measurement:
     settings: dict[str, Any]
     started_at: str
     images: list[ImageResult]
+    #: The runtime floor (an empty static binary that exits at once), measured like the images;
+    #: None with ``--no-floor``.
+    floor: ImageResult | None = None
     finished_at: str | None = None
     #: Set when the measurement stopped early: why.
     interrupted: str | None = None
@@ -159,6 +172,7 @@ class Measurement:
             "environment": self.environment,
             "settings": self.settings,
             "images": [i.to_json() for i in self.images],
+            "floor": self.floor.to_json() if self.floor is not None else None,
         }
 
 
@@ -173,11 +187,13 @@ class RunLog:
     We write each run at once because a crash, Ctrl-C or SIGTERM later on must not lose it.
     """
 
-    def __init__(self, path: Path, header: dict[str, Any]) -> None:
+    def __init__(self, path: Path, header: dict[str, Any], kind: str = "header") -> None:
+        """Open ``path`` for appending and write ``header`` as its first record, of type ``kind``
+        (``resume`` when a resumed measurement appends to the file of the one it continues)."""
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         self._fh = path.open("a", encoding="utf-8")
-        self.write({"type": "header", **header})
+        self.write({"type": kind, **header})
 
     def write(self, record: dict[str, Any]) -> None:
         self._fh.write(json.dumps(record, sort_keys=True) + "\n")
@@ -237,22 +253,26 @@ def _from_lines(path: Path, text: str) -> dict[str, Any]:
             end = rec
     if header is None or header.get("schema") != SCHEMA:
         raise UsageError(f"{path}:1: expected a cprofiler header line with schema {SCHEMA!r}")
-    images = []
-    for img in header.get("images", []):
-        result = ImageResult(
-            name=img["name"],
-            image=img["image"],
-            image_size_bytes=img["image_size_bytes"],
-            layers=img["layers"],
-            ready=img["ready"],
-            memory_limit_bytes=img.get("memory_limit_bytes"),
-            cpus=img.get("cpus"),
-            stand_in=img.get("stand_in"),
-            runs=[RunResult.from_json(r) for r in runs if r.get("image") == img["name"]],
-        )
-        images.append(result.to_json())
-    header["images"] = images
+    header["images"] = [_rebuild_image(img, runs) for img in header.get("images", [])]
+    if header.get("floor") is not None:
+        header["floor"] = _rebuild_image(header["floor"], runs)
     header.pop("invocation", None)
     header["finished_at"] = end.get("finished_at")
     header["interrupted"] = end.get("interrupted") if end else "the measurement did not finish (no end record)"
     return header
+
+
+def _rebuild_image(img: dict[str, Any], runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """An image's (or the floor's) entry from the header, with its runs and fresh statistics."""
+    result = ImageResult(
+        name=img["name"],
+        image=img["image"],
+        image_size_bytes=img["image_size_bytes"],
+        layers=img["layers"],
+        ready=img["ready"],
+        memory_limit_bytes=img.get("memory_limit_bytes"),
+        cpus=img.get("cpus"),
+        stand_in=img.get("stand_in"),
+        runs=[RunResult.from_json(r) for r in runs if r.get("image") == img["name"]],
+    )
+    return result.to_json()

@@ -7,6 +7,8 @@ would run yourself.
 from __future__ import annotations
 
 import re
+import stat
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
@@ -19,6 +21,11 @@ from cprofiler.errors import ScenarioError
 MAX_FILE_BYTES = 1 << 20
 #: Most YAML nodes a file may expand to once aliases are followed (an alias bomb stops here).
 MAX_NODES = 100_000
+#: Largest memory limit accepted, in bytes (1 PiB): beyond it a size is a typo, and the engine's
+#: int64 would overflow long before any machine has that much memory.
+MAX_SIZE_BYTES = 1 << 50
+#: Longest key or value quoted in an error message, in characters; the message stays one short line.
+MAX_QUOTE = 60
 
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,62}$")
 _SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]i?b?|b)?\s*$", re.IGNORECASE)
@@ -32,15 +39,29 @@ def parse_size(text: str | int) -> int:
     if isinstance(text, int):
         if text <= 0:
             raise ValueError("expected a positive size such as 256m or 1Gi")
+        if text > MAX_SIZE_BYTES:
+            raise ValueError("expected a size of at most 1024t")
         return text
-    m = _SIZE_RE.match(str(text))
+    m = _SIZE_RE.match(str(text)) if len(str(text)) <= 64 else None
     if not m:
-        raise ValueError(f"expected a size such as 256m or 1Gi, got {text!r}")
+        raise ValueError(f"expected a size such as 256m or 1Gi, got {_quote(text)}")
     unit = (m.group(2) or "").lower().rstrip("b").rstrip("i")
-    value = int(float(m.group(1)) * _UNITS[unit])
+    # Decimal, not float: "9999…9m" must be refused as too big, not overflow to infinity.
+    value = int(Decimal(m.group(1)) * _UNITS[unit])
+    if value > MAX_SIZE_BYTES:
+        raise ValueError(f"expected a size of at most 1024t, got {_quote(text)}")
     if value < 6 << 20:
-        raise ValueError(f"expected at least 6m (the engine's minimum memory limit), got {text!r}")
+        raise ValueError(f"expected at least 6m (the engine's minimum memory limit), got {_quote(text)}")
     return value
+
+
+def _quote(value: object) -> str:
+    """``repr`` of a value for an error message, cut to MAX_QUOTE characters (never raises)."""
+    try:
+        text = repr(value)
+    except ValueError:  # an int too long to print (Python's 4300-digit limit)
+        text = f"<a {type(value).__name__} too long to show>"
+    return text if len(text) <= MAX_QUOTE else text[: MAX_QUOTE - 1] + "…"
 
 
 class _Strict(BaseModel):
@@ -48,7 +69,7 @@ class _Strict(BaseModel):
 
 
 class HttpProbe(_Strict):
-    port: int = Field(ge=1, le=65535)
+    port: int = Field(ge=1, le=65535, strict=True)
     path: str = "/"
 
     @field_validator("path")
@@ -60,7 +81,7 @@ class HttpProbe(_Strict):
 
 
 class TcpProbe(_Strict):
-    port: int = Field(ge=1, le=65535)
+    port: int = Field(ge=1, le=65535, strict=True)
 
 
 class ReadySpec(_Strict):
@@ -110,7 +131,7 @@ class ImageSpec(_Strict):
     command: list[str] | None = None
     env: dict[str, str] = Field(default_factory=dict)
     memory_limit: int | None = None
-    cpus: float | None = Field(default=None, gt=0, le=1024)
+    cpus: float | None = Field(default=None, gt=0, le=1024, strict=True)
     ready: ReadySpec
 
     @field_validator("args", "env", "fallback", mode="before")
@@ -162,10 +183,13 @@ class ImageSpec(_Strict):
 class Scenario(_Strict):
     """A scenario file: run settings and the images to compare."""
 
-    runs: int = Field(default=10, ge=1, le=100_000)
-    warmup: int = Field(default=1, ge=0, le=10_000)
-    settle: float = Field(default=1.0, ge=0, le=3600)
-    timeout: float = Field(default=60.0, gt=0, le=24 * 3600)
+    # strict: YAML's `true` is not a count, and `2.5` runs is a typo, not 2.
+    runs: int = Field(default=10, ge=1, le=100_000, strict=True)
+    warmup: int = Field(default=1, ge=0, le=10_000, strict=True)
+    settle: float = Field(default=1.0, ge=0, le=3600, strict=True)
+    timeout: float = Field(default=60.0, gt=0, le=24 * 3600, strict=True)
+    #: Let relative paths leave the scenario file's folder (``../shared/Dockerfile``).
+    allow_outside: bool = Field(default=False, strict=True)
     images: dict[str, ImageSpec]
 
     @field_validator("images")
@@ -175,7 +199,7 @@ class Scenario(_Strict):
             raise ValueError("expected at least one image")
         for name in v:
             if not _NAME_RE.match(name):
-                raise ValueError(f"expected image names of lowercase letters, digits, '.', '_', '-' (got {name!r})")
+                raise ValueError(f"expected image names of lowercase letters, digits, '.', '_', '-' (got {_quote(name)})")
         return v
 
 
@@ -207,23 +231,6 @@ def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
     return line
 
 
-def _count_nodes(node: yaml.Node) -> int:
-    """Count nodes with aliases expanded, stopping past MAX_NODES (a 'billion laughs' file)."""
-    total = 0
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        total += 1
-        if total > MAX_NODES:
-            return total
-        if isinstance(n, yaml.MappingNode):
-            for k, v in n.value:
-                stack.extend((k, v))
-        elif isinstance(n, yaml.SequenceNode):
-            stack.extend(n.value)
-    return total
-
-
 def _describe(err: dict[str, Any]) -> str:
     kind = err["type"]
     msg = str(err["msg"])
@@ -234,8 +241,7 @@ def _describe(err: dict[str, Any]) -> str:
     msg = msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
     got = err.get("input")
     if kind not in ("value_error",) and not isinstance(got, (dict, list)) and got is not None:
-        text = repr(got)
-        msg += f" (got {text[:40]}{'…' if len(text) > 40 else ''})"
+        msg += f" (got {_quote(got)})"
     return msg
 
 
@@ -258,38 +264,117 @@ def _expected_keys(loc: tuple[Any, ...]) -> str:
     return "; expected one of: " + ", ".join(keys)
 
 
-def load(path: Path) -> LoadedScenario:
-    """Read and validate a scenario file; raise ScenarioError (exit 2) with one line on any fault."""
-    path = Path(path)
-    if not path.exists():
-        raise ScenarioError(path, None, "no such file")
-    if path.is_dir():
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that reports a value it cannot construct (a 30 February, a 5000-digit number) as
+    a YAML error at that value's line, instead of letting a bare ValueError out of PyYAML."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except yaml.YAMLError:
+            raise
+        except (ValueError, OverflowError, TypeError) as exc:
+            problem = f"cannot read this value ({_short(exc)})"
+            raise yaml.constructor.ConstructorError(None, None, problem, node.start_mark) from exc
+
+
+def _read_text(path: Path) -> str:
+    """The file's text: a regular file, at most MAX_FILE_BYTES, UTF-8; else ScenarioError."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise ScenarioError(path, None, "no such file") from None
+    except (OSError, ValueError) as exc:
+        raise ScenarioError(path, None, f"cannot be read ({getattr(exc, 'strerror', None) or exc})") from exc
+    if stat.S_ISDIR(st.st_mode):
         raise ScenarioError(path, None, "is a directory; expected a scenario YAML file")
+    if not stat.S_ISREG(st.st_mode):
+        # A FIFO would block the read forever, a device would never end.
+        raise ScenarioError(path, None, "is not a regular file (a pipe, device or socket); expected a scenario YAML file")
+    too_big = f"expected a scenario file of at most {MAX_FILE_BYTES} bytes"
+    if st.st_size > MAX_FILE_BYTES:
+        raise ScenarioError(path, None, f"file is {st.st_size} bytes; {too_big}")
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ScenarioError(path, None, f"file is {size} bytes; expected a scenario file under {MAX_FILE_BYTES} bytes")
-        raw = path.read_bytes()
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)  # the size stat gave may lie (/proc), the read may not
     except OSError as exc:
-        raise ScenarioError(path, None, f"cannot be read ({exc.strerror})") from exc
+        raise ScenarioError(path, None, f"cannot be read ({exc.strerror or exc})") from exc
+    if len(raw) > MAX_FILE_BYTES:
+        raise ScenarioError(path, None, f"file is over {MAX_FILE_BYTES} bytes; {too_big}")
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ScenarioError(path, None, f"is not UTF-8 text (byte {exc.start})") from exc
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise ScenarioError(path, None, f"is not UTF-8 text (byte {exc.start}); expected a YAML file in UTF-8", line) from exc
+
+
+def _yaml_fault(path: Path, exc: BaseException) -> ScenarioError:
+    if isinstance(exc, RecursionError):
+        return ScenarioError(path, None, "invalid YAML: nested too deeply; expected a plain scenario file")
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or (str(exc).splitlines() or [type(exc).__name__])[0]
+    return ScenarioError(path, None, f"invalid YAML: {problem}", line=mark.line + 1 if mark else None)
+
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+def _check_tree(path: Path, root: yaml.Node) -> None:
+    """Refuse alias bombs (too many nodes once aliases are followed) and duplicate keys.
+
+    YAML loaders keep the last of two equal keys without a word; in a scenario file that is
+    always a mistake (two ``ready:`` blocks, two ``runs:``), so it is an error with both lines.
+    """
+    total = 0
+    checked: set[int] = set()
+    stack: list[tuple[yaml.Node, tuple[str, ...]]] = [(root, ())]
+    while stack:
+        node, where = stack.pop()
+        total += 1
+        if total > MAX_NODES:
+            raise ScenarioError(path, None, f"expands to more than {MAX_NODES} YAML nodes (aliases); expected a plain file")
+        if isinstance(node, yaml.MappingNode):
+            first_check = id(node) not in checked  # an alias repeats a mapping already checked
+            checked.add(id(node))
+            lines: dict[str, int] = {}
+            for key_node, value_node in node.value:
+                key = key_node.value if isinstance(key_node, yaml.ScalarNode) else "?"
+                if first_check and isinstance(key_node, yaml.ScalarNode) and key_node.tag != _MERGE_TAG:
+                    line = key_node.start_mark.line + 1
+                    if key in lines:
+                        dotted = ".".join(_short(p) for p in (*where, key))
+                        raise ScenarioError(path, dotted, f"duplicate key (first at line {lines[key]}); expected it once", line)
+                    lines[key] = line
+                stack.append((key_node, where))
+                stack.append((value_node, (*where, key)))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((item, where) for item in node.value)
+
+
+def _short(part: object) -> str:
+    text = str(part)
+    return text if len(text) <= MAX_QUOTE else text[: MAX_QUOTE - 1] + "…"
+
+
+def load(path: Path) -> LoadedScenario:
+    """Read and validate a scenario file; raise ScenarioError (exit 2) with one line on any fault.
+
+    Nothing else escapes, whatever the file holds (tests/unit/test_bad_input.py checks this with
+    a corpus of broken files and with hypothesis).
+    """
+    path = Path(path)
+    text = _read_text(path)
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ScenarioError(path, None, f"invalid YAML: {problem}", line=mark.line + 1 if mark else None) from exc
+    except (yaml.YAMLError, RecursionError) as exc:
+        raise _yaml_fault(path, exc) from exc
     if node is None:
         raise ScenarioError(path, None, "is empty; expected a mapping with an 'images' key")
-    if _count_nodes(node) > MAX_NODES:
-        raise ScenarioError(path, None, f"expands to more than {MAX_NODES} YAML nodes (aliases); expected a plain file")
+    _check_tree(path, node)
     try:
-        data = yaml.load(text, Loader=yaml.SafeLoader)  # noqa: S506 - SafeLoader
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
     except (yaml.YAMLError, RecursionError) as exc:
-        raise ScenarioError(path, None, f"invalid YAML: {str(exc).splitlines()[0]}") from exc
+        raise _yaml_fault(path, exc) from exc
     if not isinstance(data, dict):
         raise ScenarioError(path, None, f"expected a mapping with an 'images' key, got a {type(data).__name__}", line=1)
     try:
@@ -298,7 +383,7 @@ def load(path: Path) -> LoadedScenario:
         err: dict[str, Any] = dict(exc.errors()[0])
         loc = tuple(err["loc"])
         # Pydantic puts a model-level failure on the model itself; name the model's key then.
-        key = ".".join(str(p) for p in loc) or None
+        key = ".".join(_short(p) for p in loc) or None
         expected = _describe(err)
         if err["type"] == "extra_forbidden":
             expected += _expected_keys(loc)
@@ -307,7 +392,13 @@ def load(path: Path) -> LoadedScenario:
 
 
 def _resolve_paths(path: Path, node: yaml.Node, scenario: Scenario) -> Scenario:
-    """Make paths absolute against the scenario file's folder and check that they exist."""
+    """Make paths absolute against the scenario file's folder; check that they exist and stay inside.
+
+    A relative ``dockerfile``, ``template`` or ``context`` must not lead out of the scenario file's
+    folder (by ``..`` or by a symlink) unless the file says ``allow_outside: true``: a scenario file
+    handed around should not quietly send some other folder of this machine to the engine as a
+    build context. An absolute path is an explicit choice and is taken as written.
+    """
     base = path.resolve().parent
     images: dict[str, ImageSpec] = {}
     for name, spec in scenario.images.items():
@@ -316,13 +407,28 @@ def _resolve_paths(path: Path, node: yaml.Node, scenario: Scenario) -> Scenario:
             value = getattr(spec, key)
             if value is None:
                 continue
-            full = (base / value).resolve()
             loc = ("images", name, key)
-            if key == "context":
-                if not full.is_dir():
-                    raise ScenarioError(path, ".".join(loc), f"expected a directory, {value} is not one", _line_of(node, loc))
-            elif not full.is_file():
-                raise ScenarioError(path, ".".join(loc), f"expected a file, {value} does not exist", _line_of(node, loc))
+            where, line = ".".join(loc), _line_of(node, loc)
+            shown = _quote(str(value))[1:-1]
+            try:
+                full = (base / value).resolve()
+                if not value.is_absolute() and not scenario.allow_outside and not full.is_relative_to(base):
+                    raise ScenarioError(
+                        path,
+                        where,
+                        f"{shown} leads outside the scenario file's folder; "
+                        "expected a path inside it, an absolute path, or allow_outside: true",
+                        line,
+                    )
+                if key == "context":
+                    if not full.is_dir():
+                        raise ScenarioError(path, where, f"expected a directory, {shown} is not one", line)
+                elif not full.is_file():
+                    what = "is a directory" if full.is_dir() else "does not exist"
+                    raise ScenarioError(path, where, f"expected a file, {shown} {what}", line)
+            except (OSError, ValueError, RuntimeError) as exc:  # a NUL byte, a name too long, a symlink loop
+                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else _short(exc)
+                raise ScenarioError(path, where, f"expected a usable path, {shown} is not one ({reason})", line) from exc
             updates[key] = full
         images[name] = spec.model_copy(update=updates)
     return scenario.model_copy(update={"images": images})

@@ -12,6 +12,7 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,8 +59,19 @@ def _no_leftover_containers(request: pytest.FixtureRequest) -> Iterator[None]:
         yield
         return
     from cprofiler import engine as engine_mod
+    from cprofiler.reaper import is_stale
+
+    def not_someone_elses(labels: dict[str, str]) -> bool:
+        # Made by this process or a child of it, or by an invocation that is dead now (a test's
+        # killed cprofiler); a live invocation of another session on a shared engine is not ours.
+        mine = {str(os.getpid())} | {str(p.pid) for p in psutil.Process().children(recursive=True)}
+        return labels.get(engine_mod.LABEL_PID) in mine or is_stale(labels)
 
     before = {c["id"] for c in engine_mod.connect().labelled_containers()}
     yield
-    left = [c["id"][:12] for c in engine_mod.connect().labelled_containers() if c["id"] not in before]
+    left = [
+        c["id"][:12]
+        for c in engine_mod.connect().labelled_containers()
+        if c["id"] not in before and not_someone_elses(c["labels"])
+    ]
     assert not left, f"containers left behind: {left}"

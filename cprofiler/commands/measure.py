@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from cprofiler import engine as engine_mod
-from cprofiler import report, schema
-from cprofiler.errors import CprofilerError, Interrupted
+from cprofiler import reaper, report, resume, schema
+from cprofiler.builder import STAND_IN_PREFIX
+from cprofiler.errors import CprofilerError, EngineError, Interrupted, Signalled, UsageError
 from cprofiler.results import RunResult
 from cprofiler.runner import MeasureConfig, Runner
 
@@ -32,6 +38,12 @@ class MeasureOptions:
     quiet: bool
     #: Folder for Kubernetes Deployments written from this measurement, or None.
     k8s_dir: Path | None = None
+    #: ``--cold`` level: warm, cache or image.
+    cold: str = "warm"
+    #: ``--floor/--no-floor``: also run the runtime floor image.
+    floor: bool = True
+    #: ``--resume``: the .jsonl of an interrupted measurement of the same scenario to continue.
+    resume: Path | None = None
 
 
 class RichReporter:
@@ -49,6 +61,8 @@ class RichReporter:
     def building(self, name: str, line: str | None) -> None:
         if line is None:
             self.console.print(f"building [bold]{name}[/bold]…", highlight=False)
+        elif line.startswith(STAND_IN_PREFIX) and (" building " in line or " built " in line or "Step " in line):
+            self.console.print(f"  [cyan]{name}: {line[:120]}[/cyan]", highlight=False)
         elif line.startswith("Step ") and " : LABEL " not in line:
             self.console.print(f"  [dim]{name}: {line[:110]}[/dim]", highlight=False)
 
@@ -110,24 +124,37 @@ def measure_command(opts: MeasureOptions) -> int:
         timeout_s=opts.timeout if opts.timeout is not None else sc.timeout,
         output=opts.output,
         offline=opts.offline,
+        cold=opts.cold,
+        floor=opts.floor,
         shuffle=opts.shuffle,
         seed=opts.seed,
         only=opts.only,
     )
+    if opts.resume is not None:
+        _resume_config(config, opts, opts.resume)
     err = Console(stderr=True)
     reporter = QuietReporter(err) if opts.quiet else RichReporter(err)
     engine = engine_mod.connect()
+    _reap_stale(engine)
     runner = Runner(engine, config, reporter)
     try:
         measurement = runner.measure()
-    except (KeyboardInterrupt, Interrupted, CprofilerError) as exc:
-        reporter.close()
-        partial = getattr(runner, "measurement", None)
-        if partial is not None:
-            if opts.output is not None:
-                _write(opts.output, report.render(partial.to_json(), opts.fmt))
-            kept = sum(len(i.runs) for i in partial.images)
-            print(f"cprofiler: {kept} finished runs kept in {runner.log_path}", file=sys.stderr)
+    except (KeyboardInterrupt, Signalled, CprofilerError) as exc:
+        with _signals_ignored():  # the runs are being saved: another Ctrl-C must not cut that short
+            reporter.close()
+            partial = getattr(runner, "measurement", None)
+            stopped = isinstance(exc, (KeyboardInterrupt, Signalled, Interrupted))
+            resumable = stopped or isinstance(exc, EngineError)  # the engine may come back
+            if partial is not None:
+                if opts.output is not None:
+                    _write(opts.output, report.render(partial.to_json(), opts.fmt))
+                kept = sum(len(i.runs) for i in [*partial.images, *([partial.floor] if partial.floor else [])])
+                again = f"; go on with: cprofiler measure {opts.scenario_file} --resume {runner.log_path}" if resumable else ""
+                print(f"cprofiler: {kept} finished runs kept in {runner.log_path}{again}", file=sys.stderr)
+            elif stopped:
+                print("cprofiler: stopped before the first run; no results to keep", file=sys.stderr)
+        if isinstance(exc, Signalled):
+            raise Interrupted(exc.signum, exc.describe()) from None
         if isinstance(exc, KeyboardInterrupt):
             raise Interrupted(2, "interrupted (Ctrl-C)") from exc
         raise
@@ -146,7 +173,16 @@ def measure_command(opts: MeasureOptions) -> int:
         _write_k8s(results, opts, runner.log_path)
     if reporter.failures:
         err.print(f"[yellow]{reporter.failures} runs did not end ok; see status and error per run in the results[/yellow]")
+    # Once, at the very end, where they are not lost among progress lines; also in the JSON.
+    for warning in _warnings(results):
+        err.print(f"[yellow]warning: {warning}[/yellow]", highlight=False, soft_wrap=True)
     return 0
+
+
+def _warnings(results: dict[str, Any]) -> list[str]:
+    """Every image's (and the floor's) warnings, each prefixed with the image name."""
+    entries = [*results.get("images", []), *([results["floor"]] if results.get("floor") else [])]
+    return [f"{entry['name']}: {w}" for entry in entries for w in entry.get("warnings", [])]
 
 
 def _write_k8s(results: dict[str, object], opts: MeasureOptions, log_path: Path) -> None:
@@ -158,6 +194,55 @@ def _write_k8s(results: dict[str, object], opts: MeasureOptions, log_path: Path)
     source = str(opts.output or log_path)
     written = write_manifests(render(results, "deployment", K8sOptions(results_file=source)), opts.k8s_dir)
     print(f"Kubernetes manifests: {', '.join(str(p) for p in written)}", file=sys.stderr)
+
+
+def _resume_config(config: MeasureConfig, opts: MeasureOptions, path: Path) -> None:
+    """With --resume every setting comes from the interrupted measurement's header; flags that
+    would change one are refused rather than ignored."""
+    given = {
+        "--runs": opts.runs,
+        "--warmup": opts.warmup,
+        "--settle": opts.settle,
+        "--timeout": opts.timeout,
+        "--only": opts.only or None,
+        "--shuffle": opts.shuffle or None,
+        "--seed": opts.seed,
+    }
+    for flag, value in given.items():
+        if value is not None:
+            raise UsageError(f"{flag} cannot be combined with --resume: a resumed measurement keeps the settings it started with")
+    recorded = resume.read(path)
+    recorded.check_scenario(config.scenario)
+    s = recorded.settings
+    config.runs, config.warmup, config.settle_s, config.timeout_s = s["runs"], s["warmup"], s["settle_s"], s["timeout_s"]
+    config.shuffle = s.get("order") == "interleaved-shuffled"
+    config.seed = s.get("seed")
+    config.only = recorded.image_names()
+    config.cold = s.get("cold", config.cold)
+    config.floor = s.get("floor", config.floor)
+    config.resume = recorded
+
+
+def _reap_stale(engine: engine_mod.Engine) -> None:
+    """Remove containers of cprofiler invocations that were killed (SIGKILL, a closed laptop)."""
+    removed = reaper.reap(engine)
+    if removed:
+        ids = " ".join(removed)
+        print(f"cprofiler: removed {len(removed)} containers left by killed cprofiler invocations: {ids}", file=sys.stderr)
+
+
+@contextlib.contextmanager
+def _signals_ignored() -> Iterator[None]:
+    """SIGINT and SIGTERM are ignored inside (main thread only); the old handlers come back after."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, handler in old.items():
+            signal.signal(s, handler)
 
 
 def _write(path: Path, text: str) -> None:

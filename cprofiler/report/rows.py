@@ -13,12 +13,49 @@ COLUMNS = {
     "runs_ok": "ok runs",
     "ready_median_ms": "cold start p50",
     "ready_p95_ms": "cold start p95",
+    "app_start_median_ms": "app start",
+    "fetch_median_ms": "fetch p50",
     "ready_ratio": "start ×best",
     "working_set_median_bytes": "working set p50",
     "rss_median_bytes": "RSS p50",
     "peak_max_bytes": "peak max",
     "memory_ratio": "memory ×best",
 }
+
+
+#: Columns human tables show only when the results have figures for them (CSV keeps every column).
+OPTIONAL_COLUMNS = {"fetch_median_ms": lambda results: results.get("settings", {}).get("cold") == "image"}
+
+
+def columns(results: dict[str, Any]) -> dict[str, str]:
+    """The columns a human table of ``results`` shows: ``COLUMNS`` without optional ones that are empty."""
+    return {k: v for k, v in COLUMNS.items() if k not in OPTIONAL_COLUMNS or OPTIONAL_COLUMNS[k](results)}
+
+
+def floor_median_ms(results: dict[str, Any]) -> float | None:
+    """Median ``ready_ms`` of the runtime floor's ok runs, or None without a floor."""
+    floor = results.get("floor")
+    ready = _runs(floor, "ready_ms") if floor else []
+    return stats.percentile(ready, 50) if ready else None
+
+
+def _kind(image: dict[str, Any]) -> str:
+    """``exit`` for a batch job, ``serve`` for a service: the floor is subtracted only within a kind."""
+    return "exit" if "exit" in (image.get("ready") or {}) else "serve"
+
+
+def app_start_ms(image: dict[str, Any], results: dict[str, Any]) -> float | None:
+    """Median ``ready_ms`` of ``image`` minus the floor's, or None (no runs, no floor, or another kind).
+
+    A batch job's ready time holds the engine's handling of its exit and a service's does not, so
+    an image is compared only with a floor of its own kind.
+    """
+    floor = results.get("floor")
+    ready = _runs(image, "ready_ms")
+    floor_ms = floor_median_ms(results)
+    if not floor or not ready or floor_ms is None or _kind(image) != _kind(floor):
+        return None
+    return stats.percentile(ready, 50) - floor_ms
 
 
 def _runs(image: dict[str, Any], field: str) -> list[float]:
@@ -45,7 +82,13 @@ def label(image: dict[str, Any]) -> str:
 
 
 def comparison_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
-    """One dict per image with raw numbers (ms, bytes) and ratio objects (or None)."""
+    """One dict per image, then the floor's, with raw numbers (ms, bytes) and ratio objects (or None).
+
+    ``app_start_median_ms`` is the image's median ``ready_ms`` minus the floor's: the part of the
+    cold start that belongs to the image rather than to the engine. The floor takes no part in the
+    ratios: "best" is among the scenario's images. Images of another kind than the floor (batch
+    jobs beside services) get no app start: see ``app_start_ms``.
+    """
     images = results.get("images", [])
     readies = [_runs(i, "ready_ms") for i in images]
     wss = [_runs(i, "working_set_bytes") for i in images]
@@ -61,6 +104,8 @@ def comparison_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
                 "runs_ok": f"{len([r for r in image['runs'] if r.get('status') == 'ok'])}/{len(image['runs'])}",
                 "ready_median_ms": stats.percentile(ready, 50) if ready else None,
                 "ready_p95_ms": stats.percentile(ready, 95) if ready else None,
+                "app_start_median_ms": app_start_ms(image, results),
+                "fetch_median_ms": _median(_runs(image, "fetch_ms")),
                 "ready_ratio": _ratio(ready, best_ready),
                 "working_set_median_bytes": stats.percentile(ws, 50) if ws else None,
                 "rss_median_bytes": stats.percentile(rss, 50) if rss else None,
@@ -68,7 +113,25 @@ def comparison_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
                 "memory_ratio": _ratio(ws, best_ws),
             }
         )
+    floor = results.get("floor")
+    if floor:
+        ready = _runs(floor, "ready_ms")
+        rows.append(
+            {
+                **dict.fromkeys(COLUMNS),
+                "image": label(floor),
+                "image_size_bytes": floor.get("image_size_bytes"),
+                "runs_ok": f"{len(ready)}/{len(floor['runs'])}",
+                "ready_median_ms": floor_median_ms(results),
+                "ready_p95_ms": stats.percentile(ready, 95) if ready else None,
+                "fetch_median_ms": _median(_runs(floor, "fetch_ms")),
+            }
+        )
     return rows
+
+
+def _median(values: list[float]) -> float | None:
+    return stats.percentile(values, 50) if values else None
 
 
 def human_bytes(n: float | None) -> str:
@@ -87,9 +150,9 @@ def human_ms(ms: float | None) -> str:
     return f"{ms:.0f} ms" if ms < 10_000 else f"{ms / 1000:.2f} s"
 
 
-def human_row(row: dict[str, Any]) -> list[str]:
+def human_row(row: dict[str, Any], keys: dict[str, str] = COLUMNS) -> list[str]:
     out = []
-    for key in COLUMNS:
+    for key in keys:
         v = row[key]
         if key.endswith("_bytes"):
             out.append(human_bytes(v))
@@ -103,14 +166,25 @@ def human_row(row: dict[str, Any]) -> list[str]:
 
 
 def footnote(results: dict[str, Any]) -> str:
-    """How the numbers were measured, in two lines under every human table."""
+    """How the numbers were measured, in a few lines under every human table."""
     s = results.get("settings", {})
     env = results.get("environment", {})
-    return (
+    lines = [
         f"cold start: from just before create until the {s.get('probe_via', '')} probe saw ready "
         f"(polled every {s.get('probe_interval_ms', 1):g} ms); medians over {s.get('runs')} interleaved runs "
-        f"after {s.get('warmup')} warmup, cold level {s.get('cold')}.\n"
+        f"after {s.get('warmup')} warmup, cold level {s.get('cold')}."
+    ]
+    if results.get("floor"):
+        lines.append(
+            "app start: cold start p50 minus the floor's (a static binary of a few hundred bytes FROM scratch that "
+            f"{'exits' if _kind(results['floor']) == 'exit' else 'listens on a port'} at once: the engine's "
+            "own share of a start); shown for images probed the same way (exit, or a service)."
+        )
+    if s.get("cold") == "image":
+        lines.append("fetch: time to load the removed image back before each run (not part of cold start).")
+    lines.append(
         f"memory: cgroup working set (usage − inactive file) and RSS (anon + mapped file) {s.get('settle_s')} s after ready; "
         f"ratios are medians over the best image's, ± half a bootstrap 95 % interval. "
         f"Engine {env.get('engine_version')}, cgroup v{env.get('cgroup_version')}, {env.get('storage_driver')}."
     )
+    return "\n".join(lines)

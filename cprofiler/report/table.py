@@ -7,11 +7,12 @@ from typing import Any
 from tabulate import tabulate
 
 from cprofiler.report import register
-from cprofiler.report.rows import COLUMNS, comparison_rows, footnote, human_row
+from cprofiler.report.rows import columns, comparison_rows, footnote, human_row
 
 
 @register("table")
 def render_table(results: dict[str, Any]) -> str:
-    rows = [human_row(r) for r in comparison_rows(results)]
-    text = tabulate(rows, headers=list(COLUMNS.values()), tablefmt="simple", disable_numparse=True)
+    keys = columns(results)
+    rows = [human_row(r, keys) for r in comparison_rows(results)]
+    text = tabulate(rows, headers=list(keys.values()), tablefmt="simple", disable_numparse=True)
     return f"{text}\n\n{footnote(results)}\n"

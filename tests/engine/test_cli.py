@@ -103,7 +103,10 @@ def test_clean_reaps_dead_invocations_only(engine, testapp_context, tmp_path):
     )
     try:
         p = cprofiler("clean")
-        assert p.returncode == 0 and dead_id[:12] in p.stdout
+        # Every `cprofiler measure` reaps dead invocations at its start too, so on an engine shared
+        # with other sessions one of those may have removed the dead container first: what counts
+        # is that it is gone and the live one is not.
+        assert p.returncode == 0 and p.stdout.startswith(("removed ", "nothing to clean"))
         left = {c["id"] for c in engine.labelled_containers()}
         assert dead_id not in left and live_id in left
     finally:

@@ -29,7 +29,9 @@ def test_each_probe_type_sees_ready(engine, testapp_context, tmp_path):
         assert [r.status for r in img.runs] == ["ok", "ok"], (name, [r.error for r in img.runs])
         for r in img.runs:
             assert r.create_ms > 0 and r.start_ms > 0
-            assert r.ready_ms >= r.create_ms + r.start_ms
+            # Not ≥ create + start: the app runs before the engine answers the start call, and the
+            # log and (namespace) probes may see it ready a few ms before that answer arrives.
+            assert r.ready_ms >= r.create_ms
             # The app stamps its own ready instant; the probe cannot see it before it happens.
             assert r.app_ready_ms is not None and 0 < r.app_ready_ms <= r.ready_ms
     assert all(r.working_set_bytes for r in m["http"].runs)

@@ -22,6 +22,11 @@ from cprofiler.schema import ReadySpec
 
 #: Pause between two connection attempts of the http and tcp probes, in seconds.
 POLL_INTERVAL_S = 0.001
+#: Nice value of a probe's polling thread (Linux sets it per thread; lowering it needs root). The
+#: instant an app becomes ready is the busiest of the whole start (engine, runtime and app all run),
+#: and on a loaded 2-core machine a normal thread's 1 ms wake-up then slips by several ms; at -10
+#: the scheduler runs it first. It wakes 1000 times a second for ~40 µs, so it takes little.
+PROBE_NICE: int | None = -10
 #: A line of this form in the container's output says when the app was ready, on the host's
 #: CLOCK_MONOTONIC (containers share it): ``ready monotonic_ns=123456789``.
 STAMP_RE = re.compile(rb"monotonic_ns=(\d{1,20})")
@@ -39,6 +44,8 @@ class Watch:
         self.exited = threading.Event()
         #: Set when the run is over: probe threads stop.
         self.stop = threading.Event()
+        #: Set when the app's ``monotonic_ns=`` stamp has arrived (it may come after a fast probe).
+        self.stamped = threading.Event()
         self._lock = threading.Lock()
         self.ready_ns: int | None = None
         self.exit_ns: int | None = None
@@ -63,6 +70,7 @@ class Watch:
         with self._lock:
             if self.app_ready_ns is None:
                 self.app_ready_ns = stamp_ns
+        self.stamped.set()
 
     def fail(self, message: str) -> None:
         with self._lock:
@@ -88,6 +96,13 @@ class Target:
             return ("127.0.0.1", port)
         assert self.published is not None and port in self.published
         return ("127.0.0.1", self.published[port])
+
+
+def _renice_this_thread(nice: int) -> None:
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
+    except OSError:
+        pass  # not permitted: the probe still works, only its wake-ups may be late on a busy machine
 
 
 def _enter_netns(path: str) -> None:
@@ -150,6 +165,8 @@ def poll_connect(watch: Watch, target: Target, port: int, attempt: Callable[[soc
             if target.netns:
                 _enter_netns(target.netns)
             addr = target.address(port)
+            if PROBE_NICE is not None:
+                _renice_this_thread(PROBE_NICE)
         except Exception as exc:  # noqa: BLE001 - reported as the run's error
             watch.fail(f"probe could not reach the container: {exc}")
             return
@@ -163,7 +180,9 @@ def poll_connect(watch: Watch, target: Target, port: int, attempt: Callable[[soc
                         return
             except OSError:
                 pass
-            watch.stop.wait(POLL_INTERVAL_S)
+            # A plain sleep: Event.wait with a timeout costs ~30 µs of CPU per call in CPython, a sleep
+            # ~3 µs, and the loop checks stop and done on every turn anyway.
+            time.sleep(POLL_INTERVAL_S)
 
     threading.Thread(target=loop, name="cprofiler-probe", daemon=True).start()
 

@@ -1,0 +1,192 @@
+"""Cold levels: what is undone before each run, so that a start is as cold as ``--cold`` asks.
+
+- ``warm`` (default): nothing; the image is present and its files are in the page cache.
+- ``cache``: ``sync`` and drop the kernel's page cache, so the image's files (and the engine's own
+  binaries) are read from disk again. Needs root on the engine's host.
+- ``image``: remove the image and bring it back, pulling it where a registry answers and otherwise
+  loading a tarball saved once at the start; the time to bring it back is the run's ``fetch_ms``.
+  Layers the image shares with other images on the engine stay, as they would on a node that
+  already holds them.
+
+Each level is a small class in ``COLD_LEVELS``, filled by ``@register``; the CLI's ``--cold`` help
+and choices are built from it, so adding a level is adding a class here.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from cprofiler.errors import CprofilerError, EngineError
+
+if TYPE_CHECKING:  # the CLI imports this module for --cold's choices; keep docker out of that path
+    from cprofiler.engine import Engine, ImageInfo
+
+#: The file that drops the page cache when "3" is written to it (clean pages, dentries, inodes).
+DROP_CACHES = Path("/proc/sys/vm/drop_caches")
+
+
+class ColdLevel:
+    """One ``--cold`` level. The runner calls ``check``, ``prepare``, ``before_run`` per run, ``close``."""
+
+    name: ClassVar[str]
+    #: One line for ``--cold``'s help.
+    help: ClassVar[str]
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def check(self) -> None:
+        """Raise CprofilerError (naming ``--cold``) if this level cannot work here; before any build."""
+
+    def prepare(self, images: list[ImageInfo], say: Callable[[str], None]) -> None:
+        """Once, after the images are built and before the first run."""
+
+    def before_run(self, image: ImageInfo) -> float | None:
+        """Make the next run of ``image`` cold; return the time spent fetching it in ms, or None."""
+        return None
+
+    def note(self, image: ImageInfo) -> str | None:
+        """How this level's figure for a run of ``image`` was obtained, for the run's ``notes``."""
+        return None
+
+    def close(self) -> None:
+        """Always called at the end, also after an error or interruption: leave the engine as found."""
+
+
+COLD_LEVELS: dict[str, type[ColdLevel]] = {}
+
+
+def register(cls: type[ColdLevel]) -> type[ColdLevel]:
+    COLD_LEVELS[cls.name] = cls
+    return cls
+
+
+def names() -> list[str]:
+    """Level names, warmest first."""
+    return list(COLD_LEVELS)
+
+
+def make(name: str, engine: Engine) -> ColdLevel:
+    if name not in COLD_LEVELS:
+        raise CprofilerError(f"--cold {name}: unknown cold level; expected one of: {', '.join(names())}")
+    return COLD_LEVELS[name](engine)
+
+
+def help_text() -> str:
+    return "How cold each start is: " + "; ".join(f"{c.name}: {c.help}" for c in COLD_LEVELS.values()) + "."
+
+
+@register
+class Warm(ColdLevel):
+    name = "warm"
+    help = "image present, its files in the page cache (default)"
+
+
+@register
+class Cache(ColdLevel):
+    name = "cache"
+    help = "sync and drop the page cache before each run (root)"
+
+    #: Where to write; a test points it elsewhere to see the refusal.
+    path: Path = DROP_CACHES
+
+    def check(self) -> None:
+        if not self.engine.is_local():
+            raise CprofilerError(
+                "--cold cache: the engine is not on this host, so its page cache cannot be dropped from here; "
+                "run cprofiler on the engine's host, or use --cold image"
+            )
+        try:
+            # Opening for writing is the permission check; nothing is dropped until a run asks.
+            with self.path.open("w"):
+                pass
+        except OSError as exc:
+            raise CprofilerError(
+                f"--cold cache: cannot write {self.path} to drop the page cache ({exc.strerror or exc}); "
+                "run as root on the engine's host (not in a container with a read-only /proc/sys), or use --cold warm"
+            ) from exc
+
+    def before_run(self, image: ImageInfo) -> None:
+        # Dirty pages cannot be dropped; write them out first so the drop leaves nothing cached.
+        os.sync()
+        with self.path.open("w") as fh:
+            fh.write("3\n")
+        return None
+
+
+@register
+class Image(ColdLevel):
+    name = "image"
+    help = "remove the image and pull or load it back before each run (records fetch_ms)"
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__(engine)
+        self._dir: Path | None = None
+        #: image id → how it comes back: ("pull", "repo@sha256:…") or ("load", tarball path).
+        self._sources: dict[str, tuple[str, str]] = {}
+        #: image id → every tag it had, restored after each fetch (a tarball of an id has none).
+        self._tags: dict[str, list[str]] = {}
+
+    def prepare(self, images: list[ImageInfo], say: Callable[[str], None]) -> None:
+        for info in images:
+            if info.id in self._sources:
+                continue  # scenario entries built from equal inputs share one image
+            tags, digests = self.engine.image_refs(info.id)
+            self._tags[info.id] = tags
+            # A pull by digest brings back exactly this image; a tag may have moved since.
+            if digests and self.engine.pull_digest(digests[0]) is None:
+                self._sources[info.id] = ("pull", digests[0])
+                say(f"--cold image: {info.tag} is pulled back before each run ({digests[0]})")
+                continue
+            if self._dir is None:
+                self._dir = Path(tempfile.mkdtemp(prefix="cprofiler-cold-"))
+            tarball = self._dir / (info.id.replace(":", "-") + ".tar")
+            say(f"--cold image: saving {info.tag} to {tarball}; it is loaded back before each run")
+            self.engine.save_image(info.id, tarball)
+            self._sources[info.id] = ("load", str(tarball))
+
+    def before_run(self, image: ImageInfo) -> float:
+        self.engine.remove_image(image.id)
+        t0 = time.monotonic_ns()
+        self._fetch(image.id)
+        fetch_ms = (time.monotonic_ns() - t0) / 1e6
+        self._retag(image.id)
+        return fetch_ms
+
+    def _fetch(self, image_id: str) -> None:
+        how, where = self._sources[image_id]
+        if how == "pull":
+            reason = self.engine.pull_digest(where)
+            if reason is None:
+                return
+            raise EngineError(f"--cold image: pulling {where} back failed ({reason}); use --cold cache")
+        self.engine.load_image(Path(where))
+
+    def _retag(self, image_id: str) -> None:
+        for tag in self._tags.get(image_id, []):
+            self.engine.tag(image_id, tag)
+
+    def note(self, image: ImageInfo) -> str | None:
+        how, where = self._sources[image.id]
+        return f"fetch_ms: pulled {where}" if how == "pull" else "fetch_ms: loaded from a tarball cprofiler saved"
+
+    def close(self) -> None:
+        # An interruption between removing and fetching would otherwise leave the image missing.
+        for image_id, (how, where) in self._sources.items():
+            try:
+                if self.engine.image(image_id) is None:
+                    self._fetch(image_id)
+                    self._retag(image_id)
+            except CprofilerError as exc:
+                # Keep the tarball: it is the only copy of the image now.
+                hint = f"docker load -i {where}" if how == "load" else f"docker pull {where}"
+                raise EngineError(f"--cold image: could not bring {image_id[:19]} back ({exc}); run: {hint}") from exc
+        if self._dir is not None:
+            shutil.rmtree(self._dir, ignore_errors=True)
+            self._dir = None

@@ -1,0 +1,3 @@
+module cprofiler.local/sample
+
+go 1.19

@@ -1,0 +1,300 @@
+"""The stand-in bases without an engine: mirror discovery from apt's files, inputs hashes, the registry."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+
+from cprofiler import bases
+from cprofiler.bases import BuildJob, Recipe, checks, inputs_hash
+from cprofiler.bases.checks import RequirementError, check_free_space
+from cprofiler.bases.mirror import (
+    ENV_MIRROR,
+    Mirror,
+    apt_conf_text,
+    choose_mirror,
+    find_mirror,
+    host_entries,
+    parse_apt_config_dump,
+    parse_deb822,
+    parse_one_line,
+    sources_text,
+    write_apt_dir,
+)
+from cprofiler.errors import CprofilerError, UsageError
+
+# Placeholder hosts (the .test top-level domain is reserved and never resolves).
+ARCHIVE = "http://mirror.test/debian"
+SECURITY = "http://mirror.test/debian-security"
+
+DEB822 = f"""\
+Types: deb
+# http://snapshot.test/archive/debian/20250520T000000Z
+URIs: {ARCHIVE}
+Suites: bookworm bookworm-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb
+URIs: {SECURITY}
+Suites: bookworm-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+"""
+
+THIRD_PARTY = """\
+Types: deb
+URIs: https://vendor.test/node_20.x
+Suites: nodistro
+Components: main
+Signed-By: /usr/share/keyrings/vendor.gpg
+"""
+
+
+def write_apt(tmp_path: Path, files: dict[str, str]) -> Path:
+    apt = tmp_path / "apt"
+    for rel, text in files.items():
+        path = apt / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return apt
+
+
+# --- parsing ------------------------------------------------------------------------------------
+
+
+def test_deb822_skips_comments_and_keeps_every_suite() -> None:
+    entries = parse_deb822(DEB822)
+    assert [e.uri for e in entries] == [ARCHIVE, SECURITY]
+    assert entries[0].suites == ("bookworm", "bookworm-updates")
+    assert entries[0].types == ("deb",)
+    assert entries[0].signed_by == "/usr/share/keyrings/debian-archive-keyring.gpg"
+
+
+def test_deb822_disabled_stanza_and_several_uris() -> None:
+    text = f"Types: deb deb-src\nURIs: {ARCHIVE} http://other.test/debian\nSuites: bookworm\nComponents: main\n\n"
+    text += "Enabled: no\nTypes: deb\nURIs: http://off.test/debian\nSuites: bookworm\nComponents: main\n"
+    entries = parse_deb822(text)
+    assert [e.uri for e in entries] == [ARCHIVE, "http://other.test/debian"]
+    assert entries[0].types == ("deb", "deb-src")
+
+
+def test_one_line_format_with_options_and_comments() -> None:
+    text = (
+        "# a comment\n"
+        f"deb [arch=amd64 signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] {ARCHIVE} bookworm main contrib\n"
+        f"deb-src {ARCHIVE} bookworm main  # trailing comment\n"
+        "deb cdrom:[Debian]/ bookworm main\n"
+        "not a source line\n"
+    )
+    entries = parse_one_line(text)
+    assert [(e.types, e.uri, e.suites) for e in entries] == [
+        (("deb",), ARCHIVE, ("bookworm",)),
+        (("deb-src",), ARCHIVE, ("bookworm",)),
+        (("deb",), "cdrom:[Debian]/", ("bookworm",)),
+    ]
+    assert entries[0].components == ("main", "contrib")
+    assert entries[0].signed_by == "/usr/share/keyrings/debian-archive-keyring.gpg"
+
+
+def test_apt_config_dump_options() -> None:
+    dump = 'APT "";\nAcquire::Check-Valid-Until "false";\nacquire::check-date "false";\nAcquire::Retries "3";\n'
+    assert parse_apt_config_dump(dump) == (("Acquire::Check-Valid-Until", "false"), ("Acquire::Check-Date", "false"))
+    assert parse_apt_config_dump('APT "";\n') == ()
+
+
+# --- choosing -----------------------------------------------------------------------------------
+
+
+def test_host_mirror_from_sources_d_skips_third_party_and_disabled_files(tmp_path: Path) -> None:
+    apt = write_apt(
+        tmp_path,
+        {
+            "sources.list.d/aaa-vendor.sources": THIRD_PARTY,
+            "sources.list.d/debian.sources": DEB822,
+            "sources.list.d/old.list.disabled-by-farm": "deb http://disabled.test/debian bookworm main\n",
+        },
+    )
+    mirror = find_mirror(apt_dir=apt, environ={}, apt_options=())
+    assert mirror.archive == ARCHIVE
+    assert mirror.security == SECURITY
+    assert mirror.origin.endswith("debian.sources")
+
+
+def test_host_mirror_from_sources_list_one_line(tmp_path: Path) -> None:
+    apt = write_apt(tmp_path, {"sources.list": f"deb {ARCHIVE}/ bookworm main\n"})
+    mirror = find_mirror(apt_dir=apt, environ={}, apt_options=())
+    assert (mirror.archive, mirror.security) == (ARCHIVE, None)
+
+
+def test_security_entry_alone_is_no_mirror() -> None:
+    assert choose_mirror(parse_deb822(DEB822)[1:]) is None
+
+
+def test_explicit_mirror_beats_environment_beats_apt(tmp_path: Path) -> None:
+    apt = write_apt(tmp_path, {"sources.list.d/debian.sources": DEB822})
+    env = {ENV_MIRROR: "http://env.test/debian/"}
+    assert find_mirror(apt_dir=apt, environ=env, apt_options=()).archive == "http://env.test/debian"
+    assert find_mirror("http://flag.test/debian", apt_dir=apt, environ=env, apt_options=()).origin == "--mirror"
+
+
+def test_no_mirror_is_one_clear_error(tmp_path: Path) -> None:
+    apt = write_apt(tmp_path, {"sources.list.d/vendor.sources": THIRD_PARTY})
+    with pytest.raises(RequirementError, match="--mirror") as err:
+        find_mirror(apt_dir=apt, environ={}, apt_options=())
+    assert isinstance(err.value, CprofilerError)
+
+
+def test_mirror_must_be_http(tmp_path: Path) -> None:
+    with pytest.raises(RequirementError, match="not an http"):
+        find_mirror("ftp.test/debian", apt_dir=tmp_path, environ={}, apt_options=())
+
+
+def test_host_entries_of_an_empty_dir(tmp_path: Path) -> None:
+    assert host_entries(tmp_path) == []
+
+
+# --- writing ------------------------------------------------------------------------------------
+
+
+def test_sources_for_the_images(tmp_path: Path) -> None:
+    mirror = Mirror(ARCHIVE, SECURITY, "test", (("Acquire::Check-Valid-Until", "false"),))
+    text = sources_text(mirror, "bookworm")
+    entries = parse_deb822(text)
+    assert [(e.uri, e.suites) for e in entries] == [
+        (ARCHIVE, ("bookworm", "bookworm-updates")),
+        (SECURITY, ("bookworm-security",)),
+    ]
+    assert apt_conf_text(mirror) == 'Acquire::Check-Valid-Until "false";\n'
+    write_apt_dir(mirror, "bookworm", tmp_path)
+    assert (tmp_path / "sources.list.d/debian.sources").read_text() == text
+    assert (tmp_path / "apt.conf.d/99cprofiler-mirror").is_file()
+    # The musl builder adds source packages by rewriting exactly this line.
+    assert "Types: deb\n" in text
+
+
+# --- hashes and the registry --------------------------------------------------------------------
+
+
+class FakeRecipe(Recipe):
+    name = "fake"
+    stands_in_for = "nothing:*"
+    requires: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, directory: Path) -> None:
+        self._dir = directory
+
+    @property
+    def directory(self) -> Path:
+        return self._dir
+
+    def files(self) -> list[Path]:
+        return sorted(p for p in self._dir.rglob("*") if p.is_file())
+
+    def make(self, job: BuildJob) -> tuple[str, dict[str, str]]:
+        raise AssertionError("never built in unit tests")
+
+
+@pytest.fixture
+def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeRecipe:
+    monkeypatch.setattr(bases, "RECIPES_DIR", tmp_path)
+    d = tmp_path / "fake"
+    d.mkdir()
+    (d / "Dockerfile").write_text("FROM scratch\n")
+    return FakeRecipe(d)
+
+
+MIRROR = Mirror(ARCHIVE, SECURITY, "test")
+
+
+def test_hash_is_stable_and_covers_every_input(fake: FakeRecipe) -> None:
+    first = inputs_hash(fake, MIRROR, {})
+    assert first == inputs_hash(fake, MIRROR, {})
+    assert len(first) == 64
+    assert inputs_hash(fake, Mirror("http://other.test/debian", SECURITY, "test"), {}) != first
+    assert inputs_hash(fake, Mirror(ARCHIVE, SECURITY, "elsewhere"), {}) == first  # where it was found is no input
+    assert inputs_hash(fake, Mirror(ARCHIVE, SECURITY, "test", (("Acquire::Check-Date", "false"),)), {}) != first
+    assert inputs_hash(fake, MIRROR, {"debian-python": "cprofiler-base/debian-python:0123"}) != first
+    (fake.directory / "Dockerfile").write_text('FROM scratch\nCMD ["x"]\n')
+    assert inputs_hash(fake, MIRROR, {}) != first
+
+
+def test_hash_covers_file_names_not_only_contents(fake: FakeRecipe) -> None:
+    first = inputs_hash(fake, MIRROR, {})
+    (fake.directory / "Dockerfile").rename(fake.directory / "Containerfile")
+    assert inputs_hash(fake, MIRROR, {}) != first
+
+
+def test_the_shipped_recipes() -> None:
+    assert bases.names() == ["debian-python", "go-builder", "musl-python"]
+    assert bases.REGISTRY["musl-python"].stands_in_for == "python:*-alpine"
+    assert bases.REGISTRY["go-builder"].stands_in_for == "golang:*"
+    for name in bases.names():
+        recipe = bases.REGISTRY[name]
+        assert recipe.directory.is_dir(), name
+        assert bases.PROBE in recipe.files()
+    assert (bases.REGISTRY["musl-python"].directory / "Dockerfile").is_file()
+    assert (bases.REGISTRY["debian-python"].directory / "rootfs.sh").is_file()
+
+
+def test_tags_chain_through_parents() -> None:
+    tags = bases._tags(MIRROR)
+    tag, digest = tags["musl-python"]
+    assert tag == f"cprofiler-base/musl-python:{digest[:16]}"
+    other = bases._tags(Mirror("http://other.test/debian", None, "test"))
+    # A different mirror changes debian-python, and through its tag everything built FROM it.
+    assert other["debian-python"][0] != tags["debian-python"][0]
+    assert other["musl-python"][0] != tag
+    assert bases._tags(MIRROR) == tags
+
+
+def test_build_order_puts_parents_first() -> None:
+    assert bases._build_order(["musl-python", "go-builder"]) == ["debian-python", "musl-python", "go-builder"]
+    assert bases._build_order(["debian-python"]) == ["debian-python"]
+
+
+def test_unknown_recipe_names_the_known_ones() -> None:
+    with pytest.raises(UsageError, match="debian-python, go-builder, musl-python"):
+        bases.get_recipe("alpine")
+
+
+def test_probe_output_parsing() -> None:
+    out = 'warning: something\n{"python": "3.11.2", "missing": ["ssl"]}\n'
+    assert bases._parse_probe(out)["missing"] == ["ssl"]
+    with pytest.raises(ValueError):
+        bases._parse_probe("no json here\n")
+
+
+def test_probe_script_runs_on_this_python() -> None:
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, str(bases.PROBE)], capture_output=True, text=True, check=True).stdout
+    found = bases._parse_probe(out)
+    assert found["python"]
+    assert "socket" not in found["missing"]
+
+
+def test_free_space_check(tmp_path: Path) -> None:
+    check_free_space(tmp_path / "not" / "yet", 1, "the temporary directory")  # walks up to an existing parent
+    with pytest.raises(RequirementError, match="GiB free"):
+        check_free_space(tmp_path, 1 << 60, "the temporary directory")
+
+
+def test_requirements_are_one_clear_error_each(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(RequirementError, match="apt-get install no-such-package"):
+        checks.check_tool("no-such-tool-here", "no-such-package", "debian-python")
+    monkeypatch.setattr(checks.os, "geteuid", lambda: 1000)
+    with pytest.raises(RequirementError, match="needs root"):
+        checks.check_root("debian-python")
+    with pytest.raises(RequirementError, match="needs root"):
+        bases.REGISTRY["debian-python"].check()
+
+
+def test_sbin_tools_are_found_without_sbin_on_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", "/nonexistent")
+    found = checks.which_sbin("debootstrap")
+    if Path("/usr/sbin/debootstrap").exists():
+        assert found == "/usr/sbin/debootstrap"
