@@ -240,5 +240,33 @@ def clean(
     _run(lambda: clean_command(all_))
 
 
+bases_app = typer.Typer(
+    help="Offline stand-ins for base images that cannot be pulled (built from a Debian mirror).", no_args_is_help=True
+)
+app.add_typer(bases_app, name="bases")
+MIRROR_HELP = "Debian archive URL; default: $CPROFILER_MIRROR, else this machine's apt configuration."
+
+
+@bases_app.command("list", epilog="Example:\n\n  cprofiler bases list")
+def bases_list(mirror: Annotated[str | None, typer.Option(help=MIRROR_HELP)] = None) -> None:
+    """Each recipe, what it stands in for, whether it is built, its tag, size and what it lacks."""
+    from cprofiler.commands.bases import list_command
+
+    _run(lambda: list_command(mirror))
+
+
+@bases_app.command("build", epilog="Examples:\n\n  cprofiler bases build\n\n  cprofiler bases build musl-python --force")
+def bases_build(
+    names: Annotated[list[str] | None, typer.Argument(help="Recipes to build (default: all).")] = None,
+    mirror: Annotated[str | None, typer.Option(help=MIRROR_HELP)] = None,
+    force: Annotated[bool, typer.Option(help="Rebuild even if an image with the same inputs exists.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+) -> None:
+    """Build stand-in bases (and what they build FROM), reusing any already built."""
+    from cprofiler.commands.bases import build_command
+
+    _run(lambda: build_command(names or [], mirror, force, quiet))
+
+
 def main() -> None:
     app()

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Install cprofiler and what it needs on a fresh Debian machine with a Docker engine.
-#   bash scripts/install.sh          the tool, plus a C compiler for the offline example
+#   bash scripts/install.sh          the tool, debootstrap (stand-in bases), a C compiler (examples)
 #   bash scripts/install.sh --test   also the test and lint tools
 set -euo pipefail
 cd "$(dirname "$0")/.."
-apt_packages=(build-essential)
+# build-essential: cc -static for the sample service and the tests' images.
+# debootstrap: the Debian root filesystem behind the offline stand-in bases (cprofiler bases).
+apt_packages=(build-essential debootstrap)
 missing=()
 for p in "${apt_packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ "${#missing[@]}" -gt 0 ]; then

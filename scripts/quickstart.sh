@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Install cprofiler and run the main job on this machine: no container registry needed.
+# Install cprofiler and run the main job: Python on Alpine vs Python on Ubuntu vs static Go.
+# Where no registry answers, the bases are offline stand-ins built once from the Debian mirror
+# in this machine's apt configuration (about 10 minutes the first time; reused afterwards).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
-bash examples/offline/build.sh
-python3 -m cprofiler measure examples/offline.yaml "$@"
+python3 -m cprofiler measure scenarios.yaml "$@"

@@ -14,8 +14,10 @@ files, the mirror and the recipes it builds FROM, so it is built once per machin
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 import tempfile
@@ -24,6 +26,7 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar, TypeVar
@@ -31,9 +34,9 @@ from typing import ClassVar, TypeVar
 from cprofiler import engine as engine_mod
 from cprofiler.bases import checks
 from cprofiler.bases.checks import RequirementError
-from cprofiler.bases.mirror import Mirror, find_mirror, write_apt_dir
+from cprofiler.bases.mirror import ENV_MIRROR, Mirror, find_mirror, write_apt_dir
 from cprofiler.engine import LABEL, Engine
-from cprofiler.errors import BuildError, UsageError
+from cprofiler.errors import BuildError, EngineError, UsageError
 
 __all__ = [
     "REGISTRY",
@@ -234,7 +237,6 @@ class StandIn:
         self.recipe = recipe
         self.engine = engine
         self.mirror = mirror
-        self._tags = tags
         self.tag, self.inputs = tags[recipe.name]
 
     @property
@@ -317,6 +319,13 @@ def build(
             checks.check_free_space(Path(root), checks.MIN_FREE_ENGINE_BYTES, "the Docker engine's data directory")
 
     def make(name: str) -> None:
+        with _build_lock(name, lambda: say(name, "waiting: another cprofiler process is building it")):
+            if not force and bound[name].is_built():
+                say(name, f"built meanwhile by another cprofiler process: {bound[name].tag}")
+                return
+            make_unlocked(name)
+
+    def make_unlocked(name: str) -> None:
         stand_in = bound[name]
         recipe = stand_in.recipe
         job = BuildJob(
@@ -349,6 +358,26 @@ def build(
             for future in futures:
                 future.result()  # the first failure, in wave order, is the one reported
     return [bound[n].info() for n in wanted]
+
+
+@contextmanager
+def _build_lock(name: str, on_wait: Callable[[], None]) -> Iterator[None]:
+    """Hold this machine's lock for building stand-in ``name``.
+
+    Two cprofiler processes (a test run and a measure, say) that both find a stand-in missing
+    would otherwise both spend minutes building the same image; the second waits and reuses it.
+    """
+    path = Path(tempfile.gettempdir()) / f"cprofiler-base-{name}.lock"
+    with path.open("a") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            on_wait()
+            fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def _waves(todo: list[str]) -> list[list[str]]:
@@ -423,6 +452,20 @@ def _label_image(job: BuildJob, name: str, image_id: str, labels: dict[str, str]
         )
 
 
+def stage_leaves(log: list[str]) -> list[str]:
+    """Ids of the images that ended each stage but the last, read from a classic build's log."""
+    leaves: list[str] = []
+    last: str | None = None
+    for line in log:
+        if re.match(r"^Step \d+/\d+ : FROM ", line, flags=re.IGNORECASE):
+            if last is not None:
+                leaves.append(last)
+            last = None
+        elif m := re.match(r"^ ---> ([0-9a-f]{12,64})$", line):
+            last = m.group(1)
+    return leaves
+
+
 class DockerfileRecipe(Recipe):
     """A recipe that is a Dockerfile (plus files) built FROM other stand-ins, then probed."""
 
@@ -435,6 +478,12 @@ class DockerfileRecipe(Recipe):
         """Read the probe command's output: return the detail string and the probe's JSON."""
 
     def make(self, job: BuildJob) -> tuple[str, dict[str, str]]:
+        log: list[str] = []
+
+        def on_line(line: str) -> None:
+            log.append(line)
+            job.say(self.name, line)
+
         with tempfile.TemporaryDirectory(prefix=f"cprofiler-{self.name}-") as tmp:
             context = Path(tmp) / "context"
             shutil.copytree(self.directory, context)
@@ -453,17 +502,34 @@ class DockerfileRecipe(Recipe):
                 tag=job.tag,
                 buildargs=args,
                 labels={},
-                on_line=lambda line: job.say(self.name, line),
+                on_line=on_line,
                 network_mode="host",
             )
-        job.say(self.name, "probing the image for its versions and modules")
-        code, output = run_in_image(job.engine, image_id, self.probe_command())
         try:
-            detail, found = self.detail_from(output)
-        except (ValueError, KeyError) as exc:
-            raise BuildError(f"stand-in {self.name!r}: its probe failed (exit {code}): {output.strip()[-400:]}") from exc
-        labels = _probe_labels(self, found, detail)
-        return _label_image(job, self.name, image_id, labels), labels
+            job.say(self.name, "probing the image for its versions and modules")
+            code, output = run_in_image(job.engine, image_id, self.probe_command())
+            try:
+                detail, found = self.detail_from(output)
+            except (ValueError, KeyError) as exc:
+                raise BuildError(f"stand-in {self.name!r}: its probe failed (exit {code}): {output.strip()[-400:]}") from exc
+            labels = _probe_labels(self, found, detail)
+            final = _label_image(job, self.name, image_id, labels)
+        except BaseException:
+            _remove_images(job.engine, [image_id])  # a stand-in that failed its probe is no stand-in
+            raise
+        finally:
+            # The engine keeps the last image of every earlier stage (musl-python's builder:
+            # compilers and sources, ~700 MB); nothing reuses it once the stand-in is tagged.
+            _remove_images(job.engine, stage_leaves(log))
+        return final, labels
+
+
+def _remove_images(engine: Engine, refs: list[str]) -> None:
+    for ref in refs:
+        try:
+            engine.remove_image(ref)
+        except EngineError:
+            pass  # in use by a build running right now: it stays, and costs only disk
 
 
 # --- the recipes --------------------------------------------------------------------------------
@@ -495,7 +561,13 @@ class DebianPython(Recipe):
             write_apt_dir(job.mirror, SUITE, apt_dir)
             job.say(self.name, f"debootstrap {SUITE} (minbase + python3)")
             script = self.directory / "rootfs.sh"
-            _run_logged(job, self.name, ["sh", str(script), SUITE, job.mirror.archive, str(rootfs), str(apt_dir)])
+            _run_logged(
+                job,
+                self.name,
+                ["sh", str(script), SUITE, job.mirror.archive, str(rootfs), str(apt_dir)],
+                what=f"debootstrap of {SUITE} from {job.mirror.archive} (named by {job.mirror.origin}; "
+                f"name another mirror with --mirror URL or ${ENV_MIRROR})",
+            )
             job.say(self.name, "probing the root filesystem for its versions and modules")
             chroot = checks.which_sbin("chroot") or "chroot"
             probe = subprocess.run(  # noqa: S603 - fixed argv, the probe is our own file
@@ -551,15 +623,16 @@ class GoBuilder(DockerfileRecipe):
 
     def detail_from(self, output: str) -> tuple[str, dict[str, object]]:
         lines = [line.strip() for line in output.splitlines() if line.strip()]
-        go = next(line for line in lines if line.startswith("go version"))
-        version = go.split()[2].removeprefix("go")
-        return f"Debian {lines[0]}, Go {version}", {"missing": []}
+        go = next((line.split() for line in lines if line.startswith("go version ")), None)
+        if not lines or go is None or len(go) < 3:
+            raise ValueError("no `go version` line")
+        return f"Debian {lines[0]}, Go {go[2].removeprefix('go')}", {"missing": []}
 
 
 # --- host-side helpers --------------------------------------------------------------------------
 
 
-def _run_logged(job: BuildJob, name: str, argv: list[str]) -> None:
+def _run_logged(job: BuildJob, name: str, argv: list[str], *, what: str) -> None:
     """Run ``argv``, passing each output line to progress; raise BuildError with the tail on failure."""
     tail: list[str] = []
     with subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace") as proc:  # noqa: S603
@@ -571,7 +644,7 @@ def _run_logged(job: BuildJob, name: str, argv: list[str]) -> None:
         code = proc.wait()
     if code != 0:
         lines = "\n    ".join(tail)
-        raise BuildError(f"stand-in {name!r}: {' '.join(argv[:2])} failed (exit {code}); last lines:\n    {lines}")
+        raise BuildError(f"stand-in {name!r}: {what} failed (exit {code}); last lines:\n    {lines}")
 
 
 class _tar_stream:

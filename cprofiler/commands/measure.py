@@ -132,7 +132,7 @@ def measure_command(opts: MeasureOptions) -> int:
     )
     if opts.resume is not None:
         _resume_config(config, opts, opts.resume)
-    err = Console(stderr=True)
+    err = Console(stderr=True, soft_wrap=True)
     reporter = QuietReporter(err) if opts.quiet else RichReporter(err)
     engine = engine_mod.connect()
     _reap_stale(engine)

@@ -23,7 +23,7 @@ from cprofiler.bases.mirror import (
     sources_text,
     write_apt_dir,
 )
-from cprofiler.errors import CprofilerError, UsageError
+from cprofiler.errors import BuildError, CprofilerError, UsageError
 
 # Placeholder hosts (the .test top-level domain is reserved and never resolves).
 ARCHIVE = "http://mirror.test/debian"
@@ -298,3 +298,64 @@ def test_sbin_tools_are_found_without_sbin_on_path(monkeypatch: pytest.MonkeyPat
     found = checks.which_sbin("debootstrap")
     if Path("/usr/sbin/debootstrap").exists():
         assert found == "/usr/sbin/debootstrap"
+
+
+def test_waves_build_siblings_side_by_side() -> None:
+    assert bases._waves(["debian-python", "go-builder", "musl-python"]) == [["debian-python"], ["go-builder", "musl-python"]]
+    assert bases._waves(["musl-python"]) == [["musl-python"]]  # its parent is built already
+    assert bases._waves([]) == []
+
+
+def test_a_second_builder_of_the_same_stand_in_waits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    monkeypatch.setattr(bases.tempfile, "gettempdir", lambda: str(tmp_path))
+    waited = threading.Event()
+    order: list[str] = []
+    with bases._build_lock("x", lambda: order.append("first waited")):
+        second = threading.Thread(target=lambda: bases._build_lock("x", waited.set).__enter__())
+        second.start()
+        assert waited.wait(10)
+        order.append("first done")
+    second.join(10)
+    assert order == ["first done"]
+
+
+def test_stage_leaves_of_a_multi_stage_build_log() -> None:
+    log = [
+        "Step 1/5 : ARG BASE",
+        "Step 2/5 : FROM ${BASE} AS builder",
+        " ---> 0123456789ab",
+        "Step 3/5 : RUN make",
+        " ---> Running in 999999999999",
+        "Removing intermediate container 999999999999",
+        " ---> c3392c662a24",
+        "Step 4/5 : FROM scratch",
+        " ---> ",
+        "Step 5/5 : COPY --from=builder /out/ /",
+        " ---> b7ecd2c5c6ac",
+    ]
+    assert bases.stage_leaves(log) == ["c3392c662a24"]
+    assert bases.stage_leaves(log[:4]) == []  # one stage: nothing left over
+
+
+def test_details_read_from_the_probes() -> None:
+    go = bases.REGISTRY["go-builder"]
+    assert isinstance(go, bases.DockerfileRecipe)
+    assert go.detail_from("12.11\ngo version go1.19.8 linux/amd64\n")[0] == "Debian 12.11, Go 1.19.8"
+    with pytest.raises(ValueError):
+        go.detail_from("sh: go: not found\n")
+    musl = bases.REGISTRY["musl-python"]
+    assert isinstance(musl, bases.DockerfileRecipe)
+    probe = '{"python": "3.11.2", "libc": "musl", "libc_version": "1.2.3", "busybox": "1.35.0", "missing": ["ssl"]}'
+    assert musl.detail_from(probe)[0] == "musl 1.2.3, busybox 1.35.0, CPython 3.11.2"
+    with pytest.raises(ValueError, match="not linked against musl"):
+        musl.detail_from(probe.replace('"musl"', '"glibc"'))
+
+
+def test_a_probe_missing_a_required_module_fails_the_build() -> None:
+    recipe = bases.REGISTRY["musl-python"]
+    labels = bases._probe_labels(recipe, {"missing": ["ssl", "sqlite3"]}, "detail")
+    assert labels == {bases.LABEL_DETAIL: "detail", bases.LABEL_MISSING: "ssl,sqlite3"}
+    with pytest.raises(BuildError, match="cannot import socket"):
+        bases._probe_labels(recipe, {"missing": ["socket"]}, "detail")

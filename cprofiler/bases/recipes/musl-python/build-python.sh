@@ -1,11 +1,12 @@
 #!/bin/bash
 # Build CPython against musl from the upstream sources in Debian's source packages, and lay out
-# the final image's whole root filesystem under /out (busybox, the musl loader, /usr/local/python).
+# the final image's whole root filesystem under /out (busybox, the musl loader, CPython in /usr/local).
 #
 # Runs in the builder stage (Debian + build-essential + musl-tools). The sources were fetched into
 # /src by the Dockerfile with `apt-get source --download-only`; only the upstream tarballs
-# (*.orig.tar.*) are used, so this is CPython as python.org ships it, built the way Alpine's
-# python images are: dynamically linked against musl, extension modules as shared objects.
+# (*.orig.tar.*) are used, so this is CPython as python.org ships it, configured like the official
+# python:*-alpine images (shared libpython, 1 MiB thread stacks, no .pyc) except for LTO, which
+# would take far longer here.
 set -euo pipefail
 
 JOBS=$(nproc)
@@ -20,6 +21,17 @@ unpack() { # unpack the upstream tarball of Debian source package $1 into the cu
 }
 
 mkdir -p "$DEPS/include" "$DEPS/lib" "$KHEADERS" /tmp/b "$OUT"
+
+# The compilers' output goes to log files; a line every 20 s shows progress instead (and keeps
+# the engine client, which gives up on a build that is silent for minutes, reading).
+heartbeat() {
+    while sleep 20; do
+        echo "   $(date +%H:%M:%S) $(find /tmp/b -name '*.o' 2>/dev/null | wc -l) object files compiled"
+    done
+}
+heartbeat &
+HEARTBEAT=$!
+trap 'kill "$HEARTBEAT" 2>/dev/null || true' EXIT
 
 # musl-tools has libc headers only. CPython's socket, select and signal code wants linux/*.h, so
 # the kernel's headers go into a directory of their own: adding /usr/include instead would mix
@@ -62,13 +74,15 @@ cd Python-*/
 # and library directories. The ac_cv_* answers are the checks configure cannot run when it thinks
 # it cross-compiles. --with-build-python is the builder's own python3, the same version.
 ./configure "${CROSS[@]}" --with-build-python="/usr/bin/$PYSRC" --prefix=/usr/local \
-    --without-ensurepip --disable-test-modules \
+    --enable-shared --without-ensurepip --disable-test-modules \
     CC="$CC" READELF=/usr/bin/readelf OPT="-DNDEBUG -fwrapv -O2 -Wall" \
     CPPFLAGS="-I$DEPS/include" LDFLAGS="-L$DEPS/lib" \
     ac_cv_buggy_getaddrinfo=no ac_cv_file__dev_ptmx=yes ac_cv_file__dev_ptc=no >/tmp/configure.log 2>&1 \
     || { tail -n 30 /tmp/configure.log; exit 1; }
 step "CPython: make"
-make -j"$JOBS" >/tmp/make.log 2>&1 || { tail -n 40 /tmp/make.log; exit 1; }
+# musl gives a new thread 128 KiB of stack; the official Alpine images raise it to 1 MiB so that
+# recursion in a thread reaches sys.getrecursionlimit() before it crashes. So do we.
+make -j"$JOBS" EXTRA_CFLAGS="-DTHREAD_STACK_SIZE=0x100000" >/tmp/make.log 2>&1 || { tail -n 40 /tmp/make.log; exit 1; }
 # setup.py's own summary: which optional modules had no library to build against.
 sed -n '/necessary bits to build these optional modules/,/^running build_scripts/p' /tmp/make.log | grep -v '^running' || true
 step "CPython: install"
@@ -76,11 +90,16 @@ make install DESTDIR="$OUT" >/tmp/install.log 2>&1 || { tail -n 30 /tmp/install.
 
 step "root filesystem"
 LIB="$OUT/usr/local/lib/$PYSRC"
-# What official python images leave out too: the test suite, Tk, IDLE, the static libpython.
+# What the official python:*-alpine images leave out too: the test suite, the static libpython
+# and every .pyc file, so that a new container compiles the modules it imports (part of what
+# their cold start costs). Tk and IDLE are not built here (no Tk), and pip is not installed.
 rm -rf "$LIB/test" "$LIB"/*/test "$LIB"/*/tests "$LIB/idlelib" "$LIB/tkinter" "$LIB/turtledemo" \
     "$LIB/ensurepip" "$LIB"/config-*/libpython*.a
-find "$OUT/usr/local" -name '*.exe' -delete
+find "$OUT/usr/local" -depth -type d -name __pycache__ -exec rm -rf '{}' +
+find "$OUT/usr/local" -type f \( -name '*.pyc' -o -name '*.exe' \) -delete
+rm -f "$OUT"/usr/local/bin/idle3*
 strip --strip-unneeded "$OUT/usr/local/bin/$PYSRC" "$LIB"/lib-dynload/*.so
+find "$OUT/usr/local/lib" -maxdepth 1 -type f -name 'libpython*.so*' -exec strip --strip-unneeded '{}' +
 ln -s python3 "$OUT/usr/local/bin/python"
 
 # busybox as /bin/sh and every applet, linked where busybox says each one lives (as on Alpine).

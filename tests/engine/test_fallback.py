@@ -1,0 +1,91 @@
+"""The fallback decision on the real engine: the real base when it can be had, else the stand-in, marked."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import uuid
+
+import pytest
+import yaml
+
+from cprofiler.engine import LABEL
+
+pytestmark = pytest.mark.engine
+
+
+@pytest.fixture
+def local_bases(engine, testapp_context):
+    """Two images only this engine has: one plays the real base, one the stand-in."""
+    suffix = uuid.uuid4().hex[:8]
+    refs = {"real": f"cprofiler-test/realbase:{suffix}", "stand": f"cprofiler-test/standin:{suffix}"}
+    ids = []
+    for ref in refs.values():
+        ids.append(
+            engine.build(
+                name=ref,
+                context=testapp_context,
+                dockerfile=testapp_context / "Dockerfile",
+                tag=ref,
+                buildargs={},
+                labels={LABEL: "test", "cprofiler.test": ref},
+            )
+        )
+    yield refs
+    for ref in refs.values():
+        engine.remove_image(ref)
+
+
+def _scenario(tmp_path, base: str, fallback: str):
+    (tmp_path / "t.Dockerfile").write_text("ARG BASE=none\nFROM ${BASE}\nENV MODE=exit\n")
+    doc = {
+        "runs": 1,
+        "warmup": 0,
+        "images": {
+            "app": {"template": "t.Dockerfile", "args": {"BASE": base}, "fallback": {"BASE": fallback}, "ready": {"exit": True}}
+        },
+    }
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    return path
+
+
+def _measure(path, *extra):
+    out = path.parent / "r.json"
+    p = subprocess.run(
+        [sys.executable, "-m", "cprofiler", "measure", str(path), "--no-floor", "-o", str(out), *extra],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert p.returncode == 0, p.stderr
+    return json.loads(out.read_text())["images"][0], p
+
+
+def test_real_base_available_means_no_stand_in(local_bases, tmp_path):
+    image, p = _measure(_scenario(tmp_path, local_bases["real"], local_bases["stand"]))
+    assert image["stand_in"] is None
+    assert "stand-in" not in p.stdout
+
+
+def test_unavailable_base_uses_the_stand_in_and_marks_it(local_bases, tmp_path):
+    missing = f"cprofiler-test/no-such-base:{uuid.uuid4().hex[:8]}"
+    image, p = _measure(_scenario(tmp_path, missing, local_bases["stand"]))
+    assert image["stand_in"] == {"for": missing, "recipe": local_bases["stand"], "detail": f"local image {local_bases['stand']}"}
+    assert image["runs"][0]["status"] == "ok"
+    assert f"app (stand-in: {local_bases['stand']})" in p.stdout
+    assert f"stand-in {local_bases['stand']} for {missing}" in p.stderr
+
+
+def test_offline_skips_the_pull_even_for_a_pullable_name(local_bases, tmp_path):
+    # With --offline an absent base is not even tried: the stand-in is used at once.
+    image, _ = _measure(_scenario(tmp_path, "cprofiler-test/never-pulled:1", local_bases["stand"]), "--offline")
+    assert image["stand_in"]["for"] == "cprofiler-test/never-pulled:1"
+
+
+def test_unknown_fallback_is_a_clear_error(tmp_path):
+    path = _scenario(tmp_path, f"cprofiler-test/no-such-base:{uuid.uuid4().hex[:8]}", "no-such-recipe")
+    p = subprocess.run([sys.executable, "-m", "cprofiler", "measure", str(path), "--no-floor"], capture_output=True, text=True)
+    assert p.returncode == 2
+    assert "fallback BASE: 'no-such-recipe' is neither a stand-in recipe" in p.stderr
