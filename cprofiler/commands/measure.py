@@ -19,7 +19,7 @@ from cprofiler import reaper, report, resume, schema
 from cprofiler.builder import STAND_IN_PREFIX
 from cprofiler.errors import CprofilerError, EngineError, Interrupted, Signalled, UsageError
 from cprofiler.results import RunResult
-from cprofiler.runner import MeasureConfig, Runner
+from cprofiler.runner import MeasureConfig, Runner, SilentReporter
 
 
 @dataclass
@@ -94,17 +94,12 @@ class RichReporter:
             self.progress.stop()
 
 
-class QuietReporter(RichReporter):
-    def message(self, text: str) -> None:
-        pass
+class QuietReporter(SilentReporter):
+    """``--quiet``: nothing while measuring (errors and the final output still print)."""
 
-    def building(self, name: str, line: str | None) -> None:
-        pass
+    failures = 0
 
-    def runs_planned(self, total: int) -> None:
-        pass
-
-    def run_done(self, run: RunResult, warmup: bool) -> None:
+    def close(self) -> None:
         pass
 
 
@@ -133,7 +128,7 @@ def measure_command(opts: MeasureOptions) -> int:
     if opts.resume is not None:
         _resume_config(config, opts, opts.resume)
     err = Console(stderr=True, soft_wrap=True)
-    reporter = QuietReporter(err) if opts.quiet else RichReporter(err)
+    reporter: RichReporter | QuietReporter = QuietReporter() if opts.quiet else RichReporter(err)
     engine = engine_mod.connect()
     _reap_stale(engine)
     runner = Runner(engine, config, reporter)
