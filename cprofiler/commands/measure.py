@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import signal
 import sys
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -135,19 +133,21 @@ def measure_command(opts: MeasureOptions) -> int:
     try:
         measurement = runner.measure()
     except (KeyboardInterrupt, Signalled, CprofilerError) as exc:
-        with _signals_ignored():  # the runs are being saved: another Ctrl-C must not cut that short
-            reporter.close()
-            partial = getattr(runner, "measurement", None)
-            stopped = isinstance(exc, (KeyboardInterrupt, Signalled, Interrupted))
-            resumable = stopped or isinstance(exc, EngineError)  # the engine may come back
-            if partial is not None:
-                if opts.output is not None:
-                    _write(opts.output, report.render(partial.to_json(), opts.fmt))
-                kept = sum(len(i.runs) for i in [*partial.images, *([partial.floor] if partial.floor else [])])
-                again = f"; go on with: cprofiler measure {opts.scenario_file} --resume {runner.log_path}" if resumable else ""
-                print(f"cprofiler: {kept} finished runs kept in {runner.log_path}{again}", file=sys.stderr)
-            elif stopped:
-                print("cprofiler: stopped before the first run; no results to keep", file=sys.stderr)
+        # The runs are being saved and the process exits next: a further Ctrl-C or SIGTERM (a
+        # burst is common) must neither cut that short nor kill the process before its exit code.
+        _ignore_signals_until_exit()
+        reporter.close()
+        partial = getattr(runner, "measurement", None)
+        stopped = isinstance(exc, (KeyboardInterrupt, Signalled, Interrupted))
+        resumable = stopped or isinstance(exc, EngineError)  # the engine may come back
+        if partial is not None:
+            if opts.output is not None:
+                _write(opts.output, report.render(partial.to_json(), opts.fmt))
+            kept = sum(len(i.runs) for i in [*partial.images, *([partial.floor] if partial.floor else [])])
+            again = f"; go on with: cprofiler measure {opts.scenario_file} --resume {runner.log_path}" if resumable else ""
+            print(f"cprofiler: {kept} finished runs kept in {runner.log_path}{again}", file=sys.stderr)
+        elif stopped:
+            print("cprofiler: stopped before the first run; no results to keep", file=sys.stderr)
         if isinstance(exc, Signalled):
             raise Interrupted(exc.signum, exc.describe()) from None
         if isinstance(exc, KeyboardInterrupt):
@@ -226,18 +226,11 @@ def _reap_stale(engine: engine_mod.Engine) -> None:
         print(f"cprofiler: removed {len(removed)} containers left by killed cprofiler invocations: {ids}", file=sys.stderr)
 
 
-@contextlib.contextmanager
-def _signals_ignored() -> Iterator[None]:
-    """SIGINT and SIGTERM are ignored inside (main thread only); the old handlers come back after."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    old = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for s, handler in old.items():
-            signal.signal(s, handler)
+def _ignore_signals_until_exit() -> None:
+    """Ignore SIGINT and SIGTERM from now on (main thread only): the process is on its way out."""
+    if threading.current_thread() is threading.main_thread():
+        for s in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(s, signal.SIG_IGN)
 
 
 def _write(path: Path, text: str) -> None:
