@@ -8,6 +8,7 @@ container again after creating it, and that second round trip would be counted i
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from collections.abc import Callable, Iterator, Mapping
@@ -155,6 +156,38 @@ class Engine:
         except Exception as exc:  # noqa: BLE001
             raise _engine_fault("list images", exc) from exc
         return found[0] if found else None
+
+    def import_image(self, chunks: Iterator[bytes], *, tag: str, changes: list[str]) -> str:
+        """Import a root filesystem tar stream as image ``tag`` (``docker import``); return its id.
+
+        ``chunks`` is sent as it is produced (chunked), so a root filesystem never sits in memory or
+        in a temporary tarball. ``changes`` are Dockerfile instructions for the image's config
+        (``CMD``, ``ENV``, ``LABEL`` ...).
+        """
+        repo, _, version = tag.rpartition(":")
+        try:
+            answer = self.api.import_image(src=chunks, repository=repo, tag=version, changes=changes, stream_src=True)
+        except Exception as exc:  # noqa: BLE001
+            raise _engine_fault(f"import image {tag}", exc) from exc
+        # The engine answers with JSON messages, one a line; an error arrives as one of them.
+        for line in str(answer).splitlines():
+            try:
+                message = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(message, dict) and message.get("error"):
+                raise BuildError(f"image {tag!r} was not imported: {message['error']}")
+        info = self.image(tag)
+        if info is None:
+            raise BuildError(f"image {tag!r} was not imported: the engine answered {str(answer).strip()[:200]!r}")
+        return info.id
+
+    def data_root(self) -> str | None:
+        """The engine's data directory (``DockerRootDir``), where image layers take disk space."""
+        try:
+            return str(self.api.info().get("DockerRootDir") or "") or None
+        except Exception as exc:  # noqa: BLE001
+            raise _engine_fault("read the engine's info", exc) from exc
 
     def tag(self, image_id: str, ref: str) -> None:
         repo, _, tag = ref.rpartition(":")
@@ -470,43 +503,3 @@ def connect() -> Engine:
             raise _engine_fault(action, exc) from exc
         _engine = Engine(client)
         return _engine
-
-
-# === Stand-in bases (cprofiler.bases, issue 3) ====================================================
-# Module-level functions so that this section never touches the Engine class above.
-
-
-def import_image(engine: Engine, chunks: Iterator[bytes], *, tag: str, changes: list[str]) -> str:
-    """Import a root filesystem tar stream as image ``tag`` (``docker import``); return its id.
-
-    ``chunks`` is sent as it is produced (chunked), so a root filesystem never sits in memory or
-    in a temporary tarball. ``changes`` are Dockerfile instructions for the image's config
-    (``CMD``, ``ENV``, ``LABEL`` ...).
-    """
-    import json  # imported here to keep this section self-contained
-
-    repo, _, version = tag.rpartition(":")
-    try:
-        answer = engine.api.import_image(src=chunks, repository=repo, tag=version, changes=changes, stream_src=True)
-    except Exception as exc:  # noqa: BLE001
-        raise _engine_fault(f"import image {tag}", exc) from exc
-    # The engine answers with JSON messages, one a line; an error arrives as one of them.
-    for line in str(answer).splitlines():
-        try:
-            message = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(message, dict) and message.get("error"):
-            raise BuildError(f"image {tag!r} was not imported: {message['error']}")
-    info = engine.image(tag)
-    if info is None:
-        raise BuildError(f"image {tag!r} was not imported: the engine answered {str(answer).strip()[:200]!r}")
-    return info.id
-
-
-def data_root(engine: Engine) -> str | None:
-    """The engine's data directory (``DockerRootDir``), where image layers take disk space."""
-    try:
-        return str(engine.api.info().get("DockerRootDir") or "") or None
-    except Exception as exc:  # noqa: BLE001
-        raise _engine_fault("read the engine's info", exc) from exc

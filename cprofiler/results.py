@@ -213,12 +213,12 @@ def load(path: Path) -> dict[str, Any]:
     """
     from cprofiler.errors import UsageError
 
+    if path.suffix == ".jsonl":
+        return _from_lines(read_run_log(path, where=str(path)))
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"{path}: cannot be read as a results file ({exc})") from exc
-    if path.suffix == ".jsonl":
-        return _from_lines(path, text)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -228,36 +228,75 @@ def load(path: Path) -> dict[str, Any]:
     return data
 
 
-def _from_lines(path: Path, text: str) -> dict[str, Any]:
+@dataclass
+class RunLogContents:
+    """What a JSON Lines file of runs holds (see ``RunLog``)."""
+
+    path: Path
+    #: The first header record (without its ``type``).
+    header: dict[str, Any]
+    #: Run records in file order (without ``type``), across every resume.
+    runs: list[dict[str, Any]]
+    #: The last ``end`` record, or None when the measurement never ended.
+    end: dict[str, Any] | None
+    #: Length of the file up to its last whole line, in bytes: a process killed while writing
+    #: leaves a torn last line, which a resume cuts off before appending.
+    whole_bytes: int
+
+
+def read_run_log(path: Path, *, where: str) -> RunLogContents:
+    """Parse a JSON Lines file of runs; UsageError naming ``where`` (or file:line) if it is not one.
+
+    The one reader of these files: ``cprofiler report``/``k8s`` rebuild results from it and
+    ``--resume`` continues from it.
+    """
     from cprofiler.errors import UsageError
 
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise UsageError(f"{where}: no such file; expected the .jsonl of a cprofiler measurement") from None
+    except OSError as exc:
+        raise UsageError(f"{where}: cannot be read ({exc.strerror or exc})") from exc
     header: dict[str, Any] | None = None
     runs: list[dict[str, Any]] = []
-    end: dict[str, Any] = {}
-    for n, line in enumerate(text.splitlines(), 1):
+    end: dict[str, Any] | None = None
+    whole = 0
+    lines = raw.split(b"\n")
+    # Every line but the last ends with a newline; the last is empty when the file ends with one,
+    # and otherwise is torn (the process died while writing it): it is left out.
+    for n, line in enumerate(lines[:-1], 1):
+        whole += len(line) + 1
         if not line.strip():
             continue
         try:
-            rec = json.loads(line)
-        except json.JSONDecodeError:
-            # A process killed mid-write leaves at most one torn last line; earlier ones are whole.
-            if n == len(text.splitlines()):
-                break
-            raise UsageError(f"{path}:{n}: not valid JSON Lines") from None
-        kind = rec.pop("type", None)
-        if kind == "header":
-            header = rec
+            record = json.loads(line)
+        except ValueError:
+            raise UsageError(f"{path}:{n}: not valid JSON; expected the .jsonl of a cprofiler measurement") from None
+        if not isinstance(record, dict):
+            raise UsageError(f"{path}:{n}: expected a JSON object per line (a cprofiler .jsonl)")
+        kind = record.pop("type", None)
+        if header is None and (kind != "header" or record.get("schema") != SCHEMA):
+            raise UsageError(f"{path}:{n}: expected a cprofiler header line with schema {SCHEMA!r} first")
+        if kind == "header" and header is None:
+            header = record
         elif kind == "run":
-            runs.append(rec)
+            runs.append(record)
         elif kind == "end":
-            end = rec
-    if header is None or header.get("schema") != SCHEMA:
-        raise UsageError(f"{path}:1: expected a cprofiler header line with schema {SCHEMA!r}")
+            end = record
+    if header is None:
+        raise UsageError(f"{where}: no header line; expected the .jsonl of a cprofiler measurement")
+    return RunLogContents(path=path, header=header, runs=runs, end=end, whole_bytes=whole)
+
+
+def _from_lines(contents: RunLogContents) -> dict[str, Any]:
+    header = dict(contents.header)
+    runs, end = contents.runs, contents.end
     header["images"] = [_rebuild_image(img, runs) for img in header.get("images", [])]
     if header.get("floor") is not None:
         header["floor"] = _rebuild_image(header["floor"], runs)
     header.pop("invocation", None)
-    header["finished_at"] = end.get("finished_at")
+    header["finished_at"] = end.get("finished_at") if end else None
     header["interrupted"] = end.get("interrupted") if end else "the measurement did not finish (no end record)"
     return header
 

@@ -11,7 +11,6 @@ are done again (they are not recorded, and the machine has cooled down meanwhile
 
 from __future__ import annotations
 
-import json
 import os
 from collections import Counter
 from dataclasses import dataclass, field
@@ -19,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from cprofiler.errors import UsageError
-from cprofiler.results import SCHEMA, Measurement, RunLog, RunResult
+from cprofiler.results import Measurement, RunLog, RunResult, read_run_log
 from cprofiler.schema import LoadedScenario
 
 #: Settings that name the invocation rather than the measurement; they may differ when resuming.
@@ -116,38 +115,8 @@ class Recorded:
 def read(path: Path) -> Recorded:
     """Read the JSON Lines file of an interrupted measurement; UsageError (exit 2) if it is not one."""
     path = Path(path)
-    where = f"--resume {path}"
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise UsageError(f"{where}: no such file; expected the .jsonl of an interrupted measurement") from None
-    except OSError as exc:
-        raise UsageError(f"{where}: cannot be read ({exc.strerror or exc})") from exc
-    header: dict[str, Any] | None = None
-    runs: list[dict[str, Any]] = []
-    whole = 0
-    lines = raw.split(b"\n")
-    # Every line but the last ends with a newline; the last is empty when the file ends with one,
-    # and otherwise is torn (the process died while writing it): it is left out.
-    for n, line in enumerate(lines[:-1], 1):
-        whole += len(line) + 1
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except ValueError:
-            raise UsageError(f"{path}:{n}: not valid JSON; expected the .jsonl of a cprofiler measurement") from None
-        if not isinstance(record, dict):
-            raise UsageError(f"{path}:{n}: expected a JSON object per line (a cprofiler .jsonl)")
-        kind = record.pop("type", None)
-        if header is None and (kind != "header" or record.get("schema") != SCHEMA):
-            raise UsageError(f"{path}:{n}: expected a cprofiler header line with schema {SCHEMA!r} first")
-        if kind == "header" and header is None:
-            header = record
-        elif kind == "run":
-            runs.append(record)
-    if header is None:
-        raise UsageError(f"{where}: no header line; expected the .jsonl of a cprofiler measurement")
+    contents = read_run_log(path, where=f"--resume {path}")
+    header = contents.header
     settings = header.get("settings")
     images = header.get("images")
     missing = [k for k in _REQUIRED if not isinstance(settings, dict) or k not in settings]
@@ -156,7 +125,7 @@ def read(path: Path) -> Recorded:
         raise UsageError(f"{path}:1: header has no usable {what}; expected a header written by cprofiler measure")
     if header.get("floor") is not None and not _image_entry(header["floor"]):
         raise UsageError(f"{path}:1: header has no usable floor; expected a header written by cprofiler measure")
-    return Recorded(path=path, header=header, runs=runs, whole_bytes=whole)
+    return Recorded(path=path, header=header, runs=contents.runs, whole_bytes=contents.whole_bytes)
 
 
 def _image_entry(entry: Any) -> bool:

@@ -31,7 +31,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar, TypeVar
 
-from cprofiler import engine as engine_mod
 from cprofiler.bases import checks
 from cprofiler.bases.checks import RequirementError
 from cprofiler.bases.mirror import ENV_MIRROR, Mirror, find_mirror, write_apt_dir
@@ -314,7 +313,7 @@ def build(
     for name in todo:
         REGISTRY[name].check()
     if todo:
-        root = engine_mod.data_root(engine)
+        root = engine.data_root()
         if root and engine.is_local() and Path(root).exists():
             checks.check_free_space(Path(root), checks.MIN_FREE_ENGINE_BYTES, "the Docker engine's data directory")
 
@@ -588,7 +587,7 @@ class DebianPython(Recipe):
             job.say(self.name, "importing the root filesystem into the engine")
             changes = ['CMD ["python3"]', label_instruction({**job.labels, **labels}).strip()]
             with _tar_stream(rootfs) as chunks:
-                image_id = engine_mod.import_image(job.engine, chunks, tag=job.tag, changes=changes)
+                image_id = job.engine.import_image(chunks, tag=job.tag, changes=changes)
             return image_id, labels
         finally:
             _remove_tree(tmp)
