@@ -38,10 +38,15 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script from a checkout without installing
     sys.path.insert(0, str(ROOT))
 
+from cprofiler.runner import Runner, SilentReporter  # noqa: E402
+
 from cprofiler import engine as engine_mod  # noqa: E402
-from cprofiler import schema, stats  # noqa: E402
-from cprofiler.results import Measurement, RunResult  # noqa: E402
-from cprofiler.runner import MeasureConfig, Runner, SilentReporter  # noqa: E402
+from cprofiler.results import (  # noqa: E402
+    Measurement,
+    RunResult,
+    stats,  # noqa: E402
+)
+from cprofiler.scenario.load import load as load_scenario  # noqa: E402
 
 TESTAPP_SRC = ROOT / "images" / "testapp" / "testapp.c"
 
@@ -50,6 +55,7 @@ class CpuClock(SilentReporter):
     """Takes the process's CPU time and the wall clock when the run loop starts (after building)."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.cpu_s: float | None = None
         self.wall_ns: int | None = None
 
@@ -87,18 +93,9 @@ def scenario(workdir: Path, ctx: Path, name: str, images: dict[str, dict[str, An
 
 def measure(engine: engine_mod.Engine, path: Path, workdir: Path) -> tuple[Measurement, dict[str, float]]:
     """Run one measurement in this process; return it and the harness's CPU use over the run loop."""
-    loaded = schema.load(path)
-    sc = loaded.scenario
-    config = MeasureConfig(
-        scenario=loaded,
-        runs=sc.runs,
-        warmup=sc.warmup,
-        settle_s=sc.settle,
-        timeout_s=sc.timeout,
-        output=workdir / f"{path.stem}.json",
-    )
     clock = CpuClock()
-    measurement = Runner(engine, config, clock).measure()
+    runner = Runner.for_scenario(engine, load_scenario(path), output=workdir / f"{path.stem}.json", reporter=clock)
+    measurement = runner.measure()
     wall_s = (time.monotonic_ns() - (clock.wall_ns or 0)) / 1e9
     cpu_s = _cpu_s() - (clock.cpu_s or 0.0)
     return measurement, {"cpu_s": cpu_s, "wall_s": wall_s, "cpu_share_of_one_core": cpu_s / wall_s}
@@ -183,7 +180,7 @@ def run(runs: int, out: Path) -> dict[str, Any]:
         print(f"harness: measuring the exit floor ({runs} runs), then hyperfine on the same image…", file=sys.stderr)
         m2, _ = measure(engine, jobs, workdir)
         assert m2.floor is not None
-        floor_tag = m2.floor.image["tag"]
+        floor_tag = m2.floor.image.tag
         hf = hyperfine(floor_tag, runs, workdir)
 
     exit_floor = spread(ok(m2.floor.runs, "ready_ms"))
@@ -209,7 +206,7 @@ def run(runs: int, out: Path) -> dict[str, Any]:
             "machine": platform.machine(),
             "load_average_1min": {"before": load_before, "after": os.getloadavg()[0]},
         },
-        "settings": {k: m1.settings[k] for k in ("warmup", "settle_s", "probe_interval_ms", "probe_via", "cold")},
+        "settings": {k: getattr(m1.settings, k) for k in ("warmup", "settle_s", "probe_interval_ms", "probe_via", "cold")},
         "figures": figures,
     }
     out.parent.mkdir(parents=True, exist_ok=True)

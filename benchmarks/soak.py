@@ -30,11 +30,12 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script from a checkout without installing
     sys.path.insert(0, str(ROOT))
 
+from cprofiler.runner import Runner, SilentReporter  # noqa: E402
+
 from cprofiler import engine as engine_mod  # noqa: E402
-from cprofiler import schema  # noqa: E402
 from cprofiler.engine import Engine  # noqa: E402
 from cprofiler.results import RunResult  # noqa: E402
-from cprofiler.runner import MeasureConfig, Runner, SilentReporter  # noqa: E402
+from cprofiler.scenario.load import load as load_scenario  # noqa: E402
 
 TESTAPP_SRC = ROOT / "images" / "testapp" / "testapp.c"
 MiB = 1 << 20
@@ -72,6 +73,7 @@ class _Sampler(SilentReporter):
     """Takes a sample every ``every`` runs, in the runner's own thread, after the run's clean-up."""
 
     def __init__(self, every: int) -> None:
+        super().__init__()
         self.every = every
         self.done = 0
         self.me = psutil.Process()
@@ -107,17 +109,18 @@ def soak(engine: Engine, context: Path, runs: int, every: int) -> SoakResult:
         scenario = Path(tmp) / "soak.yaml"
         image = {"dockerfile": str(context / "Dockerfile"), "env": {"MODE": "exit"}, "ready": {"exit": True}}
         scenario.write_text(yaml.safe_dump({"images": {"soak": image}}))
-        config = MeasureConfig(
-            scenario=schema.load(scenario),
+        sampler = _Sampler(every)
+        runner = Runner.for_scenario(
+            engine,
+            load_scenario(scenario),
+            output=Path(tmp) / "r.json",
+            reporter=sampler,
+            floor=False,
             runs=runs,
             warmup=0,
             settle_s=0.0,
             timeout_s=30.0,
-            output=Path(tmp) / "r.json",
-            floor=False,
         )
-        sampler = _Sampler(every)
-        runner = Runner(engine, config, sampler)
         started = time.monotonic()
         runner.measure()
         seconds = time.monotonic() - started

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from cprofiler.engine import LABEL, Engine, ImageInfo
 from cprofiler.errors import BuildError, UsageError
-from cprofiler.schema import ImageSpec
+from cprofiler.scenario.model import ImageSpec
 
 #: Label with the hash of an image's inputs: images with equal inputs are built once.
 LABEL_INPUTS = "cprofiler.inputs"

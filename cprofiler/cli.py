@@ -148,10 +148,8 @@ def measure(
 
     opts = MeasureOptions(
         scenario_file=scenario_file,
-        runs=runs,
-        warmup=warmup,
-        settle=settle,
-        timeout=timeout,
+        # Every flag that sets a RunSettings field, by its name there (see cprofiler/settings.py).
+        setting_flags={"--runs": runs, "--warmup": warmup, "--settle": settle, "--timeout": timeout, "--seed": seed},
         fmt=fmt.value if fmt is not None else _format_for(output),
         output=output,
         only=only or [],
@@ -159,7 +157,6 @@ def measure(
         cold=cold.value,
         floor=floor,
         shuffle=shuffle,
-        seed=seed,
         quiet=quiet,
         k8s_dir=k8s_dir,
         resume=resume,

@@ -25,7 +25,7 @@ from pathlib import Path
 from cprofiler.builder import BuiltImage, build_image
 from cprofiler.engine import Engine
 from cprofiler.errors import CprofilerError
-from cprofiler.schema import ImageSpec
+from cprofiler.scenario.model import ImageSpec
 
 #: Name of the floor in results (runs, the top-level ``floor`` entry, table rows). Scenario image
 #: names cannot contain parentheses, so it never collides with one.

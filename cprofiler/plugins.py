@@ -53,8 +53,8 @@ class Registry(Generic[T]):
         try:
             return self._items[name]
         except KeyError:
-            where = f"{self.flag} {name!r}" if self.flag else f"{self.kind} {name!r}"
-            raise UsageError(f"{where} is unknown; choose one of: {', '.join(self._items)}") from None
+            where = f"{self.flag} {name}" if self.flag else repr(name)
+            raise UsageError(f"{where}: unknown {self.kind}; expected one of: {', '.join(self._items)}") from None
 
     def __getitem__(self, name: str) -> T:
         return self._items[name]

@@ -7,9 +7,9 @@ from typing import Any
 
 import yaml
 
-from cprofiler import schema
-from cprofiler.results import Measurement
-from cprofiler.runner import MeasureConfig, Runner
+from cprofiler.measure.schedule import Runner
+from cprofiler.results.model import Measurement
+from cprofiler.scenario.load import load as load_scenario
 
 
 def write_scenario(tmp_path: Path, context: Path, images: dict[str, dict[str, Any]], **settings: Any) -> Path:
@@ -22,22 +22,23 @@ def write_scenario(tmp_path: Path, context: Path, images: dict[str, dict[str, An
     return path
 
 
+def runner(engine: Any, path: Path, **overrides: Any) -> Runner:
+    """A Runner for the scenario at ``path``; ``overrides`` are RunSettings fields (``runs=2``) or
+    ``Runner.for_scenario``'s keywords (``output``, ``cold``, ``floor``, ``shuffle``)."""
+    overrides.setdefault("output", path.parent / "r.json")
+    # The floor adds a run per round; tests about other things leave it out (pass floor=True).
+    overrides.setdefault("floor", False)
+    return Runner.for_scenario(engine, load_scenario(path), **overrides)
+
+
 def measure(engine: Any, path: Path, **overrides: Any) -> Measurement:
-    loaded = schema.load(path)
-    sc = loaded.scenario
-    cfg = MeasureConfig(
-        scenario=loaded,
-        runs=overrides.pop("runs", sc.runs),
-        warmup=overrides.pop("warmup", sc.warmup),
-        settle_s=overrides.pop("settle_s", sc.settle),
-        timeout_s=overrides.pop("timeout_s", sc.timeout),
-        output=overrides.pop("output", path.parent / "r.json"),
-        # The floor adds a run per round; tests about other things leave it out (pass floor=True).
-        floor=overrides.pop("floor", False),
-        **overrides,
-    )
-    return Runner(engine, cfg).measure()
+    return runner(engine, path, **overrides).measure()
 
 
 def by_name(m: Measurement) -> dict[str, Any]:
     return {i.name: i for i in m.images}
+
+
+def typed(data: dict[str, Any]) -> Measurement:
+    """A results document as the typed model every format and reader gets."""
+    return Measurement.from_json(data, where="test results")

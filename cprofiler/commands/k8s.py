@@ -6,9 +6,9 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from cprofiler import results
 from cprofiler.errors import CprofilerError
 from cprofiler.k8s import K8sOptions, render, skip_reason, yaml_stream
+from cprofiler.results import runlog
 
 
 def write_manifests(files: Mapping[str, str], output_dir: Path) -> list[Path]:
@@ -49,7 +49,7 @@ def k8s_command(
         container=container,
         results_file=str(results_path),
     )
-    data = results.load(results_path)
+    data = runlog.load(results_path).to_json()
     for image in data.get("images", []):
         reason = skip_reason(image)
         if reason:

@@ -13,26 +13,34 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from cprofiler import engine as engine_mod
-from cprofiler import reaper, report, resume, schema
+from cprofiler import reaper, report
 from cprofiler.builder import STAND_IN_PREFIX
 from cprofiler.errors import CprofilerError, EngineError, Interrupted, Signalled, UsageError
-from cprofiler.results import RunResult
-from cprofiler.runner import MeasureConfig, Runner, SilentReporter
+from cprofiler.measure.probes.base import POLL_INTERVAL_S
+from cprofiler.measure.reporter import SilentReporter
+from cprofiler.measure.schedule import Runner, default_log_path
+from cprofiler.measure.start import probe_via
+from cprofiler.results import resume
+from cprofiler.results.model import Measurement, RunResult
+from cprofiler.results.resume import Recorded
+from cprofiler.scenario import load as scenario
+from cprofiler.settings import RunSettings, new_invocation_id
 
 
-@dataclass
+@dataclass(frozen=True)
 class MeasureOptions:
+    """What ``cprofiler measure`` was asked, besides the measurement's settings (see ``RunSettings``)."""
+
     scenario_file: Path
-    runs: int | None
-    warmup: int | None
-    settle: float | None
-    timeout: float | None
+    #: Setting flags as given (``{"--runs": 5, "--seed": None, …}``; None: not given).
+    setting_flags: dict[str, Any]
     fmt: str
     output: Path | None
+    #: ``--only``: measure only these scenario images.
     only: list[str]
     offline: bool
+    #: ``--shuffle``: shuffle the image order within each round.
     shuffle: bool
-    seed: int | None
     quiet: bool
     #: Folder for Kubernetes Deployments written from this measurement, or None.
     k8s_dir: Path | None = None
@@ -93,43 +101,62 @@ class RichReporter:
 
 
 class QuietReporter(SilentReporter):
-    """``--quiet``: nothing while measuring (errors and the final output still print)."""
-
-    failures = 0
-
-    def close(self) -> None:
-        pass
+    """``--quiet``: nothing while measuring; failed runs are counted and reported at the end, and
+    errors and the final output still print."""
 
 
 def measure_command(opts: MeasureOptions) -> int:
-    loaded = schema.load(opts.scenario_file)
+    loaded = scenario.load(opts.scenario_file)
     sc = loaded.scenario
     unknown = [n for n in opts.only if n not in sc.images]
     if unknown:
         raise CprofilerError(
             f"--only {unknown[0]}: no such image in {opts.scenario_file}; expected one of {', '.join(sc.images)}"
         )
-    config = MeasureConfig(
-        scenario=loaded,
-        runs=opts.runs if opts.runs is not None else sc.runs,
-        warmup=opts.warmup if opts.warmup is not None else sc.warmup,
-        settle_s=opts.settle if opts.settle is not None else sc.settle,
-        timeout_s=opts.timeout if opts.timeout is not None else sc.timeout,
-        output=opts.output,
-        offline=opts.offline,
-        cold=opts.cold,
-        floor=opts.floor,
-        shuffle=opts.shuffle,
-        seed=opts.seed,
-        only=opts.only,
-    )
+    engine = engine_mod.connect()
+    via = probe_via(engine)
+    invocation = new_invocation_id()
+    recorded: Recorded | None = None
     if opts.resume is not None:
-        _resume_config(config, opts, opts.resume)
+        # Every setting comes from the interrupted measurement's header; a flag that would change
+        # one is refused rather than ignored.
+        why = "--resume: a resumed measurement keeps the settings it started with"
+        RunSettings.refuse_flags({**opts.setting_flags, "--only": opts.only, "--shuffle": opts.shuffle}, why)
+        recorded = resume.read(opts.resume)
+        recorded.check_scenario(loaded)
+        if recorded.settings.probe_via not in (None, via):
+            raise UsageError(
+                f"--resume {opts.resume}: its probes reached containers by {recorded.settings.probe_via}, now they would "
+                f"by {via}; resume as the same user on the same host"
+            )
+        settings = recorded.settings
+        images = recorded.image_names()
+    else:
+        settings = RunSettings.build(
+            loaded,
+            opts.setting_flags,
+            shuffle=opts.shuffle,
+            cold=opts.cold,
+            floor=opts.floor,
+            probe_via=via,
+            probe_interval_ms=POLL_INTERVAL_S * 1000,
+            invocation=invocation,
+        )
+        images = opts.only
     err = Console(stderr=True, soft_wrap=True)
     reporter: RichReporter | QuietReporter = QuietReporter() if opts.quiet else RichReporter(err)
-    engine = engine_mod.connect()
     _reap_stale(engine)
-    runner = Runner(engine, config, reporter)
+    runner = Runner(
+        engine,
+        loaded,
+        settings,
+        log_path=default_log_path(opts.output, invocation),
+        invocation=invocation,
+        reporter=reporter,
+        images=images,
+        offline=opts.offline,
+        resume=recorded,
+    )
     try:
         measurement = runner.measure()
     except (KeyboardInterrupt, Signalled, CprofilerError) as exc:
@@ -137,13 +164,13 @@ def measure_command(opts: MeasureOptions) -> int:
         # burst is common) must neither cut that short nor kill the process before its exit code.
         _ignore_signals_until_exit()
         reporter.close()
-        partial = getattr(runner, "measurement", None)
+        partial = runner.measurement
         stopped = isinstance(exc, (KeyboardInterrupt, Signalled, Interrupted))
         resumable = stopped or isinstance(exc, EngineError)  # the engine may come back
         if partial is not None:
             if opts.output is not None:
-                _write(opts.output, report.render(partial.to_json(), opts.fmt))
-            kept = sum(len(i.runs) for i in [*partial.images, *([partial.floor] if partial.floor else [])])
+                _write(opts.output, report.render(partial, opts.fmt))
+            kept = sum(len(i.runs) for i in partial.entries())
             again = f"; go on with: cprofiler measure {opts.scenario_file} --resume {runner.log_path}" if resumable else ""
             print(f"cprofiler: {kept} finished runs kept in {runner.log_path}{again}", file=sys.stderr)
         elif stopped:
@@ -154,68 +181,39 @@ def measure_command(opts: MeasureOptions) -> int:
             raise Interrupted(2, "interrupted (Ctrl-C)") from exc
         raise
     reporter.close()
-    results = measurement.to_json()
-    text = report.render(results, opts.fmt)
+    text = report.render(measurement, opts.fmt)
     if opts.output is not None:
         _write(opts.output, text)
         if not opts.quiet:
             err.print(f"results written to {opts.output} (every run also in {runner.log_path})", highlight=False)
         if opts.fmt != "table":
-            sys.stdout.write(report.render(results, "table"))
+            sys.stdout.write(report.render(measurement, "table"))
     else:
         sys.stdout.write(text)
     if opts.k8s_dir is not None:
-        _write_k8s(results, opts, runner.log_path)
+        _write_k8s(measurement, opts, runner.log_path)
     if reporter.failures:
         err.print(f"[yellow]{reporter.failures} runs did not end ok; see status and error per run in the results[/yellow]")
     # Once, at the very end, where they are not lost among progress lines; also in the JSON.
-    for warning in _warnings(results):
+    for warning in _warnings(measurement):
         err.print(f"[yellow]warning: {warning}[/yellow]", highlight=False, soft_wrap=True)
     return 0
 
 
-def _warnings(results: dict[str, Any]) -> list[str]:
+def _warnings(measurement: Measurement) -> list[str]:
     """Every image's (and the floor's) warnings, each prefixed with the image name."""
-    entries = [*results.get("images", []), *([results["floor"]] if results.get("floor") else [])]
-    return [f"{entry['name']}: {w}" for entry in entries for w in entry.get("warnings", [])]
+    return [f"{entry.name}: {w}" for entry in measurement.entries() for w in entry.warnings()]
 
 
-def _write_k8s(results: dict[str, object], opts: MeasureOptions, log_path: Path) -> None:
+def _write_k8s(measurement: Measurement, opts: MeasureOptions, log_path: Path) -> None:
     """Deployments from this measurement; the results are on disk already, so a failure here loses nothing."""
     from cprofiler.commands.k8s import write_manifests
     from cprofiler.k8s import K8sOptions, render
 
     assert opts.k8s_dir is not None
     source = str(opts.output or log_path)
-    written = write_manifests(render(results, "deployment", K8sOptions(results_file=source)), opts.k8s_dir)
+    written = write_manifests(render(measurement.to_json(), "deployment", K8sOptions(results_file=source)), opts.k8s_dir)
     print(f"Kubernetes manifests: {', '.join(str(p) for p in written)}", file=sys.stderr)
-
-
-def _resume_config(config: MeasureConfig, opts: MeasureOptions, path: Path) -> None:
-    """With --resume every setting comes from the interrupted measurement's header; flags that
-    would change one are refused rather than ignored."""
-    given = {
-        "--runs": opts.runs,
-        "--warmup": opts.warmup,
-        "--settle": opts.settle,
-        "--timeout": opts.timeout,
-        "--only": opts.only or None,
-        "--shuffle": opts.shuffle or None,
-        "--seed": opts.seed,
-    }
-    for flag, value in given.items():
-        if value is not None:
-            raise UsageError(f"{flag} cannot be combined with --resume: a resumed measurement keeps the settings it started with")
-    recorded = resume.read(path)
-    recorded.check_scenario(config.scenario)
-    s = recorded.settings
-    config.runs, config.warmup, config.settle_s, config.timeout_s = s["runs"], s["warmup"], s["settle_s"], s["timeout_s"]
-    config.shuffle = s.get("order") == "interleaved-shuffled"
-    config.seed = s.get("seed")
-    config.only = recorded.image_names()
-    config.cold = s.get("cold", config.cold)
-    config.floor = s.get("floor", config.floor)
-    config.resume = recorded
 
 
 def _reap_stale(engine: engine_mod.Engine) -> None:

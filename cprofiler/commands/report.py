@@ -5,9 +5,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from cprofiler import report, results
+from cprofiler import report
+from cprofiler.results import runlog
 
 
 def report_command(path: Path, fmt: str) -> int:
-    sys.stdout.write(report.render(results.load(path), fmt))
+    sys.stdout.write(report.render(runlog.load(path), fmt))
     return 0

@@ -32,8 +32,8 @@ from typing import Any
 import yaml
 
 from cprofiler.errors import CprofilerError, UsageError
-from cprofiler.results import SCHEMA
-from cprofiler.stats import percentile
+from cprofiler.results.model import SCHEMA
+from cprofiler.results.stats import percentile
 
 #: Oldest Kubernetes release whose OpenAPI schema every manifest is checked against in the tests.
 TARGET_KUBERNETES_VERSION = "1.30"

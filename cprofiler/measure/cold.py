@@ -8,7 +8,7 @@
   Layers the image shares with other images on the engine stay, as they would on a node that
   already holds them.
 
-Each level is a small class in ``COLD_LEVELS``, filled by ``@register``; the CLI's ``--cold`` help
+Each level is a small class in the ``COLD_LEVELS`` registry, added by its decorator; the CLI's ``--cold`` help
 and choices are built from it, so adding a level is adding a class here.
 """
 
@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from cprofiler.errors import CprofilerError, EngineError
+from cprofiler.plugins import Registry
 
 if TYPE_CHECKING:  # the CLI imports this module for --cold's choices; keep docker out of that path
     from cprofiler.engine import Engine, ImageInfo
@@ -34,7 +35,6 @@ DROP_CACHES = Path("/proc/sys/vm/drop_caches")
 class ColdLevel:
     """One ``--cold`` level. The runner calls ``check``, ``prepare``, ``before_run`` per run, ``close``."""
 
-    name: ClassVar[str]
     #: One line for ``--cold``'s help.
     help: ClassVar[str]
 
@@ -59,38 +59,30 @@ class ColdLevel:
         """Always called at the end, also after an error or interruption: leave the engine as found."""
 
 
-COLD_LEVELS: dict[str, type[ColdLevel]] = {}
-
-
-def register(cls: type[ColdLevel]) -> type[ColdLevel]:
-    COLD_LEVELS[cls.name] = cls
-    return cls
+#: Every level by its ``--cold`` name, warmest first.
+COLD_LEVELS: Registry[type[ColdLevel]] = Registry("cold level", flag="--cold")
 
 
 def names() -> list[str]:
     """Level names, warmest first."""
-    return list(COLD_LEVELS)
+    return COLD_LEVELS.names()
 
 
 def make(name: str, engine: Engine) -> ColdLevel:
-    if name not in COLD_LEVELS:
-        raise CprofilerError(f"--cold {name}: unknown cold level; expected one of: {', '.join(names())}")
-    return COLD_LEVELS[name](engine)
+    return COLD_LEVELS.get(name)(engine)
 
 
 def help_text() -> str:
-    return "How cold each start is: " + "; ".join(f"{c.name}: {c.help}" for c in COLD_LEVELS.values()) + "."
+    return "How cold each start is: " + "; ".join(f"{n}: {c.help}" for n, c in COLD_LEVELS.items()) + "."
 
 
-@register
-class Warm(ColdLevel):
-    name = "warm"
+@COLD_LEVELS.register("warm")
+class WarmStart(ColdLevel):
     help = "image present, its files in the page cache (default)"
 
 
-@register
-class Cache(ColdLevel):
-    name = "cache"
+@COLD_LEVELS.register("cache")
+class DroppedCache(ColdLevel):
     help = "sync and drop the page cache before each run (root)"
 
     #: Where to write; a test points it elsewhere to see the refusal.
@@ -120,9 +112,8 @@ class Cache(ColdLevel):
         return None
 
 
-@register
-class Image(ColdLevel):
-    name = "image"
+@COLD_LEVELS.register("image")
+class RemovedImage(ColdLevel):
     help = "remove the image and pull or load it back before each run (records fetch_ms)"
 
     def __init__(self, engine: Engine) -> None:

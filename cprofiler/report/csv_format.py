@@ -6,12 +6,13 @@ import csv
 import io
 from typing import Any
 
-from cprofiler.report import register
+from cprofiler.report.registry import FORMATS
 from cprofiler.report.rows import COLUMNS, comparison_rows
+from cprofiler.results.model import Measurement
 
 
-@register("csv")
-def render_csv(results: dict[str, Any]) -> str:
+@FORMATS.register("csv")
+def render_csv(results: Measurement) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     header: list[str] = []

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
-from cprofiler.report import register
+from cprofiler.report.registry import FORMATS
+from cprofiler.results.model import Measurement
 
 
-@register("json")
-def render_json(results: dict[str, Any]) -> str:
-    return json.dumps(results, indent=2, sort_keys=False) + "\n"
+@FORMATS.register("json")
+def render_json(results: Measurement) -> str:
+    return json.dumps(results.to_json(), indent=2, sort_keys=False) + "\n"

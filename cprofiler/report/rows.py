@@ -1,10 +1,12 @@
-"""The comparison rows every tabular format shows, computed once from the results JSON."""
+"""The comparison rows every tabular format shows, computed once from the results model."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from cprofiler import stats
+from cprofiler.results import stats
+from cprofiler.results.model import ImageResult, Measurement
 
 #: Column key → header, in display order. Units are in the headers of the machine-readable forms.
 COLUMNS = {
@@ -24,42 +26,30 @@ COLUMNS = {
 
 
 #: Columns human tables show only when the results have figures for them (CSV keeps every column).
-OPTIONAL_COLUMNS = {"fetch_median_ms": lambda results: results.get("settings", {}).get("cold") == "image"}
+OPTIONAL_COLUMNS: dict[str, Callable[[Measurement], bool]] = {"fetch_median_ms": lambda m: m.settings.cold == "image"}
 
 
-def columns(results: dict[str, Any]) -> dict[str, str]:
-    """The columns a human table of ``results`` shows: ``COLUMNS`` without optional ones that are empty."""
-    return {k: v for k, v in COLUMNS.items() if k not in OPTIONAL_COLUMNS or OPTIONAL_COLUMNS[k](results)}
+def columns(m: Measurement) -> dict[str, str]:
+    """The columns a human table of ``m`` shows: ``COLUMNS`` without optional ones that are empty."""
+    return {k: v for k, v in COLUMNS.items() if k not in OPTIONAL_COLUMNS or OPTIONAL_COLUMNS[k](m)}
 
 
-def floor_median_ms(results: dict[str, Any]) -> float | None:
+def floor_median_ms(m: Measurement) -> float | None:
     """Median ``ready_ms`` of the runtime floor's ok runs, or None without a floor."""
-    floor = results.get("floor")
-    ready = _runs(floor, "ready_ms") if floor else []
-    return stats.percentile(ready, 50) if ready else None
+    return _median(m.floor.values("ready_ms")) if m.floor is not None else None
 
 
-def _kind(image: dict[str, Any]) -> str:
-    """``exit`` for a batch job, ``serve`` for a service: the floor is subtracted only within a kind."""
-    return "exit" if "exit" in (image.get("ready") or {}) else "serve"
-
-
-def app_start_ms(image: dict[str, Any], results: dict[str, Any]) -> float | None:
+def app_start_ms(image: ImageResult, m: Measurement) -> float | None:
     """Median ``ready_ms`` of ``image`` minus the floor's, or None (no runs, no floor, or another kind).
 
     A batch job's ready time holds the engine's handling of its exit and a service's does not, so
     an image is compared only with a floor of its own kind.
     """
-    floor = results.get("floor")
-    ready = _runs(image, "ready_ms")
-    floor_ms = floor_median_ms(results)
-    if not floor or not ready or floor_ms is None or _kind(image) != _kind(floor):
+    ready = image.values("ready_ms")
+    floor_ms = floor_median_ms(m)
+    if m.floor is None or not ready or floor_ms is None or image.kind != m.floor.kind:
         return None
     return stats.percentile(ready, 50) - floor_ms
-
-
-def _runs(image: dict[str, Any], field: str) -> list[float]:
-    return [r[field] for r in image["runs"] if r.get("status") == "ok" and r.get(field) is not None]
 
 
 def _best(per_image: list[list[float]]) -> list[float] | None:
@@ -76,12 +66,7 @@ def _ratio(values: list[float], best: list[float] | None) -> stats.Ratio | None:
     return stats.ratio(values, best)
 
 
-def label(image: dict[str, Any]) -> str:
-    stand_in = image.get("stand_in")
-    return f"{image['name']} (stand-in: {stand_in['recipe']})" if stand_in else str(image["name"])
-
-
-def comparison_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
+def comparison_rows(m: Measurement) -> list[dict[str, Any]]:
     """One dict per image, then the floor's, with raw numbers (ms, bytes) and ratio objects (or None).
 
     ``app_start_median_ms`` is the image's median ``ready_ms`` minus the floor's: the part of the
@@ -89,42 +74,39 @@ def comparison_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
     ratios: "best" is among the scenario's images. Images of another kind than the floor (batch
     jobs beside services) get no app start: see ``app_start_ms``.
     """
-    images = results.get("images", [])
-    readies = [_runs(i, "ready_ms") for i in images]
-    wss = [_runs(i, "working_set_bytes") for i in images]
+    readies = [i.values("ready_ms") for i in m.images]
+    wss = [i.values("working_set_bytes") for i in m.images]
     best_ready, best_ws = _best(readies), _best(wss)
     rows = []
-    for image, ready, ws in zip(images, readies, wss, strict=True):
-        rss = _runs(image, "rss_bytes")
-        peak = _runs(image, "peak_bytes")
+    for image, ready, ws in zip(m.images, readies, wss, strict=True):
+        peak = image.values("peak_bytes")
         rows.append(
             {
-                "image": label(image),
-                "image_size_bytes": image.get("image_size_bytes"),
-                "runs_ok": f"{len([r for r in image['runs'] if r.get('status') == 'ok'])}/{len(image['runs'])}",
-                "ready_median_ms": stats.percentile(ready, 50) if ready else None,
+                "image": image.label,
+                "image_size_bytes": image.image_size_bytes,
+                "runs_ok": f"{len(image.ok_runs())}/{len(image.runs)}",
+                "ready_median_ms": _median(ready),
                 "ready_p95_ms": stats.percentile(ready, 95) if ready else None,
-                "app_start_median_ms": app_start_ms(image, results),
-                "fetch_median_ms": _median(_runs(image, "fetch_ms")),
+                "app_start_median_ms": app_start_ms(image, m),
+                "fetch_median_ms": _median(image.values("fetch_ms")),
                 "ready_ratio": _ratio(ready, best_ready),
-                "working_set_median_bytes": stats.percentile(ws, 50) if ws else None,
-                "rss_median_bytes": stats.percentile(rss, 50) if rss else None,
+                "working_set_median_bytes": _median(ws),
+                "rss_median_bytes": _median(image.values("rss_bytes")),
                 "peak_max_bytes": max(peak) if peak else None,
                 "memory_ratio": _ratio(ws, best_ws),
             }
         )
-    floor = results.get("floor")
-    if floor:
-        ready = _runs(floor, "ready_ms")
+    if m.floor is not None:
+        ready = m.floor.values("ready_ms")
         rows.append(
             {
                 **dict.fromkeys(COLUMNS),
-                "image": label(floor),
-                "image_size_bytes": floor.get("image_size_bytes"),
-                "runs_ok": f"{len(ready)}/{len(floor['runs'])}",
-                "ready_median_ms": floor_median_ms(results),
+                "image": m.floor.label,
+                "image_size_bytes": m.floor.image_size_bytes,
+                "runs_ok": f"{len(ready)}/{len(m.floor.runs)}",
+                "ready_median_ms": floor_median_ms(m),
                 "ready_p95_ms": stats.percentile(ready, 95) if ready else None,
-                "fetch_median_ms": _median(_runs(floor, "fetch_ms")),
+                "fetch_median_ms": _median(m.floor.values("fetch_ms")),
             }
         )
     return rows
@@ -165,26 +147,28 @@ def human_row(row: dict[str, Any], keys: dict[str, str] = COLUMNS) -> list[str]:
     return out
 
 
-def footnote(results: dict[str, Any]) -> str:
+def footnote(m: Measurement) -> str:
     """How the numbers were measured, in a few lines under every human table."""
-    s = results.get("settings", {})
-    env = results.get("environment", {})
+    s, env = m.settings, m.environment
+    polled = [i for i in m.images if i.ready.kind in ("http", "tcp")]
+    how = f"the {s.probe_via} probe" if polled else "the probe"
+    if polled and s.probe_interval_ms is not None:
+        how += f" (http and tcp polled every {s.probe_interval_ms:g} ms)"
     lines = [
-        f"cold start: from just before create until the {s.get('probe_via', '')} probe saw ready "
-        f"(polled every {s.get('probe_interval_ms', 1):g} ms); medians over {s.get('runs')} interleaved runs "
-        f"after {s.get('warmup')} warmup, cold level {s.get('cold')}."
+        f"cold start: from just before create until {how} saw ready; medians over {s.runs} interleaved runs "
+        f"after {s.warmup} warmup, cold level {s.cold}."
     ]
-    if results.get("floor"):
+    if m.floor is not None:
         lines.append(
             "app start: cold start p50 minus the floor's (a static binary of a few hundred bytes FROM scratch that "
-            f"{'exits' if _kind(results['floor']) == 'exit' else 'listens on a port'} at once: the engine's "
+            f"{'exits' if m.floor.kind == 'exit' else 'listens on a port'} at once: the engine's "
             "own share of a start); shown for images probed the same way (exit, or a service)."
         )
-    if s.get("cold") == "image":
+    if s.cold == "image":
         lines.append("fetch: time to load the removed image back before each run (not part of cold start).")
     lines.append(
-        f"memory: cgroup working set (usage − inactive file) and RSS (anon + mapped file) {s.get('settle_s')} s after ready; "
+        f"memory: cgroup working set (usage − inactive file) and RSS (anon + mapped file) {s.settle_s} s after ready; "
         f"ratios are medians over the best image's, ± half a bootstrap 95 % interval. "
-        f"Engine {env.get('engine_version')}, cgroup v{env.get('cgroup_version')}, {env.get('storage_driver')}."
+        f"Engine {env.engine_version}, cgroup v{env.cgroup_version}, {env.storage_driver}."
     )
     return "\n".join(lines)

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from tabulate import tabulate
 
-from cprofiler.report import register
+from cprofiler.report.registry import FORMATS
 from cprofiler.report.rows import columns, comparison_rows, footnote, human_row
+from cprofiler.results.model import Measurement
 
 
-@register("table")
-def render_table(results: dict[str, Any]) -> str:
+@FORMATS.register("table")
+def render_table(results: Measurement) -> str:
     keys = columns(results)
     rows = [human_row(r, keys) for r in comparison_rows(results)]
     text = tabulate(rows, headers=list(keys.values()), tablefmt="simple", disable_numparse=True)

@@ -10,10 +10,10 @@ import uuid
 
 import pytest
 
-from cprofiler import results, schema
 from cprofiler.report.rows import comparison_rows
-from cprofiler.runner import MeasureConfig, Runner
-from tests.helpers import by_name, measure, write_scenario
+from cprofiler.results import runlog as results
+from tests.helpers import by_name, measure, typed, write_scenario
+from tests.helpers import runner as make_runner
 
 pytestmark = pytest.mark.engine
 
@@ -24,7 +24,7 @@ SERVICE = {"env": {"MODE": "http"}, "ready": {"http": {"port": 8080, "path": "/h
 def test_cold_cache_runs_and_is_recorded(engine, testapp_context, tmp_path):
     path = write_scenario(tmp_path, testapp_context, {"job": JOB, "svc": SERVICE}, runs=2, settle=0)
     m = measure(engine, path, cold="cache")
-    assert m.settings["cold"] == "cache"
+    assert m.settings.cold == "cache"
     for img in by_name(m).values():
         assert [r.status for r in img.runs] == ["ok", "ok"], [r.error for r in img.runs]
         assert all(r.fetch_ms is None for r in img.runs)
@@ -37,24 +37,20 @@ def test_cold_image_records_fetch_ms_and_puts_the_image_back(engine, testapp_con
     with (ctx / "Dockerfile").open("a") as fh:
         fh.write(f"LABEL cprofiler.test.nonce={uuid.uuid4().hex}\n")
     path = write_scenario(tmp_path, ctx, {"job": JOB}, runs=2, settle=0)
-    loaded = schema.load(path)
-    config = MeasureConfig(
-        scenario=loaded, runs=2, warmup=0, settle_s=0, timeout_s=20, output=tmp_path / "r.json", cold="image", floor=False
-    )
-    runner = Runner(engine, config)
+    runner = make_runner(engine, path, runs=2, warmup=0, settle_s=0, timeout_s=20, cold="image")
     image_id = None
     try:
         m = runner.measure()
         job = by_name(m)["job"]
-        image_id = job.image["id"]
-        assert m.settings["cold"] == "image"
+        image_id = job.image.id
+        assert m.settings.cold == "image"
         assert [r.status for r in job.runs] == ["ok", "ok"], [r.error for r in job.runs]
         for r in job.runs:
             assert r.fetch_ms is not None and r.fetch_ms > 0
             assert "fetch_ms: loaded from a tarball cprofiler saved" in r.notes
         assert job.summary()["fetch_ms"]["n"] == 2
         # Back on the engine, under the same id and tag, and the saved tarball is gone.
-        back = engine.image(job.image["tag"])
+        back = engine.image(job.image.tag)
         assert back is not None and back.id == image_id
         assert runner.cold._dir is None  # type: ignore[attr-defined]
     finally:
@@ -80,14 +76,14 @@ def test_floor_row_and_app_start_on_the_real_json(engine, testapp_context, tmp_p
     assert floor["image"]["tag"].startswith("cprofiler/floor:") and floor["image_size_bytes"] < 1024
     assert [r["status"] for r in floor["runs"]] == ["ok", "ok"]
     assert data["settings"]["floor"] is True
-    rows = {r["image"]: r for r in comparison_rows(data)}
+    rows = {r["image"]: r for r in comparison_rows(typed(data))}
     expected = svc["summary"]["ready_ms"]["median"] - floor["summary"]["ready_ms"]["median"]
     assert rows["svc"]["app_start_median_ms"] == pytest.approx(expected)
     assert rows["job"]["app_start_median_ms"] is None  # an exit is not compared with a serving floor
     # The table printed at the end has the floor row and the column.
     assert "app start" in p.stdout and any(line.startswith("(floor)") for line in p.stdout.splitlines())
     # The JSON Lines file rebuilds the floor too.
-    rebuilt = results.load(out.with_suffix(".jsonl"))
+    rebuilt = results.load(out.with_suffix(".jsonl")).to_json()
     assert [r["ready_ms"] for r in rebuilt["floor"]["runs"]] == [r["ready_ms"] for r in floor["runs"]]
 
 

@@ -16,8 +16,8 @@ import psutil
 import pytest
 
 from cprofiler.engine import LABEL_IMAGE
+from cprofiler.measure.containers import ContainerSet
 from cprofiler.reaper import is_stale, own_labels, stale_containers
-from cprofiler.runner import ContainerSet
 from tests.engine.procs import ROOT, Cli, records, run_count, stop_all, wait_until
 from tests.helpers import by_name, measure, write_scenario
 
@@ -240,7 +240,7 @@ def test_containers_run_unprivileged_without_host_mounts_network_or_socket(engin
 
 
 def test_remove_all_is_idempotent_and_finds_a_container_whose_id_never_came_back(engine, testapp_context, tmp_path):
-    image = measure(engine, write_scenario(tmp_path, testapp_context, {"job": JOB})).images[0].image["id"]
+    image = measure(engine, write_scenario(tmp_path, testapp_context, {"job": JOB})).images[0].image.id
     containers = ContainerSet(engine, "sweep" + uuid.uuid4().hex[:7])
     labels = own_labels(containers.invocation or "")
 

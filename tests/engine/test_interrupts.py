@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from cprofiler import results
 from cprofiler.engine import LABEL_IMAGE
 from cprofiler.reaper import is_stale, own_labels
+from cprofiler.results import runlog as results
 from tests.engine.procs import Cli, records, run_count, stop_all, wait_until
 from tests.helpers import write_scenario
 
@@ -68,7 +68,7 @@ def assert_interrupted_cleanly(cli: Cli, engine, signum: int, jsonl: Path | None
     assert recs[0]["type"] == "header" and recs[-1] == {**recs[-1], "type": "end", "interrupted": WORDS[signum]}
     runs = [r for r in recs if r["type"] == "run"]
     assert f"cprofiler: {len(runs)} finished runs kept in {jsonl}; go on with: " in err, err
-    assert results.load(jsonl)["interrupted"] == WORDS[signum]  # `cprofiler report` reads it
+    assert results.load(jsonl).interrupted == WORDS[signum]  # `cprofiler report` reads it
     return runs
 
 
@@ -197,7 +197,7 @@ def test_resume_continues_without_repeating_a_run(engine, testapp_context, tmp_p
     runs = [(r["image"], r["index"]) for r in recs if r["type"] == "run"]
     assert runs[: len(done)] == done
     assert sorted(runs) == sorted((name, i) for name in ("(floor)", "a", "b") for i in range(6))  # each once
-    final = results.load(out)
+    final = results.load(out).to_json()
     assert final["interrupted"] is None and final["settings"]["runs"] == 6
     assert [len(img["runs"]) for img in final["images"]] == [6, 6] and len(final["floor"]["runs"]) == 6
 

@@ -19,8 +19,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cprofiler import schema
 from cprofiler.errors import CprofilerError, ScenarioError
+from cprofiler.scenario.load import MAX_FILE_BYTES
+from cprofiler.scenario.load import load as load_scenario
 
 BAD = Path(__file__).resolve().parent.parent / "data" / "bad"
 #: Files in BAD that are not scenario files: what the scenario files point at.
@@ -89,7 +90,7 @@ CASES: dict[str, tuple[str | None, str]] = {
 
 def message_of(path: Path) -> str:
     with pytest.raises(ScenarioError) as info:
-        schema.load(path)
+        load_scenario(path)
     assert info.value.exit_code == 2
     message = str(info.value)
     assert "\n" not in message and "\r" not in message, message
@@ -119,7 +120,7 @@ def test_a_huge_file_is_refused_before_it_is_parsed(tmp_path):
         fh.write("images:\n")
         for i in range(60_000):
             fh.write(f"  image-{i}: {{dockerfile: Dockerfile, ready: {{exit: true}}}}\n")
-    assert path.stat().st_size > schema.MAX_FILE_BYTES
+    assert path.stat().st_size > MAX_FILE_BYTES
     assert "expected a scenario file of at most" in message_of(path)
 
 
@@ -135,9 +136,9 @@ def test_a_symlink_out_of_the_folder_escapes_too(tmp_path):
     assert "images.app.dockerfile: ctx/Dockerfile leads outside" in message_of(path)
     # Allowed in so many words, or by an absolute path:
     path.write_text("allow_outside: true\nimages:\n  app:\n    dockerfile: ctx/Dockerfile\n    ready: {exit: true}\n")
-    assert schema.load(path).scenario.images["app"].dockerfile == outside / "Dockerfile"
+    assert load_scenario(path).scenario.images["app"].dockerfile == outside / "Dockerfile"
     path.write_text(f"images:\n  app:\n    dockerfile: {outside / 'Dockerfile'}\n    ready: {{exit: true}}\n")
-    assert schema.load(path).scenario.images["app"].dockerfile == outside / "Dockerfile"
+    assert load_scenario(path).scenario.images["app"].dockerfile == outside / "Dockerfile"
 
 
 def test_a_symlink_loop_and_a_pipe_are_one_line(tmp_path):
@@ -241,7 +242,7 @@ def check(folder: Path, content: bytes) -> None:
     path = folder / "s.yaml"
     path.write_bytes(content)
     try:
-        loaded = schema.load(path)
+        loaded = load_scenario(path)
     except CprofilerError as exc:
         assert isinstance(exc, ScenarioError) and exc.exit_code == 2
         assert "\n" not in str(exc) and "\r" not in str(exc), str(exc)
@@ -395,7 +396,7 @@ def test_one_raw_value_anywhere_gives_a_scenario_or_one_line(folder, slot, token
 def test_the_template_itself_loads(folder):
     path = folder / "template.yaml"
     path.write_text(TEMPLATE.format(**SLOTS))
-    assert schema.load(path).scenario.images["app"].ready.http.port == 8080
+    assert load_scenario(path).scenario.images["app"].ready.http.port == 8080
 
 
 @FUZZ

@@ -20,7 +20,9 @@ from cprofiler import floor, report
 from cprofiler.errors import CprofilerError
 from cprofiler.measure import cold
 from cprofiler.report.rows import comparison_rows
-from cprofiler.results import SCHEMA, ImageResult, RunLog, RunResult, load
+from cprofiler.results.model import SCHEMA, ImageResult, RunResult
+from cprofiler.results.runlog import RunLog, load
+from tests.helpers import typed
 
 HOST_ARCH = {"x86_64": "amd64", "aarch64": "arm64"}.get(platform.machine())
 MACHINES = {"amd64": 62, "arm64": 183}
@@ -132,7 +134,7 @@ def _image(name: str, ready: dict, values: list[float], fetch: list[float] | Non
 def results(floor_ready: dict, cold_level: str = "warm", fetch: list[float] | None = None) -> dict:
     return {
         "schema": SCHEMA,
-        "settings": {"runs": 5, "warmup": 1, "settle_s": 0, "cold": cold_level},
+        "settings": {"scenario_file": "/s.yaml", "runs": 5, "warmup": 1, "settle_s": 0, "timeout_s": 60, "cold": cold_level},
         "environment": {},
         "images": [
             _image("svc", {"http": {"port": 8080, "path": "/"}}, [300, 310, 305, 330, 302], fetch),
@@ -143,12 +145,12 @@ def results(floor_ready: dict, cold_level: str = "warm", fetch: list[float] | No
 
 
 def test_app_start_is_median_minus_floor_median_within_a_kind():
-    rows = {r["image"]: r for r in comparison_rows(results({"tcp": {"port": 8080}}))}
+    rows = {r["image"]: r for r in comparison_rows(typed(results({"tcp": {"port": 8080}})))}
     assert rows["svc"]["app_start_median_ms"] == pytest.approx(305 - 252)
     assert rows["job"]["app_start_median_ms"] is None  # a batch job is not compared with a serving floor
     assert rows["(floor)"]["ready_median_ms"] == 252 and rows["(floor)"]["app_start_median_ms"] is None
     assert rows["(floor)"]["ready_ratio"] is None and rows["svc"]["ready_ratio"].value == 1.0  # best is among images
-    rows = {r["image"]: r for r in comparison_rows(results({"exit": True}))}
+    rows = {r["image"]: r for r in comparison_rows(typed(results({"exit": True})))}
     assert rows["job"]["app_start_median_ms"] == pytest.approx(510 - 252)
     assert rows["svc"]["app_start_median_ms"] is None
 
@@ -156,28 +158,28 @@ def test_app_start_is_median_minus_floor_median_within_a_kind():
 def test_without_a_floor_there_is_no_floor_row_and_no_app_start():
     data = results({"tcp": {"port": 8080}})
     data["floor"] = None
-    rows = comparison_rows(data)
+    rows = comparison_rows(typed(data))
     assert [r["image"] for r in rows] == ["svc", "job"]
     assert all(r["app_start_median_ms"] is None for r in rows)
 
 
 def test_table_and_csv_show_the_floor_row_and_app_start():
     data = results({"tcp": {"port": 8080}})
-    text = report.render(data, "table")
+    text = report.render(typed(data), "table")
     assert "app start" in text.splitlines()[0] and "fetch p50" not in text
     floor_line = next(line for line in text.splitlines() if line.startswith("(floor)"))
     assert "252 ms" in floor_line
     svc_line = next(line for line in text.splitlines() if line.startswith("svc"))
     assert "53 ms" in svc_line
-    rows = {r["image"]: r for r in csv.DictReader(io.StringIO(report.render(data, "csv")))}
+    rows = {r["image"]: r for r in csv.DictReader(io.StringIO(report.render(typed(data), "csv")))}
     assert float(rows["svc"]["app_start_median_ms"]) == 53.0 and rows["job"]["app_start_median_ms"] == ""
     assert rows["(floor)"]["ready_median_ms"] == "252.0"
-    assert "(floor)" in report.render(data, "markdown")
+    assert "(floor)" in report.render(typed(data), "markdown")
 
 
 def test_fetch_column_appears_at_cold_level_image():
     data = results({"tcp": {"port": 8080}}, cold_level="image", fetch=[40, 42, 41, 90, 43])
-    text = report.render(data, "table")
+    text = report.render(typed(data), "table")
     assert "fetch p50" in text.splitlines()[0] and "42 ms" in text
     assert data["images"][0]["summary"]["fetch_ms"]["median"] == 42
 
@@ -190,7 +192,7 @@ def test_jsonl_rebuild_keeps_the_floor(tmp_path):
         for run in entry["runs"]:
             log.run(RunResult.from_json(run))
     log.close()
-    rebuilt = load(tmp_path / "r.jsonl")
+    rebuilt = load(tmp_path / "r.jsonl").to_json()
     assert rebuilt["floor"]["name"] == "(floor)" and len(rebuilt["floor"]["runs"]) == 5
     assert rebuilt["floor"]["summary"]["ready_ms"]["median"] == 252
     assert [len(i["runs"]) for i in rebuilt["images"]] == [5, 5]

@@ -31,7 +31,7 @@ from cprofiler.k8s import (
     yaml_stream,
 )
 from cprofiler.k8s.formats import FORMATS, formats_help
-from cprofiler.stats import percentile
+from cprofiler.results.stats import percentile
 
 MIB = 1 << 20
 GIB = 1 << 30

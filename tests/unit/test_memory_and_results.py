@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from cprofiler import results
 from cprofiler.errors import UsageError
 from cprofiler.measure.memory import from_engine_stats, from_figures
+from cprofiler.results import model, runlog
 
 
 def test_v1_formulas():
@@ -29,8 +29,8 @@ def test_jsonl_rebuilds_results_with_a_torn_last_line(tmp_path):
     path = tmp_path / "r.jsonl"
     header = {
         "type": "header",
-        "schema": results.SCHEMA,
-        "settings": {},
+        "schema": model.SCHEMA,
+        "settings": {"scenario_file": "/s.yaml", "runs": 1, "warmup": 0, "settle_s": 0, "timeout_s": 60},
         "environment": {},
         "images": [
             {
@@ -45,7 +45,7 @@ def test_jsonl_rebuilds_results_with_a_torn_last_line(tmp_path):
     }
     run = {"type": "run", "image": "a", "index": 0, "status": "ok", "ready_ms": 12.5}
     path.write_text(json.dumps(header) + "\n" + json.dumps(run) + "\n" + '{"type": "run", "ima')
-    data = results.load(path)
+    data = runlog.load(path).to_json()
     assert data["images"][0]["runs"][0]["ready_ms"] == 12.5
     assert data["images"][0]["summary"]["ready_ms"]["median"] == 12.5
     assert "did not finish" in data["interrupted"]
@@ -54,4 +54,4 @@ def test_jsonl_rebuilds_results_with_a_torn_last_line(tmp_path):
 def test_load_refuses_foreign_json(tmp_path):
     (tmp_path / "x.json").write_text('{"schema": "other"}')
     with pytest.raises(UsageError, match="schema: expected 'cprofiler/results/v1'"):
-        results.load(tmp_path / "x.json")
+        runlog.load(tmp_path / "x.json")

@@ -10,17 +10,19 @@ from pathlib import Path
 
 import pytest
 
-from cprofiler import resume, schema
 from cprofiler.errors import Signalled, UsageError
-from cprofiler.results import SCHEMA, ImageResult, Measurement
-from cprofiler.runner import _SignalGuard
+from cprofiler.measure.signals import SignalGuard as _SignalGuard
+from cprofiler.results import resume
+from cprofiler.results.model import SCHEMA, ImageResult, Measurement
+from cprofiler.scenario import load as schema
 
 SETTINGS = {"scenario_file": "/s/scenario.yaml", "runs": 3, "warmup": 1, "settle_s": 0.5, "timeout_s": 10, "seed": None}
 ENV = {"engine_version": "20.10", "kernel": "6.1", "cpu_model": "x", "cpu_count": 2}
 
 
 def header(**changes) -> dict:
-    images = [{"name": "a", "image": {"tag": "cprofiler/a:1", "id": "sha256:" + "a" * 64}}]
+    image = {"tag": "cprofiler/a:1", "id": "sha256:" + "a" * 64}
+    images = [{"name": "a", "image": image, "image_size_bytes": 1, "layers": 1, "ready": {"exit": True}}]
     base = {"type": "header", "schema": SCHEMA, "started_at": "then", "settings": SETTINGS, "environment": ENV}
     return {**base, "images": images, **changes}
 
@@ -109,7 +111,7 @@ def test_changed_images_or_settings_are_refused(tmp_path, measurement, expected)
 def test_another_machine_is_refused(tmp_path):
     rec = resume.read(write(tmp_path / "r.jsonl", header()))
     m = fresh()
-    m.environment["kernel"] = "6.9"
+    m.environment.kernel = "6.9"
     with pytest.raises(UsageError, match="kernel was '6.1', now '6.9'; resume on the machine"):
         rec.adopt(m)
 

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from cprofiler import schema
 from cprofiler.errors import ScenarioError
+from cprofiler.scenario.load import load as load_scenario
+from cprofiler.scenario.model import parse_size
 
 GOOD = """\
 runs: 5
@@ -32,7 +33,7 @@ def write(tmp_path: Path, text: str | bytes, name: str = "s.yaml") -> Path:
 
 def error_of(tmp_path: Path, text: str | bytes) -> str:
     with pytest.raises(ScenarioError) as exc:
-        schema.load(write(tmp_path, text))
+        load_scenario(write(tmp_path, text))
     assert exc.value.exit_code == 2
     message = str(exc.value)
     assert "\n" not in message
@@ -40,7 +41,7 @@ def error_of(tmp_path: Path, text: str | bytes) -> str:
 
 
 def test_good_file_loads_with_paths_resolved(tmp_path):
-    loaded = schema.load(write(tmp_path, GOOD))
+    loaded = load_scenario(write(tmp_path, GOOD))
     sc = loaded.scenario
     assert sc.runs == 5 and sc.warmup == 1 and sc.settle == 1.0 and sc.timeout == 60
     app = sc.images["app"]
@@ -97,9 +98,9 @@ def test_not_utf8(tmp_path):
 
 def test_directory_and_missing_file(tmp_path):
     with pytest.raises(ScenarioError, match="is a directory"):
-        schema.load(tmp_path)
+        load_scenario(tmp_path)
     with pytest.raises(ScenarioError, match="no such file"):
-        schema.load(tmp_path / "nope.yaml")
+        load_scenario(tmp_path / "nope.yaml")
 
 
 def test_alias_bomb_is_refused_quickly(tmp_path):
@@ -114,9 +115,9 @@ def test_alias_bomb_is_refused_quickly(tmp_path):
     ("text", "value"), [("256m", 256 << 20), ("1g", 1 << 30), ("512Mi", 512 << 20), ("64MiB", 64 << 20), (10 << 20, 10 << 20)]
 )
 def test_parse_size(text, value):
-    assert schema.parse_size(text) == value
+    assert parse_size(text) == value
 
 
 def test_parse_size_refuses_below_engine_minimum():
     with pytest.raises(ValueError, match="at least 6m"):
-        schema.parse_size("1m")
+        parse_size("1m")

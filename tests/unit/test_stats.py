@@ -10,7 +10,7 @@ from collections import Counter
 
 import pytest
 
-from cprofiler import stats
+from cprofiler.results import stats
 
 # Sorted: 1 1 2 3 4 5 6 9. Median (3 + 4) / 2, mean 31 / 8, squared deviations sum to 52.875.
 EIGHT = [3, 1, 4, 1, 5, 9, 2, 6]

@@ -16,9 +16,8 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar
 
-from cprofiler.schema import ReadySpec
+from cprofiler.scenario.model import ReadySpec
 
 #: Pause between two connection attempts of the http and tcp probes, in seconds.
 POLL_INTERVAL_S = 0.001
@@ -87,10 +86,6 @@ class Target:
     #: Container port → host port on 127.0.0.1 (used when ``netns`` is None).
     published: dict[int, int] | None = None
 
-    @property
-    def via(self) -> str:
-        return "netns" if self.netns else "published-port"
-
     def address(self, port: int) -> tuple[str, int]:
         if self.netns:
             return ("127.0.0.1", port)
@@ -118,9 +113,7 @@ def _enter_netns(path: str) -> None:
 
 
 class Probe:
-    """A way to tell that a container is ready. Subclasses register with ``@register``."""
-
-    kind: ClassVar[str]
+    """A way to tell that a container is ready; each kind registers in ``PROBES`` (registry.py)."""
 
     def __init__(self, spec: ReadySpec) -> None:
         self.spec = spec
@@ -138,18 +131,6 @@ class Probe:
 
     def begin(self, watch: Watch, target: Target) -> None:
         """Called right after start; connect-based probes start polling here."""
-
-
-PROBES: dict[str, type[Probe]] = {}
-
-
-def register(cls: type[Probe]) -> type[Probe]:
-    PROBES[cls.kind] = cls
-    return cls
-
-
-def make_probe(spec: ReadySpec) -> Probe:
-    return PROBES[spec.kind](spec)
 
 
 def poll_connect(watch: Watch, target: Target, port: int, attempt: Callable[[socket.socket], bool]) -> None:
@@ -185,15 +166,3 @@ def poll_connect(watch: Watch, target: Target, port: int, attempt: Callable[[soc
             time.sleep(POLL_INTERVAL_S)
 
     threading.Thread(target=loop, name="cprofiler-probe", daemon=True).start()
-
-
-def describe(spec: dict[str, Any]) -> str:
-    """Short human form of a probe spec, for tables and logs."""
-    kind, value = next(iter(spec.items()))
-    if kind == "http":
-        return f"http :{value['port']}{value.get('path', '/')}"
-    if kind == "tcp":
-        return f"tcp :{value['port']}"
-    if kind == "log":
-        return f"log /{value}/"
-    return "exit 0"

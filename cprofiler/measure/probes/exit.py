@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from cprofiler.measure.probes.base import Probe, Watch, register
+from cprofiler.measure.probes.base import Probe, Watch
+from cprofiler.measure.probes.registry import PROBES
 
 
-@register
+@PROBES.register("exit")
 class ExitProbe(Probe):
-    kind = "exit"
-
     def on_exit(self, watch: Watch, t_ns: int, code: int | None) -> None:
         if code == 0:
             watch.mark_ready(t_ns)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import socket
 
-from cprofiler.measure.probes.base import Probe, Target, Watch, poll_connect, register
+from cprofiler.measure.probes.base import Probe, Target, Watch, poll_connect
+from cprofiler.measure.probes.registry import PROBES
 
 
-@register
+@PROBES.register("http")
 class HttpProbe(Probe):
-    kind = "http"
-
     def ports(self) -> list[int]:
         assert self.spec.http is not None
         return [self.spec.http.port]

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import re
 
-from cprofiler.measure.probes.base import Probe, Watch, register
-from cprofiler.schema import ReadySpec
+from cprofiler.measure.probes.base import Probe, Watch
+from cprofiler.measure.probes.registry import PROBES
+from cprofiler.scenario.model import ReadySpec
 
 
-@register
+@PROBES.register("log")
 class LogProbe(Probe):
-    kind = "log"
-
     def __init__(self, spec: ReadySpec) -> None:
         super().__init__(spec)
         assert spec.log is not None

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from cprofiler.measure.probes.base import Probe, Target, Watch, poll_connect, register
+from cprofiler.measure.probes.base import Probe, Target, Watch, poll_connect
+from cprofiler.measure.probes.registry import PROBES
 
 
-@register
+@PROBES.register("tcp")
 class TcpProbe(Probe):
-    kind = "tcp"
-
     def ports(self) -> list[int]:
         assert self.spec.tcp is not None
         return [self.spec.tcp.port]

@@ -1,0 +1,261 @@
+"""The whole measurement: build every image, then start them round by round, on disk as they finish.
+
+Images are interleaved run by run (A B C A B C …), so that drift on a shared machine spreads over
+all of them instead of landing on whichever image ran last. The runtime floor runs first in each
+round, interleaved like any image. A resumed measurement skips the runs its log already holds, in
+the order the first invocation would have run them. One start is :mod:`cprofiler.measure.start`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from cprofiler import __version__
+from cprofiler.builder import build_with_fallback
+from cprofiler.engine import Engine
+from cprofiler.environment import host_facts
+from cprofiler.floor import FLOOR_NAME, build_floor, floor_mode
+from cprofiler.measure import cold as cold_levels
+from cprofiler.measure.containers import ContainerSet
+from cprofiler.measure.probes.base import POLL_INTERVAL_S
+from cprofiler.measure.reporter import Reporter, SilentReporter
+from cprofiler.measure.signals import SignalGuard, why_stopped
+from cprofiler.measure.start import Starter, Subject, probe_via
+from cprofiler.reaper import own_labels
+from cprofiler.results import stats
+from cprofiler.results.model import Environment, ImageRef, ImageResult, Measurement, RunResult, StandInUse
+from cprofiler.results.resume import Recorded
+from cprofiler.results.runlog import RunLog, jsonl_path
+from cprofiler.scenario.model import LoadedScenario
+from cprofiler.settings import RunSettings, new_invocation_id
+
+
+def _now_iso() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def default_log_path(output: Path | None, invocation: str) -> Path:
+    """Where the run log goes: beside ``output`` (``r.json`` → ``r.jsonl``), else under ``.cprofiler/``."""
+    if output is not None:
+        return jsonl_path(output)
+    stamp = _now_iso().replace(":", "").replace("-", "").split("+")[0]
+    return Path(".cprofiler") / f"run-{stamp}-{invocation}.jsonl"
+
+
+class Runner:
+    """Runs one measurement; construct, then call :meth:`measure`.
+
+    ``invocation`` labels this process's containers; it equals ``settings.invocation`` unless the
+    measurement is a resumed one. ``images`` names the scenario images to measure (all by default).
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        loaded: LoadedScenario,
+        settings: RunSettings,
+        *,
+        log_path: Path,
+        invocation: str,
+        reporter: Reporter | None = None,
+        images: list[str] | None = None,
+        offline: bool = False,
+        resume: Recorded | None = None,
+    ) -> None:
+        self.engine = engine
+        self.loaded = loaded
+        self.settings = settings
+        self.reporter: Reporter = reporter or SilentReporter()
+        self.invocation = invocation
+        self.images = images
+        self.offline = offline
+        self.resume = resume
+        #: The JSON Lines file every finished run goes to (the resumed file with ``resume``).
+        self.log_path = resume.path if resume is not None else log_path
+        #: The measurement so far; set once the images are built, kept after an interruption.
+        self.measurement: Measurement | None = None
+        self.containers = ContainerSet(engine, invocation)
+        self.signals = SignalGuard()
+        self.cold = cold_levels.make(settings.cold or "warm", engine)
+        self.starter = Starter(
+            engine,
+            labels=own_labels(invocation),
+            containers=self.containers,
+            signals=self.signals,
+            via=settings.probe_via or "published-port",
+            timeout_s=settings.timeout_s,
+            settle_s=settings.settle_s,
+        )
+
+    @classmethod
+    def for_scenario(
+        cls,
+        engine: Engine,
+        loaded: LoadedScenario,
+        *,
+        output: Path | None = None,
+        reporter: Reporter | None = None,
+        shuffle: bool = False,
+        cold: str = "warm",
+        floor: bool = True,
+        **settings: Any,
+    ) -> Runner:
+        """A runner for a fresh measurement of ``loaded`` with the scenario file's settings, any of
+        them overridden by ``settings`` (RunSettings fields: ``runs=3``, ``settle_s=0``): for
+        benchmarks and tests, which have no command line."""
+        invocation = new_invocation_id()
+        built = RunSettings.build(
+            loaded,
+            {},
+            shuffle=shuffle,
+            cold=cold,
+            floor=floor,
+            probe_via=probe_via(engine),
+            probe_interval_ms=POLL_INTERVAL_S * 1000,
+            invocation=invocation,
+        )
+        return cls(
+            engine,
+            loaded,
+            RunSettings.model_validate({**built.to_json(), **settings}),
+            log_path=default_log_path(output, invocation),
+            invocation=invocation,
+            reporter=reporter,
+        )
+
+    # --- building -------------------------------------------------------------------------------
+
+    def prepare(self) -> list[Subject]:
+        items = list(self.loaded.scenario.images.items())
+        if self.images:
+            items = [(n, s) for n, s in items if n in self.images]
+        subjects = []
+        for name, spec in items:
+            self.reporter.building(name, None)
+            on_line = functools.partial(self.reporter.building, name)
+            built = build_with_fallback(
+                self.engine, name, spec, invocation=self.invocation, offline=self.offline, on_line=on_line
+            )
+            self.reporter.message(
+                f"{name}: {'reused' if built.reused else 'built'} {built.info.tag}"
+                + (f" (stand-in {built.stand_in['recipe']} for {built.stand_in['for']})" if built.stand_in else "")
+            )
+            subjects.append(Subject(name, spec, built))
+        return subjects
+
+    def prepare_floor(self, subjects: list[Subject]) -> Subject:
+        """Build (or reuse) the runtime floor image; it is then run exactly like a scenario image.
+
+        It serves on a port when any image is a service and exits at once otherwise, because an exit
+        probe's ready time also holds the engine's handling of the exit, which no service pays.
+        """
+        self.reporter.building(FLOOR_NAME, None)
+        on_line: Callable[[str], None] = lambda line: self.reporter.building(FLOOR_NAME, line)  # noqa: E731
+        mode = floor_mode([s.spec.ready.kind for s in subjects])
+        spec, built = build_floor(self.engine, mode, invocation=self.invocation, on_line=on_line)
+        self.reporter.message(f"{FLOOR_NAME}: {'reused' if built.reused else 'built'} {built.info.tag} ({mode})")
+        return Subject(FLOOR_NAME, spec, built)
+
+    # --- one run at the cold level --------------------------------------------------------------
+
+    def run_cold(self, img: Subject, index: int) -> RunResult:
+        """One run at the configured cold level: make the start cold (outside the timing), then run it."""
+        fetch_ms = self.cold.before_run(img.built.info)
+        run = self.starter.run(img, index)
+        run.fetch_ms = fetch_ms
+        note = self.cold.note(img.built.info)
+        if note is not None:
+            run.notes.append(note)
+        return run
+
+    # --- the whole measurement ------------------------------------------------------------------
+
+    def measure(self) -> Measurement:
+        """Build, run every round, and return the measurement; finished runs are on disk at once."""
+        s = self.settings
+        started = _now_iso()
+        with self.signals:
+            self.signals.allow()  # a build may stop anywhere: nothing to clean up yet
+            # A cold level that cannot work here fails before anything is built or run.
+            self.cold.check()
+            subjects = self.prepare()
+            floor = self.prepare_floor(subjects) if s.floor else None
+            self.signals.hold()
+            measurement = Measurement(
+                environment=self.environment(),
+                settings=s,
+                started_at=started,
+                images=[image_result(p) for p in subjects],
+                floor=image_result(floor) if floor is not None else None,
+            )
+            if self.resume is not None:
+                # Same images and machine, or the runs would not compare; then its runs.
+                self.resume.adopt(measurement)
+                log = self.resume.open_log(self.invocation, started)
+            else:
+                log = RunLog(self.log_path, {"invocation": self.invocation, **measurement.header_json()})
+            self.measurement = measurement
+            by_name = measurement.by_name()
+            runnable = ([floor] if floor is not None else []) + subjects
+            names = [p.name for p in runnable]
+            imgs = {p.name: p for p in runnable}
+            done = self.resume.done() if self.resume is not None else {}
+            left = len(names) * s.runs - sum(min(done.get(n, 0), s.runs) for n in names)
+            warmup = s.warmup if left else 0  # a resumed measurement with nothing left needs no warmup
+            self.reporter.runs_planned(len(names) * warmup + left)
+            try:
+                self.signals.allow()
+                self.cold.prepare([p.built.info for p in runnable], self.reporter.message)
+                order = [(r, False) for r in stats.shuffled_rounds(names, warmup, shuffle=s.shuffle, seed=s.seed)]
+                order += [(r, True) for r in stats.shuffled_rounds(names, s.runs, shuffle=s.shuffle, seed=s.seed)]
+                counters = dict.fromkeys(names, 0)
+                for round_names, measured in order:
+                    for name in round_names:
+                        if measured and counters[name] < done.get(name, 0):
+                            counters[name] += 1  # finished before an interruption: never repeated
+                            continue
+                        index = counters[name] if measured else -1
+                        run = self.run_cold(imgs[name], index)
+                        if measured:
+                            with self.signals.held():  # in memory and on disk, or in neither
+                                counters[name] += 1
+                                by_name[name].runs.append(run)
+                                log.run(run)
+                        self.reporter.run_done(run, warmup=not measured)
+                self.signals.hold()
+            except BaseException as exc:
+                self.signals.hold()
+                measurement.interrupted = why_stopped(exc)
+                raise
+            finally:
+                self.signals.hold()  # clean-up is never cut short by a second signal
+                self.containers.remove_all()
+                measurement.finished_at = _now_iso()
+                log.end(measurement.finished_at, measurement.interrupted)
+                log.close()
+                # Last: with --cold image it brings back an image an interruption left removed.
+                self.cold.close()
+        return measurement
+
+    def environment(self) -> Environment:
+        facts = {**self.engine.describe(), **host_facts(), "cprofiler_version": __version__, "started_at": _now_iso()}
+        return Environment.model_validate(facts)
+
+
+def image_result(p: Subject) -> ImageResult:
+    """The result entry of an image about to be measured: what it is, no runs yet."""
+    info = p.built.info
+    return ImageResult(
+        name=p.name,
+        image=ImageRef(tag=info.tag, id=info.id),
+        image_size_bytes=info.size_bytes,
+        layers=info.layers,
+        ready=p.spec.ready,
+        memory_limit_bytes=p.spec.memory_limit,
+        cpus=p.spec.cpus,
+        stand_in=StandInUse.model_validate(p.built.stand_in) if p.built.stand_in else None,
+    )

@@ -1,0 +1,281 @@
+"""One run: start one container of an image, time it to ready, sample its memory, remove it.
+
+create (labelled) → attach to its output → start → wait for the probe → wait ``settle`` → sample
+memory and CPU → (optionally hand the running container to a caller, e.g. a load step) → remove.
+The container is gone when :meth:`Starter.run` returns, whatever happened.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from cprofiler.builder import BuiltImage
+from cprofiler.engine import LABEL_IMAGE, Engine
+from cprofiler.errors import CprofilerError
+from cprofiler.measure.containers import ContainerSet
+from cprofiler.measure.memory import Cgroup, MemorySample, from_engine_stats
+from cprofiler.measure.netns import BeginOnce, NetnsFinder
+from cprofiler.measure.probes import Probe, Target, Watch, make_probe
+from cprofiler.measure.probes.base import STAMP_RE
+from cprofiler.measure.signals import SignalGuard
+from cprofiler.results.model import RunResult
+from cprofiler.scenario.model import ImageSpec
+
+#: Output lines kept per run for crash reports; older lines are dropped (a flood stays bounded).
+LOG_TAIL_LINES = 20
+#: How long a run waits after ready for the app's ``monotonic_ns=`` line, which travels through the
+#: engine's attach stream and may arrive after a fast probe has seen the app ready, in seconds.
+STAMP_GRACE_S = 0.25
+#: Longest output line kept whole; a longer one is cut, so a line without newline cannot grow forever.
+MAX_LINE_BYTES = 64 * 1024
+
+
+def probe_via(engine: Engine) -> str:
+    """``netns`` where http and tcp probes can enter a container's network namespace, else
+    ``published-port``.
+
+    Probing inside the namespace needs root and an engine on this host; it avoids published ports
+    (no collisions, no userland proxy answering for the app).
+    """
+    inside = os.geteuid() == 0 and engine.is_local() and os.path.exists("/proc/self/ns/net")
+    return "netns" if inside else "published-port"
+
+
+@dataclass(frozen=True)
+class Subject:
+    """An image under measurement: its name, its scenario spec, and the image that was built."""
+
+    name: str
+    spec: ImageSpec
+    built: BuiltImage
+
+
+@dataclass(frozen=True)
+class Running:
+    """A container that is ready and sampled, handed to ``Starter.run``'s ``while_running``."""
+
+    container_id: str
+    #: Host pid of its init process.
+    pid: int
+    #: Set when it has exited.
+    exited: threading.Event
+
+
+class Starter:
+    """Runs single starts of images, one at a time, for one invocation."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        labels: dict[str, str],
+        containers: ContainerSet,
+        signals: SignalGuard,
+        via: str,
+        timeout_s: float,
+        settle_s: float,
+    ) -> None:
+        self.engine = engine
+        self.labels = labels
+        self.containers = containers
+        self.signals = signals
+        self.use_netns = via == "netns"
+        self.timeout_s = timeout_s
+        self.settle_s = settle_s
+        self.netns = NetnsFinder()
+        #: Image name → whether it has printed a ``monotonic_ns=`` stamp; images that never do are
+        #: not waited for (see ``_late_stamp``).
+        self._stamps: dict[str, bool] = {}
+
+    def run(self, img: Subject, index: int, while_running: Callable[[Running], None] | None = None) -> RunResult:
+        """Start one container of ``img`` and measure it; the container is gone when this returns."""
+        spec = img.spec
+        probe = make_probe(spec.ready)
+        watch = Watch()
+        res = RunResult(image=img.name, index=index, probe_via="netns" if self.use_netns else "published-port")
+        tail: deque[str] = deque(maxlen=LOG_TAIL_LINES)
+        publish = None if self.use_netns else probe.ports()
+
+        # A signal during create waits until the new id is recorded: else clean-up would miss it.
+        with self.signals.held():
+            t0 = time.monotonic_ns()
+            cid = self.engine.create(
+                image=img.built.info.id,
+                command=spec.command,
+                env=spec.env,
+                labels={**self.labels, LABEL_IMAGE: img.name},
+                memory_limit_bytes=spec.memory_limit,
+                cpus=spec.cpus,
+                publish_ports=publish,
+            )
+            t1 = time.monotonic_ns()
+            self.containers.add(cid)
+        try:
+            res.create_ms = (t1 - t0) / 1e6
+            output = self.engine.attach_output(cid)
+            reader = threading.Thread(target=self._read_output, args=(output, probe, watch, tail), daemon=True)
+            reader.start()
+            begin = BeginOnce(lambda target: probe.begin(watch, target))
+            if self.use_netns and probe.ports():
+                # Probe from inside the namespace as soon as it exists, during start: see measure/netns.py.
+                self.netns.watch(cid, watch.stop, begin)
+            t2 = time.monotonic_ns()
+            self.engine.start(cid)
+            res.start_ms = (time.monotonic_ns() - t2) / 1e6
+            waiter = threading.Thread(target=self._wait_exit, args=(cid, probe, watch), daemon=True)
+            waiter.start()
+            # Begun during start already: no inspect now, when its Python work would hold the GIL
+            # just as the app becomes ready and delay the probe thread.
+            if probe.ports() and not begin.begun:
+                state = self.engine.state(cid)
+                if self.use_netns:
+                    self.netns.learn(cid, state.pid)
+                if state.running:  # else it has exited already, and the waiter reports it
+                    begin(self._target(cid, state.pid, probe))
+            remaining = self.timeout_s - (time.monotonic_ns() - t0) / 1e9
+            watch.done.wait(max(remaining, 0))
+            self._classify(res, watch, cid, t0)
+            pid = 0
+            if res.status == "ok" and spec.ready.kind != "exit":
+                pid = self._sample(res, cid, watch)
+            elif res.status == "ok":
+                res.notes.append("memory not sampled: an exit-probe container is gone once it is ready")
+            if res.status == "ok":
+                self._late_stamp(res, watch, img.name, t0)
+            if res.status == "ok" and while_running is not None and pid:
+                while_running(Running(container_id=cid, pid=pid, exited=watch.exited))
+            if res.status != "ok":
+                reader.join(timeout=1.0)  # let the last lines of a dying container arrive
+                res.log_tail = list(tail)
+        finally:
+            failing = sys.exc_info()[1] is not None
+            watch.stop.set()
+            try:
+                self.containers.remove(cid)
+            except CprofilerError:
+                if not failing:
+                    raise
+                # The run failed already, most likely because the engine went away: that error
+                # says more than this one. The id stays recorded; remove_all tries again.
+        return res
+
+    @staticmethod
+    def _app_stamp(res: RunResult, watch: Watch, t0: int) -> None:
+        """``app_ready_ms`` and ``probe_lag_ms`` from the app's own stamp, when it came during this run."""
+        if res.ready_ms is not None and watch.app_ready_ns is not None and watch.app_ready_ns >= t0:
+            res.app_ready_ms = (watch.app_ready_ns - t0) / 1e6
+            res.probe_lag_ms = res.ready_ms - res.app_ready_ms
+
+    def _late_stamp(self, res: RunResult, watch: Watch, name: str, t0: int) -> None:
+        """Fill ``app_ready_ms`` and ``probe_lag_ms`` when the app's stamp arrived after ready.
+
+        Waits up to STAMP_GRACE_S, but only for an image that has stamped before or not run yet, so
+        an image that prints no stamp costs one wait at most.
+        """
+        if res.app_ready_ms is None and self._stamps.get(name, True) and res.ready_ms is not None:
+            watch.stamped.wait(STAMP_GRACE_S)
+            self._app_stamp(res, watch, t0)
+        self._stamps[name] = self._stamps.get(name, False) or watch.stamped.is_set()
+
+    def _target(self, cid: str, pid: int, probe: Probe) -> Target:
+        if self.use_netns:
+            return Target(netns=f"/proc/{pid}/ns/net")
+        ports = {}
+        for p in probe.ports():
+            host_port = self.engine.published_port(cid, p)
+            if host_port is not None:
+                ports[p] = host_port
+        return Target(published=ports)
+
+    def _read_output(self, output: Iterator[bytes], probe: Probe, watch: Watch, tail: deque[str]) -> None:
+        for t_ns, line in split_lines(output):
+            tail.append(line.decode("utf-8", "replace").rstrip("\r"))
+            if watch.app_ready_ns is None:
+                m = STAMP_RE.search(line)
+                if m:
+                    watch.mark_stamp(int(m.group(1)))
+            if watch.ready_ns is None:
+                probe.on_line(watch, t_ns, line)
+
+    def _wait_exit(self, cid: str, probe: Probe, watch: Watch) -> None:
+        code = self.engine.wait_exit(cid)
+        if not watch.stop.is_set():
+            probe.on_exit(watch, time.monotonic_ns(), code)
+
+    def _classify(self, res: RunResult, watch: Watch, cid: str, t0: int) -> None:
+        if watch.ready_ns is not None:
+            res.ready_ms = (watch.ready_ns - t0) / 1e6
+            self._app_stamp(res, watch, t0)
+            if watch.exit_ns is not None:
+                res.exit_code = watch.exit_code
+            return
+        # Not ready: an exit explains it best, even when a probe failed first (a probe cannot
+        # enter the namespace of a container that has just died).
+        if watch.probe_error and watch.exit_ns is None:
+            # The probe may see the death (its /proc/PID gone) before the engine reports the exit
+            # and the OOM flag; give the waiter a moment, or an OOM kill would read as a probe error.
+            watch.exited.wait(1.0)
+        state = self.engine.state(cid)
+        if watch.exit_ns is not None or not state.running:
+            res.exit_code = watch.exit_code if watch.exit_code is not None else state.exit_code
+            if state.oom_killed:
+                res.status, res.error = "oomkilled", "killed by its memory limit before it was ready"
+            else:
+                res.status, res.error = "crashed", f"exited with code {res.exit_code} before it was ready"
+        elif watch.probe_error:
+            res.status, res.error = "error", watch.probe_error
+        else:
+            res.status, res.error = "timeout", f"not ready within {self.timeout_s:g} s"
+
+    def _sample(self, res: RunResult, cid: str, watch: Watch) -> int:
+        """Wait ``settle`` seconds after ready, then read memory and the CPU used while settling.
+
+        Return the container's host pid (0 when it is not running or not on this host).
+        """
+        state = self.engine.state(cid)
+        cgroup = Cgroup.of_pid(state.pid) if state.running and self.engine.is_local() else None
+        cpu0, c0 = (cgroup.cpu_ns(), time.monotonic_ns()) if cgroup else (None, 0)
+        settle = self.settle_s
+        if watch.exited.wait(settle):
+            st = self.engine.state(cid)
+            res.exit_code = watch.exit_code
+            res.status = "oomkilled" if st.oom_killed else "crashed"
+            res.error = f"exited with code {watch.exit_code} {settle:g} s or less after it was ready"
+            return 0
+        sample: MemorySample
+        if cgroup is not None:
+            sample = cgroup.sample()
+            cpu1, c1 = cgroup.cpu_ns(), time.monotonic_ns()
+            if cpu0 is not None and cpu1 is not None and c1 > c0 and settle > 0:
+                res.settle_cpu_cores = (cpu1 - cpu0) / (c1 - c0)
+        else:
+            sample = from_engine_stats(self.engine.stats_once(cid))
+        res.working_set_bytes = sample.working_set_bytes
+        res.rss_bytes = sample.rss_bytes
+        res.peak_bytes = sample.peak_bytes
+        res.pss_bytes = sample.pss_bytes
+        res.memory_source = sample.source
+        res.notes.extend(sample.notes)
+        return state.pid if state.running and self.engine.is_local() else 0
+
+
+def split_lines(chunks: Iterator[bytes]) -> Iterator[tuple[int, bytes]]:
+    """Yield ``(arrival monotonic ns, line)`` from raw output chunks, lines capped in length."""
+    pending = b""
+    for chunk in chunks:
+        t_ns = time.monotonic_ns()
+        pending += chunk
+        *lines, pending = pending.split(b"\n")
+        for line in lines:
+            yield t_ns, line[:MAX_LINE_BYTES]
+        if len(pending) > MAX_LINE_BYTES:
+            yield t_ns, pending[:MAX_LINE_BYTES]
+            pending = b""
+    if pending:
+        yield time.monotonic_ns(), pending

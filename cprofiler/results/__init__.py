@@ -1,0 +1,1 @@
+"""Results: the typed model (written and read), the JSON Lines run log, resume, statistics."""

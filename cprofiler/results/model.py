@@ -1,0 +1,314 @@
+"""The results model: one record per run, one per image, one per measurement; written and read.
+
+JSON is the stable contract (``schema: cprofiler/results/v1``); tables, CSV, Kubernetes output and
+``--resume`` all read it back into these same classes (:meth:`Measurement.from_json`), so every
+consumer gets typed objects, whatever file they came from. Every field name carries its unit
+(``_ms`` milliseconds, ``_bytes`` bytes, ``_cores`` CPU cores) and every time is taken from one
+monotonic clock (``time.monotonic_ns``).
+
+Reading validates (pydantic): a file that is not a results file, or holds a string where a number
+belongs, becomes one :class:`~cprofiler.errors.UsageError` naming the file and the path inside it
+(``images[0].runs[3].working_set_bytes``), never a traceback.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from cprofiler import __version__
+from cprofiler.errors import UsageError
+from cprofiler.results import stats
+from cprofiler.scenario.model import ReadySpec
+from cprofiler.settings import RunSettings
+
+SCHEMA = "cprofiler/results/v1"
+
+STATUSES = ("ok", "timeout", "crashed", "oomkilled", "error")
+
+
+class _Record(BaseModel):
+    # Extra keys (``summary``, ``warnings``: derived, recomputed on reading) are ignored; NaN and
+    # infinity are not numbers any run measured.
+    model_config = ConfigDict(extra="ignore", allow_inf_nan=False, validate_assignment=False)
+
+
+class RunResult(_Record):
+    """One measured start of one image."""
+
+    #: Scenario image name.
+    image: str
+    #: Measured run number for this image, from 0 (warmup runs are not recorded).
+    index: int
+    #: ok | timeout (never ready) | crashed (exited before ready, or after it) | oomkilled | error.
+    status: str = "ok"
+    #: Container exit code when it exited during the run, else null.
+    exit_code: int | None = None
+    #: Time to bring the image back onto the engine before this run (``--cold image``: load of the
+    #: tarball cprofiler saved, or a pull), in milliseconds; not part of ``ready_ms``; null at other levels.
+    fetch_ms: float | None = None
+    #: Duration of the engine's create call, in milliseconds.
+    create_ms: float | None = None
+    #: Duration of the engine's start call, in milliseconds.
+    start_ms: float | None = None
+    #: From just before create until the probe saw the container ready, in milliseconds.
+    ready_ms: float | None = None
+    #: From just before create until the app said it was ready (``monotonic_ns=`` in its output),
+    #: in milliseconds; null when the app prints no such stamp.
+    app_ready_ms: float | None = None
+    #: How much later the probe noticed readiness than the app reported it, in milliseconds.
+    probe_lag_ms: float | None = None
+    #: Memory usage minus inactive file cache after settle (kubelet's working set), in bytes.
+    working_set_bytes: int | None = None
+    #: Anonymous plus mapped-file memory after settle, in bytes.
+    rss_bytes: int | None = None
+    #: Highest memory usage the cgroup recorded during the run, in bytes (null: see ``notes``).
+    peak_bytes: int | None = None
+    #: Proportional set size summed over the container's processes after settle, in bytes.
+    pss_bytes: int | None = None
+    #: Container CPU time over the settle window divided by its length, in cores.
+    settle_cpu_cores: float | None = None
+    #: Where memory was read: cgroup-v1, cgroup-v2 or engine-stats.
+    memory_source: str | None = None
+    #: Why a figure is missing or how it was obtained, one short sentence each.
+    notes: list[str] = Field(default_factory=list)
+    #: What went wrong, for status other than ok.
+    error: str | None = None
+    #: Last lines the container wrote (kept for crashed, timeout and oomkilled runs).
+    log_tail: list[str] = Field(default_factory=list)
+    #: Probe transport: netns (probed inside the container's network namespace) or published-port.
+    probe_via: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], *, where: str = "run") -> RunResult:
+        return _validate(cls, data, where)
+
+
+#: Run fields that are summarised per image (min, median, mean, p95, max, stdev, ci95): every
+#: numeric measurement, found by its unit suffix.
+NUMERIC_FIELDS = tuple(n for n in RunResult.model_fields if n.endswith(("_ms", "_bytes", "_cores")))
+
+
+class ImageRef(_Record):
+    """The image that was run."""
+
+    #: Its local tag (``cprofiler/web:3f2a…``).
+    tag: str
+    #: Content-addressed image id (``sha256:…``).
+    id: str
+
+
+class StandInUse(_Record):
+    """Which stand-in bases replaced the real ones an image names (``cprofiler bases list``)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    #: The real base images replaced, comma-separated (``python:3.12-alpine``).
+    replaced: str = Field(alias="for")
+    #: The recipes used instead, comma-separated (``musl-python``).
+    recipe: str
+    #: The versions inside the stand-ins (``musl 1.2.3, busybox 1.35.0, CPython 3.11.2``).
+    detail: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", by_alias=True)
+
+
+class ImageResult(_Record):
+    """Everything measured for one scenario image (or for the runtime floor)."""
+
+    #: Scenario image name.
+    name: str
+    #: The image that was run.
+    image: ImageRef
+    #: Uncompressed image size as the engine reports it, in bytes.
+    image_size_bytes: int
+    #: Number of filesystem layers.
+    layers: int
+    #: The probe used, as in the scenario file (``{"http": {"port": 8080, "path": "/healthz"}}``).
+    ready: ReadySpec
+    #: Memory limit given to the engine, in bytes; null when none.
+    memory_limit_bytes: int | None = None
+    #: CPU limit given to the engine, in cores; null when none.
+    cpus: float | None = None
+    #: Set when a stand-in base replaced the real one.
+    stand_in: StandInUse | None = None
+    runs: list[RunResult] = Field(default_factory=list)
+
+    @property
+    def kind(self) -> str:
+        """``exit`` for a batch job (an exit probe), ``serve`` for a service."""
+        return "exit" if self.ready.kind == "exit" else "serve"
+
+    @property
+    def label(self) -> str:
+        """The name as tables show it, with the stand-in recipe when one was used."""
+        return f"{self.name} (stand-in: {self.stand_in.recipe})" if self.stand_in else self.name
+
+    def ok_runs(self) -> list[RunResult]:
+        return [r for r in self.runs if r.status == "ok"]
+
+    def values(self, field: str) -> list[float]:
+        """``field`` of every ok run that has it, in run order."""
+        out = []
+        for r in self.runs:
+            value = getattr(r, field)
+            if r.status == "ok" and value is not None:
+                out.append(value)
+        return out
+
+    def status_counts(self) -> dict[str, int]:
+        return {s: sum(r.status == s for r in self.runs) for s in STATUSES}
+
+    def summary(self) -> dict[str, Any]:
+        """Statistics of each numeric field over ok runs, plus a count of runs by status."""
+        out: dict[str, Any] = {"status_counts": self.status_counts()}
+        for name in NUMERIC_FIELDS:
+            s = stats.summarize(self.values(name))
+            out[name] = s.to_dict() if s is not None else None
+        return out
+
+    def warnings(self) -> list[str]:
+        """What a reader should do about this image's numbers: outliers in ``ready_ms``, in run order."""
+        warning = stats.outlier_warning([r.ready_ms if r.status == "ok" else None for r in self.runs])
+        return [f"ready_ms: {warning}"] if warning else []
+
+    def header_json(self) -> dict[str, Any]:
+        """The image's entry without runs and derived figures: what a run log's header holds."""
+        return {
+            "name": self.name,
+            "image": self.image.model_dump(mode="json"),
+            "image_size_bytes": self.image_size_bytes,
+            "layers": self.layers,
+            "ready": self.ready.to_json(),
+            "memory_limit_bytes": self.memory_limit_bytes,
+            "cpus": self.cpus,
+            "stand_in": self.stand_in.to_json() if self.stand_in is not None else None,
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            **self.header_json(),
+            "runs": [r.to_json() for r in self.runs],
+            "summary": self.summary(),
+            "warnings": self.warnings(),
+        }
+
+
+class Environment(_Record):
+    """Facts of the engine and the machine a measurement ran on (all optional: older files lack some)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    #: Docker engine version (``20.10.24``).
+    engine_version: str | None = None
+    #: Engine API version.
+    api_version: str | None = None
+    #: Kernel version as the engine reports it.
+    kernel: str | None = None
+    #: Operating system as the engine reports it.
+    os: str | None = None
+    #: ``1`` or ``2``.
+    cgroup_version: str | None = None
+    #: cgroupfs or systemd.
+    cgroup_driver: str | None = None
+    #: overlay2, fuse-overlayfs, …
+    storage_driver: str | None = None
+    #: CPUs the engine sees.
+    engine_cpus: int | None = None
+    #: Memory the engine sees, in bytes.
+    engine_memory_bytes: int | None = None
+    #: This machine's CPU model.
+    cpu_model: str | None = None
+    #: This machine's CPU count.
+    cpu_count: int | None = None
+    #: Python version cprofiler ran on.
+    python: str | None = None
+    cprofiler_version: str | None = None
+    started_at: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude_unset=True)
+
+
+class Measurement(_Record):
+    """A whole ``cprofiler measure`` invocation."""
+
+    environment: Environment = Field(default_factory=Environment)
+    settings: RunSettings
+    started_at: str | None = None
+    images: list[ImageResult] = Field(default_factory=list)
+    #: The runtime floor (an empty static binary), measured like the images; None with ``--no-floor``.
+    floor: ImageResult | None = None
+    finished_at: str | None = None
+    #: Set when the measurement stopped early: why.
+    interrupted: str | None = None
+    #: The cprofiler version that wrote the file.
+    cprofiler_version: str = __version__
+    schema_: str = Field(default=SCHEMA, alias="schema")
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    def entries(self) -> list[ImageResult]:
+        """The scenario's images, then the floor when there is one: everything that has runs."""
+        return [*self.images, *([self.floor] if self.floor is not None else [])]
+
+    def by_name(self) -> dict[str, ImageResult]:
+        return {e.name: e for e in self.entries()}
+
+    def header_json(self) -> dict[str, Any]:
+        """Everything but the runs and derived figures: the first record of a run log."""
+        return {
+            "schema": SCHEMA,
+            "cprofiler_version": self.cprofiler_version,
+            "started_at": self.started_at,
+            "environment": self.environment.to_json(),
+            "settings": self.settings.to_json(),
+            "images": [i.header_json() for i in self.images],
+            "floor": self.floor.header_json() if self.floor is not None else None,
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schema": SCHEMA,
+            "cprofiler_version": self.cprofiler_version,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "interrupted": self.interrupted,
+            "environment": self.environment.to_json(),
+            "settings": self.settings.to_json(),
+            "images": [i.to_json() for i in self.images],
+            "floor": self.floor.to_json() if self.floor is not None else None,
+        }
+
+    @classmethod
+    def from_json(cls, data: Any, *, where: str) -> Measurement:
+        """The measurement a results document describes; UsageError naming ``where`` if it is not one."""
+        if not isinstance(data, dict):
+            raise UsageError(f"{where}: expected a cprofiler results object, got a JSON {type(data).__name__}")
+        if data.get("schema") != SCHEMA:
+            raise UsageError(f"{where}: schema: expected {SCHEMA!r}; is this a cprofiler results file?")
+        return _validate(cls, data, where)
+
+
+def _validate(model: type[Any], data: Any, where: str) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise UsageError(f"{where}: {describe_error(exc)}") from None
+    except RecursionError:
+        raise UsageError(f"{where}: nested too deeply; expected a cprofiler results file") from None
+
+
+def describe_error(exc: ValidationError) -> str:
+    """The first validation error as ``images[0].runs[3].working_set_bytes: expected …``."""
+    err = exc.errors()[0]
+    path = ""
+    for part in err["loc"]:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    msg = "required key is missing" if err["type"] == "missing" else str(err["msg"])
+    return f"{path or 'document'}: {msg}"

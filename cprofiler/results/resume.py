@@ -1,0 +1,112 @@
+"""``cprofiler measure SCENARIO --resume RESULTS.jsonl``: go on with an interrupted measurement.
+
+The JSON Lines file holds a header (scenario file, image ids, settings, machine) and one record per
+finished run. Resuming takes every setting from the header, builds the scenario's images again
+(normally found by their input hash, not rebuilt) and refuses to go on when the scenario file, an
+image id, a setting or the machine differs: runs measured on other images or another machine would not
+compare. It then appends the runs still missing to the same file, after a ``resume`` record, in
+the order the first invocation would have run them. Finished runs are never repeated; warmup runs
+are done again (they are not recorded, and the machine has cooled down meanwhile).
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from cprofiler.errors import UsageError
+from cprofiler.results.model import Measurement, RunResult
+from cprofiler.results.runlog import RunLog, read_run_log
+from cprofiler.scenario.model import LoadedScenario
+from cprofiler.settings import RunSettings
+
+#: Facts of the machine that must be equal for runs to compare (where both files record them).
+_MACHINE = ("engine_version", "kernel", "cpu_model", "cpu_count")
+
+
+@dataclass
+class Recorded:
+    """What an interrupted measurement's JSON Lines file says."""
+
+    path: Path
+    #: The measurement as its header describes it (images and floor without runs).
+    header: Measurement
+    #: Finished runs in file order, across every earlier resume.
+    runs: list[RunResult]
+    #: Length of the file up to its last whole line, in bytes: a process killed while writing
+    #: leaves a torn last line, which is cut off before anything is appended.
+    whole_bytes: int = 0
+
+    @property
+    def settings(self) -> RunSettings:
+        return self.header.settings
+
+    def image_names(self) -> list[str]:
+        """The scenario images that were measured (the floor is not a scenario image)."""
+        return [img.name for img in self.header.images]
+
+    def _fail(self, text: str) -> UsageError:
+        return UsageError(f"--resume {self.path}: {text}")
+
+    def check_scenario(self, loaded: LoadedScenario) -> None:
+        """The file must come from this very scenario file (compared as absolute paths)."""
+        recorded = Path(self.settings.scenario_file)
+        if recorded != loaded.path:
+            raise self._fail(f"it was measured from {recorded}; expected that scenario file, not {loaded.path}")
+
+    def done(self) -> dict[str, int]:
+        """Finished runs per image name (the floor's included)."""
+        return dict(Counter(r.image for r in self.runs))
+
+    def adopt(self, measurement: Measurement) -> None:
+        """Check that ``measurement`` (freshly built) continues this one, then take over its
+        start, settings, machine facts and finished runs."""
+        now = measurement.by_name()
+        recorded = self.header.entries()
+        for entry in recorded:
+            if entry.name not in now:
+                raise self._fail(f"image {entry.name!r} was measured but is not being measured now; expected the same images")
+            was, is_ = entry.image.id, now[entry.name].image.id
+            if is_ != was:
+                raise self._fail(
+                    f"image {entry.name!r} is now {is_[:19]}, but its runs so far are of {was[:19]}; its Dockerfile or "
+                    "context changed, so start a new measurement"
+                )
+        extra = sorted(set(now) - {e.name for e in recorded})
+        if extra:
+            raise self._fail(f"image {extra[0]!r} was not in the interrupted measurement; expected the same images")
+        was_set, now_set = self.settings.to_json(), measurement.settings.to_json()
+        for key, was in was_set.items():
+            now_value = now_set.get(key)
+            if key != "invocation" and was is not None and now_value is not None and now_value != was:
+                raise self._fail(f"setting {key} was {was!r}, now {now_value!r}; expected the same")
+        before, after = self.header.environment, measurement.environment
+        for key in _MACHINE:
+            was_, is_now = getattr(before, key), getattr(after, key)
+            if was_ is not None and is_now is not None and was_ != is_now:
+                raise self._fail(f"{key} was {was_!r}, now {is_now!r}; resume on the machine and engine it started on")
+        for record in self.runs:
+            if record.image not in now:
+                raise self._fail(f"a run of {record.image!r}, an image its header does not list")
+        measurement.environment = before
+        measurement.settings = self.settings
+        measurement.started_at = self.header.started_at
+        for record in self.runs:
+            now[record.image].runs.append(record)
+
+    def open_log(self, invocation: str, started_at: str) -> RunLog:
+        """Append to the same file: cut a torn last line, then a ``resume`` record."""
+        if self.path.stat().st_size > self.whole_bytes:
+            os.truncate(self.path, self.whole_bytes)
+        return RunLog(
+            self.path, {"invocation": invocation, "started_at": started_at, "runs_before": len(self.runs)}, kind="resume"
+        )
+
+
+def read(path: Path) -> Recorded:
+    """Read the JSON Lines file of an interrupted measurement; UsageError (exit 2) if it is not one."""
+    path = Path(path)
+    contents = read_run_log(path, where=f"--resume {path}")
+    return Recorded(path=path, header=contents.header, runs=contents.runs, whole_bytes=contents.whole_bytes)

@@ -1,0 +1,1 @@
+"""The scenario file: its typed model and its hardened YAML loader."""

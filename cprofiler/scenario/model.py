@@ -1,0 +1,209 @@
+"""The scenario file's typed model: settings and the images to compare (pydantic, frozen).
+
+A scenario file is code: it names Dockerfiles to build and containers to run. Load only files you
+would run yourself. Reading the YAML, with errors that name the file, line and key, is
+:mod:`cprofiler.scenario.load`.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+#: Largest memory limit accepted, in bytes (1 PiB): beyond it a size is a typo, and the engine's
+#: int64 would overflow long before any machine has that much memory.
+MAX_SIZE_BYTES = 1 << 50
+#: Longest key or value quoted in an error message, in characters; the message stays one short line.
+MAX_QUOTE = 60
+
+_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,62}$")
+_SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]i?b?|b)?\s*$", re.IGNORECASE)
+_UNITS = {"": 1, "b": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
+
+
+def parse_size(text: str | int) -> int:
+    """Parse a memory size as the engine does (``256m``, ``1g``, ``512Mi``; powers of 1024) into bytes."""
+    if isinstance(text, bool):
+        raise ValueError("expected a size such as 256m or 1Gi")
+    if isinstance(text, int):
+        if text <= 0:
+            raise ValueError("expected a positive size such as 256m or 1Gi")
+        if text > MAX_SIZE_BYTES:
+            raise ValueError("expected a size of at most 1024t")
+        return text
+    m = _SIZE_RE.match(str(text)) if len(str(text)) <= 64 else None
+    if not m:
+        raise ValueError(f"expected a size such as 256m or 1Gi, got {quote(text)}")
+    unit = (m.group(2) or "").lower().rstrip("b").rstrip("i")
+    # Decimal, not float: "9999…9m" must be refused as too big, not overflow to infinity.
+    value = int(Decimal(m.group(1)) * _UNITS[unit])
+    if value > MAX_SIZE_BYTES:
+        raise ValueError(f"expected a size of at most 1024t, got {quote(text)}")
+    if value < 6 << 20:
+        raise ValueError(f"expected at least 6m (the engine's minimum memory limit), got {quote(text)}")
+    return value
+
+
+def quote(value: object) -> str:
+    """``repr`` of a value for an error message, cut to MAX_QUOTE characters (never raises)."""
+    try:
+        text = repr(value)
+    except ValueError:  # an int too long to print (Python's 4300-digit limit)
+        text = f"<a {type(value).__name__} too long to show>"
+    return text if len(text) <= MAX_QUOTE else text[: MAX_QUOTE - 1] + "…"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class HttpCheck(_Strict):
+    """``ready: {http: …}``: an HTTP GET that answers 2xx."""
+
+    port: int = Field(ge=1, le=65535, strict=True)
+    path: str = "/"
+
+    @field_validator("path")
+    @classmethod
+    def _path(cls, v: str) -> str:
+        if not v.startswith("/") or any(c in v for c in " \r\n"):
+            raise ValueError("expected a URL path starting with / and without spaces")
+        return v
+
+
+class TcpCheck(_Strict):
+    """``ready: {tcp: …}``: a TCP connect that is accepted."""
+
+    port: int = Field(ge=1, le=65535, strict=True)
+
+
+class ReadySpec(_Strict):
+    """How a run knows the container is ready: exactly one of the four probes."""
+
+    http: HttpCheck | None = None
+    tcp: TcpCheck | None = None
+    log: str | None = None
+    exit: Literal[True] | None = None
+
+    @field_validator("log")
+    @classmethod
+    def _regex(cls, v: str | None) -> str | None:
+        if v is not None:
+            if not v:
+                raise ValueError("expected a non-empty regular expression")
+            try:
+                re.compile(v)
+            except re.error as exc:
+                raise ValueError(f"expected a valid regular expression ({exc})") from exc
+        return v
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> ReadySpec:
+        chosen = [k for k in ("http", "tcp", "log", "exit") if getattr(self, k) is not None]
+        if len(chosen) != 1:
+            got = ", ".join(chosen) if chosen else "none"
+            raise ValueError(f"expected exactly one of http, tcp, log, exit (got {got})")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(k for k in ("http", "tcp", "log", "exit") if getattr(self, k) is not None)
+
+    def to_json(self) -> dict[str, Any]:
+        return self.model_dump(exclude_none=True)
+
+
+class ImageSpec(_Strict):
+    """One image to build and measure."""
+
+    dockerfile: Path | None = None
+    template: Path | None = None
+    context: Path | None = None
+    args: dict[str, str] = Field(default_factory=dict)
+    fallback: dict[str, str] | None = None
+    command: list[str] | None = None
+    env: dict[str, str] = Field(default_factory=dict)
+    memory_limit: int | None = None
+    cpus: float | None = Field(default=None, gt=0, le=1024, strict=True)
+    ready: ReadySpec
+
+    @field_validator("args", "env", "fallback", mode="before")
+    @classmethod
+    def _scalars(cls, v: Any) -> Any:
+        # Build args and environment values are strings to the engine; accept YAML numbers too.
+        if isinstance(v, dict):
+            out = {}
+            for k, val in v.items():
+                if isinstance(val, (dict, list)) or val is None:
+                    raise ValueError(f"expected a string, number or boolean for {k!r}")
+                out[str(k)] = str(val).lower() if isinstance(val, bool) else str(val)
+            return out
+        return v
+
+    @field_validator("command", mode="before")
+    @classmethod
+    def _command(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            raise ValueError('expected a list of strings, e.g. ["/app", "--port", "8080"]')
+        if isinstance(v, list) and not v:
+            raise ValueError("expected a non-empty list of strings")
+        return v
+
+    @field_validator("memory_limit", mode="before")
+    @classmethod
+    def _memory(cls, v: Any) -> Any:
+        return None if v is None else parse_size(v)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ImageSpec:
+        if (self.dockerfile is None) == (self.template is None):
+            raise ValueError("expected exactly one of dockerfile or template")
+        if self.fallback is not None and self.template is None:
+            raise ValueError("fallback: expected only with template (it replaces template args)")
+        return self
+
+    @property
+    def source(self) -> Path:
+        src = self.dockerfile or self.template
+        assert src is not None
+        return src
+
+    @property
+    def build_context(self) -> Path:
+        return self.context if self.context is not None else self.source.parent
+
+
+class Scenario(_Strict):
+    """A scenario file: run settings and the images to compare."""
+
+    # strict: YAML's `true` is not a count, and `2.5` runs is a typo, not 2.
+    runs: int = Field(default=10, ge=1, le=100_000, strict=True)
+    warmup: int = Field(default=1, ge=0, le=10_000, strict=True)
+    settle: float = Field(default=1.0, ge=0, le=3600, strict=True)
+    timeout: float = Field(default=60.0, gt=0, le=24 * 3600, strict=True)
+    #: Let relative paths leave the scenario file's folder (``../shared/Dockerfile``).
+    allow_outside: bool = Field(default=False, strict=True)
+    images: dict[str, ImageSpec]
+
+    @field_validator("images")
+    @classmethod
+    def _names(cls, v: dict[str, ImageSpec]) -> dict[str, ImageSpec]:
+        if not v:
+            raise ValueError("expected at least one image")
+        for name in v:
+            if not _NAME_RE.match(name):
+                raise ValueError(f"expected image names of lowercase letters, digits, '.', '_', '-' (got {quote(name)})")
+        return v
+
+
+class LoadedScenario(BaseModel):
+    """A validated scenario with every path made absolute."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True, frozen=True)
+
+    path: Path
+    scenario: Scenario
