@@ -15,12 +15,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from cprofiler.engine import LABEL, Engine, ImageInfo
+from cprofiler.engine import Engine, ImageInfo
 from cprofiler.errors import BuildError, UsageError
+from cprofiler.labels import LABEL, LABEL_IMAGE_INPUTS_HASH
 from cprofiler.schema import ImageSpec
 
-#: Label with the hash of an image's inputs: images with equal inputs are built once.
-LABEL_INPUTS = "cprofiler.inputs"
 _SKIP_DIRS = {".git", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".venv", "node_modules"}
 _ARG_RE = re.compile(r"\$\{(\w+)(?::-([^}]*))?\}|\$(\w+)")
 
@@ -150,14 +149,14 @@ def build_image(
     found = engine.image(tag)
     if found is None:
         # Another scenario entry (or scenario file) may have built the very same inputs already.
-        same = engine.image_with_label(LABEL_INPUTS, digest)
+        same = engine.image_with_label(LABEL_IMAGE_INPUTS_HASH, digest)
         if same is not None:
             engine.tag(same, tag)
             found = engine.image(tag)
     if found is not None:
         return BuiltImage(name=name, info=found, stand_in=stand_in, reused=True)
     ensure_bases(engine, name, text, build_args, offline=offline)
-    labels = {LABEL: invocation, LABEL_INPUTS: digest}
+    labels = {LABEL: invocation, LABEL_IMAGE_INPUTS_HASH: digest}
     engine.build(
         name=name,
         context=context,

@@ -22,17 +22,7 @@ import docker.errors
 import requests.exceptions
 
 from cprofiler.errors import BuildError, CprofilerError, EngineError
-
-#: Label key carried by every image and container cprofiler makes; its value is the invocation id.
-LABEL = "cprofiler"
-#: Label with the process id of the invocation that made a container (for reaping dead invocations).
-LABEL_PID = "cprofiler.pid"
-#: Label with that process's start time (seconds since the epoch), so a reused pid is not mistaken.
-LABEL_PID_STARTED = "cprofiler.pid_started"
-#: Label with the host name of that invocation: a pid means something only on its own host.
-LABEL_HOST = "cprofiler.host"
-#: Label with the scenario image name a container belongs to.
-LABEL_IMAGE = "cprofiler.image"
+from cprofiler.labels import LABEL
 
 _ENGINE_HINT = "is the Docker engine running, and may this user use it (docker info)?"
 

@@ -34,8 +34,17 @@ from typing import ClassVar, TypeVar
 from cprofiler.bases import checks
 from cprofiler.bases.checks import RequirementError
 from cprofiler.bases.mirror import ENV_MIRROR, Mirror, find_mirror, write_apt_dir
-from cprofiler.engine import LABEL, Engine
+from cprofiler.engine import Engine
 from cprofiler.errors import BuildError, EngineError, UsageError
+from cprofiler.labels import (
+    LABEL,
+    LABEL_DETAIL,
+    LABEL_MISSING,
+    LABEL_RECIPE,
+    LABEL_RECIPE_INPUTS_HASH,
+    LABEL_STANDS_IN_FOR,
+    STAND_IN_OWNER,
+)
 
 __all__ = [
     "REGISTRY",
@@ -55,18 +64,6 @@ RECIPES_DIR = Path(__file__).parent / "recipes"
 PROBE = RECIPES_DIR / "probe.py"
 #: Repository part of every stand-in's tag.
 TAG_REPO = "cprofiler-base"
-#: Value of the ``cprofiler`` label on stand-in images (scenario images carry an invocation id).
-LABEL_VALUE = "base"
-#: Label with the recipe's name.
-LABEL_BASE = "cprofiler.base"
-#: Label with what the stand-in stands in for (``python:*-alpine``).
-LABEL_STANDS_IN_FOR = "cprofiler.stands_in_for"
-#: Label with the versions inside (``musl 1.2.3, busybox 1.35.0, CPython 3.11.2``).
-LABEL_DETAIL = "cprofiler.detail"
-#: Label with the modules an official image has and this one lacks, comma-separated.
-LABEL_MISSING = "cprofiler.missing"
-#: Label with the full hash of the recipe's inputs (the tag carries its first 16 digits).
-LABEL_INPUTS = "cprofiler.inputs"
 #: The Debian release every recipe builds from.
 SUITE = "bookworm"
 #: Bumped when the way recipes are built changes, so every stand-in is built anew.
@@ -245,12 +242,12 @@ class StandIn:
     def is_built(self) -> bool:
         """True when the engine has this exact build (same inputs) with its probe labels."""
         info = self.engine.image(self.tag)
-        return info is not None and info.labels.get(LABEL_INPUTS) == self.inputs and LABEL_DETAIL in info.labels
+        return info is not None and info.labels.get(LABEL_RECIPE_INPUTS_HASH) == self.inputs and LABEL_DETAIL in info.labels
 
     def info(self) -> BaseImage:
         """What ``cprofiler bases list`` shows for this stand-in."""
         image = self.engine.image(self.tag)
-        built = image is not None and image.labels.get(LABEL_INPUTS) == self.inputs and LABEL_DETAIL in image.labels
+        built = image is not None and image.labels.get(LABEL_RECIPE_INPUTS_HASH) == self.inputs and LABEL_DETAIL in image.labels
         if image is None or not built:
             return BaseImage(name=self.name, stands_in_for=self.recipe.stands_in_for, tag=self.tag, built=False)
         missing = tuple(m for m in image.labels.get(LABEL_MISSING, "").split(",") if m)
@@ -335,10 +332,10 @@ def build(
             dependency_tags={d: bound[d].tag for d in recipe.requires},
             progress=say,
             labels={
-                LABEL: LABEL_VALUE,
-                LABEL_BASE: name,
+                LABEL: STAND_IN_OWNER,
+                LABEL_RECIPE: name,
                 LABEL_STANDS_IN_FOR: recipe.stands_in_for,
-                LABEL_INPUTS: stand_in.inputs,
+                LABEL_RECIPE_INPUTS_HASH: stand_in.inputs,
             },
         )
         started = time.monotonic()
@@ -400,7 +397,7 @@ def run_in_image(engine: Engine, image: str, command: list[str], *, timeout_s: f
     from cprofiler.reaper import own_labels  # here: the reaper imports the engine, not the bases
 
     container = engine.create(
-        image=image, command=command, env={}, labels=own_labels(LABEL_VALUE), memory_limit_bytes=None, cpus=None
+        image=image, command=command, env={}, labels=own_labels(STAND_IN_OWNER), memory_limit_bytes=None, cpus=None
     )
     timed_out = threading.Event()
 

@@ -14,7 +14,7 @@ import pytest
 
 from cprofiler import bases
 from cprofiler.bases.mirror import find_mirror
-from cprofiler.engine import LABEL
+from cprofiler.labels import LABEL, LABEL_DETAIL, LABEL_RECIPE
 
 pytestmark = [pytest.mark.engine, pytest.mark.slow_build]
 
@@ -54,8 +54,8 @@ def test_every_stand_in_is_built_and_labelled(engine, built) -> None:
         assert image.built and image.detail and image.size_bytes, image
         labels = engine.image(image.tag).labels
         assert labels[LABEL] == "base"
-        assert labels[bases.LABEL_BASE] == image.name
-        assert labels[bases.LABEL_DETAIL] == image.detail
+        assert labels[LABEL_RECIPE] == image.name
+        assert labels[LABEL_DETAIL] == image.detail
 
 
 def test_a_second_build_reuses_every_image(engine, built) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from cprofiler import results
-from cprofiler.engine import LABEL_IMAGE
+from cprofiler.labels import LABEL_IMAGE
 from cprofiler.reaper import is_stale, own_labels
 from tests.engine.procs import Cli, records, run_count, stop_all, wait_until
 from tests.helpers import write_scenario

@@ -24,6 +24,7 @@ from cprofiler.bases.mirror import (
     write_apt_dir,
 )
 from cprofiler.errors import BuildError, CprofilerError, UsageError
+from cprofiler.labels import LABEL_DETAIL, LABEL_MISSING
 
 # Placeholder hosts (the .test top-level domain is reserved and never resolves).
 ARCHIVE = "http://mirror.test/debian"
@@ -356,6 +357,6 @@ def test_details_read_from_the_probes() -> None:
 def test_a_probe_missing_a_required_module_fails_the_build() -> None:
     recipe = bases.REGISTRY["musl-python"]
     labels = bases._probe_labels(recipe, {"missing": ["ssl", "sqlite3"]}, "detail")
-    assert labels == {bases.LABEL_DETAIL: "detail", bases.LABEL_MISSING: "ssl,sqlite3"}
+    assert labels == {LABEL_DETAIL: "detail", LABEL_MISSING: "ssl,sqlite3"}
     with pytest.raises(BuildError, match="cannot import socket"):
         bases._probe_labels(recipe, {"missing": ["socket"]}, "detail")
