@@ -23,11 +23,11 @@ from types import FrameType
 from typing import Any, Protocol
 
 from cprofiler import __version__, stats
-from cprofiler.builder import BuiltImage, build_with_fallback
 from cprofiler.engine import Engine
 from cprofiler.environment import host_facts
 from cprofiler.errors import CprofilerError, Interrupted, Signalled
-from cprofiler.floor import FLOOR_NAME, build_floor, floor_mode
+from cprofiler.images.build import BuiltImage, build_with_fallback
+from cprofiler.images.floor import FLOOR_NAME, build_floor, floor_mode
 from cprofiler.labels import LABEL_IMAGE
 from cprofiler.measure import cold as cold_levels
 from cprofiler.measure.memory import Cgroup, MemorySample, from_engine_stats

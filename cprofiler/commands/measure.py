@@ -14,8 +14,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 
 from cprofiler import engine as engine_mod
 from cprofiler import reaper, report, resume, schema
-from cprofiler.builder import STAND_IN_PREFIX
 from cprofiler.errors import CprofilerError, EngineError, Interrupted, Signalled, UsageError
+from cprofiler.images.build import STAND_IN_PREFIX
 from cprofiler.results import RunResult
 from cprofiler.runner import MeasureConfig, Runner, SilentReporter
 

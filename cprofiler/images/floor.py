@@ -22,9 +22,9 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from cprofiler.builder import BuiltImage, build_image
 from cprofiler.engine import Engine
 from cprofiler.errors import CprofilerError
+from cprofiler.images.build import BuiltImage, build_image
 from cprofiler.schema import ImageSpec
 
 #: Name of the floor in results (runs, the top-level ``floor`` entry, table rows). Scenario image

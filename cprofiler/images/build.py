@@ -51,7 +51,7 @@ class BuiltImage:
     reused: bool = False
 
 
-def inputs_hash(dockerfile_text: str, args: Mapping[str, str], context: Path) -> str:
+def image_inputs_hash(dockerfile_text: str, args: Mapping[str, str], context: Path) -> str:
     """Hash of everything an image is built from; equal inputs give an equal hash on any machine."""
     h = hashlib.sha256()
     h.update(b"dockerfile\0" + dockerfile_text.encode() + b"\0")
@@ -144,7 +144,7 @@ def build_image(
         raise UsageError(f"image {name!r}: cannot read {dockerfile}: {exc}") from exc
     build_args = dict(spec.args if args is None else args)
     context = spec.build_context
-    digest = inputs_hash(text, build_args, context)
+    digest = image_inputs_hash(text, build_args, context)
     tag = f"cprofiler/{name}:{digest[:16]}"
     found = engine.image(tag)
     if found is None:
