@@ -3,7 +3,8 @@
 An image's tag is a hash of what went into it (the Dockerfile text, the build args and every file
 of the context), so an unchanged image is found and reused instead of rebuilt. Base images named
 in ``FROM`` are checked before building: a base that is neither present nor pullable stops with
-one line naming it, instead of a build log full of registry errors.
+one line naming it, instead of a build log full of registry errors, or, where the scenario names
+a fallback, is replaced by that stand-in (``images.bases``) and the result says so.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from pathlib import Path
 
 from cprofiler.engine import Engine, ImageInfo
 from cprofiler.errors import BuildError, UsageError
+from cprofiler.images.bases import catalog
+from cprofiler.images.bases.build import stand_ins
+from cprofiler.images.bases.mirror import find_mirror
 from cprofiler.labels import LABEL, LABEL_IMAGE_INPUTS_HASH
 from cprofiler.schema import ImageSpec
 
@@ -207,15 +211,13 @@ def build_with_fallback(
 
 def resolve_fallback(engine: Engine, name: str, key: str, value: str, on_line: Callable[[str], None] | None) -> tuple[str, str]:
     """Return ``(image reference, detail)`` for one fallback value, building a recipe if needed."""
-    from cprofiler import bases
-
-    if value in bases.names():
+    if value in catalog.names():
         progress = (lambda recipe, line: on_line(f"{STAND_IN_PREFIX}{recipe}: {line}")) if on_line else None
-        built = bases.stand_ins(engine, bases.find_mirror())[value].build(progress)
+        built = stand_ins(engine, find_mirror())[value].build(progress)
         return built.tag, built.detail or value
     if engine.image(value) is not None:
         return value, f"local image {value}"
-    known = ", ".join(bases.names())
+    known = ", ".join(catalog.names())
     raise UsageError(
         f"image {name!r}: fallback {key}: {value!r} is neither a stand-in recipe ({known}) nor an image on this engine"
     )
