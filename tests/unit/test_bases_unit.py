@@ -8,7 +8,7 @@ from typing import ClassVar
 import pytest
 
 from cprofiler.errors import BuildError, CprofilerError, UsageError
-from cprofiler.images.bases import build, catalog, checks, dockerfile, probing, registry
+from cprofiler.images.bases import build, catalog, checks, dockerfile, inputs, probing, registry
 from cprofiler.images.bases.checks import RequirementError, check_free_space
 from cprofiler.images.bases.inputs import recipe_inputs_hash, stand_in_tags
 from cprofiler.images.bases.mirror import (
@@ -238,6 +238,22 @@ def test_the_shipped_recipes() -> None:
         assert registry.PROBE in recipe.files()
     assert (RECIPES["musl-python"].directory / "Dockerfile").is_file()
     assert (RECIPES["debian-python"].directory / "rootfs.sh").is_file()
+
+
+def test_hashed_names_are_the_paths_the_stand_ins_were_built_with() -> None:
+    # The recipe folders became packages (musl_python/); the names in the hash stayed, and with
+    # them every stand-in tag. The recipe's own modules are its code, not its image's files.
+    musl = RECIPES["musl-python"]
+    names = [inputs._hashed_name(musl, path) for path in musl.files()]
+    assert names == ["musl-python/Dockerfile", "musl-python/build-python.sh", "probe.py"]
+
+
+def test_the_registry_imports_no_recipe() -> None:
+    import subprocess
+    import sys
+
+    code = "from cprofiler.images.bases.registry import RECIPES; assert len(RECIPES) == 0, RECIPES.names()"
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2])
 
 
 def test_tags_chain_through_parents() -> None:
