@@ -14,8 +14,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 
 from cprofiler import engine as engine_mod
 from cprofiler import reaper, report
-from cprofiler.builder import STAND_IN_PREFIX
 from cprofiler.errors import CprofilerError, EngineError, Interrupted, Signalled, UsageError
+from cprofiler.images.build import STAND_IN_PREFIX
 from cprofiler.measure.probes.base import POLL_INTERVAL_S
 from cprofiler.measure.reporter import SilentReporter
 from cprofiler.measure.schedule import Runner, default_log_path

@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from cprofiler import __version__
-from cprofiler.builder import build_with_fallback
 from cprofiler.engine import Engine
 from cprofiler.environment import host_facts
-from cprofiler.floor import FLOOR_NAME, build_floor, floor_mode
+from cprofiler.images.build import build_with_fallback
+from cprofiler.images.floor import FLOOR_NAME, build_floor, floor_mode
 from cprofiler.measure import cold as cold_levels
 from cprofiler.measure.containers import ContainerSet
 from cprofiler.measure.probes.base import POLL_INTERVAL_S

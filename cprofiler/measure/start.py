@@ -15,9 +15,10 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from cprofiler.builder import BuiltImage
-from cprofiler.engine import LABEL_IMAGE, Engine
+from cprofiler.engine import Engine
 from cprofiler.errors import CprofilerError
+from cprofiler.images.build import BuiltImage
+from cprofiler.labels import LABEL_IMAGE
 from cprofiler.measure.containers import ContainerSet
 from cprofiler.measure.memory import Cgroup, MemorySample, from_engine_stats
 from cprofiler.measure.netns import BeginOnce, NetnsFinder
