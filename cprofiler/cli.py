@@ -87,14 +87,17 @@ def main_options(
 def measure(
     scenario_file: Annotated[Path, typer.Argument(help="Scenario YAML file (it is code: it names images to build and run).")],
     runs: Annotated[
-        int | None, typer.Option(min=1, help="Measured runs per image (overrides the file).", rich_help_panel="Runs")
+        int | None, typer.Option(min=1, max=100_000, help="Measured runs per image (overrides the file).", rich_help_panel="Runs")
     ] = None,
-    warmup: Annotated[int | None, typer.Option(min=0, help="Unmeasured runs per image first.", rich_help_panel="Runs")] = None,
+    warmup: Annotated[
+        int | None, typer.Option(min=0, max=10_000, help="Unmeasured runs per image first.", rich_help_panel="Runs")
+    ] = None,
     settle: Annotated[
-        float | None, typer.Option(min=0, help="Seconds after ready before sampling memory.", rich_help_panel="Runs")
+        float | None, typer.Option(min=0, max=3600, help="Seconds after ready before sampling memory.", rich_help_panel="Runs")
     ] = None,
     timeout: Annotated[
-        float | None, typer.Option(min=0.001, help="Seconds an image may take to become ready.", rich_help_panel="Runs")
+        float | None,
+        typer.Option(min=0.001, max=86_400, help="Seconds an image may take to become ready.", rich_help_panel="Runs"),
     ] = None,
     only: Annotated[
         list[str] | None, typer.Option("--only", help="Measure only this image (repeatable).", rich_help_panel="Runs")

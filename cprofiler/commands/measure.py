@@ -20,7 +20,7 @@ from cprofiler.measure.probes.base import POLL_INTERVAL_S
 from cprofiler.measure.reporter import SilentReporter
 from cprofiler.measure.schedule import Runner, default_log_path
 from cprofiler.measure.start import probe_via
-from cprofiler.results import resume
+from cprofiler.results import files, resume, runlog
 from cprofiler.results.model import Measurement, RunResult
 from cprofiler.results.resume import Recorded
 from cprofiler.scenario import load as scenario
@@ -113,8 +113,6 @@ def measure_command(opts: MeasureOptions) -> int:
         raise CprofilerError(
             f"--only {unknown[0]}: no such image in {opts.scenario_file}; expected one of {', '.join(sc.images)}"
         )
-    engine = engine_mod.connect()
-    via = probe_via(engine)
     invocation = new_invocation_id()
     recorded: Recorded | None = None
     if opts.resume is not None:
@@ -122,8 +120,14 @@ def measure_command(opts: MeasureOptions) -> int:
         # one is refused rather than ignored.
         why = "--resume: a resumed measurement keeps the settings it started with"
         RunSettings.refuse_flags({**opts.setting_flags, "--only": opts.only, "--shuffle": opts.shuffle}, why)
+        # Read (and locked) before anything else: a refusal must come before minutes of building.
         recorded = resume.read(opts.resume)
         recorded.check_scenario(loaded)
+    log_path = recorded.path if recorded is not None else default_log_path(opts.output, invocation)
+    _check_paths(opts.output, log_path, fresh=recorded is None)
+    engine = engine_mod.connect()
+    via = probe_via(engine)
+    if recorded is not None:
         if recorded.settings.probe_via not in (None, via):
             raise UsageError(
                 f"--resume {opts.resume}: its probes reached containers by {recorded.settings.probe_via}, now they would "
@@ -150,7 +154,7 @@ def measure_command(opts: MeasureOptions) -> int:
         engine,
         loaded,
         settings,
-        log_path=default_log_path(opts.output, invocation),
+        log_path=log_path,
         invocation=invocation,
         reporter=reporter,
         images=images,
@@ -169,7 +173,10 @@ def measure_command(opts: MeasureOptions) -> int:
         resumable = stopped or isinstance(exc, EngineError)  # the engine may come back
         if partial is not None:
             if opts.output is not None:
-                _write(opts.output, report.render(partial, opts.fmt))
+                try:
+                    _write(opts.output, report.render(partial, opts.fmt), runner.log_path)
+                except CprofilerError as failed:  # the runs are in the log: say so, keep the first error
+                    print(f"cprofiler: {failed}", file=sys.stderr)
             kept = sum(len(i.runs) for i in partial.entries())
             again = f"; go on with: cprofiler measure {opts.scenario_file} --resume {runner.log_path}" if resumable else ""
             print(f"cprofiler: {kept} finished runs kept in {runner.log_path}{again}", file=sys.stderr)
@@ -183,7 +190,7 @@ def measure_command(opts: MeasureOptions) -> int:
     reporter.close()
     text = report.render(measurement, opts.fmt)
     if opts.output is not None:
-        _write(opts.output, text)
+        _write(opts.output, text, runner.log_path)
         if not opts.quiet:
             err.print(f"results written to {opts.output} (every run also in {runner.log_path})", highlight=False)
         if opts.fmt != "table":
@@ -231,8 +238,28 @@ def _ignore_signals_until_exit() -> None:
             signal.signal(s, signal.SIG_IGN)
 
 
-def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)  # atomic: a reader never sees half a results file
+def _check_paths(output: Path | None, log_path: Path, *, fresh: bool) -> None:
+    """Refuse, before the engine is contacted, an ``--output`` or run log that could not be written.
+
+    ``--output`` must not be the run log itself (the final write would replace every run with the
+    table), must be a regular file or absent, and writable; a new measurement's run log must not
+    belong to another measurement that is unfinished or still running (``--resume`` locked its own).
+    """
+    if output is not None:
+        if output.resolve() == log_path.resolve():
+            raise UsageError(
+                f"--output {output}: that is the run log's path (every run goes to {log_path}); "
+                f"name the output another way, e.g. {output.with_suffix('.json')}"
+            )
+        files.check_output(output)
+    if fresh:
+        runlog.check_new(log_path)
+
+
+def _write(path: Path, text: str, log_path: Path) -> None:
+    """Replace ``path`` with ``text`` atomically (see ``files.write_replacing``); a failure says
+    where the runs are."""
+    try:
+        files.write_replacing(path, text)
+    except UsageError as exc:
+        raise CprofilerError(f"{exc}; every finished run is kept in {log_path}") from None

@@ -13,9 +13,10 @@ belongs, becomes one :class:`~cprofiler.errors.UsageError` naming the file and t
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from cprofiler import __version__
 from cprofiler.errors import UsageError
@@ -27,11 +28,22 @@ SCHEMA = "cprofiler/results/v1"
 
 STATUSES = ("ok", "timeout", "crashed", "oomkilled", "error")
 
+#: Largest magnitude of any number in a results file (int64's): beyond it a figure is no
+#: measurement, and statistics over it would overflow a float.
+MAX_MAGNITUDE = 2**63
+
 
 class _Record(BaseModel):
     # Extra keys (``summary``, ``warnings``: derived, recomputed on reading) are ignored; NaN and
     # infinity are not numbers any run measured.
     model_config = ConfigDict(extra="ignore", allow_inf_nan=False, validate_assignment=False)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _in_range(cls, value: Any) -> Any:
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) > MAX_MAGNITUDE:
+            raise ValueError("expected a number of at most 2**63 in magnitude")
+        return value
 
 
 class RunResult(_Record):
@@ -231,6 +243,14 @@ class Environment(_Record):
     cprofiler_version: str | None = None
     started_at: str | None = None
 
+    @model_validator(mode="after")
+    def _finite_extras(self) -> Environment:
+        # Unknown facts are kept and written back out: never as NaN, which is no JSON.
+        for key, value in (self.model_extra or {}).items():
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ValueError(f"{key}: expected a finite number")
+        return self
+
     def to_json(self) -> dict[str, Any]:
         return self.model_dump(mode="json", exclude_unset=True)
 
@@ -310,5 +330,5 @@ def describe_error(exc: ValidationError) -> str:
     path = ""
     for part in err["loc"]:
         path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    msg = "required key is missing" if err["type"] == "missing" else str(err["msg"])
+    msg = "required key is missing" if err["type"] == "missing" else str(err["msg"]).removeprefix("Value error, ")
     return f"{path or 'document'}: {msg}"

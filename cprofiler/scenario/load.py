@@ -6,6 +6,7 @@ whatever the file holds: tests/unit/test_bad_input.py checks this with a corpus 
 
 from __future__ import annotations
 
+import hashlib
 import stat
 from pathlib import Path
 from typing import Any
@@ -202,7 +203,9 @@ def load(path: Path) -> LoadedScenario:
         if err["type"] == "extra_forbidden":
             expected += _expected_keys(loc)
         raise ScenarioError(path, key, expected, line=_line_of(node, loc)) from exc
-    return LoadedScenario(path=path.resolve(), scenario=_resolve_paths(path, node, scenario))
+    return LoadedScenario(
+        path=path.resolve(), scenario=_resolve_paths(path, node, scenario), sha256=hashlib.sha256(text.encode()).hexdigest()
+    )
 
 
 def _resolve_paths(path: Path, node: yaml.Node, scenario: Scenario) -> Scenario:

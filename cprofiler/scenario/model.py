@@ -207,3 +207,6 @@ class LoadedScenario(BaseModel):
 
     path: Path
     scenario: Scenario
+    #: sha256 of the file's text: ``--resume`` refuses a scenario file edited since (hex; "" when
+    #: the scenario was not read from a file).
+    sha256: str = ""
