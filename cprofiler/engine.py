@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -20,8 +21,9 @@ from typing import Any
 import docker
 import docker.errors
 import requests.exceptions
+from docker.utils.build import exclude_paths
 
-from cprofiler.errors import BuildError, CprofilerError, EngineError
+from cprofiler.errors import BuildError, CprofilerError, EngineError, UsageError
 from cprofiler.labels import LABEL
 
 _ENGINE_HINT = "is the Docker engine running, and may this user use it (docker info)?"
@@ -78,6 +80,38 @@ def _engine_call(action: str) -> Iterator[None]:
 def _refusal(exc: docker.errors.APIError) -> str:
     """The engine's one-line reason for refusing a request (a pull of an unknown image)."""
     return str(exc.explanation or exc).strip().splitlines()[0]
+
+
+#: Largest ``.dockerignore`` read, in bytes.
+MAX_DOCKERIGNORE_BYTES = 1 << 20
+
+
+def context_files(context: Path, dockerfile: Path) -> list[str]:
+    """The entries of ``context`` the SDK sends to the engine to build ``dockerfile``, sorted.
+
+    Relative, ``/``-separated paths of files, links and folders, selected as ``APIClient.build``
+    selects them: what the context's ``.dockerignore`` leaves in, plus the Dockerfile and the
+    ``.dockerignore`` themselves. Image reuse hashes exactly these (``images.build``), so an image
+    is rebuilt whenever what the engine would get has changed. UsageError when the context or its
+    ``.dockerignore`` cannot be read.
+    """
+    root = os.path.abspath(context)
+    exclude: list[str] = []
+    ignore = os.path.join(root, ".dockerignore")
+    try:
+        if os.path.exists(ignore):
+            st = os.stat(ignore)
+            if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_DOCKERIGNORE_BYTES:
+                raise UsageError(f"{ignore}: expected a regular file of at most {MAX_DOCKERIGNORE_BYTES} bytes")
+            with open(ignore, encoding="utf-8", errors="replace") as fh:  # the SDK's own reading
+                exclude = [line.strip() for line in fh.read(MAX_DOCKERIGNORE_BYTES).splitlines()]
+            exclude = [line for line in exclude if line and not line.startswith("#")]
+        rel = os.path.relpath(os.path.abspath(dockerfile), root)
+        # A Dockerfile outside the context travels under a random name that no file has.
+        name = rel if not rel.startswith("..") else ".dockerfile.outside-the-context"
+        return sorted(exclude_paths(root, exclude, dockerfile=name))
+    except OSError as exc:
+        raise UsageError(f"build context {context}: cannot be read ({exc.strerror or exc}: {exc.filename})") from exc
 
 
 @dataclass(frozen=True)

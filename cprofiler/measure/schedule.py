@@ -143,6 +143,7 @@ class Runner:
             self.reporter.message(
                 f"{name}: {'reused' if built.reused else 'built'} {built.info.tag}"
                 + (f" (stand-in {built.stand_in['recipe']} for {built.stand_in['for']})" if built.stand_in else "")
+                + (f"; {built.note}" if built.note else "")
             )
             subjects.append(Subject(name, spec, built))
         return subjects

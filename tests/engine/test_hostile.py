@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import shutil
 import signal
+import uuid
 from pathlib import Path
 
 import pytest
@@ -108,3 +109,86 @@ def test_resume_refuses_an_edited_scenario(engine, testapp_context, tmp_path):
         f"{scenario} was edited since the measurement began (sha256 ",
     )
     assert jsonl.read_bytes() == before
+
+
+# --- item 4: reuse never measures a stale image ------------------------------------------------------
+
+
+#: Label value of the images these tests build; removed after each test (their content is unique).
+OWN_IMAGES = "test-hostile"
+
+
+@pytest.fixture
+def own_images(engine):
+    """Remove the images a test built (labelled ``cprofiler=OWN_IMAGES``), children first."""
+    yield OWN_IMAGES
+    found = engine.api.images(all=True, filters={"label": f"cprofiler={OWN_IMAGES}"})
+    for image in sorted(found, key=lambda i: i["Created"], reverse=True):
+        engine.remove_image(image["Id"])
+
+
+def built(engine, tmp_path: Path, ctx: Path, name: str = "app"):
+    from cprofiler.images.build import build_image
+    from cprofiler.scenario.load import load as load_scenario
+
+    scenario = write_scenario(tmp_path, ctx, {name: JOB})
+    spec = load_scenario(scenario).scenario.images[name]
+    return build_image(engine, name, spec, invocation=OWN_IMAGES)
+
+
+def test_a_change_inside_node_modules_is_rebuilt(engine, own_images, testapp_context, tmp_path):
+    ctx = own_context(tmp_path, testapp_context)
+    (ctx / "node_modules").mkdir()
+    unique = uuid.uuid4().hex  # equal inputs from an earlier session would be reused, rightly
+    (ctx / "node_modules" / "app").write_text(unique)
+    (ctx / "Dockerfile").write_text((ctx / "Dockerfile").read_text() + "COPY node_modules /node_modules\n")
+    first = built(engine, tmp_path, ctx)
+    assert built(engine, tmp_path, ctx).reused
+    (ctx / "node_modules" / "app").write_text(unique + "2")
+    second = built(engine, tmp_path, ctx)
+    assert not second.reused and second.info.id != first.info.id
+
+
+def test_a_retagged_base_is_noticed(engine, own_images, testapp_context, tmp_path):
+    base = f"cprofiler-test/base-{uuid.uuid4().hex[:8]}:v"
+    for version in ("1", "2"):
+        bctx = tmp_path / f"base{version}"
+        bctx.mkdir()
+        shutil.copy2(testapp_context / "testapp", bctx / "testapp")
+        unique = f"{uuid.uuid4().hex}-{version}"  # content no earlier session built
+        (bctx / "Dockerfile").write_text(f'FROM scratch\nCOPY testapp /testapp\nLABEL version="{unique}"\n')
+        labels = {"cprofiler": own_images}
+        engine.build(name="base", context=bctx, dockerfile=bctx / "Dockerfile", tag=base, buildargs={}, labels=labels)
+        ctx = tmp_path / "app"
+        ctx.mkdir(exist_ok=True)
+        (ctx / "Dockerfile").write_text(f'FROM {base}\nENTRYPOINT ["/testapp"]\n')
+        # The first build is new; after the base moved to other content, so is the second.
+        assert not built(engine, tmp_path, ctx).reused, version
+        assert built(engine, tmp_path, ctx).reused
+
+
+def test_add_of_a_url_is_built_every_time_and_says_so(engine, own_images, testapp_context, tmp_path):
+    import http.server
+    import threading
+
+    served = tmp_path / "www"
+    served.mkdir()
+    (served / "payload").write_text("one")
+    handler = lambda *a: http.server.SimpleHTTPRequestHandler(*a, directory=str(served))  # noqa: E731
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        ctx = own_context(tmp_path, testapp_context)
+        url = f"http://127.0.0.1:{server.server_address[1]}/payload"
+        (ctx / "Dockerfile").write_text((ctx / "Dockerfile").read_text() + f"ADD {url} /payload\n")
+        first = built(engine, tmp_path, ctx)
+        (served / "payload").write_text("two")  # the engine fetches it: no hash of ours sees this
+        second = built(engine, tmp_path, ctx)
+    finally:
+        server.shutdown()
+    for image in (first, second):
+        assert (
+            not image.reused
+            and image.note == f"ADD {url} is fetched by the engine and not hashed, so this image is built every time"
+        )
+    assert second.info.id != first.info.id
