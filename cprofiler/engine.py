@@ -50,9 +50,21 @@ def _os_reason(exc: BaseException) -> str | None:
     return None
 
 
+def _engine_reason(exc: BaseException) -> str | None:
+    """The engine's own words for refusing a request ("Minimum memory limit allowed is 6MB"), not
+    the SDK's "400 Client Error … for url …" around them."""
+    if isinstance(exc, docker.errors.APIError):
+        text = str(exc.explanation or "").strip()
+        if text:
+            return text.splitlines()[0]
+    return None
+
+
 def _engine_fault(action: str, exc: BaseException) -> EngineError:
     """Translate an SDK or transport exception into one line for the user."""
-    text = _os_reason(exc) or (str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
+    text = (
+        _engine_reason(exc) or _os_reason(exc) or (str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
+    )
     if isinstance(exc, PermissionError) or "Permission denied" in text:
         return EngineError(f"Docker engine: permission denied while trying to {action}; {_ENGINE_HINT}")
     if isinstance(exc, (requests.exceptions.ConnectionError, FileNotFoundError, ConnectionError)):

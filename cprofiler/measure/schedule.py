@@ -17,6 +17,7 @@ from typing import Any
 from cprofiler import __version__
 from cprofiler.engine import Engine
 from cprofiler.environment import host_facts
+from cprofiler.errors import UsageError
 from cprofiler.images.build import build_with_fallback
 from cprofiler.images.floor import FLOOR_NAME, build_floor, floor_mode
 from cprofiler.measure import cold as cold_levels
@@ -181,8 +182,9 @@ class Runner:
         started = _now_iso()
         with self.signals:
             self.signals.allow()  # a build may stop anywhere: nothing to clean up yet
-            # A cold level that cannot work here fails before anything is built or run.
+            # A cold level or a limit that cannot work here fails before anything is built or run.
             self.cold.check()
+            self.check_limits()
             subjects = self.prepare()
             floor = self.prepare_floor(subjects) if s.floor else None
             self.signals.hold()
@@ -241,6 +243,17 @@ class Runner:
                 # Last: with --cold image it brings back an image an interruption left removed.
                 self.cold.close()
         return measurement
+
+    def check_limits(self) -> None:
+        """UsageError naming the scenario key when an image asks for more CPUs than the engine has
+        (the engine would refuse every create, with a reason the scenario cannot show)."""
+        have = self.engine.describe().get("engine_cpus")
+        for name, spec in self.loaded.scenario.images.items():
+            if spec.cpus is not None and isinstance(have, int) and have > 0 and spec.cpus > have:
+                raise UsageError(
+                    f"{self.loaded.path}: images.{name}.cpus: {spec.cpus:g} is more than the engine's {have} CPUs; "
+                    f"expected at most {have}"
+                )
 
     def environment(self) -> Environment:
         facts = {**self.engine.describe(), **host_facts(), "cprofiler_version": __version__, "started_at": _now_iso()}

@@ -17,10 +17,16 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 #: Largest memory limit accepted, in bytes (1 PiB): beyond it a size is a typo, and the engine's
 #: int64 would overflow long before any machine has that much memory.
 MAX_SIZE_BYTES = 1 << 50
+#: Smallest memory limit the engine accepts, in bytes.
+MIN_SIZE_BYTES = 6 << 20
 #: Longest key or value quoted in an error message, in characters; the message stays one short line.
 MAX_QUOTE = 60
 
-_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,62}$")
+#: An image name becomes the path component of the tag ``cprofiler/NAME:…``, so it follows the
+#: engine's grammar for one: lowercase letters and digits, separated by one ``.``, one or two
+#: ``_`` or any number of ``-`` (``a.``, ``a..b`` and ``web-`` are refused by the engine).
+_NAME_RE = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$")
+_NAME_MAX = 63
 _SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]i?b?|b)?\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "b": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
 
@@ -34,6 +40,8 @@ def parse_size(text: str | int) -> int:
             raise ValueError("expected a positive size such as 256m or 1Gi")
         if text > MAX_SIZE_BYTES:
             raise ValueError("expected a size of at most 1024t")
+        if text < MIN_SIZE_BYTES:
+            raise ValueError(f"expected at least 6m (the engine's minimum memory limit); a bare number means bytes, got {text}")
         return text
     m = _SIZE_RE.match(str(text)) if len(str(text)) <= 64 else None
     if not m:
@@ -43,8 +51,9 @@ def parse_size(text: str | int) -> int:
     value = int(Decimal(m.group(1)) * _UNITS[unit])
     if value > MAX_SIZE_BYTES:
         raise ValueError(f"expected a size of at most 1024t, got {quote(text)}")
-    if value < 6 << 20:
-        raise ValueError(f"expected at least 6m (the engine's minimum memory limit), got {quote(text)}")
+    if value < MIN_SIZE_BYTES:
+        bare = "; a bare number means bytes" if not m.group(2) else ""
+        raise ValueError(f"expected at least 6m (the engine's minimum memory limit){bare}, got {quote(text)}")
     return value
 
 
@@ -128,7 +137,8 @@ class ImageSpec(_Strict):
     command: list[str] | None = None
     env: dict[str, str] = Field(default_factory=dict)
     memory_limit: int | None = None
-    cpus: float | None = Field(default=None, gt=0, le=1024, strict=True)
+    #: The engine's smallest CPU limit is 0.01; its largest, its CPU count (checked at run time).
+    cpus: float | None = Field(default=None, ge=0.01, le=1024, strict=True)
     ready: ReadySpec
 
     @field_validator("args", "env", "fallback", mode="before")
@@ -139,8 +149,15 @@ class ImageSpec(_Strict):
             out = {}
             for k, val in v.items():
                 if isinstance(val, (dict, list)) or val is None:
-                    raise ValueError(f"expected a string, number or boolean for {k!r}")
-                out[str(k)] = str(val).lower() if isinstance(val, bool) else str(val)
+                    raise ValueError(f"expected a string, number or boolean for {quote(k)}")
+                key, text = str(k), str(val).lower() if isinstance(val, bool) else str(val)
+                # The engine takes KEY=VALUE strings: an empty key, '=' in a key or a NUL anywhere
+                # would be cut or refused there.
+                if not key or "=" in key or "\0" in key:
+                    raise ValueError(f"expected a name without '=' or NUL characters, got {quote(key)}")
+                if "\0" in text:
+                    raise ValueError(f"expected a value without NUL characters for {quote(key)}")
+                out[key] = text
             return out
         return v
 
@@ -151,6 +168,8 @@ class ImageSpec(_Strict):
             raise ValueError('expected a list of strings, e.g. ["/app", "--port", "8080"]')
         if isinstance(v, list) and not v:
             raise ValueError("expected a non-empty list of strings")
+        if isinstance(v, list) and any(isinstance(a, str) and "\0" in a for a in v):
+            raise ValueError("expected arguments without NUL characters")
         return v
 
     @field_validator("memory_limit", mode="before")
@@ -195,8 +214,11 @@ class Scenario(_Strict):
         if not v:
             raise ValueError("expected at least one image")
         for name in v:
-            if not _NAME_RE.match(name):
-                raise ValueError(f"expected image names of lowercase letters, digits, '.', '_', '-' (got {quote(name)})")
+            if not _NAME_RE.match(name) or len(name) > _NAME_MAX:
+                raise ValueError(
+                    "expected image names of lowercase letters and digits, separated by one '.', one or two '_' "
+                    f"or '-'s, at most {_NAME_MAX} characters (got {quote(name)})"
+                )
         return v
 
 

@@ -192,3 +192,43 @@ def test_add_of_a_url_is_built_every_time_and_says_so(engine, own_images, testap
             and image.note == f"ADD {url} is fetched by the engine and not hashed, so this image is built every time"
         )
     assert second.info.id != first.info.id
+
+
+# --- item 10: the engine's own reasons, and what can be checked before it is asked ----------------
+
+
+@pytest.fixture(scope="module")
+def job_image(engine, testapp_context, tmp_path_factory) -> str:
+    from tests.helpers import measure
+
+    folder = tmp_path_factory.mktemp("job")
+    return measure(engine, write_scenario(folder, testapp_context, {"job": JOB})).images[0].image.id
+
+
+@pytest.mark.parametrize(
+    ("limits", "reason"),
+    [
+        ({"memory_limit_bytes": 1, "cpus": None}, "Minimum memory limit allowed is 6MB"),
+        ({"memory_limit_bytes": None, "cpus": 4096.0}, "Range of CPUs is from 0.01 to "),
+    ],
+)
+def test_the_engine_s_own_reason_reaches_the_user(engine, job_image, limits, reason):
+    from cprofiler.errors import EngineError
+
+    with pytest.raises(EngineError) as info:
+        engine.create(image=job_image, command=None, env={}, labels={"cprofiler": "test-hostile"}, **limits)
+    text = str(info.value)
+    assert reason in text and "Client Error" not in text and "\n" not in text, text
+
+
+def test_more_cpus_than_the_engine_has_is_refused_before_building(engine, testapp_context, tmp_path):
+    from cprofiler.errors import UsageError
+    from tests.helpers import runner
+
+    scenario = write_scenario(tmp_path, testapp_context, {"job": {**JOB, "cpus": 512.0}})
+    r = runner(engine, scenario)
+    with pytest.raises(UsageError) as info:
+        r.measure()
+    cpus = engine.describe()["engine_cpus"]
+    assert str(info.value) == (f"{scenario}: images.job.cpus: 512 is more than the engine's {cpus} CPUs; expected at most {cpus}")
+    assert r.measurement is None and not (tmp_path / "r.jsonl").exists()
