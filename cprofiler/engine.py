@@ -138,6 +138,8 @@ class ImageInfo:
     #: Number of filesystem layers (``RootFS.Layers``).
     layers: int
     labels: dict[str, str]
+    #: The user its containers run as (``USER``, ``Config.User``); "" for root.
+    user: str = ""
 
 
 @dataclass(frozen=True)
@@ -201,6 +203,7 @@ class Engine:
             size_bytes=int(data.get("Size") or 0),
             layers=len((data.get("RootFS") or {}).get("Layers") or []),
             labels=dict((data.get("Config") or {}).get("Labels") or {}),
+            user=str((data.get("Config") or {}).get("User") or ""),
         )
 
     def image_with_label(self, key: str, value: str) -> str | None:
@@ -382,11 +385,16 @@ class Engine:
         memory_limit_bytes: int | None,
         cpus: float | None,
         publish_ports: list[int] | None = None,
+        pids_limit: int | None = None,
+        cap_drop: list[str] | None = None,
+        user: str | None = None,
     ) -> str:
         """Create an unprivileged container with no mounts; return its id.
 
         ``publish_ports`` publishes container ports on 127.0.0.1 at ports the engine picks; it is
         used only where cprofiler cannot enter the container's network namespace to probe it.
+        ``pids_limit`` bounds its processes and threads, ``cap_drop`` drops capabilities (``ALL``),
+        ``user`` runs it as ``UID:GID`` instead of its image's user (see ``measure.security``).
         """
         host_config = self.api.create_host_config(
             mem_limit=memory_limit_bytes,
@@ -397,6 +405,8 @@ class Engine:
             privileged=False,
             port_bindings={p: ("127.0.0.1", None) for p in publish_ports or []} or None,
             security_opt=["no-new-privileges"],
+            pids_limit=pids_limit,
+            cap_drop=cap_drop,
         )
         with _engine_call(f"create a container of {image[:19]}"):
             created = self.api.create_container(
@@ -409,6 +419,7 @@ class Engine:
                 detach=True,
                 stdin_open=False,
                 tty=False,
+                user=user,
             )
         return str(created["Id"])
 

@@ -24,6 +24,7 @@ from cprofiler.measure.memory import Cgroup, MemorySample, from_engine_stats
 from cprofiler.measure.netns import BeginOnce, NetnsFinder
 from cprofiler.measure.probes import Probe, Target, Watch, make_probe
 from cprofiler.measure.probes.base import STAMP_RE
+from cprofiler.measure.security import confinement
 from cprofiler.measure.signals import SignalGuard
 from cprofiler.results.model import RunResult
 from cprofiler.scenario.model import ImageSpec
@@ -102,6 +103,7 @@ class Starter:
         res = RunResult(image=img.name, index=index, probe_via="netns" if self.use_netns else "published-port")
         tail: deque[str] = deque(maxlen=LOG_TAIL_LINES)
         publish = None if self.use_netns else probe.ports()
+        confined = confinement(spec, img.built.info.user)
 
         # A signal during create waits until the new id is recorded: else clean-up would miss it.
         with self.signals.held():
@@ -114,6 +116,9 @@ class Starter:
                 memory_limit_bytes=spec.memory_limit,
                 cpus=spec.cpus,
                 publish_ports=publish,
+                pids_limit=confined.pids_limit,
+                cap_drop=confined.cap_drop,
+                user=confined.user,
             )
             t1 = time.monotonic_ns()
             self.containers.add(cid)

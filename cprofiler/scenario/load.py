@@ -214,12 +214,13 @@ def _resolve_paths(path: Path, node: yaml.Node, scenario: Scenario) -> Scenario:
     A relative ``dockerfile``, ``template`` or ``context`` must not lead out of the scenario file's
     folder (by ``..`` or by a symlink) unless the file says ``allow_outside: true``: a scenario file
     handed around should not quietly send some other folder of this machine to the engine as a
-    build context. An absolute path is an explicit choice and is taken as written.
+    build context. An absolute path is an explicit choice and is taken as written. Each image's
+    ``security`` is resolved here too: its own, else the file's.
     """
     base = path.resolve().parent
     images: dict[str, ImageSpec] = {}
     for name, spec in scenario.images.items():
-        updates: dict[str, Any] = {}
+        updates: dict[str, Any] = {"security": spec.security or scenario.security}
         for key in ("dockerfile", "template", "context"):
             value = getattr(spec, key)
             if value is None:

@@ -126,6 +126,15 @@ class ReadySpec(_Strict):
         return self.model_dump(exclude_none=True)
 
 
+#: ``security:`` profiles (see ``cprofiler.measure.security``): ``default`` is the engine's default
+#: capabilities, the image's user; ``restricted`` is Kubernetes' restricted Pod Security Standard
+#: (every capability dropped, a non-root user, no privilege escalation).
+Security = Literal["default", "restricted"]
+#: Most processes and threads a measured container may have unless its ``pids_limit`` says
+#: otherwise: a fork bomb stops there instead of taking the host.
+DEFAULT_PIDS_LIMIT = 1024
+
+
 class ImageSpec(_Strict):
     """One image to build and measure."""
 
@@ -139,6 +148,11 @@ class ImageSpec(_Strict):
     memory_limit: int | None = None
     #: The engine's smallest CPU limit is 0.01; its largest, its CPU count (checked at run time).
     cpus: float | None = Field(default=None, ge=0.01, le=1024, strict=True)
+    #: Most processes and threads in the container (the engine's ``--pids-limit``).
+    pids_limit: int = Field(default=DEFAULT_PIDS_LIMIT, ge=1, le=4_194_304, strict=True)
+    #: The security profile; None: the scenario file's top-level ``security`` (the loader fills it
+    #: in, so a loaded scenario's images always name theirs).
+    security: Security | None = None
     ready: ReadySpec
 
     @field_validator("args", "env", "fallback", mode="before")
@@ -206,6 +220,8 @@ class Scenario(_Strict):
     timeout: float = Field(default=60.0, gt=0, le=24 * 3600, strict=True)
     #: Let relative paths leave the scenario file's folder (``../shared/Dockerfile``).
     allow_outside: bool = Field(default=False, strict=True)
+    #: The security profile of every image that names none itself.
+    security: Security = "default"
     images: dict[str, ImageSpec]
 
     @field_validator("images")

@@ -232,3 +232,61 @@ def test_more_cpus_than_the_engine_has_is_refused_before_building(engine, testap
     cpus = engine.describe()["engine_cpus"]
     assert str(info.value) == (f"{scenario}: images.job.cpus: 512 is more than the engine's {cpus} CPUs; expected at most {cpus}")
     assert r.measurement is None and not (tmp_path / "r.jsonl").exists()
+
+
+# --- item 6: what a measured container gets ----------------------------------------------------------
+
+SERVICE = {"env": {"MODE": "http"}, "ready": {"http": {"port": 8080, "path": "/healthz"}}}
+
+
+def inspected_while_running(engine, path: Path) -> dict:
+    """``docker inspect`` of a container of the scenario's first image, taken while it runs."""
+    from tests.helpers import runner
+
+    r = runner(engine, path)
+    subject = r.prepare()[0]
+    seen: dict = {}
+    run = r.starter.run(subject, 0, while_running=lambda c: seen.update(engine.api.inspect_container(c.container_id)))
+    assert run.status == "ok" and seen, run
+    return seen
+
+
+@pytest.mark.parametrize("profile", ["default", "restricted", "restricted, overridden"])
+def test_what_a_container_gets_under_each_profile(engine, testapp_context, tmp_path, profile):
+    image = dict(SERVICE)
+    top = {"security": "restricted"} if profile.startswith("restricted") else {}
+    if profile == "restricted, overridden":
+        image["security"] = "default"
+    data = inspected_while_running(engine, write_scenario(tmp_path, testapp_context, {"svc": image}, **top))
+    host = data["HostConfig"]
+    assert host["PidsLimit"] == 1024 and host["Privileged"] is False
+    assert host["SecurityOpt"] == ["no-new-privileges"] and not host.get("CapAdd")
+    assert not host.get("Memory")  # no memory limit unless the scenario sets one
+    if profile == "restricted":
+        assert host["CapDrop"] == ["ALL"] and data["Config"]["User"] == "65534:65534"
+    else:
+        assert not host.get("CapDrop") and data["Config"]["User"] == ""
+
+
+def test_restricted_refuses_what_the_default_allows(engine, testapp_context, tmp_path):
+    from tests.helpers import by_name, measure
+
+    caps = {"env": {"MODE": "caps"}, "ready": {"exit": True}}
+    images = {"default": caps, "restricted": {**caps, "security": "restricted"}}
+    m = by_name(measure(engine, write_scenario(tmp_path, testapp_context, images)))
+    default, restricted = m["default"].runs[0], m["restricted"].runs[0]
+    # Docker's defaults: root, and mknod, chroot and raw sockets all work (exit code = how many did).
+    assert default.status == "crashed" and default.exit_code == 3, default
+    assert default.log_tail == ["caps: uid=0 mknod=ok chroot=ok raw=ok"]
+    assert restricted.status == "ok" and restricted.exit_code == 0, restricted  # all three refused
+
+
+def test_a_fork_bomb_stops_at_the_pids_limit(engine, testapp_context, tmp_path):
+    from tests.helpers import measure
+
+    # Bounded three ways: the limit under test, the testapp's own cap, and a 20 s life per child.
+    bomb = {"env": {"MODE": "forks", "FORKS": "200"}, "pids_limit": 32, "ready": {"exit": True}}
+    run = measure(engine, write_scenario(tmp_path, testapp_context, {"bomb": bomb}, timeout=20)).images[0].runs[0]
+    assert run.status == "crashed" and run.exit_code == 4, run
+    made = int(run.log_tail[-1].split()[1])
+    assert 0 < made < 32 and run.log_tail[-1].endswith("of 200 (Resource temporarily unavailable)"), run.log_tail
