@@ -31,6 +31,11 @@ from cprofiler.scenario.model import ImageSpec
 
 #: Output lines kept per run for crash reports; older lines are dropped (a flood stays bounded).
 LOG_TAIL_LINES = 20
+#: Longest output line kept in a run's ``log_tail``, in bytes; the rest of it is counted, not kept.
+LOG_LINE_KEEP_BYTES = 2048
+#: Most bytes of output kept in a run's ``log_tail`` in all: the newest lines that fit. Twenty lines
+#: of up to MAX_LINE_BYTES would put 1.25 MiB of a flood into every failed run of the results.
+LOG_TAIL_BYTES = 16 * 1024
 #: How long a run waits after ready for the app's ``monotonic_ns=`` line, which travels through the
 #: engine's attach stream and may arrive after a fast probe has seen the app ready, in seconds.
 STAMP_GRACE_S = 0.25
@@ -158,7 +163,7 @@ class Starter:
                 while_running(Running(container_id=cid, pid=pid, exited=watch.exited))
             if res.status != "ok":
                 reader.join(timeout=1.0)  # let the last lines of a dying container arrive
-                res.log_tail = list(tail)
+                res.log_tail = kept_tail(list(tail))
         finally:
             failing = sys.exc_info()[1] is not None
             watch.stop.set()
@@ -201,7 +206,7 @@ class Starter:
 
     def _read_output(self, output: Iterator[bytes], probe: Probe, watch: Watch, tail: deque[str]) -> None:
         for t_ns, line in split_lines(output):
-            tail.append(line.decode("utf-8", "replace").rstrip("\r"))
+            tail.append(kept_line(line))
             if watch.app_ready_ns is None:
                 m = STAMP_RE.search(line)
                 if m:
@@ -269,6 +274,26 @@ class Starter:
         res.memory_source = sample.source
         res.notes.extend(sample.notes)
         return state.pid if state.running and self.engine.is_local() else 0
+
+
+def kept_line(line: bytes) -> str:
+    """One output line as a run keeps it: at most LOG_LINE_KEEP_BYTES, saying how much was cut."""
+    line = line.rstrip(b"\r")
+    if len(line) <= LOG_LINE_KEEP_BYTES:
+        return line.decode("utf-8", "replace")
+    return line[:LOG_LINE_KEEP_BYTES].decode("utf-8", "replace") + f" … [{len(line) - LOG_LINE_KEEP_BYTES} more bytes]"
+
+
+def kept_tail(lines: list[str]) -> list[str]:
+    """The newest of ``lines`` whose UTF-8 bytes add up to LOG_TAIL_BYTES at most, oldest first."""
+    kept: list[str] = []
+    total = 0
+    for line in reversed(lines):
+        total += len(line.encode("utf-8", "replace")) + 1
+        if total > LOG_TAIL_BYTES:
+            break
+        kept.append(line)
+    return kept[::-1]
 
 
 def split_lines(chunks: Iterator[bytes]) -> Iterator[tuple[int, bytes]]:

@@ -290,3 +290,18 @@ def test_a_fork_bomb_stops_at_the_pids_limit(engine, testapp_context, tmp_path):
     assert run.status == "crashed" and run.exit_code == 4, run
     made = int(run.log_tail[-1].split()[1])
     assert 0 < made < 32 and run.log_tail[-1].endswith("of 200 (Resource temporarily unavailable)"), run.log_tail
+
+
+# --- item 14: a failed run keeps a bounded tail ---------------------------------------------------------
+
+
+def test_a_flood_of_long_lines_keeps_a_bounded_tail(engine, testapp_context, tmp_path):
+    from cprofiler.measure.start import LOG_TAIL_BYTES
+    from tests.helpers import measure
+
+    flood = {"env": {"MODE": "flood", "LINE_BYTES": "60000"}, "ready": {"log": "^never$"}}
+    run = measure(engine, write_scenario(tmp_path, testapp_context, {"flood": flood}, timeout=2)).images[0].runs[0]
+    assert run.status == "timeout" and run.log_tail, run
+    kept = sum(len(line.encode()) + 1 for line in run.log_tail)
+    assert kept <= LOG_TAIL_BYTES, kept  # was 20 lines of 64 KiB: 1.25 MiB in one run's record
+    assert all(line.startswith("flood line ") and line.endswith(" more bytes]") for line in run.log_tail)
