@@ -305,3 +305,33 @@ def test_a_flood_of_long_lines_keeps_a_bounded_tail(engine, testapp_context, tmp
     kept = sum(len(line.encode()) + 1 for line in run.log_tail)
     assert kept <= LOG_TAIL_BYTES, kept  # was 20 lines of 64 KiB: 1.25 MiB in one run's record
     assert all(line.startswith("flood line ") and line.endswith(" more bytes]") for line in run.log_tail)
+
+
+# --- item 12: a backtracking log regex ------------------------------------------------------------------
+
+EVIL = {"env": {"MODE": "never", "SAY": "a" * 40 + "!"}, "ready": {"log": "^(a+)+$"}}
+
+
+def test_a_backtracking_log_regex_fails_the_run_at_once(engine, testapp_context, tmp_path):
+    import time
+
+    from tests.helpers import measure
+
+    t0 = time.monotonic()
+    run = measure(engine, write_scenario(tmp_path, testapp_context, {"evil": EVIL}, timeout=30)).images[0].runs[0]
+    took = time.monotonic() - t0
+    assert run.status == "error" and "backtracks catastrophically" in (run.error or ""), run
+    assert took < 15, took  # the old in-process match: stuck for far longer than the 30 s timeout
+
+
+def test_ctrl_c_does_not_wait_for_a_backtracking_regex(engine, testapp_context, tmp_path):
+    import time
+
+    scenario = write_scenario(tmp_path, testapp_context, {"evil": EVIL}, runs=50, timeout=30)
+    cli = Cli("measure", str(scenario), "--no-floor", "-o", str(tmp_path / "r.json"), cwd=tmp_path)
+    wait_until(lambda: cli.containers(engine), 60, "a container")
+    time.sleep(0.3)  # the line is out, and being matched
+    t0 = time.monotonic()
+    cli.send(signal.SIGINT)
+    assert cli.finish(timeout=30) == 130, cli.stderr
+    assert time.monotonic() - t0 < 5 and cli.containers(engine) == []
