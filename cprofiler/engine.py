@@ -8,9 +8,12 @@ container again after creating it, and that second round trip would be counted i
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import socket
 import stat
+import struct
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -181,9 +184,41 @@ class Engine:
         }
 
     def is_local(self) -> bool:
-        """True when the engine runs on this host (a unix socket), so its pids are ours to read."""
+        """True when the engine runs on this host and in this PID namespace, so the container pids
+        it reports are ours to read (``/proc/PID``): a unix socket whose server we can see."""
+        return self.is_unix_socket() and self.same_pid_namespace()
+
+    def is_unix_socket(self) -> bool:
+        """True when the engine is reached through a unix socket on this machine."""
         base = str(getattr(self.api, "base_url", ""))
         return base.startswith("http+docker://localhost") or base.startswith("http+docker://localunixsocket")
+
+    @functools.cache  # noqa: B019 - one engine per process (connect() caches it)
+    def same_pid_namespace(self) -> bool:
+        """Whether the process serving the engine's socket runs in our PID namespace.
+
+        The kernel gives a socket's peer pid in the reader's namespace, and 0 when the peer cannot
+        be seen from it: cprofiler in a container with the engine's socket, whose ``/proc/PID`` of
+        a container would be nothing, or some other process of its own. Where the peer's namespace
+        cannot be read (not root), it is taken to be ours, as it always was.
+        """
+        path = getattr(getattr(self.api, "_custom_adapter", None), "socket_path", None)
+        if not path:
+            return True
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+                s.settimeout(5)
+                s.connect(path)
+                creds = s.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+        except OSError:
+            return True  # the engine's own calls will say what is wrong
+        pid = struct.unpack("3i", creds)[0]
+        if pid <= 0:
+            return False
+        try:
+            return os.readlink(f"/proc/{pid}/ns/pid") == os.readlink("/proc/self/ns/pid")
+        except OSError:
+            return True
 
     # --- images ---------------------------------------------------------------------------------
 

@@ -127,6 +127,14 @@ def measure_command(opts: MeasureOptions) -> int:
     _check_paths(opts.output, log_path, fresh=recorded is None)
     engine = engine_mod.connect()
     via = probe_via(engine)
+    if engine.is_unix_socket() and not engine.same_pid_namespace():
+        # Its container pids are not ours: no netns probes, no cgroup files, said once.
+        print(
+            "cprofiler: the engine's containers run in another PID namespace than cprofiler (cprofiler in a container "
+            "with the engine's socket?); probes use ports published on 127.0.0.1 and memory comes from the engine's "
+            "stats, which works where cprofiler shares the engine host's network (docker run --network host)",
+            file=sys.stderr,
+        )
     if recorded is not None:
         if recorded.settings.probe_via not in (None, via):
             raise UsageError(

@@ -335,3 +335,61 @@ def test_ctrl_c_does_not_wait_for_a_backtracking_regex(engine, testapp_context, 
     cli.send(signal.SIGINT)
     assert cli.finish(timeout=30) == 130, cli.stderr
     assert time.monotonic() - t0 < 5 and cli.containers(engine) == []
+
+
+# --- item 13: cprofiler in another PID namespace than the engine's containers ------------------------
+
+
+def in_own_pid_namespace(tmp_path: Path, *args: str):
+    """``cprofiler ARGS`` as pid 1 of a new PID namespace, sharing this host's network: as in a
+    container with the engine's socket and ``--network host``."""
+    import os
+    import subprocess
+    import sys
+
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        pytest.skip("needs root and unshare for a new PID namespace")
+    from tests.engine.procs import ROOT
+
+    argv = ["unshare", "--pid", "--mount-proc", "--kill-child", sys.executable, "-m", "cprofiler", *args]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path, env=env)
+
+
+def test_in_another_pid_namespace_probes_use_published_ports_and_say_so(engine, testapp_context, tmp_path):
+    images = {"http": SERVICE, "tcp": {"env": {"MODE": "tcp"}, "ready": {"tcp": {"port": 8080}}}}
+    scenario = write_scenario(tmp_path, testapp_context, images, runs=2, settle=0.2)
+    proc = in_own_pid_namespace(tmp_path, "measure", str(scenario), "-q", "-o", str(tmp_path / "r.json"))
+    out, err = proc.communicate(timeout=180)
+    assert proc.returncode == 0, err
+    assert "the engine's containers run in another PID namespace than cprofiler" in err and "Traceback" not in err
+    data = json.loads((tmp_path / "r.json").read_text())
+    runs = [r for image in data["images"] for r in image["runs"]]
+    assert len(runs) == 4 and all(r["status"] == "ok" and r["probe_via"] == "published-port" for r in runs), runs
+    assert {r["memory_source"] for r in runs} == {"engine-stats"}  # not some other process's /proc/PID
+    assert data["settings"]["probe_via"] == "published-port"
+
+
+def test_containers_of_another_pid_namespace_are_never_reaped(engine, testapp_context, tmp_path):
+    from cprofiler.labels import LABEL_PID, LABEL_PIDNS
+    from cprofiler.reaper import is_stale, pid_namespace, stale_containers
+
+    hang = {"env": {"MODE": "never"}, "ready": {"tcp": {"port": 8080}}}
+    scenario = write_scenario(tmp_path, testapp_context, {"hang": hang}, timeout=10)
+    proc = in_own_pid_namespace(tmp_path, "measure", str(scenario), "-q", "--no-floor", "-o", str(tmp_path / "r.json"))
+    try:
+
+        def inner() -> list[dict]:
+            ours = pid_namespace()
+            return [c for c in engine.labelled_containers() if c["labels"].get(LABEL_PIDNS) not in (None, ours)]
+
+        found = wait_until(inner, 60, "the inner invocation's container")
+        labels = found[0]["labels"]
+        # Its pid is 1 of its own namespace; here pid 1 is init, started long before: it looked dead.
+        assert labels[LABEL_PID] == "1" and not is_stale(labels)
+        assert found[0]["id"] not in {c["id"] for c in stale_containers(engine)}
+        proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert not [c for c in engine.labelled_containers() if c["id"] == found[0]["id"]]
