@@ -26,7 +26,7 @@ import docker.errors
 import requests.exceptions
 from docker.utils.build import exclude_paths
 
-from cprofiler.errors import BuildError, CprofilerError, EngineError, UsageError
+from cprofiler.errors import BuildError, CprofilerError, EngineError, ImageInUse, ImageMissing, UsageError
 from cprofiler.labels import LABEL
 
 _ENGINE_HINT = "is the Docker engine running, and may this user use it (docker info)?"
@@ -72,6 +72,8 @@ def _engine_fault(action: str, exc: BaseException) -> EngineError:
         return EngineError(f"Docker engine: permission denied while trying to {action}; {_ENGINE_HINT}")
     if isinstance(exc, (requests.exceptions.ConnectionError, FileNotFoundError, ConnectionError)):
         return EngineError(f"Docker engine: not reachable while trying to {action} ({text}); {_ENGINE_HINT}")
+    if isinstance(exc, docker.errors.ImageNotFound):
+        return ImageMissing(f"Docker engine: failed to {action}: {text}")
     return EngineError(f"Docker engine: failed to {action}: {text}")
 
 
@@ -343,12 +345,14 @@ class Engine:
         """Remove an image and every tag of it; an image already gone is fine.
 
         The engine refuses (even forced) while a running container uses the image; that becomes
-        an EngineError naming the image.
+        ImageInUse (an EngineError) with the engine's reason.
         """
         with _engine_call(f"remove image {image_id[:19]}"):
             try:
                 self.api.remove_image(image_id, force=True)
             except docker.errors.APIError as exc:
+                if exc.status_code == 409:  # a running container uses it: even force is refused
+                    raise ImageInUse(f"Docker engine: cannot remove image {image_id[:19]}: {_refusal(exc)}") from exc
                 if exc.status_code != 404:  # NotFound among others: already gone
                     raise
 

@@ -16,6 +16,7 @@ from cprofiler import engine as engine_mod
 from cprofiler import reaper, report
 from cprofiler.errors import CprofilerError, EngineError, Interrupted, Signalled, UsageError
 from cprofiler.images.build import STAND_IN_PREFIX
+from cprofiler.measure import cold as cold_levels
 from cprofiler.measure.probes.base import POLL_INTERVAL_S
 from cprofiler.measure.reporter import SilentReporter
 from cprofiler.measure.schedule import Runner, default_log_path
@@ -158,6 +159,8 @@ def measure_command(opts: MeasureOptions) -> int:
     err = Console(stderr=True, soft_wrap=True)
     reporter: RichReporter | QuietReporter = QuietReporter() if opts.quiet else RichReporter(err)
     _reap_stale(engine)
+    # Before building: a --resume must find the very image a killed --cold image run removed.
+    cold_levels.recover(engine, lambda text: print(f"cprofiler: {text}", file=sys.stderr))
     runner = Runner(
         engine,
         loaded,

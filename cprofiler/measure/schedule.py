@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from cprofiler import __version__
-from cprofiler.engine import Engine
+from cprofiler.engine import Engine, ImageInfo
 from cprofiler.environment import host_facts
-from cprofiler.errors import UsageError
+from cprofiler.errors import EngineError, ImageMissing, UsageError
 from cprofiler.images.build import build_with_fallback
 from cprofiler.images.floor import FLOOR_NAME, build_floor, floor_mode
 from cprofiler.measure import cold as cold_levels
@@ -167,12 +168,30 @@ class Runner:
     def run_cold(self, img: Subject, index: int) -> RunResult:
         """One run at the configured cold level: make the start cold (outside the timing), then run it."""
         fetch_ms = self.cold.before_run(img.built.info)
-        run = self.starter.run(img, index)
+        try:
+            run = self.starter.run(img, index)
+        except ImageMissing:
+            # Another invocation's --cold image removed this shared image (the floor, or equal
+            # inputs) and puts it back within seconds; no container was made, so just try again.
+            self.wait_for_image(img.built.info)
+            run = self.starter.run(img, index)
         run.fetch_ms = fetch_ms
         note = self.cold.note(img.built.info)
         if note is not None:
             run.notes.append(note)
         return run
+
+    def wait_for_image(self, info: ImageInfo, timeout_s: float = 60.0) -> None:
+        """Return once the engine has image ``info`` again; EngineError after ``timeout_s``."""
+        deadline = time.monotonic() + timeout_s
+        self.reporter.message(f"{info.tag} was removed from the engine by someone else; waiting for it to come back")
+        while self.engine.image(info.id) is None:
+            if time.monotonic() > deadline:
+                raise EngineError(
+                    f"image {info.tag} was removed from the engine during the measurement and did not come back within "
+                    f"{timeout_s:g} s (another cprofiler with --cold image?); measure again, or resume"
+                )
+            time.sleep(0.2)
 
     # --- the whole measurement ------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import shutil
 import signal
+import time
 import uuid
 from pathlib import Path
 
@@ -120,10 +121,13 @@ OWN_IMAGES = "test-hostile"
 
 @pytest.fixture
 def own_images(engine):
-    """Remove the images a test built (labelled ``cprofiler=OWN_IMAGES``), children first."""
+    """Remove the images a test built (labelled ``cprofiler=OWN_IMAGES`` by ``built``, or
+    ``cprofiler.test.owner=OWN_IMAGES`` by their Dockerfile), children first."""
     yield OWN_IMAGES
-    found = engine.api.images(all=True, filters={"label": f"cprofiler={OWN_IMAGES}"})
-    for image in sorted(found, key=lambda i: i["Created"], reverse=True):
+    found = {}
+    for label in (f"cprofiler={OWN_IMAGES}", f"cprofiler.test.owner={OWN_IMAGES}"):
+        found.update({i["Id"]: i for i in engine.api.images(all=True, filters={"label": label})})
+    for image in sorted(found.values(), key=lambda i: i["Created"], reverse=True):
         engine.remove_image(image["Id"])
 
 
@@ -313,8 +317,6 @@ EVIL = {"env": {"MODE": "never", "SAY": "a" * 40 + "!"}, "ready": {"log": "^(a+)
 
 
 def test_a_backtracking_log_regex_fails_the_run_at_once(engine, testapp_context, tmp_path):
-    import time
-
     from tests.helpers import measure
 
     t0 = time.monotonic()
@@ -325,8 +327,6 @@ def test_a_backtracking_log_regex_fails_the_run_at_once(engine, testapp_context,
 
 
 def test_ctrl_c_does_not_wait_for_a_backtracking_regex(engine, testapp_context, tmp_path):
-    import time
-
     scenario = write_scenario(tmp_path, testapp_context, {"evil": EVIL}, runs=50, timeout=30)
     cli = Cli("measure", str(scenario), "--no-floor", "-o", str(tmp_path / "r.json"), cwd=tmp_path)
     wait_until(lambda: cli.containers(engine), 60, "a container")
@@ -393,3 +393,98 @@ def test_containers_of_another_pid_namespace_are_never_reaped(engine, testapp_co
         proc.kill()
         proc.wait()
     assert not [c for c in engine.labelled_containers() if c["id"] == found[0]["id"]]
+
+
+# --- item 5: --cold image, killed, and beside other invocations -------------------------------------
+
+
+def unique_job_scenario(tmp_path: Path, testapp_context: Path, **settings) -> Path:
+    """A job image no one else has (its own label), so that removing it touches nobody's runs."""
+    ctx = own_context(tmp_path, testapp_context)
+    with (ctx / "Dockerfile").open("a") as fh:
+        fh.write(f'LABEL cprofiler.test.owner="{OWN_IMAGES}" cprofiler.test.nonce="{uuid.uuid4().hex}"\n')
+    return write_scenario(tmp_path, ctx, {"job": JOB}, **settings)
+
+
+def test_a_killed_cold_image_run_is_put_back_and_resumes(engine, own_images, testapp_context, tmp_path):
+    import tempfile
+
+    from cprofiler.measure.cold import TARBALLS_PREFIX
+
+    scenario = unique_job_scenario(tmp_path, testapp_context, runs=12, settle=0)
+    out = tmp_path / "out" / "r.json"
+    jsonl = out.with_suffix(".jsonl")
+    before = set(Path(tempfile.gettempdir()).glob(TARBALLS_PREFIX + "*"))
+    first = Cli("measure", str(scenario), "--cold", "image", "--no-floor", "-q", "-o", str(out), cwd=tmp_path)
+    wait_until(lambda: run_count(jsonl) >= 2, 120, "two finished runs")
+    first.send(signal.SIGKILL)
+    assert first.finish() == -signal.SIGKILL
+    image = records(jsonl)[0]["images"][0]["image"]
+    # Killed between removing the image and loading it back: the image is gone, its tarball left.
+    engine.remove_image(image["id"])
+    assert engine.image(image["id"]) is None
+    left = set(Path(tempfile.gettempdir()).glob(TARBALLS_PREFIX + "*")) - before
+    assert len(left) == 1 and list(next(iter(left)).glob("*.tar"))
+    second = Cli("measure", str(scenario), "-q", "--resume", str(jsonl), cwd=tmp_path)
+    assert second.finish(timeout=240) == 0, second.stderr
+    assert f"cprofiler: --cold image: brought back {image['tag']}, which a killed cprofiler had removed" in second.stderr
+    back = engine.image(image["tag"])
+    assert back is not None and back.id == image["id"]
+    assert not any(path.exists() for path in left)  # the tarball folder is gone
+    runs = sorted(r["index"] for r in records(jsonl) if r["type"] == "run")
+    assert runs == list(range(12))
+
+
+def test_cold_image_waits_for_another_invocation_s_container(engine, own_images, testapp_context, tmp_path):
+    from cprofiler.reaper import own_labels
+    from tests.helpers import measure
+
+    scenario = unique_job_scenario(tmp_path, testapp_context, runs=2, settle=0)
+    image_id = measure(engine, scenario).images[0].image.id
+    # A live invocation (this test process) runs a container of the very same image.
+    other = engine.create(
+        image=image_id, command=None, env={"MODE": "never"}, labels=own_labels("other"), memory_limit_bytes=None, cpus=None
+    )
+    try:
+        engine.start(other)
+        cli = Cli("measure", str(scenario), "--cold", "image", "--no-floor", "-o", str(tmp_path / "c.json"), cwd=tmp_path)
+        cli.wait_for_stderr("is in use by another container; waiting until it is free")
+        time.sleep(1.0)
+        assert engine.state(other).running  # not removed from under it (it was: 409 Conflict, abort)
+    finally:
+        engine.remove(other)
+    assert cli.finish(timeout=120) == 0, cli.stderr
+    data = json.loads((tmp_path / "c.json").read_text())
+    assert [r["status"] for r in data["images"][0]["runs"]] == ["ok", "ok"]
+
+
+def test_an_image_removed_by_someone_else_is_waited_for(engine, own_images, testapp_context, tmp_path):
+    import threading
+
+    from cprofiler.measure.cold import ColdLevel
+    from tests.helpers import runner
+
+    scenario = unique_job_scenario(tmp_path, testapp_context, runs=2, settle=0)
+
+    class OtherInvocationRemoves(ColdLevel):
+        """What another invocation's --cold image does to a shared image: remove, load it back later."""
+
+        def prepare(self, images, say):
+            self.tarball = tmp_path / "image.tar"
+            self.engine.save_image(images[0].id, self.tarball)
+
+        def before_run(self, image):
+            self.engine.remove_image(image.id)
+
+            def put_back() -> None:
+                time.sleep(1.0)
+                self.engine.load_image(self.tarball)
+                self.engine.tag(image.id, image.tag)
+
+            threading.Thread(target=put_back, daemon=True).start()
+            return None
+
+    r = runner(engine, scenario)
+    r.cold = OtherInvocationRemoves(engine)
+    m = r.measure()  # was: EngineError "No such image" at the first create
+    assert [run.status for run in m.images[0].runs] == ["ok", "ok"]
