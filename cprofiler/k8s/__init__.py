@@ -32,6 +32,7 @@ from typing import Any
 import yaml
 
 from cprofiler.errors import CprofilerError, UsageError
+from cprofiler.k8s.escape import comment
 from cprofiler.results.model import SCHEMA
 from cprofiler.results.stats import percentile
 
@@ -539,8 +540,8 @@ def render(results: Mapping[str, Any], fmt: str, options: K8sOptions) -> dict[st
         if interrupted:
             lines.append(f"note: the measurement stopped early, with fewer runs than planned: {interrupted}")
         lines += spec.usage(rec, options)
-        header = "".join(f"# {line}\n" if line else "#\n" for line in lines)
-        files[filename] = header + dump_yaml(spec.build(rec, options))
+        # Escaped: a line break in a results value must not end the comment (issue 14, item 8).
+        files[filename] = comment(lines) + dump_yaml(spec.build(rec, options))
     return files
 
 
