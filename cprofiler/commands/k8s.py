@@ -8,6 +8,7 @@ from pathlib import Path
 
 from cprofiler.errors import CprofilerError
 from cprofiler.k8s import K8sOptions, render, skip_reason, yaml_stream
+from cprofiler.results import files as output_files
 from cprofiler.results import runlog
 
 
@@ -18,7 +19,7 @@ def write_manifests(files: Mapping[str, str], output_dir: Path) -> list[Path]:
         written = []
         for name, text in files.items():
             target = output_dir / name
-            target.write_text(text, encoding="utf-8")
+            output_files.write_replacing(target, text, "--output-dir")  # never through a planted symlink
             written.append(target)
     except OSError as exc:
         raise CprofilerError(f"--output-dir {output_dir}: cannot write ({exc.strerror or exc})") from exc

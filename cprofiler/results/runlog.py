@@ -61,7 +61,7 @@ def read_bounded(path: Path, *, where: str, fd: int | None = None) -> bytes:
         try:
             fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
         except FileNotFoundError:
-            raise UsageError(f"{where}: no such file; expected a cprofiler results file or .jsonl") from None
+            raise UsageError(f"{where}: cannot be read (no such file); expected a cprofiler results file or .jsonl") from None
         except OSError as exc:
             raise UsageError(f"{where}: cannot be read ({exc.strerror or exc})") from exc
     assert fd is not None

@@ -367,3 +367,18 @@ def test_resume_of_a_hostile_log_changes_nothing(tmp_path):
     before = path.read_bytes()
     assert_refused(cli(tmp_path, "--resume", str(path)), f"{path}:2: ready_ms: Input should be a finite number")
     assert path.read_bytes() == before
+
+
+def test_manifests_are_never_written_through_a_planted_symlink(tmp_path):
+    from cprofiler.commands.k8s import write_manifests
+
+    victim = tmp_path / "victim"
+    victim.write_text("precious")
+    out = tmp_path / "k8s"
+    out.mkdir()
+    (out / "web.deployment.yaml").symlink_to(victim)
+    with pytest.raises(UsageError) as info:
+        write_manifests({"web.deployment.yaml": "kind: Deployment\n"}, out)
+    assert "is a symbolic link; cprofiler replaces only regular files" in one_line(info)
+    assert victim.read_text() == "precious"
+    assert write_manifests({"api.deployment.yaml": "kind: Deployment\n"}, out) == [out / "api.deployment.yaml"]
