@@ -17,7 +17,7 @@ from typing import Any
 from cprofiler import __version__
 from cprofiler.engine import Engine
 from cprofiler.environment import host_facts
-from cprofiler.images.build import build_with_fallback
+from cprofiler.images.build import BuiltImage, build_with_fallback
 from cprofiler.images.floor import FLOOR_NAME, build_floor, floor_mode
 from cprofiler.measure import cold as cold_levels
 from cprofiler.measure.containers import ContainerSet
@@ -130,21 +130,25 @@ class Runner:
     # --- building -------------------------------------------------------------------------------
 
     def prepare(self) -> list[Subject]:
-        items = list(self.loaded.scenario.images.items())
-        if self.images:
-            items = [(n, s) for n, s in items if n in self.images]
+        """Build (or reuse) every image to measure; one subject per row (a ``cpus`` list gives several)."""
+        scenario = self.loaded.scenario
+        built: dict[str, BuiltImage] = {}
         subjects = []
-        for name, spec in items:
-            self.reporter.building(name, None)
-            on_line = functools.partial(self.reporter.building, name)
-            built = build_with_fallback(
-                self.engine, name, spec, invocation=self.invocation, offline=self.offline, on_line=on_line
-            )
-            self.reporter.message(
-                f"{name}: {'reused' if built.reused else 'built'} {built.info.tag}"
-                + (f" (stand-in {built.stand_in['recipe']} for {built.stand_in['for']})" if built.stand_in else "")
-            )
-            subjects.append(Subject(name, spec, built))
+        for row, name, spec in scenario.variants():
+            if self.images and row not in self.images and name not in self.images:
+                continue
+            if name not in built:
+                self.reporter.building(name, None)
+                on_line = functools.partial(self.reporter.building, name)
+                image = build_with_fallback(
+                    self.engine, name, scenario.images[name], invocation=self.invocation, offline=self.offline, on_line=on_line
+                )
+                self.reporter.message(
+                    f"{name}: {'reused' if image.reused else 'built'} {image.info.tag}"
+                    + (f" (stand-in {image.stand_in['recipe']} for {image.stand_in['for']})" if image.stand_in else "")
+                )
+                built[name] = image
+            subjects.append(Subject(row, spec, built[name], scenario_name=name, load=scenario.load_for(name)))
         return subjects
 
     def prepare_floor(self, subjects: list[Subject]) -> Subject:
@@ -256,6 +260,7 @@ def image_result(p: Subject) -> ImageResult:
         layers=info.layers,
         ready=p.spec.ready,
         memory_limit_bytes=p.spec.memory_limit,
-        cpus=p.spec.cpus,
+        cpus=p.cpus,
         stand_in=StandInUse.model_validate(p.built.stand_in) if p.built.stand_in else None,
+        scenario_image=p.scenario_name or None,
     )

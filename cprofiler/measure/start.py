@@ -26,6 +26,7 @@ from cprofiler.measure.probes import Probe, Target, Watch, make_probe
 from cprofiler.measure.probes.base import STAMP_RE
 from cprofiler.measure.signals import SignalGuard
 from cprofiler.results.model import RunResult
+from cprofiler.scenario.loadspec import LoadSpec
 from cprofiler.scenario.model import ImageSpec
 
 #: Output lines kept per run for crash reports; older lines are dropped (a flood stays bounded).
@@ -50,11 +51,23 @@ def probe_via(engine: Engine) -> str:
 
 @dataclass(frozen=True)
 class Subject:
-    """An image under measurement: its name, its scenario spec, and the image that was built."""
+    """An image under measurement: its row name, its scenario spec, and the image that was built.
+
+    An image with a list of ``cpus`` is one subject per value (``web@cpus=0.5``), each with that value.
+    """
 
     name: str
     spec: ImageSpec
     built: BuiltImage
+    #: The scenario's name for the image (equal to ``name`` unless the image has a ``cpus`` list).
+    scenario_name: str = ""
+    #: Its load phase, or None.
+    load: LoadSpec | None = None
+
+    @property
+    def cpus(self) -> float | None:
+        """The CPU cap of this row, in cores (a ``cpus`` list is split into one subject per value)."""
+        return self.spec.cpus if not isinstance(self.spec.cpus, list) else None
 
 
 @dataclass(frozen=True)
@@ -112,7 +125,7 @@ class Starter:
                 env=spec.env,
                 labels={**self.labels, LABEL_IMAGE: img.name},
                 memory_limit_bytes=spec.memory_limit,
-                cpus=spec.cpus,
+                cpus=img.cpus,
                 publish_ports=publish,
             )
             t1 = time.monotonic_ns()
