@@ -339,6 +339,7 @@ class Engine:
         memory_limit_bytes: int | None,
         cpus: float | None,
         publish_ports: list[int] | None = None,
+        cpuset_cpus: str | None = None,
     ) -> str:
         """Create an unprivileged container with no mounts; return its id.
 
@@ -351,6 +352,8 @@ class Engine:
             # being OOM-killed, and its memory figures would stop meaning what they say.
             memswap_limit=memory_limit_bytes,
             nano_cpus=int(cpus * 1e9) if cpus else None,
+            # CPUs the container may run on (``"0"``, ``"0-1"``): the load phase keeps it off the generator's.
+            cpuset_cpus=cpuset_cpus,
             privileged=False,
             port_bindings={p: ("127.0.0.1", None) for p in publish_ports or []} or None,
             security_opt=["no-new-privileges"],
