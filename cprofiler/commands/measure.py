@@ -21,6 +21,7 @@ from cprofiler.measure.reporter import SilentReporter
 from cprofiler.measure.schedule import Runner, default_log_path
 from cprofiler.measure.start import probe_via
 from cprofiler.results import resume
+from cprofiler.results.load import LoadStep
 from cprofiler.results.model import Measurement, RunResult
 from cprofiler.results.resume import Recorded
 from cprofiler.scenario import load as scenario
@@ -59,6 +60,7 @@ class RichReporter:
         self.console = console
         self.progress: Progress | None = None
         self.task: TaskID | None = None
+        self.load_task: TaskID | None = None
         self.failures = 0
 
     def message(self, text: str) -> None:
@@ -94,6 +96,19 @@ class RichReporter:
         if self.progress is not None and self.task is not None:
             what = f"{run.image} {'warmup' if warmup else f'#{run.index + 1}'}"
             self.progress.update(self.task, advance=1, description=what)
+
+    def load_planned(self, total: int) -> None:
+        if self.progress is None:
+            self.runs_planned(0)
+        assert self.progress is not None
+        self.load_task = self.progress.add_task("load steps", total=total)
+
+    def load_step_done(self, name: str, step: LoadStep, line: str) -> None:
+        if step.status != "ok":
+            self.failures += 1
+        self.console.print(f"[yellow]{line}[/yellow]" if step.status != "ok" else f"[dim]{line}[/dim]", highlight=False)
+        if self.progress is not None and self.load_task is not None:
+            self.progress.update(self.load_task, advance=1, description=f"{name} load")
 
     def close(self) -> None:
         if self.progress is not None:

@@ -63,6 +63,8 @@ class Subject:
     scenario_name: str = ""
     #: Its load phase, or None.
     load: LoadSpec | None = None
+    #: CPUs its containers are pinned to (``0``, ``0-2``); None: any. Set for load steps.
+    cpuset: str | None = None
 
     @property
     def cpus(self) -> float | None:
@@ -79,6 +81,8 @@ class Running:
     pid: int
     #: Set when it has exited.
     exited: threading.Event
+    #: The last lines it wrote so far.
+    log_tail: Callable[[], list[str]]
 
 
 class Starter:
@@ -127,6 +131,7 @@ class Starter:
                 memory_limit_bytes=spec.memory_limit,
                 cpus=img.cpus,
                 publish_ports=publish,
+                cpuset_cpus=img.cpuset,
             )
             t1 = time.monotonic_ns()
             self.containers.add(cid)
@@ -163,7 +168,7 @@ class Starter:
             if res.status == "ok":
                 self._late_stamp(res, watch, img.name, t0)
             if res.status == "ok" and while_running is not None and pid:
-                while_running(Running(container_id=cid, pid=pid, exited=watch.exited))
+                while_running(Running(container_id=cid, pid=pid, exited=watch.exited, log_tail=lambda: list(tail)))
             if res.status != "ok":
                 reader.join(timeout=1.0)  # let the last lines of a dying container arrive
                 res.log_tail = list(tail)

@@ -86,7 +86,7 @@ class RunResult(_Record):
 
     @classmethod
     def from_json(cls, data: dict[str, Any], *, where: str = "run") -> RunResult:
-        return _validate(cls, data, where)
+        return validate(cls, data, where)
 
 
 #: Run fields that are summarised per image (min, median, mean, p95, max, stdev, ci95): every
@@ -195,11 +195,12 @@ class ImageResult(_Record):
             "cpus": self.cpus,
             "stand_in": self.stand_in.to_json() if self.stand_in is not None else None,
             **({"scenario_image": self.scenario_image} if self.scenario_image not in (None, self.name) else {}),
+            **({"load": self.load.model_dump(mode="json", exclude={"steps"})} if self.load is not None else {}),
         }
 
     def to_json(self) -> dict[str, Any]:
         return {
-            **self.header_json(),
+            **{k: v for k, v in self.header_json().items() if k != "load"},
             "runs": [r.to_json() for r in self.runs],
             "summary": self.summary(),
             "warnings": self.warnings(),
@@ -304,10 +305,11 @@ class Measurement(_Record):
             raise UsageError(f"{where}: expected a cprofiler results object, got a JSON {type(data).__name__}")
         if data.get("schema") != SCHEMA:
             raise UsageError(f"{where}: schema: expected {SCHEMA!r}; is this a cprofiler results file?")
-        return _validate(cls, data, where)
+        return validate(cls, data, where)
 
 
-def _validate(model: type[Any], data: Any, where: str) -> Any:
+def validate(model: type[Any], data: Any, where: str) -> Any:
+    """``model`` validated from ``data``; UsageError naming ``where`` and the path inside it."""
     try:
         return model.model_validate(data)
     except ValidationError as exc:

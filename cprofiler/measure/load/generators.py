@@ -31,8 +31,8 @@ from pathlib import Path
 from typing import ClassVar
 
 from cprofiler.errors import CprofilerError, UsageError
-from cprofiler.measure.load.result import LatencyMs
 from cprofiler.plugins import Registry
+from cprofiler.results.load import LatencyMs
 
 #: Seconds a generator may run beyond its load's duration and request timeout before it is killed.
 GRACE_S = 10.0

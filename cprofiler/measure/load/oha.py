@@ -25,7 +25,7 @@ from cprofiler.measure.load.generators import (
     find_program,
     program_version,
 )
-from cprofiler.measure.load.result import LatencyMs
+from cprofiler.results.load import LatencyMs
 
 #: The version the project installs and its output format was read from.
 VERSION = "1.16.0"

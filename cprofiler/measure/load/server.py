@@ -22,11 +22,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cprofiler.builder import build_image
 from cprofiler.engine import Engine
 from cprofiler.errors import BuildError, CprofilerError
+from cprofiler.images.build import BuiltImage, build_image
 from cprofiler.reaper import own_labels
-from cprofiler.schema import ImageSpec
+from cprofiler.scenario.model import ImageSpec
 
 #: Source of the load server, in the repository beside the other sample images.
 LOADSERVER_SOURCE = Path(__file__).resolve().parents[3] / "images" / "loadserver" / "loadserver.c"
@@ -39,8 +39,8 @@ LOG_TAIL_LINES = 20
 _READY = re.compile(r"^ready\b")
 
 
-def build_loadserver(engine: Engine, *, invocation: str, source: Path = LOADSERVER_SOURCE) -> str:
-    """Compile the load server and build (or reuse) its FROM scratch image; return the image id."""
+def build_loadserver(engine: Engine, *, invocation: str, source: Path = LOADSERVER_SOURCE) -> BuiltImage:
+    """Compile the load server and build (or reuse) its FROM scratch image."""
     cc = shutil.which("cc") or shutil.which("gcc")
     if cc is None:
         raise BuildError("the load server needs a C compiler (cc); install build-essential")
@@ -62,8 +62,7 @@ def build_loadserver(engine: Engine, *, invocation: str, source: Path = LOADSERV
         spec = ImageSpec.model_validate(
             {"dockerfile": dockerfile, "context": ctx, "ready": {"http": {"port": LOADSERVER_PORT, "path": "/"}}}
         )
-        built = build_image(engine, LOADSERVER_NAME, spec, invocation=invocation, offline=True)
-    return built.info.id
+        return build_image(engine, LOADSERVER_NAME, spec, invocation=invocation, offline=True)
 
 
 @dataclass

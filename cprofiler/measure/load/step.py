@@ -14,7 +14,7 @@ import os
 import statistics
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from cprofiler.engine import Engine
 from cprofiler.errors import CprofilerError, UsageError
@@ -26,23 +26,34 @@ from cprofiler.measure.load.generators import (
     LoadShape,
     cpuset_cpus,
 )
-from cprofiler.measure.load.result import Ceiling, CpuSplit, LoadFailure, LoadStep
 from cprofiler.measure.load.sampler import StepSampler
 from cprofiler.measure.load.server import LOADSERVER_PORT, build_loadserver, started
 from cprofiler.measure.memory import Cgroup, from_figures
+from cprofiler.results.load import Ceiling, LoadStep
 
 #: Seconds of quiet after a step before ``working_set_after_bytes`` is read.
 AFTER_S = 5.0
-#: A step whose QPS is above this share of the ceiling's is limited by the generator, not the container.
-GENERATOR_BOUND_SHARE = 0.7
+
+
+@dataclass(frozen=True)
+class CpuSplit:
+    """Which CPUs the container and the load generator may run on, in cpuset syntax (``0``, ``1-3``)."""
+
+    #: CPUs of the container under load (``--cpuset-cpus``).
+    container: str
+    #: CPUs of the load generator (``taskset -c``).
+    generator: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"server": self.container, "generator": self.generator}
 
 
 class LoadStepFailed(CprofilerError):
-    """The container crashed, was OOM-killed or stopped answering during a step."""
+    """The container crashed, was OOM-killed or stopped answering during a step; ``step`` records it."""
 
-    def __init__(self, failure: LoadFailure) -> None:
-        super().__init__(f"load step at {_rate_text(failure.rate)}, repeat {failure.repeat}: {failure.error}")
-        self.failure = failure
+    def __init__(self, step: LoadStep) -> None:
+        super().__init__(f"load step at {_rate_text(step.rate)}, repeat {step.repeat}: {step.error}")
+        self.step = step
 
 
 def split_cpus(engine_cpus: int, *, container: str | None = None, generator: str | None = None) -> CpuSplit:
@@ -71,12 +82,6 @@ def split_cpus(engine_cpus: int, *, container: str | None = None, generator: str
     return CpuSplit(container=container, generator=generator)
 
 
-def generator_bound(qps: float, ceiling: Ceiling) -> bool:
-    """True when ``qps`` is above ``GENERATOR_BOUND_SHARE`` of the ceiling's: the generator, not the
-    container, may be what limited it."""
-    return qps > GENERATOR_BOUND_SHARE * ceiling.qps
-
-
 def run_step(
     engine: Engine,
     container_id: str,
@@ -102,8 +107,8 @@ def run_step(
     tail = log_tail or (lambda: [])
 
     def failed(status: str, error: str, exit_code: int | None = None) -> LoadStepFailed:
-        failure = LoadFailure(status, shape.rate, repeat, error, exit_code=exit_code, log_tail=tail())
-        return LoadStepFailed(failure)
+        step = LoadStep(rate=shape.rate, repeat=repeat, status=status, error=error, log_tail=tail())
+        return LoadStepFailed(step)
 
     def check_alive(when: str) -> None:
         state = engine.state(container_id)
@@ -185,7 +190,7 @@ def ceiling(
     connections, duration, method, path, headers and body, closed loop (a rate would cap it); the
     median of ``repeats`` runs by QPS. The server runs on the container's CPUs, the generator on its own.
     """
-    image = image or build_loadserver(engine, invocation=invocation or "load-ceiling")
+    image = image or build_loadserver(engine, invocation=invocation or "load-ceiling").info.id
     port = request.port or LOADSERVER_PORT
     env = {"PORT": str(port), "COST_US": "0"}
     closed = replace(shape, rate=None)
@@ -205,8 +210,8 @@ def ceiling(
                 log_tail=server.log_tail,
             )
             runs.append(step)
-    middle = sorted(runs, key=lambda s: s.qps)[(len(runs) - 1) // 2]
-    return Ceiling(qps=statistics.median(s.qps for s in runs), latency_ms=middle.latency_ms)
+    middle = sorted(runs, key=lambda s: s.qps or 0.0)[(len(runs) - 1) // 2]
+    return Ceiling(qps=statistics.median(s.qps or 0.0 for s in runs), latency_ms=middle.latency_ms, n=len(runs))
 
 
 def open_container_netns(pid: int, container_id: str) -> int:

@@ -24,7 +24,7 @@ from cprofiler.measure.load.generators import (
     find_program,
     program_version,
 )
-from cprofiler.measure.load.result import LatencyMs
+from cprofiler.results.load import LatencyMs
 
 #: Prefix of the line the done() hook prints, so that it is found among wrk's own report.
 MARK = "cprofiler-wrk "
