@@ -304,7 +304,10 @@ class Measurement(_Record):
         if not isinstance(data, dict):
             raise UsageError(f"{where}: expected a cprofiler results object, got a JSON {type(data).__name__}")
         if data.get("schema") != SCHEMA:
-            raise UsageError(f"{where}: schema: expected {SCHEMA!r}; is this a cprofiler results file?")
+            raise UsageError(
+                f"{where}: schema: expected {SCHEMA!r} (this file's schema is {data.get('schema')!r}); "
+                "is this a cprofiler results file?"
+            )
         return validate(cls, data, where)
 
 
