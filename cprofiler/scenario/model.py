@@ -168,8 +168,10 @@ class ImageSpec(_Strict):
             raise ValueError("expected a number of CPUs, or a list of 1 to 16 of them")
         for c in values:
             # bool is an int to Python, but `cpus: true` is a typo, not one CPU.
-            if isinstance(c, bool) or not isinstance(c, (int, float)) or not 0 < c <= 1024:
-                raise ValueError("expected CPUs as a number above 0 and at most 1024, e.g. 0.5 or [0.5, 1]")
+            if isinstance(c, bool) or not isinstance(c, (int, float)):
+                raise ValueError("expected a valid number of CPUs, e.g. 0.5, or a list of them such as [0.5, 1]")
+            if not 0 < c <= 1024:
+                raise ValueError(f"expected CPUs greater than 0 and at most 1024, got {c!r}")
         if isinstance(v, list) and len(set(v)) != len(v):
             raise ValueError("expected each CPU value once")
         return [float(c) for c in v] if isinstance(v, list) else float(v)
