@@ -72,13 +72,17 @@ class Oha(Generator):
             f"{max(1, round(shape.request_timeout_s * 1000))}ms",
             "-m",
             request.method,
+            # Its default is the machine's core count, not the CPUs it is pinned to.
+            "--worker-threads",
+            str(max(1, cpus)),
         ]
         if shape.rate is not None:
             cmd += ["-q", f"{shape.rate:g}", "--latency-correction"]
         for name, value in request.headers.items():
             cmd += ["-H", f"{name}: {value}"]
         if request.body is not None:
-            cmd += ["-d", request.body]
+            (workdir / "body").write_bytes(request.body.encode("utf-8"))
+            cmd += ["-D", str(workdir / "body")]
         return [*cmd, request.url]
 
     def parse(self, stdout: str, rate: float | None) -> GeneratorResult:
