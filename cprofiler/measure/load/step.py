@@ -127,7 +127,7 @@ def run_step(
         if warmup_s > 0:
             load(warmup_s)
             check_alive("during the warmup")
-        sampler = StepSampler(cgroup) if cgroup is not None else None
+        sampler = StepSampler(cgroup, cpus=cpuset_cpus(generator_cpuset)) if cgroup is not None else None
         if sampler is not None:
             sampler.start()
         try:
