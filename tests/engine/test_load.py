@@ -1,9 +1,14 @@
 """The load phase on the real engine, against the load server of known cost (images/loadserver).
 
 Steps are 2–3 s so that the file runs in about a minute. Every container is pinned to the CPU the
-load phase gives containers and the generator to the other, as in a measurement. The machine may
-be shared: where another process can take CPU time from the container, figures are compared per
-core of CPU the container actually got, which is what the cost model predicts.
+load phase gives containers and the generator to the other, as in a measurement.
+
+A developer's machine may be shared: other work on the container's CPU takes time from it, and then
+"one core" or "half the rate" cannot hold. The tests that need the core measure how much of it
+other work took during the step (``/proc/stat`` less the container's own CPU time) and try again
+when that was more than 15 %; after three tries they fail in CI (which runs alone) and skip
+elsewhere, saying why. Rates are also judged per core the container got, which is what the
+cost model predicts whatever the machine does.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import time
 import pytest
 
 from cprofiler.measure.load import make_generator
-from cprofiler.measure.load.generators import Generator, LoadRequest, LoadShape
+from cprofiler.measure.load.generators import Generator, LoadRequest, LoadShape, cpuset_cpus
 from cprofiler.measure.load.result import LoadStep
 from cprofiler.measure.load.sampler import StepSampler
 from cprofiler.measure.load.server import build_loadserver, started
@@ -69,19 +74,67 @@ def load_step(
         )
 
 
+def busy_ticks(cpu_list: list[int]) -> tuple[int, int]:
+    """``(busy, total)`` clock ticks of these CPUs since boot, from /proc/stat (steal counts as busy)."""
+    busy = total = 0
+    with open("/proc/stat", encoding="ascii") as fh:
+        for line in fh:
+            name, *fields = line.split()
+            if name.startswith("cpu") and name[3:].isdigit() and int(name[3:]) in cpu_list:
+                user, nice, system, idle, iowait, irq, softirq, steal = (int(f) for f in fields[:8])
+                busy += user + nice + system + irq + softirq + steal
+                total += user + nice + system + idle + iowait + irq + softirq + steal
+    return busy, total
+
+
+class WatchedGenerator:
+    """Runs a generator and measures how busy the container's CPUs were during its last run (the
+    measured one: run_step runs the warmup first), in cores."""
+
+    def __init__(self, gen: Generator, cpu_list: list[int]) -> None:
+        self.gen = gen
+        self.cpu_list = cpu_list
+        self.busy_cores = 0.0
+
+    def run(self, *args, **kwargs):
+        b0, t0 = busy_ticks(self.cpu_list)
+        try:
+            return self.gen.run(*args, **kwargs)
+        finally:
+            b1, t1 = busy_ticks(self.cpu_list)
+            self.busy_cores = (b1 - b0) / max(1, t1 - t0) * len(self.cpu_list)
+
+
+def quiet_step(engine, image, cpus, gen, env, **kwargs) -> LoadStep:
+    """``load_step`` on a container CPU that other work took at most 15 % of, or fail (CI) / skip."""
+    cpu_list = cpuset_cpus(cpus.container)
+    others = 0.0
+    for _ in range(3):
+        watched = WatchedGenerator(gen, cpu_list)
+        step = load_step(engine, image, cpus, watched, env, **kwargs)
+        others = watched.busy_cores - (step.cpu_cores or 0.0)
+        if others <= 0.15 * len(cpu_list):
+            return step
+        time.sleep(2)
+    message = f"other work took {others:.2f} cores of CPU {cpus.container} during the step, three times"
+    if os.environ.get("CI") == "true":
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
 def per_core(step: LoadStep) -> float:
     assert step.cpu_cores is not None and step.cpu_cores > 0
     return step.qps / step.cpu_cores
 
 
 def test_cost_per_request_sets_qps_and_the_server_takes_one_core(engine, loadserver, cpus, oha):
-    step = load_step(engine, loadserver, cpus, oha, {"COST_US": "200"})
+    step = quiet_step(engine, loadserver, cpus, oha, {"COST_US": "200"})
     print(f"COST_US=200: {step.qps:.0f} req/s on {step.cpu_cores:.2f} cores, p99 {step.latency_ms.p99:.1f} ms")
     assert step.errors_http == 0 and step.errors_socket == 0 and step.requests > 0
-    # 200 µs of CPU a request: 5000 a second on one core. The core may be shared with other work on
-    # this machine, so the rate is judged per core the container got, and the core as nearly whole.
+    # 200 µs of CPU a request: 5000 a second on the one core it has, all of which it uses.
+    assert step.qps == pytest.approx(1e6 / 200, rel=0.2)
     assert per_core(step) == pytest.approx(1e6 / 200, rel=0.2)
-    assert 0.7 <= step.cpu_cores <= 1.05
+    assert 0.8 <= step.cpu_cores <= 1.05
     assert step.working_set_end_bytes and step.rss_end_bytes and step.pids == 1
     assert step.working_set_after_bytes is not None
 
@@ -94,8 +147,8 @@ def test_open_loop_rate_is_held_and_latency_is_corrected(engine, loadserver, cpu
 
 
 def test_half_a_cpu_halves_qps_and_throttles(engine, loadserver, cpus, oha):
-    whole = load_step(engine, loadserver, cpus, oha, {"COST_US": "200"}, limit_cpus=1.0)
-    half = load_step(engine, loadserver, cpus, oha, {"COST_US": "200"}, limit_cpus=0.5)
+    whole = quiet_step(engine, loadserver, cpus, oha, {"COST_US": "200"}, limit_cpus=1.0)
+    half = quiet_step(engine, loadserver, cpus, oha, {"COST_US": "200"}, limit_cpus=0.5)
     print(
         f"cpus 1: {whole.qps:.0f} req/s, {whole.cpu_cores:.2f} cores; cpus 0.5: {half.qps:.0f} req/s, {half.cpu_cores:.2f} cores"
     )
