@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from cprofiler.errors import UsageError
 from cprofiler.measure.load.generators import (
     GENERATORS,
     Generator,
@@ -56,8 +57,6 @@ class Oha(Generator):
     def command(self, request: LoadRequest, shape: LoadShape, workdir: Path, cpus: int) -> list[str]:
         path = find_program("oha", CARGO_BIN)
         if path is None:
-            from cprofiler.errors import UsageError
-
             raise UsageError(f"load.generator 'oha' is not installed; {self.install_hint}")
         cmd = [
             path,

@@ -137,7 +137,10 @@ def run_step(
         check_alive("during the step")
         answered = result.requests - result.errors_socket
         if answered <= 0:
-            raise failed("unresponsive", f"no answer to {result.requests} requests ({result.errors_socket} socket errors)")
+            raise failed(
+                "unresponsive",
+                f"the container answered no request in {shape.duration_s:g} s ({result.errors_socket} socket errors)",
+            )
         time.sleep(after_s)
         check_alive(f"in the {after_s:.0f} s after the step")
     finally:
