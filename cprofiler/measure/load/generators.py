@@ -20,6 +20,7 @@ process the timeout kills is the generator itself.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -38,6 +39,12 @@ from cprofiler.results.load import LatencyMs
 GRACE_S = 10.0
 #: Characters of a failed generator's error output kept in the message.
 _STDERR_TAIL = 300
+
+
+_METHOD = re.compile(r"^[A-Z]{1,16}$")
+_HEADER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9!#$%&'*+.^_`|~-]{0,127}$")
+_UNSAFE = re.compile(r"[\s\x00-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class GeneratorError(CprofilerError):
@@ -62,6 +69,17 @@ class LoadRequest:
     headers: Mapping[str, str] = field(default_factory=dict)
     #: Request body, sent as is; None for none.
     body: str | None = None
+
+    def __post_init__(self) -> None:
+        # These go onto generators' command lines and into a Lua script: refuse what could be
+        # read as an option or break out of a string there, naming the scenario key.
+        if not _METHOD.match(self.method):
+            raise UsageError(f"load.method: {self.method!r} is not an HTTP method (GET, POST, …)")
+        if not self.path or _UNSAFE.search(self.path):
+            raise UsageError(f"load.path: {self.path!r} must be a URL path without spaces or control characters")
+        for name, value in self.headers.items():
+            if not _HEADER_NAME.match(name) or _CONTROL.search(value):
+                raise UsageError(f"load.headers: {name!r}: {value!r} is not a valid header name and value")
 
     @property
     def url(self) -> str:

@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from cprofiler.errors import UsageError
 from cprofiler.measure.load.generators import (
     GENERATORS,
     Generator,
@@ -56,8 +57,6 @@ class Oha(Generator):
     def command(self, request: LoadRequest, shape: LoadShape, workdir: Path, cpus: int) -> list[str]:
         path = find_program("oha", CARGO_BIN)
         if path is None:
-            from cprofiler.errors import UsageError
-
             raise UsageError(f"load.generator 'oha' is not installed; {self.install_hint}")
         cmd = [
             path,
@@ -72,13 +71,17 @@ class Oha(Generator):
             f"{max(1, round(shape.request_timeout_s * 1000))}ms",
             "-m",
             request.method,
+            # Its default is the machine's core count, not the CPUs it is pinned to.
+            "--worker-threads",
+            str(max(1, cpus)),
         ]
         if shape.rate is not None:
             cmd += ["-q", f"{shape.rate:g}", "--latency-correction"]
         for name, value in request.headers.items():
             cmd += ["-H", f"{name}: {value}"]
         if request.body is not None:
-            cmd += ["-d", request.body]
+            (workdir / "body").write_bytes(request.body.encode("utf-8"))
+            cmd += ["-D", str(workdir / "body")]
         return [*cmd, request.url]
 
     def parse(self, stdout: str, rate: float | None) -> GeneratorResult:

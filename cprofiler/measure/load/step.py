@@ -132,7 +132,7 @@ def run_step(
         if warmup_s > 0:
             load(warmup_s)
             check_alive("during the warmup")
-        sampler = StepSampler(cgroup) if cgroup is not None else None
+        sampler = StepSampler(cgroup, cpus=cpuset_cpus(generator_cpuset)) if cgroup is not None else None
         if sampler is not None:
             sampler.start()
         try:
@@ -142,7 +142,10 @@ def run_step(
         check_alive("during the step")
         answered = result.requests - result.errors_socket
         if answered <= 0:
-            raise failed("unresponsive", f"no answer to {result.requests} requests ({result.errors_socket} socket errors)")
+            raise failed(
+                "unresponsive",
+                f"the container answered no request in {shape.duration_s:g} s ({result.errors_socket} socket errors)",
+            )
         time.sleep(after_s)
         check_alive(f"in the {after_s:.0f} s after the step")
     finally:

@@ -28,7 +28,6 @@ from cprofiler.results.load import LatencyMs
 
 #: Prefix of the line the done() hook prints, so that it is found among wrk's own report.
 MARK = "cprofiler-wrk "
-_METHOD = re.compile(r"^[A-Z]{1,16}$")
 _VERSION = re.compile(r"wrk (\S+)")
 
 # The done() hook runs once, after every thread finished; latency figures are in microseconds.
@@ -69,8 +68,6 @@ class Wrk(Generator):
             )
 
     def command(self, request: LoadRequest, shape: LoadShape, workdir: Path, cpus: int) -> list[str]:
-        if not _METHOD.match(request.method):
-            raise UsageError(f"load.method: {request.method!r} is not an HTTP method (GET, POST, …)")
         path = find_program("wrk")
         if path is None:
             raise UsageError(f"load.generator 'wrk' is not installed; {self.install_hint}")
