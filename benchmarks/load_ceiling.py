@@ -73,7 +73,7 @@ def main() -> None:
 
     engine = engine_mod.connect()
     cpus = split_cpus(int(engine.describe()["engine_cpus"]))
-    image = build_loadserver(engine, invocation="benchmark-load")
+    image = build_loadserver(engine, invocation="benchmark-load").info.id
     shape = LoadShape(connections=args.connections, duration_s=args.duration)
     rows, out = [], {"cpuset": cpus.to_json(), "connections": args.connections, "duration_s": args.duration, "ceiling": {}}
     for name in GENERATORS.names():
@@ -83,7 +83,7 @@ def main() -> None:
             rows.append([name, "not installed", "", "", ""])
             continue
         c = ceiling(engine, gen, LoadRequest(port=8080), shape, cpus, warmup_s=1, repeats=args.repeats, image=image)
-        out["ceiling"][name] = {"version": version, **c.to_json()}
+        out["ceiling"][name] = {"version": version, **c.model_dump(mode="json")}
         rows.append([name, version, f"{c.qps:,.0f}", f"{c.latency_ms.p50:.2f}", f"{c.latency_ms.p99:.2f}"])
     print(f"ceiling: trivial server on CPU {cpus.container}, generator on CPU {cpus.generator}, {args.connections} connections,")
     print(f"closed loop, median of {args.repeats} runs of {args.duration:g} s")

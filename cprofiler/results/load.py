@@ -42,6 +42,8 @@ class LoadStep(_Record):
     status: str = "ok"
     #: What went wrong, for a status other than ok.
     error: str | None = None
+    #: The container's exit code when it exited during the step, else null.
+    exit_code: int | None = None
     #: Last lines the container wrote, kept when the status is not ok.
     log_tail: list[str] = Field(default_factory=list)
     #: Requests completed in the measured window.

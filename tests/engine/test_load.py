@@ -21,11 +21,11 @@ import pytest
 
 from cprofiler.measure.load import make_generator
 from cprofiler.measure.load.generators import Generator, LoadRequest, LoadShape, cpuset_cpus
-from cprofiler.measure.load.result import LoadStep
 from cprofiler.measure.load.sampler import StepSampler
 from cprofiler.measure.load.server import build_loadserver, started
-from cprofiler.measure.load.step import LoadStepFailed, ceiling, generator_bound, run_step, split_cpus
+from cprofiler.measure.load.step import LoadStepFailed, ceiling, run_step, split_cpus
 from cprofiler.measure.memory import Cgroup
+from cprofiler.results.load import LoadStep, generator_bound
 
 pytestmark = pytest.mark.engine
 MiB = 1 << 20
@@ -42,7 +42,7 @@ def _installed(name: str) -> Generator:
 
 @pytest.fixture(scope="session")
 def loadserver(engine) -> str:
-    return build_loadserver(engine, invocation="tests")
+    return build_loadserver(engine, invocation="tests").info.id
 
 
 @pytest.fixture(scope="session")
@@ -189,7 +189,7 @@ def test_a_server_killed_mid_step_is_a_failure_not_a_hang(engine, loadserver, cp
     t0 = time.monotonic()
     with pytest.raises(LoadStepFailed) as caught:
         load_step(engine, loadserver, cpus, oha, {"COST_US": "50"}, rate=1000, warmup=0, kill_after=1.0)
-    failure = caught.value.failure
+    failure = caught.value.step
     assert failure.status == "crashed" and failure.exit_code == 137 and failure.rate == 1000
     assert any(line.startswith("ready monotonic_ns=") for line in failure.log_tail)
     assert time.monotonic() - t0 < 15
@@ -199,14 +199,14 @@ def test_out_of_memory_under_load_is_oomkilled(engine, loadserver, cpus, oha):
     env = {"HOLD_KB": "256", "HOLD_MAX_MB": "128"}
     with pytest.raises(LoadStepFailed) as caught:
         load_step(engine, loadserver, cpus, oha, env, rate=500, warmup=0, memory=32 * MiB)
-    assert caught.value.failure.status == "oomkilled"
+    assert caught.value.step.status == "oomkilled"
 
 
 def test_a_server_that_stops_answering_is_unresponsive(engine, loadserver, cpus, oha):
     t0 = time.monotonic()
     with pytest.raises(LoadStepFailed) as caught:
         load_step(engine, loadserver, cpus, oha, {"COST_US": "20000000"}, duration=2, warmup=0)
-    assert caught.value.failure.status == "unresponsive"
+    assert caught.value.step.status == "unresponsive"
     assert time.monotonic() - t0 < 20
 
 

@@ -107,7 +107,7 @@ def run_step(
     tail = log_tail or (lambda: [])
 
     def failed(status: str, error: str, exit_code: int | None = None) -> LoadStepFailed:
-        step = LoadStep(rate=shape.rate, repeat=repeat, status=status, error=error, log_tail=tail())
+        step = LoadStep(rate=shape.rate, repeat=repeat, status=status, error=error, exit_code=exit_code, log_tail=tail())
         return LoadStepFailed(step)
 
     def check_alive(when: str) -> None:
