@@ -1,4 +1,4 @@
-"""The load phase on the real engine, against the load server of known cost (images/loadserver).
+"""The load phase on the real engine, against the load server of known cost (cprofiler/measure/load/loadserver.c).
 
 Steps are 2–3 s so that the file runs in about a minute. Every container is pinned to the CPU the
 load phase gives containers and the generator to the other, as in a measurement.

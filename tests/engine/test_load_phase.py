@@ -1,6 +1,6 @@
 """The load phase through `cprofiler measure`: scenario keys in, the contract's JSON and table out.
 
-The load server (images/loadserver) has a known cost per request, so the figures can be checked
+The load server (cprofiler/measure/load/loadserver.c) has a known cost per request, so the figures can be checked
 against arithmetic; steps are 2 s so the file stays short in CI.
 """
 
@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from cprofiler.measure.load.server import LOADSERVER_SOURCE
 from cprofiler.results import runlog
 
 pytestmark = pytest.mark.engine
@@ -28,9 +29,7 @@ def server_context(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if cc is None:
         pytest.fail("no C compiler: .ci/run installs gcc (build-essential)", pytrace=False)
     ctx = tmp_path_factory.mktemp("loadserver")
-    subprocess.run(
-        [cc, "-static", "-O2", "-o", str(ctx / "loadserver"), str(ROOT / "images/loadserver/loadserver.c")], check=True
-    )
+    subprocess.run([cc, "-static", "-O2", "-o", str(ctx / "loadserver"), str(LOADSERVER_SOURCE)], check=True)
     (ctx / "Dockerfile").write_text('FROM scratch\nCOPY loadserver /loadserver\nENTRYPOINT ["/loadserver"]\n')
     return ctx
 

@@ -1,6 +1,6 @@
 """The load server: a static C program FROM scratch with a known cost per request.
 
-``images/loadserver/loadserver.c`` is compiled here (``cc -static -O2``) and built into an image
+``loadserver.c`` beside this module (package data) is compiled here (``cc -static -O2``) and built into an image
 FROM scratch, reused by its input hash like any scenario image. With ``COST_US=0`` it is the
 trivial server of the generator's ceiling; with a cost, a hold of memory or a failing path it is
 the tests' server of known behaviour. ``started`` runs one container of it (or of any image) for
@@ -28,8 +28,8 @@ from cprofiler.images.build import BuiltImage, build_image
 from cprofiler.reaper import own_labels
 from cprofiler.scenario.model import ImageSpec
 
-#: Source of the load server, in the repository beside the other sample images.
-LOADSERVER_SOURCE = Path(__file__).resolve().parents[3] / "images" / "loadserver" / "loadserver.c"
+#: Source of the load server: package data beside this module, so an installed cprofiler has it.
+LOADSERVER_SOURCE = Path(__file__).resolve().with_name("loadserver.c")
 #: Name the image is built under (tag ``cprofiler/loadserver:<input hash>``).
 LOADSERVER_NAME = "loadserver"
 #: Port it listens on unless ``PORT`` says otherwise.
@@ -45,7 +45,7 @@ def build_loadserver(engine: Engine, *, invocation: str, source: Path = LOADSERV
     if cc is None:
         raise BuildError("the load server needs a C compiler (cc); install build-essential")
     if not source.is_file():
-        raise BuildError(f"the load server's source {source} is missing; it ships in the repository's images/loadserver")
+        raise BuildError(f"the load server's source {source} is missing; it ships with cprofiler; reinstall it")
     with tempfile.TemporaryDirectory(prefix="cprofiler-loadserver-") as tmp:
         ctx = Path(tmp)
         proc = subprocess.run(
