@@ -31,6 +31,9 @@ elif command -v cargo >/dev/null 2>&1 || [ -x "$HOME/.cargo/bin/cargo" ]; then
 else
   echo "install: cargo is missing, so oha (the default load generator) is not installed; install Rust's cargo, or use load.generator: wrk" >&2
 fi
+# The gateway example's python-gunicorn image installs gunicorn from a wheel downloaded here, on
+# the host, pinned by hash (its build downloads nothing); nothing is fetched when it is there.
+bash examples/gateway/fetch-wheels.sh >/dev/null
 extra=""
 [ "${1:-}" = "--test" ] && extra="[test]"
 python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore -e ".${extra}"
