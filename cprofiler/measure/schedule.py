@@ -258,4 +258,5 @@ def image_result(p: Subject) -> ImageResult:
         memory_limit_bytes=p.spec.memory_limit,
         cpus=p.spec.cpus,
         stand_in=StandInUse.model_validate(p.built.stand_in) if p.built.stand_in else None,
+        user=info.user,
     )
