@@ -19,6 +19,7 @@ from cprofiler import __version__, report
 from cprofiler.errors import CprofilerError
 from cprofiler.k8s.formats.registry import FORMATS as K8S_FORMATS
 from cprofiler.k8s.formats.registry import formats_help
+from cprofiler.k8s.summary.registry import SUMMARIES as K8S_SUMMARIES
 from cprofiler.measure import cold as cold_levels
 
 app = typer.Typer(
@@ -34,6 +35,7 @@ Format = Enum("Format", {n: n for n in report.names()}, type=str)  # type: ignor
 FORMAT_HELP = "Output format: " + ", ".join(report.names()) + "."
 Cold = Enum("Cold", {n: n for n in cold_levels.names()}, type=str)  # type: ignore[misc]
 K8sFormat = Enum("K8sFormat", {n: n for n in sorted(K8S_FORMATS)}, type=str)  # type: ignore[misc]
+K8sSummary = Enum("K8sSummary", {n: n for n in K8S_SUMMARIES}, type=str)  # type: ignore[misc]
 
 _state = {"verbose": False}
 
@@ -181,8 +183,10 @@ def report_(
     epilog=(
         "Examples:\n\n"
         "  cprofiler k8s r.json --format deployment\n\n"
-        "  cprofiler k8s r.json --format kustomize --deployment web --container app --output-dir k8s/\n\n"
-        "  cprofiler k8s r.json --format helm --margin 0.25 --cpu-limit 500m"
+        "  cprofiler k8s r.json --format deployment --only web --name shop-web\n\n"
+        "  cprofiler k8s r.json --format kustomize --only web --name web --container app --output-dir k8s/\n\n"
+        "  cprofiler k8s r.json --format helm --margin 0.25 --cpu-limit 500m\n\n"
+        "  cprofiler k8s r.json --summary table"
     )
 )
 def k8s(
@@ -195,6 +199,36 @@ def k8s(
         typer.Option(
             "--output-dir", "-o", help="One file per image here; default: one YAML stream on stdout.", rich_help_panel="Output"
         ),
+    ] = None,
+    summary: Annotated[
+        K8sSummary | None,
+        typer.Option(
+            "--summary",
+            help="Print the recommendations as a " + " or ".join(K8S_SUMMARIES) + " on stdout (instead of the YAML stream).",
+            rich_help_panel="Output",
+        ),
+    ] = None,
+    only: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--only", metavar="IMAGE", help="Only this image (repeatable); default: every image.", rich_help_panel="Names"
+        ),
+    ] = None,
+    name: Annotated[
+        str | None,
+        typer.Option(
+            "--name",
+            "--deployment",
+            help="Workload to name or patch, with one image selected (--only); default: each image's name.",
+            rich_help_panel="Names",
+        ),
+    ] = None,
+    container: Annotated[
+        str | None, typer.Option(help="Container to name or patch; default: the image name.", rich_help_panel="Names")
+    ] = None,
+    part_of: Annotated[
+        str | None,
+        typer.Option("--part-of", help="Set the app.kubernetes.io/part-of label to this application.", rich_help_panel="Names"),
     ] = None,
     margin: Annotated[
         float,
@@ -214,17 +248,44 @@ def k8s(
             rich_help_panel="Sizing",
         ),
     ] = None,
-    deployment: Annotated[
-        str | None, typer.Option(help="Deployment to name or patch; default: the image name.", rich_help_panel="Names")
+    schedule: Annotated[
+        str | None,
+        typer.Option(
+            "--schedule",
+            metavar="CRON",
+            help="Write exit-probed images as CronJobs on this schedule (else Jobs).",
+            rich_help_panel="Batch",
+        ),
     ] = None,
-    container: Annotated[
-        str | None, typer.Option(help="Container to name or patch; default: the image name.", rich_help_panel="Names")
+    kustomize_base: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--kustomize-base",
+            metavar="PATH",
+            help="resources: of the generated kustomization.yaml (repeatable); default: ../base.",
+            rich_help_panel="Output",
+        ),
     ] = None,
 ) -> None:
-    """Kubernetes requests, limits and probes from a results file, one manifest per image."""
+    """Kubernetes requests, limits, probes and workloads from a results file, one manifest per image."""
     from cprofiler.commands.k8s import k8s_command
 
-    _run(lambda: k8s_command(results_file, fmt.value, output_dir, margin, cpu_limit, deployment, container))
+    _run(
+        lambda: k8s_command(
+            results_file,
+            fmt.value,
+            output_dir,
+            margin,
+            cpu_limit,
+            name,
+            container,
+            only=only or (),
+            schedule=schedule,
+            part_of=part_of,
+            kustomize_resources=kustomize_base or (),
+            summary=summary.value if summary is not None else None,
+        )
+    )
 
 
 @app.command(epilog="Examples:\n\n  cprofiler clean\n\n  cprofiler clean --all")

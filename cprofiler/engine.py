@@ -95,6 +95,8 @@ class ImageInfo:
     #: Number of filesystem layers (``RootFS.Layers``).
     layers: int
     labels: dict[str, str]
+    #: The user the image runs as (``Config.User``: ``""`` means root, else a name or ``uid[:gid]``).
+    user: str = ""
 
 
 @dataclass(frozen=True)
@@ -158,6 +160,7 @@ class Engine:
             size_bytes=int(data.get("Size") or 0),
             layers=len((data.get("RootFS") or {}).get("Layers") or []),
             labels=dict((data.get("Config") or {}).get("Labels") or {}),
+            user=str((data.get("Config") or {}).get("User") or ""),
         )
 
     def image_with_label(self, key: str, value: str) -> str | None:
@@ -340,11 +343,14 @@ class Engine:
         cpus: float | None,
         publish_ports: list[int] | None = None,
         cpuset_cpus: str | None = None,
+        cgroup_parent: str | None = None,
     ) -> str:
         """Create an unprivileged container with no mounts; return its id.
 
         ``publish_ports`` publishes container ports on 127.0.0.1 at ports the engine picks; it is
         used only where cprofiler cannot enter the container's network namespace to probe it.
+        ``cgroup_parent`` puts the container's cgroup under that one (cgroupfs driver: an absolute
+        cgroup path such as ``/cprofiler-…``), whose counters outlive the container.
         """
         host_config = self.api.create_host_config(
             mem_limit=memory_limit_bytes,
@@ -357,6 +363,7 @@ class Engine:
             privileged=False,
             port_bindings={p: ("127.0.0.1", None) for p in publish_ports or []} or None,
             security_opt=["no-new-privileges"],
+            cgroup_parent=cgroup_parent,
         )
         with _engine_call(f"create a container of {image[:19]}"):
             created = self.api.create_container(

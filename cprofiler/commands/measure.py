@@ -222,13 +222,14 @@ def _warnings(measurement: Measurement) -> list[str]:
 
 def _write_k8s(measurement: Measurement, opts: MeasureOptions, log_path: Path) -> None:
     """Deployments from this measurement; the results are on disk already, so a failure here loses nothing."""
-    from cprofiler.commands.k8s import write_manifests
+    from cprofiler.commands.k8s import file_sha256, write_manifests
     from cprofiler.k8s.recommend import K8sOptions
     from cprofiler.k8s.render import render
 
     assert opts.k8s_dir is not None
-    source = str(opts.output or log_path)
-    written = write_manifests(render(measurement, "deployment", K8sOptions(results_file=source)), opts.k8s_dir)
+    source = opts.output or log_path
+    options = K8sOptions(results_file=str(source), results_sha256=file_sha256(source))
+    written = write_manifests(render(measurement, "deployment", options, index=True), opts.k8s_dir)
     print(f"Kubernetes manifests: {', '.join(str(p) for p in written)}", file=sys.stderr)
 
 

@@ -303,4 +303,5 @@ def image_result(p: Subject, load: LoadResult | None = None) -> ImageResult:
         stand_in=StandInUse.model_validate(p.built.stand_in) if p.built.stand_in else None,
         scenario_image=p.scenario_name or None,
         load=load,
+        user=info.user,
     )

@@ -20,10 +20,12 @@ from cprofiler.errors import CprofilerError
 from cprofiler.images.build import BuiltImage
 from cprofiler.labels import LABEL_IMAGE
 from cprofiler.measure.containers import ContainerSet
+from cprofiler.measure.lifetime import LifetimeCgroups
 from cprofiler.measure.memory import Cgroup, MemorySample, from_engine_stats
 from cprofiler.measure.netns import BeginOnce, NetnsFinder
 from cprofiler.measure.probes import Probe, Target, Watch, make_probe
 from cprofiler.measure.probes.base import STAMP_RE
+from cprofiler.measure.settle_peak import wait_settle
 from cprofiler.measure.signals import SignalGuard
 from cprofiler.results.model import RunResult
 from cprofiler.scenario.loadspec import LoadSpec
@@ -107,6 +109,7 @@ class Starter:
         self.timeout_s = timeout_s
         self.settle_s = settle_s
         self.netns = NetnsFinder()
+        self.lifetimes = LifetimeCgroups(engine)
         #: Image name → whether it has printed a ``monotonic_ns=`` stamp; images that never do are
         #: not waited for (see ``_late_stamp``).
         self._stamps: dict[str, bool] = {}
@@ -119,6 +122,8 @@ class Starter:
         res = RunResult(image=img.name, index=index, probe_via="netns" if self.use_netns else "published-port")
         tail: deque[str] = deque(maxlen=LOG_TAIL_LINES)
         publish = None if self.use_netns else probe.ports()
+        # A batch job's cgroup is gone once it is ready (exited): a parent cgroup keeps its peak.
+        lifetime = self.lifetimes.for_run(res) if spec.ready.kind == "exit" else None
 
         # A signal during create waits until the new id is recorded: else clean-up would miss it.
         with self.signals.held():
@@ -132,6 +137,7 @@ class Starter:
                 cpus=img.cpus,
                 publish_ports=publish,
                 cpuset_cpus=img.cpuset,
+                cgroup_parent=lifetime.parent if lifetime is not None else None,
             )
             t1 = time.monotonic_ns()
             self.containers.add(cid)
@@ -164,7 +170,7 @@ class Starter:
             if res.status == "ok" and spec.ready.kind != "exit":
                 pid = self._sample(res, cid, watch)
             elif res.status == "ok":
-                res.notes.append("memory not sampled: an exit-probe container is gone once it is ready")
+                res.notes.append("working set not sampled: an exit-probe container is gone once ready (see lifetime_peak_bytes)")
             if res.status == "ok":
                 self._late_stamp(res, watch, img.name, t0)
             if res.status == "ok" and while_running is not None and pid:
@@ -182,6 +188,9 @@ class Starter:
                     raise
                 # The run failed already, most likely because the engine went away: that error
                 # says more than this one. The id stays recorded; remove_all tries again.
+            finally:
+                if lifetime is not None:
+                    lifetime.close(res)
         return res
 
     @staticmethod
@@ -261,7 +270,8 @@ class Starter:
         cgroup = Cgroup.of_pid(state.pid) if state.running and self.engine.is_local() else None
         cpu0, c0 = (cgroup.cpu_ns(), time.monotonic_ns()) if cgroup else (None, 0)
         settle = self.settle_s
-        if watch.exited.wait(settle):
+        exited, settle_peak = wait_settle(cgroup, watch.exited, settle)
+        if exited:
             st = self.engine.state(cid)
             res.exit_code = watch.exit_code
             res.status = "oomkilled" if st.oom_killed else "crashed"
@@ -276,6 +286,8 @@ class Starter:
         else:
             sample = from_engine_stats(self.engine.stats_once(cid))
         res.working_set_bytes = sample.working_set_bytes
+        if settle_peak is not None:  # sampled from the cgroup; the snapshot ends the window
+            res.settle_peak_working_set_bytes = max(settle_peak, sample.working_set_bytes or 0)
         res.rss_bytes = sample.rss_bytes
         res.peak_bytes = sample.peak_bytes
         res.pss_bytes = sample.pss_bytes

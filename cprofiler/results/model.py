@@ -70,6 +70,14 @@ class RunResult(_Record):
     pss_bytes: int | None = None
     #: Container CPU time over the settle window divided by its length, in cores.
     settle_cpu_cores: float | None = None
+    #: Highest working set seen while settling, sampled every ``SETTLE_SAMPLE_INTERVAL_S``
+    #: (cprofiler.measure.settle_peak) from ready until the end of settle, in bytes.
+    settle_peak_working_set_bytes: int | None = None
+    #: Highest memory usage over the container's whole life, kept by a per-run parent cgroup
+    #: after the container is gone (exit-probed images; cprofiler.measure.lifetime), in bytes.
+    lifetime_peak_bytes: int | None = None
+    #: CPU time of the container's whole life divided by its ``ready_ms`` (exit-probed images), in cores.
+    lifetime_cpu_cores: float | None = None
     #: Where memory was read: cgroup-v1, cgroup-v2 or engine-stats.
     memory_source: str | None = None
     #: Why a figure is missing or how it was obtained, one short sentence each.
@@ -141,6 +149,9 @@ class ImageResult(_Record):
     #: The scenario's name for the image; differs from ``name`` for a row of a ``cpus`` list
     #: (``web@cpus=0.5``).
     scenario_image: str | None = None
+    #: The user the image runs as (its ``Config.User``: ``""`` is root, else a name or
+    #: ``uid[:gid]``); null in files written before it was recorded.
+    user: str | None = None
     runs: list[RunResult] = Field(default_factory=list)
     #: The load phase, when the scenario has one for this image.
     load: LoadResult | None = None
@@ -196,6 +207,7 @@ class ImageResult(_Record):
             "stand_in": self.stand_in.to_json() if self.stand_in is not None else None,
             **({"scenario_image": self.scenario_image} if self.scenario_image not in (None, self.name) else {}),
             **({"load": self.load.model_dump(mode="json", exclude={"steps"})} if self.load is not None else {}),
+            "user": self.user,
         }
 
     def to_json(self) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -59,13 +60,56 @@ def test_stdout_gets_one_yaml_stream(tmp_path: Path, capsys: pytest.CaptureFixtu
 def test_output_dir_gets_one_file_per_image(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = _write(tmp_path, _results("go", "node"))
     out_dir = tmp_path / "k8s" / "base"
-    assert k8s_command(path, "kustomize", out_dir, 0.15, None, "web", "app") == 0
-    assert sorted(p.name for p in out_dir.iterdir()) == ["go.patch.yaml", "node.patch.yaml"]
+    assert k8s_command(path, "kustomize", out_dir, 0.15, None, None, "app") == 0
+    # One patch per image, and the kustomization.yaml that lists them.
+    assert sorted(p.name for p in out_dir.iterdir()) == ["go.patch.yaml", "kustomization.yaml", "node.patch.yaml"]
     patch = yaml.safe_load((out_dir / "go.patch.yaml").read_text(encoding="utf-8"))
-    assert patch["metadata"]["name"] == "web"
+    assert patch["metadata"]["name"] == "go"
     captured = capsys.readouterr()
     assert captured.out == ""
     assert f"wrote {out_dir / 'go.patch.yaml'}" in captured.err
+
+
+def test_name_needs_one_image_selected(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _write(tmp_path, _results("go", "node"))
+    out_dir = tmp_path / "k8s"
+    with pytest.raises(UsageError, match=r"--name 'web' names one workload, but 2 images are selected \(go, node\)"):
+        k8s_command(path, "kustomize", out_dir, 0.15, None, "web", "app")
+    assert k8s_command(path, "kustomize", out_dir, 0.15, None, "web", "app", only=["go"]) == 0
+    assert sorted(p.name for p in out_dir.iterdir()) == ["go.patch.yaml", "kustomization.yaml"]
+    patch = yaml.safe_load((out_dir / "go.patch.yaml").read_text(encoding="utf-8"))
+    assert patch["metadata"]["name"] == "web"
+
+
+def test_only_names_an_image_of_the_results(tmp_path: Path) -> None:
+    path = _write(tmp_path, _results("go", "node"))
+    with pytest.raises(UsageError, match=r"--only 'rust': no such image in .*; expected one of: go, node"):
+        k8s_command(path, "deployment", None, 0.15, None, None, None, only=["rust"])
+
+
+def test_annotations_carry_the_results_digest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _write(tmp_path, _results("go"))
+    k8s_command(path, "deployment", None, 0.15, None, None, None)
+    doc = yaml.safe_load(capsys.readouterr().out)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    assert doc["metadata"]["annotations"]["cprofiler.dev/results-sha256"] == digest
+
+
+@pytest.mark.parametrize("summary", ["table", "json"])
+def test_summary_instead_of_the_stream(tmp_path: Path, capsys: pytest.CaptureFixture[str], summary: str) -> None:
+    path = _write(tmp_path, _results("go", "node"))
+    assert k8s_command(path, "deployment", None, 0.15, None, None, None, summary=summary) == 0
+    out = capsys.readouterr().out
+    assert "apiVersion" not in out
+    if summary == "json":
+        doc = json.loads(out)
+        assert [r["workload"] for r in doc["recommendations"]] == [
+            {"kind": "Deployment", "name": "go"},
+            {"kind": "Deployment", "name": "node"},
+        ]
+        assert doc["recommendations"][0]["resources"]["requests"] == {"cpu": "58m", "memory": "35Mi"}
+    else:
+        assert "Deployment/go" in out and "Deployment/node" in out and "35Mi" in out
 
 
 def test_margin_reaches_the_numbers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,8 +1,8 @@
 """The Kubernetes output formats by ``--format`` name; each format module adds itself on import.
 
 Adding a format is adding one module to :mod:`cprofiler.k8s.formats` (and its import there): a
-:class:`Formatter` subclass decorated with ``@register("name")``. The CLI builds its
-``--format`` help from :data:`FORMATS`.
+:class:`Formatter` subclass decorated with ``@register("name")``. The CLI builds its ``--format``
+help from :data:`FORMATS`.
 """
 
 from __future__ import annotations
@@ -27,9 +27,17 @@ class Formatter(abc.ABC):
     def build(self, rec: Recommendation, options: K8sOptions) -> dict[str, Any]:
         """The document, as plain data for ``yaml.safe_dump``."""
 
+    def file_name(self, rec: Recommendation) -> str:
+        """The file written for ``rec``."""
+        return f"{rec.name}.{self.file_suffix}"
+
     def usage(self, rec: Recommendation, options: K8sOptions) -> list[str]:
         """Header comment lines on how to use the file (without ``#``)."""
         return []
+
+    def index(self, recs: list[Recommendation], files: list[str], options: K8sOptions) -> dict[str, str]:
+        """Files that tie the per-image ``files`` together (kustomize's ``kustomization.yaml``)."""
+        return {}
 
 
 #: One instance of every format, by its ``--format`` name, in registration order.
