@@ -20,6 +20,7 @@ from cprofiler.errors import CprofilerError
 from cprofiler.k8s.formats import FORMATS as K8S_FORMATS
 from cprofiler.k8s.formats import formats_help
 from cprofiler.measure import cold as cold_levels
+from cprofiler.recommend.criteria import CRITERIA
 
 app = typer.Typer(
     name="cprofiler",
@@ -225,6 +226,67 @@ def k8s(
     from cprofiler.commands.k8s import k8s_command
 
     _run(lambda: k8s_command(results_file, fmt.value, output_dir, margin, cpu_limit, deployment, container))
+
+
+Criterion = Enum("Criterion", {n: n for n in CRITERIA}, type=str)  # type: ignore[misc]
+RecommendFormat = Enum("RecommendFormat", {n: n for n in ("text", "json")}, type=str)  # type: ignore[misc]
+
+
+@app.command(
+    epilog=(
+        "Examples:\n\n"
+        "  cprofiler recommend r.json\n\n"
+        "  cprofiler recommend r.json --prefer memory --max-start 500ms\n\n"
+        "  cprofiler recommend r.json --weights start=2,memory=1,size=0 --format json"
+    )
+)
+def recommend(
+    results_file: Annotated[Path, typer.Argument(help="Results JSON, or the .jsonl of an interrupted run.")],
+    prefer: Annotated[
+        Criterion | None,  # type: ignore[valid-type]
+        typer.Option(help="Rank on this criterion alone (the Pareto set still counts all).", rich_help_panel="Criteria"),
+    ] = None,
+    weights: Annotated[
+        str | None,
+        typer.Option(
+            metavar="NAME=W,…",
+            help="Weigh criteria: start=2,memory=1 (" + ", ".join(CRITERIA) + "). Default: each measured one ×1.",
+            rich_help_panel="Criteria",
+        ),
+    ] = None,
+    max_start: Annotated[
+        str | None,
+        typer.Option(
+            metavar="DURATION",
+            help="Leave out images whose median cold start is over this: 500ms, 1.5s.",
+            rich_help_panel="Limits",
+        ),
+    ] = None,
+    max_memory: Annotated[
+        str | None,
+        typer.Option(
+            metavar="SIZE", help="Leave out images whose median working set is over this: 64MiB.", rich_help_panel="Limits"
+        ),
+    ] = None,
+    max_size: Annotated[
+        str | None, typer.Option(metavar="SIZE", help="Leave out images larger than this: 100MiB.", rich_help_panel="Limits")
+    ] = None,
+    min_qps: Annotated[
+        str | None,
+        typer.Option(
+            metavar="RATE", help="Leave out images whose median throughput under load is below this.", rich_help_panel="Limits"
+        ),
+    ] = None,
+    fmt: Annotated[RecommendFormat, typer.Option("--format", "-f", help="text or json.")] = RecommendFormat["text"],  # type: ignore[misc]
+) -> None:
+    """Which image: the ranking on your criteria, the Pareto set, one choice and how sure it is.
+
+    Exit 1 when the limits leave no image, 2 for a bad flag or results file.
+    """
+    from cprofiler.commands.recommend import recommend_command
+
+    limits = {"--max-start": max_start, "--max-memory": max_memory, "--max-size": max_size, "--min-qps": min_qps}
+    _run(lambda: recommend_command(results_file, prefer.value if prefer else None, weights, limits, fmt.value))
 
 
 @app.command(epilog="Examples:\n\n  cprofiler clean\n\n  cprofiler clean --all")
