@@ -21,6 +21,7 @@ from cprofiler.k8s.formats import FORMATS as K8S_FORMATS
 from cprofiler.k8s.formats import formats_help
 from cprofiler.measure import cold as cold_levels
 from cprofiler.recommend.criteria import CRITERIA
+from cprofiler.report import table as table_format
 
 app = typer.Typer(
     name="cprofiler",
@@ -37,6 +38,15 @@ Cold = Enum("Cold", {n: n for n in cold_levels.names()}, type=str)  # type: igno
 K8sFormat = Enum("K8sFormat", {n: n for n in sorted(K8S_FORMATS)}, type=str)  # type: ignore[misc]
 
 _state = {"verbose": False}
+
+WIDE_OPTION = typer.Option(
+    "--wide", help="In a terminal, show every column of the table, even wider than the terminal.", rich_help_panel="Output"
+)
+HTML_OPTION = typer.Option(
+    "--html",
+    metavar="FILE",
+    help="Instead, write one self-contained HTML report (table, charts, notes) to FILE; needs cprofiler[plot].",
+)
 
 
 def _run(fn: Callable[[], int]) -> None:
@@ -143,6 +153,7 @@ def measure(
             rich_help_panel="Runs",
         ),
     ] = None,
+    wide: Annotated[bool, WIDE_OPTION] = False,
 ) -> None:
     """Build each image, start it many times, and print the comparison table."""
     from cprofiler.commands.measure import MeasureOptions, measure_command
@@ -162,20 +173,32 @@ def measure(
         k8s_dir=k8s_dir,
         resume=resume,
     )
-    _run(lambda: measure_command(opts))
+    # A table written to --output is a file and stays plain text, whatever stdout is.
+    with table_format.terminal(wide=wide, enabled=not (output is not None and opts.fmt == "table")):
+        _run(lambda: measure_command(opts))
 
 
 @app.command(
-    name="report", epilog="Examples:\n\n  cprofiler report r.json --format markdown\n\n  cprofiler report .cprofiler/run-….jsonl"
+    name="report",
+    epilog=(
+        "Examples:\n\n  cprofiler report r.json --format markdown\n\n  cprofiler report .cprofiler/run-….jsonl\n\n"
+        "  cprofiler report r.json --html report.html"
+    ),
 )
 def report_(
     results_file: Annotated[Path, typer.Argument(help="Results JSON, or the .jsonl of an interrupted run.")],
     fmt: Annotated[Format, typer.Option("--format", "-f", help=FORMAT_HELP)] = Format["table"],  # type: ignore[misc]
+    html: Annotated[Path | None, HTML_OPTION] = None,
+    wide: Annotated[bool, WIDE_OPTION] = False,
 ) -> None:
     """Render a saved results file again, in any format."""
+    from cprofiler.commands.plot import html_command
     from cprofiler.commands.report import report_command
 
-    _run(lambda: report_command(results_file, fmt.value))
+    if html is not None:
+        _run(lambda: html_command(results_file, html))
+    with table_format.terminal(wide=wide):
+        _run(lambda: report_command(results_file, fmt.value))
 
 
 @app.command(
@@ -226,6 +249,39 @@ def k8s(
     from cprofiler.commands.k8s import k8s_command
 
     _run(lambda: k8s_command(results_file, fmt.value, output_dir, margin, cpu_limit, deployment, container))
+
+
+@app.command(
+    epilog=(
+        "Examples:\n\n"
+        "  cprofiler plot r.json -o report.html\n\n"
+        "  cprofiler plot r.json -o charts.svg                  # charts-cold-start.svg, charts-memory.svg, …\n\n"
+        "  cprofiler plot r.json -o cold.png --chart cold-start"
+    )
+)
+def plot(
+    results_file: Annotated[Path, typer.Argument(help="Results JSON, or the .jsonl of an interrupted run.")],
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="A .html file (every chart, with the table and notes), or .png/.svg (one file per chart: "
+            "<stem>-<chart>.svg). Default: <results stem>.html here.",
+        ),
+    ] = None,
+    charts: Annotated[
+        list[str] | None,
+        typer.Option("--chart", help="Draw only this chart (repeatable); a wrong name lists them all."),
+    ] = None,
+) -> None:
+    """Charts of a results file: cold start, memory, size, start against memory, load; needs cprofiler[plot].
+
+    Exit 1 when matplotlib is missing (the message says how to install it), 2 for a bad flag or results file.
+    """
+    from cprofiler.commands.plot import plot_command
+
+    _run(lambda: plot_command(results_file, output, charts or []))
 
 
 Criterion = Enum("Criterion", {n: n for n in CRITERIA}, type=str)  # type: ignore[misc]
