@@ -6,7 +6,6 @@ one line saying how to install it (exit 1), before anything is drawn or written.
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import re
 from pathlib import Path
@@ -29,8 +28,11 @@ class MissingExtra(CprofilerError):
 
 
 def require_matplotlib(what: str = "charts") -> None:
-    if importlib.util.find_spec("matplotlib") is None:
-        raise MissingExtra(f"{what} need matplotlib, which is not installed: {INSTALL_HINT}")
+    """Register the charts; MissingExtra when matplotlib cannot be imported."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise MissingExtra(f"{what} need matplotlib, which is not installed: {INSTALL_HINT}") from None
     import cprofiler.plot.charts  # noqa: F401 - registers the charts
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from cprofiler.load_view import Interval, loaded_images
+from cprofiler.load_view import Interval, LoadedImage, loaded_images
 from cprofiler.plugins import Registry
 from cprofiler.report.rows import human_bytes, human_ms
 from cprofiler.results import stats
@@ -144,9 +144,11 @@ def _interval(i: Interval) -> Estimate:
     return Estimate(i.median, i.ci95[0], i.ci95[1])
 
 
-def candidates(m: Measurement) -> list[Candidate]:
-    """The scenario's images (never the floor) with ok runs, with every figure they have."""
-    load = {id(li.image): li.load for li in loaded_images(m)}
+def candidates(m: Measurement, load_phases: list[LoadedImage] | None = None) -> list[Candidate]:
+    """The scenario's images (never the floor) with ok runs, with every figure they have; the
+    throughput comes from ``load_phases`` (default: what ``load_view.loaded_images`` finds in ``m``)."""
+    phases = loaded_images(m) if load_phases is None else load_phases
+    load = {id(li.image): li.load for li in phases}
     names = [i.name for i in m.images]
     out = []
     for image in m.images:

@@ -35,10 +35,17 @@ def grouped_bars(ax: Axes, load: list[LoadedImage], figure: Callable[[LoadedImag
         bars = ax.bar(
             xs, meds, width * 0.9, yerr=[below, above], capsize=2, color=CPU_COLORS[k % len(CPU_COLORS)], label=cpus_text(cpus)
         )
-        ax.bar_label(bars, labels=[f"{v:,.3g}" for v in meds], fontsize=7, padding=2)
+        ax.bar_label(bars, labels=[short(v) for v in meds], fontsize=7, padding=2)
     first = {e.image.name: e.image for e in reversed(load)}
     ax.set_xticks(range(len(names)), [style.tick_label(first[n]) for n in names])
     ax.margins(y=0.12)
+
+
+def short(value: float) -> str:
+    """A bar's figure in few characters: 17.0k, 340, 6.5, 0.82."""
+    if value >= 10_000:
+        return f"{value / 1000:.1f}k"
+    return f"{value:.0f}" if value >= 10 else f"{value:.2g}"
 
 
 def describe(load: list[LoadedImage]) -> str:
