@@ -222,6 +222,9 @@ def _tie(choice: Candidate, other: Candidate, weights: dict[str, float]) -> Tie 
 
 
 def _reason(choice: Candidate, left: Sequence[Candidate], weights: dict[str, float]) -> str:
+    if len(left) == 1:
+        figures = ", ".join(f"{CRITERIA[n].what} {CRITERIA[n].fmt(choice.values[n].median)}" for n in weights)
+        return f"{choice.label} is the only image left to choose ({figures})."
     strengths, costs = [], []
     for name in weights:
         c, mine = CRITERIA[name], choice.values[name]
@@ -252,6 +255,8 @@ def _uncertainty(choice: Ranked, ranking: list[Ranked], ties: list[Tie], weights
         text = f"{me.label} and {others} are not separable on {_join(list(tie.on))} at {runs} runs"
         text += f" ({figures}; 95 % intervals of the medians overlap)"
         return text + ("; add --runs" if noisy else "")
+    if len(ranking) == 1:
+        return "no other image was left to compare it with"
     rest = [r for r in ranking if r.pareto and r is not choice]
     if rest:
         trades = []

@@ -91,6 +91,8 @@ def test_hard_limits_exclude_and_say_why():
     assert [r.candidate.label for r in rec.ranking] == ["b"]
     assert rec.excluded[0].candidate.label == "a"
     assert rec.excluded[0].reason == "cold start 600 ms is over --max-start 500 ms"
+    assert rec.reason == "b is the only image left to choose (cold start 300 ms, working set 20.0 MiB, image size 10.0 MiB)."
+    assert rec.uncertainty == "no other image was left to compare it with"
 
 
 def test_no_image_left_after_the_limits_is_one_line_and_exit_1():
