@@ -45,7 +45,7 @@ WIDE_OPTION = typer.Option(
 HTML_OPTION = typer.Option(
     "--html",
     metavar="FILE",
-    help="Instead, write one self-contained HTML report (table, charts, notes) to FILE; needs cprofiler[plot].",
+    help="Instead, write one self-contained HTML report (table, charts, notes) to FILE; needs cprofiler\\[plot].",
 )
 
 
@@ -275,7 +275,7 @@ def plot(
         typer.Option("--chart", help="Draw only this chart (repeatable); a wrong name lists them all."),
     ] = None,
 ) -> None:
-    """Charts of a results file: cold start, memory, size, start against memory, load; needs cprofiler[plot].
+    """Charts of a results file: cold start, memory, size, start against memory, load; needs cprofiler\\[plot].
 
     Exit 1 when matplotlib is missing (the message says how to install it), 2 for a bad flag or results file.
     """

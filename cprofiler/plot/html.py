@@ -7,6 +7,8 @@ and no network.
 
 from __future__ import annotations
 
+import html
+import re
 from html import escape
 from typing import Any
 
@@ -27,9 +29,9 @@ h1 { font-size: 1.6em; margin-bottom: .2em; } h2 { font-size: 1.2em; margin-top:
 .sub { color: #555; margin-top: 0; }
 .scroll { overflow-x: auto; }
 table { border-collapse: collapse; font-size: 13px; font-variant-numeric: tabular-nums; }
-th, td { padding: .35em .6em; border-bottom: 1px solid #e5e5e5; text-align: right; white-space: nowrap; }
+th, td { padding: .35em .5em; border-bottom: 1px solid #e5e5e5; text-align: right; white-space: nowrap; }
 th { background: #f5f5f7; vertical-align: bottom; white-space: normal; }
-td:first-child, th:first-child { text-align: left; white-space: normal; min-width: 14em; }
+td:first-child, th:first-child { text-align: left; white-space: normal; min-width: 11em; }
 tr.floor td { color: #666; font-style: italic; } .nw { white-space: nowrap; }
 td.best { font-weight: 700; background: #e3f4e6; color: #0b5d1e; }
 td.best::after { content: " \\2605"; font-size: .85em; }
@@ -119,7 +121,11 @@ def _verdict(m: Measurement) -> str:
     ]
     if dominated:
         lines.append(f"<p><b>Dominated:</b> {escape('. '.join(dominated))}.</p>")
-    return '<h2>Which image</h2><div class="verdict">' + "".join(lines) + "</div>"
+    text = "".join(lines)
+    # Image names wrap before their stand-in, never at a hyphen inside them.
+    labels = sorted((escape(r.candidate.label) for r in rec.ranking), key=len, reverse=True)
+    text = re.sub("|".join(map(re.escape, labels)), lambda hit: _label(html.unescape(hit.group())), text)
+    return f'<h2>Which image</h2><div class="verdict">{text}</div>'
 
 
 def _table(m: Measurement) -> str:

@@ -37,11 +37,13 @@ def _number(value: Any) -> float | None:
 
 
 def best_cells(rows: list[dict[str, Any]], m: Measurement) -> set[tuple[int, str]]:
-    """``(row index, column)`` of the best value of each column among the scenario's images (never
-    the floor, which is no candidate), ties included; nothing when fewer than two images compare."""
+    """``(row index, column)`` of the best value of each column among the scenario's images that
+    have an ok run (never the floor, which is no candidate, nor an image that never started, however
+    small), ties included; nothing when fewer than two images compare."""
     out: set[tuple[int, str]] = set()
+    ran = [i for i, image in enumerate(m.images) if image.ok_runs()]
     for key in LOWER_IS_BETTER:
-        values = {i: v for i in range(len(m.images)) if (v := _number(rows[i].get(key))) is not None}
+        values = {i: v for i in ran if (v := _number(rows[i].get(key))) is not None}
         if len(values) < 2:
             continue
         low = min(values.values())

@@ -65,9 +65,17 @@ def test_best_values_are_marked_and_failed_runs_coloured():
     assert re.search(r"\x1b\[33m\s*10/12", text)  # some runs failed: yellow
 
 
-def test_every_run_failed_is_red():
-    m = measurement(image("broken", [], failed=3), image("fine", spread(300)))
+def test_every_run_failed_is_red_and_never_best():
+    m = measurement(image("broken", [], size_mib=1, failed=3), image("fine", spread(300)), image("also", spread(400)))
     assert re.search(r"\x1b\[1;31m\s*0/3", render_rich(m, 200))
+    assert (0, "image_size_bytes") not in best_cells(comparison_rows(m), m)  # smallest, but it never started
+
+
+def test_a_peak_near_the_memory_limit_is_flagged():
+    near = image("near", spread(300), ws_mib=30)  # peak: 3 × the working set, 90 MiB
+    near.memory_limit_bytes = 96 * 1024 * 1024
+    m = measurement(near, image("far", spread(300)))
+    assert alerts(comparison_rows(m), m) == {(0, "peak_max_bytes"): "near-limit"}
 
 
 def test_no_color_keeps_the_marks_without_colour():
