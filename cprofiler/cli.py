@@ -17,8 +17,8 @@ import typer
 
 from cprofiler import __version__, report
 from cprofiler.errors import CprofilerError
-from cprofiler.k8s.formats import FORMATS as K8S_FORMATS
-from cprofiler.k8s.formats import formats_help
+from cprofiler.k8s.formats.registry import FORMATS as K8S_FORMATS
+from cprofiler.k8s.formats.registry import formats_help
 from cprofiler.measure import cold as cold_levels
 from cprofiler.recommend.criteria import CRITERIA
 from cprofiler.report import table as table_format

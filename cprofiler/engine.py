@@ -4,6 +4,9 @@ Everything else in cprofiler asks this module for builds, containers, logs and i
 engine's API (and its errors) are translated into cprofiler's terms in exactly one place. It uses
 the SDK's low-level ``APIClient`` for containers: the high-level ``containers.create`` inspects the
 container again after creating it, and that second round trip would be counted in ``create_ms``.
+
+It is longer than our other modules on purpose: one short method per engine call, all in the one
+place where ``docker`` is imported, is easier to audit than the same calls spread over modules.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import json
 import os
 import threading
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,18 +24,8 @@ import docker
 import docker.errors
 import requests.exceptions
 
-from cprofiler.errors import BuildError, EngineError
-
-#: Label key carried by every image and container cprofiler makes; its value is the invocation id.
-LABEL = "cprofiler"
-#: Label with the process id of the invocation that made a container (for reaping dead invocations).
-LABEL_PID = "cprofiler.pid"
-#: Label with that process's start time (seconds since the epoch), so a reused pid is not mistaken.
-LABEL_PID_STARTED = "cprofiler.pid_started"
-#: Label with the host name of that invocation: a pid means something only on its own host.
-LABEL_HOST = "cprofiler.host"
-#: Label with the scenario image name a container belongs to.
-LABEL_IMAGE = "cprofiler.image"
+from cprofiler.errors import BuildError, CprofilerError, EngineError
+from cprofiler.labels import LABEL
 
 _ENGINE_HINT = "is the Docker engine running, and may this user use it (docker info)?"
 
@@ -65,6 +59,28 @@ def _engine_fault(action: str, exc: BaseException) -> EngineError:
     if isinstance(exc, (requests.exceptions.ConnectionError, FileNotFoundError, ConnectionError)):
         return EngineError(f"Docker engine: not reachable while trying to {action} ({text}); {_ENGINE_HINT}")
     return EngineError(f"Docker engine: failed to {action}: {text}")
+
+
+@contextmanager
+def _engine_call(action: str) -> Iterator[None]:
+    """Turn any SDK or transport exception raised inside into ``_engine_fault(action, …)``.
+
+    ``action`` says what was being done, with the ids involved (``start container 0123456789ab``):
+    it is the only part of the message that tells the user which call failed. cprofiler's own
+    errors raised inside (a BuildError read from a build log) pass through unchanged; an answer
+    that is no failure (an image already gone) is caught inside the ``with`` before it gets here.
+    """
+    try:
+        yield
+    except CprofilerError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any SDK or transport error becomes one line
+        raise _engine_fault(action, exc) from exc
+
+
+def _refusal(exc: docker.errors.APIError) -> str:
+    """The engine's one-line reason for refusing a request (a pull of an unknown image)."""
+    return str(exc.explanation or exc).strip().splitlines()[0]
 
 
 @dataclass(frozen=True)
@@ -104,11 +120,9 @@ class Engine:
 
     def describe(self) -> dict[str, Any]:
         """Return the engine facts that go into the results' ``environment`` block."""
-        try:
+        with _engine_call("read the engine's info"):
             info = self.api.info()
             version = self.api.version()
-        except Exception as exc:  # noqa: BLE001 - any transport error becomes one line
-            raise _engine_fault("read the engine's info", exc) from exc
         return {
             "engine_version": version.get("Version"),
             "api_version": version.get("ApiVersion"),
@@ -130,16 +144,13 @@ class Engine:
 
     def image(self, ref: str) -> ImageInfo | None:
         """Return the local image ``ref``, or None when the engine does not have it."""
-        try:
-            data = self.api.inspect_image(ref)
-        except docker.errors.ImageNotFound:
-            return None
-        except docker.errors.APIError as exc:
-            if exc.status_code == 404:
-                return None
-            raise _engine_fault(f"inspect image {ref}", exc) from exc
-        except Exception as exc:  # noqa: BLE001
-            raise _engine_fault(f"inspect image {ref}", exc) from exc
+        with _engine_call(f"inspect image {ref}"):
+            try:
+                data = self.api.inspect_image(ref)
+            except docker.errors.APIError as exc:
+                if exc.status_code == 404:  # ImageNotFound among others
+                    return None
+                raise
         tags = data.get("RepoTags") or [ref]
         return ImageInfo(
             tag=ref if ref in tags else tags[0],
@@ -151,10 +162,8 @@ class Engine:
 
     def image_with_label(self, key: str, value: str) -> str | None:
         """Id of a local image whose label ``key`` equals ``value``, or None."""
-        try:
+        with _engine_call("list images"):
             found = self.api.images(filters={"label": f"{key}={value}"}, quiet=True)
-        except Exception as exc:  # noqa: BLE001
-            raise _engine_fault("list images", exc) from exc
         return found[0] if found else None
 
     def import_image(self, chunks: Iterator[bytes], *, tag: str, changes: list[str]) -> str:
@@ -165,10 +174,8 @@ class Engine:
         (``CMD``, ``ENV``, ``LABEL`` ...).
         """
         repo, _, version = tag.rpartition(":")
-        try:
+        with _engine_call(f"import image {tag}"):
             answer = self.api.import_image(src=chunks, repository=repo, tag=version, changes=changes, stream_src=True)
-        except Exception as exc:  # noqa: BLE001
-            raise _engine_fault(f"import image {tag}", exc) from exc
         # The engine answers with JSON messages, one a line; an error arrives as one of them.
         for line in str(answer).splitlines():
             try:
@@ -184,84 +191,72 @@ class Engine:
 
     def data_root(self) -> str | None:
         """The engine's data directory (``DockerRootDir``), where image layers take disk space."""
-        try:
+        with _engine_call("read the engine's info"):
             return str(self.api.info().get("DockerRootDir") or "") or None
-        except Exception as exc:  # noqa: BLE001
-            raise _engine_fault("read the engine's info", exc) from exc
 
     def tag(self, image_id: str, ref: str) -> None:
         repo, _, tag = ref.rpartition(":")
-        try:
+        with _engine_call(f"tag {image_id[:19]} as {ref}"):
             self.api.tag(image_id, repo, tag)
-        except Exception as exc:  # noqa: BLE001
-            raise _engine_fault(f"tag {image_id[:19]} as {ref}", exc) from exc
 
     def pull(self, ref: str) -> str | None:
         """Pull ``ref``; return None on success, else the engine's one-line reason."""
         repo, _, tag = ref.rpartition(":") if ":" in ref.split("/")[-1] else (ref, "", "latest")
-        try:
-            self.api.pull(repo, tag=tag or "latest")
-        except docker.errors.APIError as exc:
-            return str(exc.explanation or exc).strip().splitlines()[0]
-        except Exception as exc:  # noqa: BLE001
-            raise _engine_fault(f"pull {ref}", exc) from exc
+        with _engine_call(f"pull {ref}"):
+            try:
+                self.api.pull(repo, tag=tag or "latest")
+            except docker.errors.APIError as exc:
+                return _refusal(exc)
         return None
 
     def arch(self) -> str:
         """The engine's CPU architecture in Go's spelling (``amd64``, ``arm64``)."""
-        try:
+        with _engine_call("read the engine's version"):
             return str(self.api.version().get("Arch") or "")
-        except Exception as exc:  # noqa: BLE001
-            raise _engine_fault("read the engine's version", exc) from exc
 
     def image_refs(self, image_id: str) -> tuple[list[str], list[str]]:
         """Return ``(tags, digests)`` of a local image: its RepoTags and RepoDigests (``repo@sha256:…``)."""
-        try:
+        with _engine_call(f"inspect image {image_id[:19]}"):
             data = self.api.inspect_image(image_id)
-        except Exception as exc:  # noqa: BLE001
-            raise _engine_fault(f"inspect image {image_id[:19]}", exc) from exc
         return list(data.get("RepoTags") or []), list(data.get("RepoDigests") or [])
 
     def pull_digest(self, ref: str) -> str | None:
         """Pull ``repo@sha256:…`` exactly; return None on success, else the engine's one-line reason."""
         repo, _, digest = ref.rpartition("@")
-        try:
-            # The engine takes a digest in the tag parameter, as the docker CLI sends it.
-            self.api.pull(repo, tag=digest)
-        except docker.errors.APIError as exc:
-            return str(exc.explanation or exc).strip().splitlines()[0]
-        except Exception as exc:  # noqa: BLE001
-            raise _engine_fault(f"pull {ref}", exc) from exc
+        with _engine_call(f"pull {ref}"):
+            try:
+                # The engine takes a digest in the tag parameter, as the docker CLI sends it.
+                self.api.pull(repo, tag=digest)
+            except docker.errors.APIError as exc:
+                return _refusal(exc)
         return None
 
     def save_image(self, image_id: str, path: Path) -> None:
         """Write the image as a tarball (``docker save``) to ``path``, atomically."""
         tmp = path.with_name(path.name + ".part")
         try:
-            with tmp.open("wb") as fh:
-                for chunk in self.api.get_image(image_id):
-                    fh.write(chunk)
-            tmp.replace(path)
-        except OSError as exc:
+            with _engine_call(f"save image {image_id[:19]}"):
+                try:
+                    with tmp.open("wb") as fh:
+                        for chunk in self.api.get_image(image_id):
+                            fh.write(chunk)
+                    tmp.replace(path)
+                except OSError as exc:
+                    raise EngineError(f"cannot save image {image_id[:19]} to {path}: {exc}") from exc
+        except EngineError:
             tmp.unlink(missing_ok=True)
-            raise EngineError(f"cannot save image {image_id[:19]} to {path}: {exc}") from exc
-        except Exception as exc:  # noqa: BLE001
-            tmp.unlink(missing_ok=True)
-            raise _engine_fault(f"save image {image_id[:19]}", exc) from exc
+            raise
 
     def load_image(self, path: Path) -> None:
         """Load a tarball written by ``save_image`` (``docker load``); returns when the engine has it."""
-        try:
-            with path.open("rb") as fh:
-                for chunk in self.api.load_image(fh, quiet=True):
-                    if isinstance(chunk, dict) and chunk.get("error"):
-                        raise EngineError(f"Docker engine: failed to load {path}: {chunk['error']}")
-        except EngineError:
-            raise
-        except OSError as exc:
-            raise EngineError(f"cannot read image tarball {path}: {exc}") from exc
-        except Exception as exc:  # noqa: BLE001
-            raise _engine_fault(f"load image {path}", exc) from exc
+        with _engine_call(f"load image {path}"):
+            try:
+                with path.open("rb") as fh:
+                    for chunk in self.api.load_image(fh, quiet=True):
+                        if isinstance(chunk, dict) and chunk.get("error"):
+                            raise EngineError(f"Docker engine: failed to load {path}: {chunk['error']}")
+            except OSError as exc:
+                raise EngineError(f"cannot read image tarball {path}: {exc}") from exc
 
     def remove_image(self, image_id: str) -> None:
         """Remove an image and every tag of it; an image already gone is fine.
@@ -269,16 +264,12 @@ class Engine:
         The engine refuses (even forced) while a running container uses the image; that becomes
         an EngineError naming the image.
         """
-        try:
-            self.api.remove_image(image_id, force=True)
-        except docker.errors.NotFound:
-            return
-        except docker.errors.APIError as exc:
-            if exc.status_code == 404:
-                return
-            raise _engine_fault(f"remove image {image_id[:19]}", exc) from exc
-        except Exception as exc:  # noqa: BLE001
-            raise _engine_fault(f"remove image {image_id[:19]}", exc) from exc
+        with _engine_call(f"remove image {image_id[:19]}"):
+            try:
+                self.api.remove_image(image_id, force=True)
+            except docker.errors.APIError as exc:
+                if exc.status_code != 404:  # NotFound among others: already gone
+                    raise
 
     def build(
         self,
@@ -299,38 +290,35 @@ class Engine:
         """
         log: list[str] = []
         image_id: str | None = None
-        try:
-            stream = self.api.build(
-                path=str(context),
-                dockerfile=str(dockerfile),
-                tag=tag,
-                buildargs=dict(buildargs),
-                labels=dict(labels),
-                rm=True,
-                forcerm=True,
-                decode=True,
-                network_mode=network_mode,
-            )
-            for chunk in stream:
-                if "error" in chunk:
-                    log.extend(str(chunk["error"]).rstrip().splitlines())
-                    tail = "\n    ".join(log[-20:])
-                    raise BuildError(f"image {name!r} did not build; last lines of the build log:\n    {tail}")
-                text = chunk.get("stream")
-                if text:
-                    for line in text.rstrip("\n").splitlines():
-                        log.append(line)
-                        if on_line is not None:
-                            on_line(line)
-                aux = chunk.get("aux")
-                if isinstance(aux, dict) and "ID" in aux:
-                    image_id = aux["ID"]
-        except BuildError:
-            raise
-        except docker.errors.APIError as exc:
-            raise BuildError(f"image {name!r} did not build: {exc.explanation or exc}") from exc
-        except Exception as exc:  # noqa: BLE001
-            raise _engine_fault(f"build image {name!r}", exc) from exc
+        with _engine_call(f"build image {name!r}"):
+            try:
+                stream = self.api.build(
+                    path=str(context),
+                    dockerfile=str(dockerfile),
+                    tag=tag,
+                    buildargs=dict(buildargs),
+                    labels=dict(labels),
+                    rm=True,
+                    forcerm=True,
+                    decode=True,
+                    network_mode=network_mode,
+                )
+                for chunk in stream:
+                    if "error" in chunk:
+                        log.extend(str(chunk["error"]).rstrip().splitlines())
+                        tail = "\n    ".join(log[-20:])
+                        raise BuildError(f"image {name!r} did not build; last lines of the build log:\n    {tail}")
+                    text = chunk.get("stream")
+                    if text:
+                        for line in text.rstrip("\n").splitlines():
+                            log.append(line)
+                            if on_line is not None:
+                                on_line(line)
+                    aux = chunk.get("aux")
+                    if isinstance(aux, dict) and "ID" in aux:
+                        image_id = aux["ID"]
+            except docker.errors.APIError as exc:
+                raise BuildError(f"image {name!r} did not build: {exc.explanation or exc}") from exc
         if image_id is None:
             info = self.image(tag)
             if info is None:
@@ -351,6 +339,7 @@ class Engine:
         memory_limit_bytes: int | None,
         cpus: float | None,
         publish_ports: list[int] | None = None,
+        cpuset_cpus: str | None = None,
     ) -> str:
         """Create an unprivileged container with no mounts; return its id.
 
@@ -363,11 +352,13 @@ class Engine:
             # being OOM-killed, and its memory figures would stop meaning what they say.
             memswap_limit=memory_limit_bytes,
             nano_cpus=int(cpus * 1e9) if cpus else None,
+            # CPUs the container may run on (``"0"``, ``"0-1"``): the load phase keeps it off the generator's.
+            cpuset_cpus=cpuset_cpus,
             privileged=False,
             port_bindings={p: ("127.0.0.1", None) for p in publish_ports or []} or None,
             security_opt=["no-new-privileges"],
         )
-        try:
+        with _engine_call(f"create a container of {image[:19]}"):
             created = self.api.create_container(
                 image=image,
                 command=command,
@@ -379,8 +370,6 @@ class Engine:
                 stdin_open=False,
                 tty=False,
             )
-        except Exception as exc:  # noqa: BLE001
-            raise _engine_fault(f"create a container of {image[:19]}", exc) from exc
         return str(created["Id"])
 
     def attach_output(self, container_id: str) -> Iterator[bytes]:
@@ -390,10 +379,8 @@ class Engine:
         is missed (``logs=1`` also replays anything already written). stdout and stderr arrive
         interleaved in the order the engine received them.
         """
-        try:
+        with _engine_call(f"attach to container {container_id[:12]}"):
             stream = self.api.attach(container_id, stdout=True, stderr=True, stream=True, logs=True, demux=True)
-        except Exception as exc:  # noqa: BLE001
-            raise _engine_fault(f"attach to container {container_id[:12]}", exc) from exc
 
         def chunks() -> Iterator[bytes]:
             try:
@@ -408,16 +395,12 @@ class Engine:
         return chunks()
 
     def start(self, container_id: str) -> None:
-        try:
+        with _engine_call(f"start container {container_id[:12]}"):
             self.api.start(container_id)
-        except Exception as exc:  # noqa: BLE001
-            raise _engine_fault(f"start container {container_id[:12]}", exc) from exc
 
     def state(self, container_id: str) -> ContainerState:
-        try:
+        with _engine_call(f"inspect container {container_id[:12]}"):
             data = self.api.inspect_container(container_id)
-        except Exception as exc:  # noqa: BLE001
-            raise _engine_fault(f"inspect container {container_id[:12]}", exc) from exc
         st = data.get("State") or {}
         running = bool(st.get("Running"))
         return ContainerState(
@@ -430,10 +413,8 @@ class Engine:
 
     def published_port(self, container_id: str, port: int) -> int | None:
         """Host port on 127.0.0.1 that ``port`` of the container is published at."""
-        try:
+        with _engine_call(f"read the ports of container {container_id[:12]}"):
             bindings = self.api.port(container_id, port) or []
-        except Exception as exc:  # noqa: BLE001
-            raise _engine_fault(f"read the ports of container {container_id[:12]}", exc) from exc
         for b in bindings:
             if b.get("HostPort"):
                 return int(b["HostPort"])
@@ -449,32 +430,24 @@ class Engine:
 
     def stats_once(self, container_id: str) -> dict[str, Any]:
         """One sample of the engine's stats (used where cgroup files cannot be read directly)."""
-        try:
+        with _engine_call(f"read stats of container {container_id[:12]}"):
             return dict(self.api.stats(container_id, stream=False, one_shot=True))
-        except Exception as exc:  # noqa: BLE001
-            raise _engine_fault(f"read stats of container {container_id[:12]}", exc) from exc
 
     def remove(self, container_id: str) -> None:
         """Remove a container, killing it if it runs; a container already gone is fine."""
-        try:
-            self.api.remove_container(container_id, force=True, v=True)
-        except docker.errors.NotFound:
-            return
-        except docker.errors.APIError as exc:
-            if exc.status_code in (404, 409):  # gone, or removal already in progress
-                return
-            raise _engine_fault(f"remove container {container_id[:12]}", exc) from exc
-        except Exception as exc:  # noqa: BLE001
-            raise _engine_fault(f"remove container {container_id[:12]}", exc) from exc
+        with _engine_call(f"remove container {container_id[:12]}"):
+            try:
+                self.api.remove_container(container_id, force=True, v=True)
+            except docker.errors.APIError as exc:
+                if exc.status_code not in (404, 409):  # gone, or removal already in progress
+                    raise
 
     def labelled_containers(self, invocation: str | None = None) -> list[dict[str, Any]]:
         """Every container (running or not) carrying the ``cprofiler`` label, with its labels;
         only those of one ``invocation`` when given."""
         label = LABEL if invocation is None else f"{LABEL}={invocation}"
-        try:
+        with _engine_call("list containers"):
             found = self.api.containers(all=True, filters={"label": label})
-        except Exception as exc:  # noqa: BLE001
-            raise _engine_fault("list containers", exc) from exc
         return [{"id": c["Id"], "labels": c.get("Labels") or {}, "state": c.get("State")} for c in found]
 
 
@@ -493,13 +466,13 @@ def connect() -> Engine:
             return _engine
         # Name the address in the message: "permission denied" means little without the socket.
         action = f"connect to {os.environ.get('DOCKER_HOST') or 'unix:///var/run/docker.sock'}"
-        try:
-            # A generous pool: probes, log readers and waiters run in parallel for one container.
-            client = docker.from_env(timeout=300, max_pool_size=16)
-            client.ping()
-        except docker.errors.DockerException as exc:
-            raise _engine_fault(action, exc.__cause__ or exc) from exc
-        except Exception as exc:  # noqa: BLE001
-            raise _engine_fault(action, exc) from exc
+        with _engine_call(action):
+            try:
+                # A generous pool: probes, log readers and waiters run in parallel for one container.
+                client = docker.from_env(timeout=300, max_pool_size=16)
+                client.ping()
+            except docker.errors.DockerException as exc:
+                # The SDK wraps the transport's error: the cause is what tells refused from forbidden.
+                raise _engine_fault(action, exc.__cause__ or exc) from exc
         _engine = Engine(client)
         return _engine

@@ -13,7 +13,8 @@ from typing import Any
 
 import psutil
 
-from cprofiler.engine import LABEL, LABEL_HOST, LABEL_PID, LABEL_PID_STARTED, Engine
+from cprofiler.engine import Engine
+from cprofiler.labels import LABEL, LABEL_HOST, LABEL_PID, LABEL_PID_STARTED
 
 
 def own_labels(invocation: str) -> dict[str, str]:

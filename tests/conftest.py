@@ -59,13 +59,14 @@ def _no_leftover_containers(request: pytest.FixtureRequest) -> Iterator[None]:
         yield
         return
     from cprofiler import engine as engine_mod
+    from cprofiler.labels import LABEL_PID
     from cprofiler.reaper import is_stale
 
     def not_someone_elses(labels: dict[str, str]) -> bool:
         # Made by this process or a child of it, or by an invocation that is dead now (a test's
         # killed cprofiler); a live invocation of another session on a shared engine is not ours.
         mine = {str(os.getpid())} | {str(p.pid) for p in psutil.Process().children(recursive=True)}
-        return labels.get(engine_mod.LABEL_PID) in mine or is_stale(labels)
+        return labels.get(LABEL_PID) in mine or is_stale(labels)
 
     before = {c["id"] for c in engine_mod.connect().labelled_containers()}
     yield

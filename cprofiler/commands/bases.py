@@ -7,26 +7,28 @@ import time
 from rich.console import Console
 from tabulate import tabulate
 
-from cprofiler import bases
 from cprofiler import engine as engine_mod
 from cprofiler.errors import UsageError
+from cprofiler.images.bases import catalog
+from cprofiler.images.bases.build import build_stand_ins, stand_ins
+from cprofiler.images.bases.mirror import find_mirror
 from cprofiler.report.rows import human_bytes
 
 
 def list_command(mirror: str | None) -> int:
     engine = engine_mod.connect()
     rows = []
-    for stand_in in bases.stand_ins(engine, bases.find_mirror(mirror)).values():
-        info = stand_in.info()
+    for stand_in in stand_ins(engine, find_mirror(mirror)).values():
+        status = stand_in.status()
         rows.append(
             [
-                info.name,
-                info.stands_in_for,
-                "yes" if info.built else "no",
-                info.tag,
-                human_bytes(info.size_bytes) if info.size_bytes is not None else "-",
-                info.detail or "-",
-                ", ".join(info.missing_modules) or ("none" if info.built else "-"),
+                status.name,
+                status.stands_in_for,
+                "yes" if status.built else "no",
+                status.tag,
+                human_bytes(status.size_bytes) if status.size_bytes is not None else "-",
+                status.detail or "-",
+                ", ".join(status.missing_modules) or ("none" if status.built else "-"),
             ]
         )
     headers = ["recipe", "stands in for", "built", "tag", "size", "detail", "missing modules"]
@@ -35,9 +37,9 @@ def list_command(mirror: str | None) -> int:
 
 
 def build_command(names: list[str], mirror: str | None, force: bool, quiet: bool) -> int:
-    unknown = [n for n in names if n not in bases.names()]
+    unknown = [n for n in names if n not in catalog.names()]
     if unknown:
-        raise UsageError(f"bases build {unknown[0]}: no such recipe; expected one of {', '.join(bases.names())}")
+        raise UsageError(f"bases build {unknown[0]}: no such recipe; expected one of {', '.join(catalog.names())}")
     console = Console(stderr=True, soft_wrap=True)
     started = time.monotonic()
 
@@ -46,9 +48,9 @@ def build_command(names: list[str], mirror: str | None, force: bool, quiet: bool
             console.print(f"[dim]{time.monotonic() - started:6.0f} s[/dim] {name}: {line[:150]}", highlight=False)
 
     engine = engine_mod.connect()
-    built = bases.build(engine, names or None, mirror=bases.find_mirror(mirror), progress=progress, force=force)
-    for info in built:
-        size = human_bytes(info.size_bytes) if info.size_bytes is not None else "-"
-        print(f"{info.name}: {info.tag} ({size}; {info.detail or 'no detail'})")
+    built = build_stand_ins(engine, names or None, mirror=find_mirror(mirror), progress=progress, force=force)
+    for status in built:
+        size = human_bytes(status.size_bytes) if status.size_bytes is not None else "-"
+        print(f"{status.name}: {status.tag} ({size}; {status.detail or 'no detail'})")
     console.print(f"stand-ins ready in {time.monotonic() - started:.0f} s", highlight=False)
     return 0

@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from cprofiler.errors import CprofilerError
-from cprofiler.k8s import K8sOptions, render, skip_reason, yaml_stream
+from cprofiler.k8s.recommend import K8sOptions
+from cprofiler.k8s.render import render, skip_reason, yaml_stream
 from cprofiler.results import runlog
 
 
@@ -30,7 +31,7 @@ def k8s_command(
     fmt: str,
     output_dir: Path | None,
     margin: float,
-    cpu_limit: bool | str | None,
+    cpu_limit: str | None,
     deployment: str | None,
     container: str | None,
 ) -> int:
@@ -38,23 +39,22 @@ def k8s_command(
     YAML stream on stdout when it is ``None``. Return 0.
 
     ``results_path`` is a results JSON, or the JSON Lines file of an interrupted measurement.
-    ``cpu_limit``: falsy for none, ``True`` or ``"measured"`` for the scenario's ``cpus:``, else a
-    quantity such as ``500m``.
+    ``cpu_limit``: None for none, ``"measured"`` for the scenario's ``cpus:``, else a quantity such
+    as ``500m``.
     """
-    limit = "measured" if cpu_limit is True else (cpu_limit or None)
     options = K8sOptions(
         margin=margin,
-        cpu_limit=limit,
+        cpu_limit=cpu_limit,
         deployment=deployment,
         container=container,
         results_file=str(results_path),
     )
-    data = runlog.load(results_path).to_json()
-    for image in data.get("images", []):
+    measurement = runlog.load(results_path)
+    for image in measurement.images:
         reason = skip_reason(image)
         if reason:
             print(f"cprofiler: {reason}", file=sys.stderr)
-    files = render(data, fmt, options)
+    files = render(measurement, fmt, options)
     if output_dir is None:
         sys.stdout.write(yaml_stream(files))
         return 0

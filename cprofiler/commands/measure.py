@@ -14,13 +14,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 
 from cprofiler import engine as engine_mod
 from cprofiler import reaper, report
-from cprofiler.builder import STAND_IN_PREFIX
 from cprofiler.errors import CprofilerError, EngineError, Interrupted, Signalled, UsageError
+from cprofiler.images.build import STAND_IN_PREFIX
 from cprofiler.measure.probes.base import POLL_INTERVAL_S
 from cprofiler.measure.reporter import SilentReporter
 from cprofiler.measure.schedule import Runner, default_log_path
 from cprofiler.measure.start import probe_via
 from cprofiler.results import resume
+from cprofiler.results.load import LoadStep
 from cprofiler.results.model import Measurement, RunResult
 from cprofiler.results.resume import Recorded
 from cprofiler.scenario import load as scenario
@@ -59,6 +60,7 @@ class RichReporter:
         self.console = console
         self.progress: Progress | None = None
         self.task: TaskID | None = None
+        self.load_task: TaskID | None = None
         self.failures = 0
 
     def message(self, text: str) -> None:
@@ -94,6 +96,19 @@ class RichReporter:
         if self.progress is not None and self.task is not None:
             what = f"{run.image} {'warmup' if warmup else f'#{run.index + 1}'}"
             self.progress.update(self.task, advance=1, description=what)
+
+    def load_planned(self, total: int) -> None:
+        if self.progress is None:
+            self.runs_planned(0)
+        assert self.progress is not None
+        self.load_task = self.progress.add_task("load steps", total=total)
+
+    def load_step_done(self, name: str, step: LoadStep, line: str) -> None:
+        if step.status != "ok":
+            self.failures += 1
+        self.console.print(f"[yellow]{line}[/yellow]" if step.status != "ok" else f"[dim]{line}[/dim]", highlight=False)
+        if self.progress is not None and self.load_task is not None:
+            self.progress.update(self.load_task, advance=1, description=f"{name} load")
 
     def close(self) -> None:
         if self.progress is not None:
@@ -208,11 +223,12 @@ def _warnings(measurement: Measurement) -> list[str]:
 def _write_k8s(measurement: Measurement, opts: MeasureOptions, log_path: Path) -> None:
     """Deployments from this measurement; the results are on disk already, so a failure here loses nothing."""
     from cprofiler.commands.k8s import write_manifests
-    from cprofiler.k8s import K8sOptions, render
+    from cprofiler.k8s.recommend import K8sOptions
+    from cprofiler.k8s.render import render
 
     assert opts.k8s_dir is not None
     source = str(opts.output or log_path)
-    written = write_manifests(render(measurement.to_json(), "deployment", K8sOptions(results_file=source)), opts.k8s_dir)
+    written = write_manifests(render(measurement, "deployment", K8sOptions(results_file=source)), opts.k8s_dir)
     print(f"Kubernetes manifests: {', '.join(str(p) for p in written)}", file=sys.stderr)
 
 

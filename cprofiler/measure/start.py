@@ -15,9 +15,10 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from cprofiler.builder import BuiltImage
-from cprofiler.engine import LABEL_IMAGE, Engine
+from cprofiler.engine import Engine
 from cprofiler.errors import CprofilerError
+from cprofiler.images.build import BuiltImage
+from cprofiler.labels import LABEL_IMAGE
 from cprofiler.measure.containers import ContainerSet
 from cprofiler.measure.memory import Cgroup, MemorySample, from_engine_stats
 from cprofiler.measure.netns import BeginOnce, NetnsFinder
@@ -25,6 +26,7 @@ from cprofiler.measure.probes import Probe, Target, Watch, make_probe
 from cprofiler.measure.probes.base import STAMP_RE
 from cprofiler.measure.signals import SignalGuard
 from cprofiler.results.model import RunResult
+from cprofiler.scenario.loadspec import LoadSpec
 from cprofiler.scenario.model import ImageSpec
 
 #: Output lines kept per run for crash reports; older lines are dropped (a flood stays bounded).
@@ -49,11 +51,25 @@ def probe_via(engine: Engine) -> str:
 
 @dataclass(frozen=True)
 class Subject:
-    """An image under measurement: its name, its scenario spec, and the image that was built."""
+    """An image under measurement: its row name, its scenario spec, and the image that was built.
+
+    An image with a list of ``cpus`` is one subject per value (``web@cpus=0.5``), each with that value.
+    """
 
     name: str
     spec: ImageSpec
     built: BuiltImage
+    #: The scenario's name for the image (equal to ``name`` unless the image has a ``cpus`` list).
+    scenario_name: str = ""
+    #: Its load phase, or None.
+    load: LoadSpec | None = None
+    #: CPUs its containers are pinned to (``0``, ``0-2``); None: any. Set for load steps.
+    cpuset: str | None = None
+
+    @property
+    def cpus(self) -> float | None:
+        """The CPU cap of this row, in cores (a ``cpus`` list is split into one subject per value)."""
+        return self.spec.cpus if not isinstance(self.spec.cpus, list) else None
 
 
 @dataclass(frozen=True)
@@ -65,6 +81,8 @@ class Running:
     pid: int
     #: Set when it has exited.
     exited: threading.Event
+    #: The last lines it wrote so far.
+    log_tail: Callable[[], list[str]]
 
 
 class Starter:
@@ -111,8 +129,9 @@ class Starter:
                 env=spec.env,
                 labels={**self.labels, LABEL_IMAGE: img.name},
                 memory_limit_bytes=spec.memory_limit,
-                cpus=spec.cpus,
+                cpus=img.cpus,
                 publish_ports=publish,
+                cpuset_cpus=img.cpuset,
             )
             t1 = time.monotonic_ns()
             self.containers.add(cid)
@@ -149,7 +168,7 @@ class Starter:
             if res.status == "ok":
                 self._late_stamp(res, watch, img.name, t0)
             if res.status == "ok" and while_running is not None and pid:
-                while_running(Running(container_id=cid, pid=pid, exited=watch.exited))
+                while_running(Running(container_id=cid, pid=pid, exited=watch.exited, log_tail=lambda: list(tail)))
             if res.status != "ok":
                 reader.join(timeout=1.0)  # let the last lines of a dying container arrive
                 res.log_tail = list(tail)

@@ -14,7 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from cprofiler.engine import LABEL_PID, Engine
+from cprofiler.engine import Engine
+from cprofiler.labels import LABEL_PID
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 

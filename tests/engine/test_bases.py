@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from cprofiler import bases
-from cprofiler.bases.mirror import find_mirror
-from cprofiler.engine import LABEL
+from cprofiler.images.bases.build import StandInStatus, build_stand_ins, stand_ins
+from cprofiler.images.bases.mirror import find_mirror
+from cprofiler.images.bases.probing import run_in_image
+from cprofiler.labels import LABEL, LABEL_DETAIL, LABEL_RECIPE
 
 pytestmark = [pytest.mark.engine, pytest.mark.slow_build]
 
@@ -33,11 +34,11 @@ HELLO_GO = 'package main\n\nimport "fmt"\n\nfunc main() { fmt.Println("hello fro
 
 
 @pytest.fixture(scope="module")
-def built(engine) -> dict[str, bases.BaseImage]:
+def built(engine) -> dict[str, StandInStatus]:
     """Every stand-in, built (or found built) once for this module."""
     lines: list[str] = []
     started = time.monotonic()
-    images = bases.build(engine, mirror=find_mirror(), progress=lambda name, line: lines.append(f"{name}: {line}"))
+    images = build_stand_ins(engine, mirror=find_mirror(), progress=lambda name, line: lines.append(f"{name}: {line}"))
     took = time.monotonic() - started
     if any(": building " in line for line in lines):
         print(f"\nbuilt the stand-ins in {took:.0f} s")
@@ -45,7 +46,7 @@ def built(engine) -> dict[str, bases.BaseImage]:
 
 
 def run(engine, image: str, command: list[str]) -> tuple[int | None, str]:
-    return bases.run_in_image(engine, image, command, timeout_s=120)
+    return run_in_image(engine, image, command, timeout_s=120)
 
 
 def test_every_stand_in_is_built_and_labelled(engine, built) -> None:
@@ -54,19 +55,19 @@ def test_every_stand_in_is_built_and_labelled(engine, built) -> None:
         assert image.built and image.detail and image.size_bytes, image
         labels = engine.image(image.tag).labels
         assert labels[LABEL] == "base"
-        assert labels[bases.LABEL_BASE] == image.name
-        assert labels[bases.LABEL_DETAIL] == image.detail
+        assert labels[LABEL_RECIPE] == image.name
+        assert labels[LABEL_DETAIL] == image.detail
 
 
 def test_a_second_build_reuses_every_image(engine, built) -> None:
     lines: list[str] = []
     started = time.monotonic()
-    again = bases.build(engine, mirror=find_mirror(), progress=lambda name, line: lines.append(line))
+    again = build_stand_ins(engine, mirror=find_mirror(), progress=lambda name, line: lines.append(line))
     assert time.monotonic() - started < 30
     assert lines == []
     assert [i.tag for i in again] == [built[i.name].tag for i in again]
-    stand_ins = bases.stand_ins(engine, find_mirror())
-    assert all(s.is_built() for s in stand_ins.values())
+    bound = stand_ins(engine, find_mirror())
+    assert all(s.is_built() for s in bound.values())
 
 
 def test_musl_python_is_python_on_musl_and_busybox_from_scratch(engine, built) -> None:

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from cprofiler.engine import LABEL, LABEL_HOST, LABEL_PID, LABEL_PID_STARTED
+from cprofiler.labels import LABEL, LABEL_HOST, LABEL_PID, LABEL_PID_STARTED
 from tests.helpers import write_scenario
 
 pytestmark = pytest.mark.engine

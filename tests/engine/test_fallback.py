@@ -10,7 +10,7 @@ import uuid
 import pytest
 import yaml
 
-from cprofiler.engine import LABEL
+from cprofiler.labels import LABEL
 
 pytestmark = pytest.mark.engine
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from cprofiler.engine import LABEL_IMAGE
+from cprofiler.labels import LABEL_IMAGE
 from cprofiler.measure.containers import ContainerSet
 from cprofiler.reaper import is_stale, own_labels, stale_containers
 from tests.engine.procs import ROOT, Cli, records, run_count, stop_all, wait_until

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from cprofiler.engine import LABEL_IMAGE
+from cprofiler.labels import LABEL_IMAGE
 from cprofiler.reaper import is_stale, own_labels
 from cprofiler.results import runlog as results
 from tests.engine.procs import Cli, records, run_count, stop_all, wait_until

@@ -7,10 +7,11 @@ from typing import ClassVar
 
 import pytest
 
-from cprofiler import bases
-from cprofiler.bases import BuildJob, Recipe, checks, inputs_hash
-from cprofiler.bases.checks import RequirementError, check_free_space
-from cprofiler.bases.mirror import (
+from cprofiler.errors import BuildError, CprofilerError, UsageError
+from cprofiler.images.bases import build, catalog, checks, dockerfile, inputs, probing, registry
+from cprofiler.images.bases.checks import RequirementError, check_free_space
+from cprofiler.images.bases.inputs import recipe_inputs_hash, stand_in_tags
+from cprofiler.images.bases.mirror import (
     ENV_MIRROR,
     Mirror,
     apt_conf_text,
@@ -23,7 +24,8 @@ from cprofiler.bases.mirror import (
     sources_text,
     write_apt_dir,
 )
-from cprofiler.errors import BuildError, CprofilerError, UsageError
+from cprofiler.images.bases.registry import RECIPES, BuildJob, Recipe
+from cprofiler.labels import LABEL_DETAIL, LABEL_MISSING
 
 # Placeholder hosts (the .test top-level domain is reserved and never resolves).
 ARCHIVE = "http://mirror.test/debian"
@@ -193,13 +195,12 @@ class FakeRecipe(Recipe):
     def files(self) -> list[Path]:
         return sorted(p for p in self._dir.rglob("*") if p.is_file())
 
-    def make(self, job: BuildJob) -> tuple[str, dict[str, str]]:
+    def make(self, job: BuildJob) -> None:
         raise AssertionError("never built in unit tests")
 
 
 @pytest.fixture
-def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeRecipe:
-    monkeypatch.setattr(bases, "RECIPES_DIR", tmp_path)
+def fake(tmp_path: Path) -> FakeRecipe:
     d = tmp_path / "fake"
     d.mkdir()
     (d / "Dockerfile").write_text("FROM scratch\n")
@@ -210,69 +211,85 @@ MIRROR = Mirror(ARCHIVE, SECURITY, "test")
 
 
 def test_hash_is_stable_and_covers_every_input(fake: FakeRecipe) -> None:
-    first = inputs_hash(fake, MIRROR, {})
-    assert first == inputs_hash(fake, MIRROR, {})
+    first = recipe_inputs_hash(fake, MIRROR, {})
+    assert first == recipe_inputs_hash(fake, MIRROR, {})
     assert len(first) == 64
-    assert inputs_hash(fake, Mirror("http://other.test/debian", SECURITY, "test"), {}) != first
-    assert inputs_hash(fake, Mirror(ARCHIVE, SECURITY, "elsewhere"), {}) == first  # where it was found is no input
-    assert inputs_hash(fake, Mirror(ARCHIVE, SECURITY, "test", (("Acquire::Check-Date", "false"),)), {}) != first
-    assert inputs_hash(fake, MIRROR, {"debian-python": "cprofiler-base/debian-python:0123"}) != first
+    assert recipe_inputs_hash(fake, Mirror("http://other.test/debian", SECURITY, "test"), {}) != first
+    assert recipe_inputs_hash(fake, Mirror(ARCHIVE, SECURITY, "elsewhere"), {}) == first  # where it was found is no input
+    assert recipe_inputs_hash(fake, Mirror(ARCHIVE, SECURITY, "test", (("Acquire::Check-Date", "false"),)), {}) != first
+    assert recipe_inputs_hash(fake, MIRROR, {"debian-python": "cprofiler-base/debian-python:0123"}) != first
     (fake.directory / "Dockerfile").write_text('FROM scratch\nCMD ["x"]\n')
-    assert inputs_hash(fake, MIRROR, {}) != first
+    assert recipe_inputs_hash(fake, MIRROR, {}) != first
 
 
 def test_hash_covers_file_names_not_only_contents(fake: FakeRecipe) -> None:
-    first = inputs_hash(fake, MIRROR, {})
+    first = recipe_inputs_hash(fake, MIRROR, {})
     (fake.directory / "Dockerfile").rename(fake.directory / "Containerfile")
-    assert inputs_hash(fake, MIRROR, {}) != first
+    assert recipe_inputs_hash(fake, MIRROR, {}) != first
 
 
 def test_the_shipped_recipes() -> None:
-    assert bases.names() == ["debian-python", "go-builder", "musl-python"]
-    assert bases.REGISTRY["musl-python"].stands_in_for == "python:*-alpine"
-    assert bases.REGISTRY["go-builder"].stands_in_for == "golang:*"
-    for name in bases.names():
-        recipe = bases.REGISTRY[name]
+    assert catalog.names() == ["debian-python", "go-builder", "musl-python"]
+    assert RECIPES["musl-python"].stands_in_for == "python:*-alpine"
+    assert RECIPES["go-builder"].stands_in_for == "golang:*"
+    for name in catalog.names():
+        recipe = RECIPES[name]
         assert recipe.directory.is_dir(), name
-        assert bases.PROBE in recipe.files()
-    assert (bases.REGISTRY["musl-python"].directory / "Dockerfile").is_file()
-    assert (bases.REGISTRY["debian-python"].directory / "rootfs.sh").is_file()
+        assert registry.PROBE in recipe.files()
+    assert (RECIPES["musl-python"].directory / "Dockerfile").is_file()
+    assert (RECIPES["debian-python"].directory / "rootfs.sh").is_file()
+
+
+def test_hashed_names_are_the_paths_the_stand_ins_were_built_with() -> None:
+    # The recipe folders became packages (musl_python/); the names in the hash stayed, and with
+    # them every stand-in tag. The recipe's own modules are its code, not its image's files.
+    musl = RECIPES["musl-python"]
+    names = [inputs._hashed_name(musl, path) for path in musl.files()]
+    assert names == ["musl-python/Dockerfile", "musl-python/build-python.sh", "probe.py"]
+
+
+def test_the_registry_imports_no_recipe() -> None:
+    import subprocess
+    import sys
+
+    code = "from cprofiler.images.bases.registry import RECIPES; assert len(RECIPES) == 0, RECIPES.names()"
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2])
 
 
 def test_tags_chain_through_parents() -> None:
-    tags = bases._tags(MIRROR)
+    tags = stand_in_tags(MIRROR)
     tag, digest = tags["musl-python"]
     assert tag == f"cprofiler-base/musl-python:{digest[:16]}"
-    other = bases._tags(Mirror("http://other.test/debian", None, "test"))
+    other = stand_in_tags(Mirror("http://other.test/debian", None, "test"))
     # A different mirror changes debian-python, and through its tag everything built FROM it.
     assert other["debian-python"][0] != tags["debian-python"][0]
     assert other["musl-python"][0] != tag
-    assert bases._tags(MIRROR) == tags
+    assert stand_in_tags(MIRROR) == tags
 
 
 def test_build_order_puts_parents_first() -> None:
-    assert bases._build_order(["musl-python", "go-builder"]) == ["debian-python", "musl-python", "go-builder"]
-    assert bases._build_order(["debian-python"]) == ["debian-python"]
+    assert build._build_order(["musl-python", "go-builder"]) == ["debian-python", "musl-python", "go-builder"]
+    assert build._build_order(["debian-python"]) == ["debian-python"]
 
 
 def test_unknown_recipe_names_the_known_ones() -> None:
     with pytest.raises(UsageError, match="debian-python, go-builder, musl-python"):
-        bases.get_recipe("alpine")
+        catalog.get_recipe("alpine")
 
 
 def test_probe_output_parsing() -> None:
     out = 'warning: something\n{"python": "3.11.2", "missing": ["ssl"]}\n'
-    assert bases._parse_probe(out)["missing"] == ["ssl"]
+    assert probing.parse_probe(out)["missing"] == ["ssl"]
     with pytest.raises(ValueError):
-        bases._parse_probe("no json here\n")
+        probing.parse_probe("no json here\n")
 
 
 def test_probe_script_runs_on_this_python() -> None:
     import subprocess
     import sys
 
-    out = subprocess.run([sys.executable, str(bases.PROBE)], capture_output=True, text=True, check=True).stdout
-    found = bases._parse_probe(out)
+    out = subprocess.run([sys.executable, str(registry.PROBE)], capture_output=True, text=True, check=True).stdout
+    found = probing.parse_probe(out)
     assert found["python"]
     assert "socket" not in found["missing"]
 
@@ -290,7 +307,7 @@ def test_requirements_are_one_clear_error_each(monkeypatch: pytest.MonkeyPatch) 
     with pytest.raises(RequirementError, match="needs root"):
         checks.check_root("debian-python")
     with pytest.raises(RequirementError, match="needs root"):
-        bases.REGISTRY["debian-python"].check()
+        RECIPES["debian-python"].check()
 
 
 def test_sbin_tools_are_found_without_sbin_on_path(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -301,19 +318,19 @@ def test_sbin_tools_are_found_without_sbin_on_path(monkeypatch: pytest.MonkeyPat
 
 
 def test_waves_build_siblings_side_by_side() -> None:
-    assert bases._waves(["debian-python", "go-builder", "musl-python"]) == [["debian-python"], ["go-builder", "musl-python"]]
-    assert bases._waves(["musl-python"]) == [["musl-python"]]  # its parent is built already
-    assert bases._waves([]) == []
+    assert build._waves(["debian-python", "go-builder", "musl-python"]) == [["debian-python"], ["go-builder", "musl-python"]]
+    assert build._waves(["musl-python"]) == [["musl-python"]]  # its parent is built already
+    assert build._waves([]) == []
 
 
 def test_a_second_builder_of_the_same_stand_in_waits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import threading
 
-    monkeypatch.setattr(bases.tempfile, "gettempdir", lambda: str(tmp_path))
+    monkeypatch.setattr(build.tempfile, "gettempdir", lambda: str(tmp_path))
     waited = threading.Event()
     order: list[str] = []
-    with bases._build_lock("x", lambda: order.append("first waited")):
-        second = threading.Thread(target=lambda: bases._build_lock("x", waited.set).__enter__())
+    with build._build_lock("x", lambda: order.append("first waited")):
+        second = threading.Thread(target=lambda: build._build_lock("x", waited.set).__enter__())
         second.start()
         assert waited.wait(10)
         order.append("first done")
@@ -335,18 +352,18 @@ def test_stage_leaves_of_a_multi_stage_build_log() -> None:
         "Step 5/5 : COPY --from=builder /out/ /",
         " ---> b7ecd2c5c6ac",
     ]
-    assert bases.stage_leaves(log) == ["c3392c662a24"]
-    assert bases.stage_leaves(log[:4]) == []  # one stage: nothing left over
+    assert dockerfile.stage_leaves(log) == ["c3392c662a24"]
+    assert dockerfile.stage_leaves(log[:4]) == []  # one stage: nothing left over
 
 
 def test_details_read_from_the_probes() -> None:
-    go = bases.REGISTRY["go-builder"]
-    assert isinstance(go, bases.DockerfileRecipe)
+    go = RECIPES["go-builder"]
+    assert isinstance(go, dockerfile.DockerfileRecipe)
     assert go.detail_from("12.11\ngo version go1.19.8 linux/amd64\n")[0] == "Debian 12.11, Go 1.19.8"
     with pytest.raises(ValueError):
         go.detail_from("sh: go: not found\n")
-    musl = bases.REGISTRY["musl-python"]
-    assert isinstance(musl, bases.DockerfileRecipe)
+    musl = RECIPES["musl-python"]
+    assert isinstance(musl, dockerfile.DockerfileRecipe)
     probe = '{"python": "3.11.2", "libc": "musl", "libc_version": "1.2.3", "busybox": "1.35.0", "missing": ["ssl"]}'
     assert musl.detail_from(probe)[0] == "musl 1.2.3, busybox 1.35.0, CPython 3.11.2"
     with pytest.raises(ValueError, match="not linked against musl"):
@@ -354,8 +371,8 @@ def test_details_read_from_the_probes() -> None:
 
 
 def test_a_probe_missing_a_required_module_fails_the_build() -> None:
-    recipe = bases.REGISTRY["musl-python"]
-    labels = bases._probe_labels(recipe, {"missing": ["ssl", "sqlite3"]}, "detail")
-    assert labels == {bases.LABEL_DETAIL: "detail", bases.LABEL_MISSING: "ssl,sqlite3"}
+    recipe = RECIPES["musl-python"]
+    labels = probing.probe_labels(recipe, {"missing": ["ssl", "sqlite3"]}, "detail")
+    assert labels == {LABEL_DETAIL: "detail", LABEL_MISSING: "ssl,sqlite3"}
     with pytest.raises(BuildError, match="cannot import socket"):
-        bases._probe_labels(recipe, {"missing": ["socket"]}, "detail")
+        probing.probe_labels(recipe, {"missing": ["socket"]}, "detail")

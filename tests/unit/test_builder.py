@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from cprofiler.builder import base_images, inputs_hash
+from cprofiler.images.build import base_images, image_inputs_hash
 
 
 def test_base_images_substitutes_args_and_skips_stages_and_scratch():
@@ -20,9 +20,9 @@ COPY --from=build /app /app
 
 def test_inputs_hash_changes_with_any_input(tmp_path):
     (tmp_path / "app.py").write_text("print(1)\n")
-    h = inputs_hash("FROM x\n", {"A": "1"}, tmp_path)
-    assert h == inputs_hash("FROM x\n", {"A": "1"}, tmp_path)
-    assert h != inputs_hash("FROM y\n", {"A": "1"}, tmp_path)
-    assert h != inputs_hash("FROM x\n", {"A": "2"}, tmp_path)
+    h = image_inputs_hash("FROM x\n", {"A": "1"}, tmp_path)
+    assert h == image_inputs_hash("FROM x\n", {"A": "1"}, tmp_path)
+    assert h != image_inputs_hash("FROM y\n", {"A": "1"}, tmp_path)
+    assert h != image_inputs_hash("FROM x\n", {"A": "2"}, tmp_path)
     (tmp_path / "app.py").write_text("print(2)\n")
-    assert h != inputs_hash("FROM x\n", {"A": "1"}, tmp_path)
+    assert h != image_inputs_hash("FROM x\n", {"A": "1"}, tmp_path)

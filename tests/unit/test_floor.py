@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from cprofiler import floor, report
+from cprofiler import report
 from cprofiler.errors import CprofilerError
+from cprofiler.images import floor
 from cprofiler.measure import cold
 from cprofiler.report.rows import comparison_rows
 from cprofiler.results.model import SCHEMA, ImageResult, RunResult

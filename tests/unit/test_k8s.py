@@ -15,22 +15,12 @@ import pytest
 import yaml
 
 from cprofiler.errors import CprofilerError, UsageError
-from cprofiler.k8s import (
-    TARGET_KUBERNETES_VERSION,
-    K8sOptions,
-    ceil_mib,
-    cpu_quantity,
-    dns_label,
-    exact,
-    is_dns_label,
-    memory_quantity,
-    parse_cpu_quantity,
-    recommend,
-    render,
-    skip_reason,
-    yaml_stream,
-)
-from cprofiler.k8s.formats import FORMATS, formats_help
+from cprofiler.k8s.formats.registry import FORMATS, formats_help
+from cprofiler.k8s.names import dns_label, is_dns_label
+from cprofiler.k8s.quantities import ceil_mib, cpu_quantity, exact, memory_quantity, parse_cpu_quantity
+from cprofiler.k8s.recommend import K8sOptions, recommend
+from cprofiler.k8s.render import TARGET_KUBERNETES_VERSION, render, skip_reason, yaml_stream
+from cprofiler.results.model import ImageResult, Measurement
 from cprofiler.results.stats import percentile
 
 MIB = 1 << 20
@@ -77,23 +67,30 @@ def image(
     ready: dict[str, Any] | None = None,
     memory_limit_bytes: int | None = None,
     cpus: float | None = None,
-) -> dict[str, Any]:
-    """One image entry; by default 5 identical ok runs of an http service."""
-    return {
-        "name": name,
-        "image": {"tag": f"cprofiler/{name}:1a2b3c", "id": "sha256:" + "0" * 64},
-        "image_size_bytes": 10 * MIB,
-        "layers": 2,
-        "memory_limit_bytes": memory_limit_bytes,
-        "cpus": cpus,
-        "ready": ready if ready is not None else {"http": {"port": 8080, "path": "/healthz"}},
-        "runs": runs if runs is not None else [run(i) for i in range(5)],
-        "summary": {},
-    }
+) -> ImageResult:
+    """One image entry, typed; by default 5 identical ok runs of an http service."""
+    return ImageResult.model_validate(
+        {
+            "name": name,
+            "image": {"tag": f"cprofiler/{name}:1a2b3c", "id": "sha256:" + "0" * 64},
+            "image_size_bytes": 10 * MIB,
+            "layers": 2,
+            "memory_limit_bytes": memory_limit_bytes,
+            "cpus": cpus,
+            "ready": ready if ready is not None else {"http": {"port": 8080, "path": "/healthz"}},
+            "runs": runs if runs is not None else [run(i) for i in range(5)],
+            "summary": {},
+        }
+    )
 
 
-def results(*images: dict[str, Any], cold: str | None = "warm") -> dict[str, Any]:
-    settings: dict[str, Any] = {"runs": 5, "warmup": 1, "settle_s": 1.0, "timeout_s": 60}
+def results(*images: ImageResult, cold: str | None = "warm") -> Measurement:
+    """A measurement of ``images`` (default: one), read back through the results model as a file would be."""
+    return Measurement.from_json(results_doc(*images, cold=cold), where="test results")
+
+
+def results_doc(*images: ImageResult, cold: str | None = "warm") -> dict[str, Any]:
+    settings: dict[str, Any] = {"scenario_file": "/s.yaml", "runs": 5, "warmup": 1, "settle_s": 1.0, "timeout_s": 60}
     if cold is not None:
         settings["cold"] = cold
     return {
@@ -102,7 +99,7 @@ def results(*images: dict[str, Any], cold: str | None = "warm") -> dict[str, Any
         "environment": {},
         "settings": settings,
         "started_at": "2025-01-01T00:00:00+00:00",
-        "images": list(images) or [image()],
+        "images": [i.to_json() for i in images or [image()]],
     }
 
 
@@ -406,12 +403,13 @@ def test_names_that_collide_as_kubernetes_names_are_refused() -> None:
     [
         ([], "expected a cprofiler results object"),
         ({"schema": "cprofiler/results/v0", "images": []}, "schema is 'cprofiler/results/v0'"),
-        ({"schema": "cprofiler/results/v1", "images": []}, "has no images"),
+        ({**results_doc(), "images": []}, "has no images"),
     ],
 )
 def test_render_refuses_what_is_not_results(doc: Any, match: str) -> None:
+    # The results model checks the document once, as every reader gets it; render the rest.
     with pytest.raises(UsageError, match=match):
-        render(doc, "resources", OPTS)
+        render(Measurement.from_json(doc, where="results.json"), "resources", OPTS)
 
 
 # --- formats ------------------------------------------------------------------------------------
@@ -427,7 +425,7 @@ def test_registry_holds_the_four_formats_and_builds_the_help() -> None:
 @pytest.mark.parametrize("fmt", list(FORMATS))
 def test_one_file_per_image_with_a_header(fmt: str) -> None:
     doc = results(image("go"), image("py_app", ready={"tcp": {"port": 5000}}))
-    doc["floor"] = image("floor")  # the empty-container baseline is not an image to deploy
+    doc.floor = image("floor")  # the empty-container baseline is not an image to deploy
     files = render(doc, fmt, OPTS)
     suffix = FORMATS[fmt].file_suffix
     assert list(files) == [f"go.{suffix}", f"py-app.{suffix}"]
@@ -447,7 +445,7 @@ def test_header_says_when_cold_level_is_not_recorded() -> None:
 
 def test_header_says_the_measurement_was_interrupted() -> None:
     doc = results()
-    doc["interrupted"] = "SIGINT"
+    doc.interrupted = "SIGINT"
     text = next(iter(render(doc, "helm", OPTS).values()))
     assert "note: the measurement stopped early, with fewer runs than planned: SIGINT" in text
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 
-from cprofiler.engine import LABEL, LABEL_HOST, LABEL_PID, LABEL_PID_STARTED
+from cprofiler.labels import LABEL, LABEL_HOST, LABEL_PID, LABEL_PID_STARTED
 from cprofiler.reaper import is_stale, own_labels
 
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from cprofiler.k8s import K8sOptions, Recommendation
-from cprofiler.k8s.formats import Formatter, register
+from cprofiler.k8s.formats.registry import Formatter, register
+from cprofiler.k8s.recommend import K8sOptions, Recommendation
 
 
-@register
+@register("helm")
 class Helm(Formatter):
-    name = "helm"
     summary = "a Helm values snippet (resources, startupProbe, readinessProbe keys)"
     file_suffix = "values.yaml"
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from cprofiler.k8s import K8sOptions, Recommendation
-from cprofiler.k8s.formats import Formatter, register
+from cprofiler.k8s.formats.registry import Formatter, register
+from cprofiler.k8s.recommend import K8sOptions, Recommendation
 
 
-@register
+@register("kustomize")
 class Kustomize(Formatter):
-    name = "kustomize"
     summary = "a strategic-merge patch for an existing Deployment (--deployment NAME --container NAME)"
     file_suffix = "patch.yaml"
 

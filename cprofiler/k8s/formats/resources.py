@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from cprofiler.k8s import K8sOptions, Recommendation, dump_yaml
-from cprofiler.k8s.formats import Formatter, register
+from cprofiler.k8s.formats.registry import Formatter, register
+from cprofiler.k8s.recommend import K8sOptions, Recommendation
+from cprofiler.k8s.render import dump_yaml
 
 
-@register
+@register("resources")
 class Resources(Formatter):
-    name = "resources"
     summary = "the container resources: block alone, to paste under a container"
     file_suffix = "resources.yaml"
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
-from cprofiler.bases.checks import RequirementError
+from cprofiler.images.bases.checks import RequirementError
 
 #: Environment variable naming the mirror (the archive's URL, e.g. ``http://HOST/debian``).
 ENV_MIRROR = "CPROFILER_MIRROR"

@@ -3,7 +3,8 @@
 An image's tag is a hash of what went into it (the Dockerfile text, the build args and every file
 of the context), so an unchanged image is found and reused instead of rebuilt. Base images named
 in ``FROM`` are checked before building: a base that is neither present nor pullable stops with
-one line naming it, instead of a build log full of registry errors.
+one line naming it, instead of a build log full of registry errors, or, where the scenario names
+a fallback, is replaced by that stand-in (``images.bases``) and the result says so.
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from cprofiler.engine import LABEL, Engine, ImageInfo
+from cprofiler.engine import Engine, ImageInfo
 from cprofiler.errors import BuildError, UsageError
+from cprofiler.images.bases import catalog
+from cprofiler.images.bases.build import stand_ins
+from cprofiler.images.bases.mirror import find_mirror
+from cprofiler.labels import LABEL, LABEL_IMAGE_INPUTS_HASH
 from cprofiler.scenario.model import ImageSpec
 
-#: Label with the hash of an image's inputs: images with equal inputs are built once.
-LABEL_INPUTS = "cprofiler.inputs"
 _SKIP_DIRS = {".git", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".venv", "node_modules"}
 _ARG_RE = re.compile(r"\$\{(\w+)(?::-([^}]*))?\}|\$(\w+)")
 
@@ -52,7 +55,7 @@ class BuiltImage:
     reused: bool = False
 
 
-def inputs_hash(dockerfile_text: str, args: Mapping[str, str], context: Path) -> str:
+def image_inputs_hash(dockerfile_text: str, args: Mapping[str, str], context: Path) -> str:
     """Hash of everything an image is built from; equal inputs give an equal hash on any machine."""
     h = hashlib.sha256()
     h.update(b"dockerfile\0" + dockerfile_text.encode() + b"\0")
@@ -145,19 +148,19 @@ def build_image(
         raise UsageError(f"image {name!r}: cannot read {dockerfile}: {exc}") from exc
     build_args = dict(spec.args if args is None else args)
     context = spec.build_context
-    digest = inputs_hash(text, build_args, context)
+    digest = image_inputs_hash(text, build_args, context)
     tag = f"cprofiler/{name}:{digest[:16]}"
     found = engine.image(tag)
     if found is None:
         # Another scenario entry (or scenario file) may have built the very same inputs already.
-        same = engine.image_with_label(LABEL_INPUTS, digest)
+        same = engine.image_with_label(LABEL_IMAGE_INPUTS_HASH, digest)
         if same is not None:
             engine.tag(same, tag)
             found = engine.image(tag)
     if found is not None:
         return BuiltImage(name=name, info=found, stand_in=stand_in, reused=True)
     ensure_bases(engine, name, text, build_args, offline=offline)
-    labels = {LABEL: invocation, LABEL_INPUTS: digest}
+    labels = {LABEL: invocation, LABEL_IMAGE_INPUTS_HASH: digest}
     engine.build(
         name=name,
         context=context,
@@ -208,15 +211,13 @@ def build_with_fallback(
 
 def resolve_fallback(engine: Engine, name: str, key: str, value: str, on_line: Callable[[str], None] | None) -> tuple[str, str]:
     """Return ``(image reference, detail)`` for one fallback value, building a recipe if needed."""
-    from cprofiler import bases
-
-    if value in bases.names():
+    if value in catalog.names():
         progress = (lambda recipe, line: on_line(f"{STAND_IN_PREFIX}{recipe}: {line}")) if on_line else None
-        built = bases.stand_ins(engine, bases.find_mirror())[value].build(progress)
+        built = stand_ins(engine, find_mirror())[value].build(progress)
         return built.tag, built.detail or value
     if engine.image(value) is not None:
         return value, f"local image {value}"
-    known = ", ".join(bases.names())
+    known = ", ".join(catalog.names())
     raise UsageError(
         f"image {name!r}: fallback {key}: {value!r} is neither a stand-in recipe ({known}) nor an image on this engine"
     )

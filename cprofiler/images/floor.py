@@ -22,9 +22,9 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from cprofiler.builder import BuiltImage, build_image
 from cprofiler.engine import Engine
 from cprofiler.errors import CprofilerError
+from cprofiler.images.build import BuiltImage, build_image
 from cprofiler.scenario.model import ImageSpec
 
 #: Name of the floor in results (runs, the top-level ``floor`` entry, table rows). Scenario image
@@ -34,8 +34,6 @@ FLOOR_NAME = "(floor)"
 FLOOR_BUILD_NAME = "floor"
 #: Port the serving floor listens on, inside its own network namespace.
 FLOOR_PORT = 8080
-#: Floor modes: ``serve`` for scenarios with any service image, ``exit`` for batch jobs only.
-MODES = ("serve", "exit")
 
 _ELF_HEADER_SIZE = 64
 _PROGRAM_HEADER_SIZE = 56

@@ -1,0 +1,1 @@
+"""The shipped stand-in recipes: one package each, its ``recipe.py`` beside the files its image is built from."""

@@ -1,0 +1,3 @@
+module cprofiler.local/gateway
+
+go 1.19

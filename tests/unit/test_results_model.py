@@ -1,0 +1,71 @@
+"""The typed results model: one class for writing and reading, and files that are not results."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cprofiler.errors import UsageError
+from cprofiler.results import runlog
+from cprofiler.results.model import NUMERIC_FIELDS, Measurement
+from cprofiler.settings import RunSettings
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "results"
+
+
+@pytest.mark.parametrize("name", ["default.json", "pyc.json"])
+def test_write_read_write_gives_identical_json(tmp_path, name):
+    """A v1 file written by an older cprofiler reads into the model; writing it, reading that and
+    writing again changes nothing."""
+    first = runlog.load(DOCS / name).to_json()
+    (tmp_path / "a.json").write_text(json.dumps(first))
+    second = runlog.load(tmp_path / "a.json").to_json()
+    assert json.dumps(second, sort_keys=True) == json.dumps(first, sort_keys=True)
+    # The older file's own figures are what the model recomputes.
+    original = json.loads((DOCS / name).read_text())
+    assert [i["summary"] for i in first["images"]] == [i["summary"] for i in original["images"]]
+
+
+@pytest.mark.parametrize("name", ["default.jsonl", "pyc.jsonl"])
+def test_a_run_log_reads_into_the_same_model_as_its_results_file(name):
+    from_log = runlog.load(DOCS / name).to_json()
+    from_json = runlog.load(DOCS / name.replace(".jsonl", ".json")).to_json()
+    assert [i["summary"] for i in from_log["images"]] == [i["summary"] for i in from_json["images"]]
+
+
+def test_every_measured_number_is_summarised():
+    assert {"ready_ms", "working_set_bytes", "settle_cpu_cores", "fetch_ms"} <= set(NUMERIC_FIELDS)
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda d: d["images"][0]["runs"][3].update(working_set_bytes="9Mi"), "images[0].runs[3].working_set_bytes:"),
+        (lambda d: d["images"][1]["runs"][0].update(ready_ms=float("nan")), "images[1].runs[0].ready_ms:"),
+        (lambda d: d["settings"].pop("runs"), "settings.runs: required key is missing"),
+        (lambda d: d["images"][0].update(image=None), "images[0].image:"),
+    ],
+)
+def test_a_malformed_results_file_is_one_line_naming_the_path_inside_it(tmp_path, change, expected):
+    data = json.loads((DOCS / "default.json").read_text())
+    change(data)
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(UsageError) as info:
+        runlog.load(path)
+    assert str(info.value).startswith(f"{path}: {expected}") and "\n" not in str(info.value)
+
+
+def test_settings_serialise_and_read_back_through_the_same_class():
+    data = json.loads((DOCS / "default.json").read_text())["settings"]
+    settings = RunSettings.from_json(data)
+    assert RunSettings.from_json(settings.to_json()) == settings
+    assert settings.runs == data["runs"] and settings.shuffle is (data["order"] == "interleaved-shuffled")
+
+
+def test_settings_are_immutable():
+    settings = Measurement.from_json(json.loads((DOCS / "default.json").read_text()), where="x").settings
+    with pytest.raises(ValueError, match="frozen"):
+        settings.runs = 3  # type: ignore[misc]
