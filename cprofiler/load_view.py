@@ -1,123 +1,133 @@
-"""What charts and ``recommend`` read of a load phase: the typed seam to the load-phase model.
+"""What charts and ``recommend`` read of a load phase: a small typed view of ``ImageResult.load``.
 
-The load phase writes, per image entry, ``load: {generator, connections, duration_s, steps: […],
-summary: {qps, latency_p99_ms, cpu_cores, working_set_peak_bytes, …}}`` (each summary figure
-``{median, ci95: [low, high]}``); an image with a ``cpus`` list appears once per value, with its
-``cpus``. Its typed model is being written elsewhere, so the readers here do not depend on it:
-they read the protocols below, which list exactly the fields they use, with the contract's names.
-A pydantic model with those names satisfies them as it is.
-
-**The seam** is :func:`loaded_images`, the only place that gets load data out of a measurement.
-Until :class:`~cprofiler.results.model.ImageResult` has a ``load`` field it returns ``[]`` and every
-load chart and the ``qps`` criterion stay out of the way; the integrator replaces its ``getattr``
-with the typed field (and adapts the names below, should the model spell them differently).
+The load phase's model (:class:`cprofiler.results.load.LoadResult`) keeps every step as measured,
+with a figure left null where it could not be had, and summarises on demand into dicts
+(``{median, ci95, n}``). Charts want fewer and firmer things: the steps that ended ok with their
+rate and latencies, and the four headline figures as intervals. This module is the one place that
+turns the one into the other (:meth:`LoadPhase.of`); charts and ``recommend`` read only the view,
+so a change in the load model is a change here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any
 
+from cprofiler.results.load import LoadResult
 from cprofiler.results.model import ImageResult, Measurement
 
 
-class Interval(Protocol):
+@dataclass(frozen=True)
+class Interval:
     """A median over repeats and its 95 % interval, in the unit of the field that holds it."""
 
-    @property
-    def median(self) -> float: ...
+    median: float
+    ci95: tuple[float, float]
 
-    #: ``[low, high]``.
-    @property
-    def ci95(self) -> Sequence[float]: ...
-
-
-class Latencies(Protocol):
-    """Latency percentiles of one load step, in milliseconds."""
-
-    @property
-    def p50(self) -> float: ...
-    @property
-    def p90(self) -> float: ...
-    @property
-    def p99(self) -> float: ...
-    @property
-    def p999(self) -> float: ...
+    @classmethod
+    def of(cls, figure: Mapping[str, Any] | None) -> Interval | None:
+        """From a summary figure ``{median, ci95: [low, high], n}``; None for a missing one."""
+        if not figure or figure.get("median") is None:
+            return None
+        median = float(figure["median"])
+        low, high = figure.get("ci95") or (median, median)
+        return cls(median, (float(low), float(high)))
 
 
-class LoadStep(Protocol):
-    """One step of the load phase: a rate offered for ``duration_s``, possibly repeated."""
+@dataclass(frozen=True)
+class Latencies:
+    """Latency percentiles of one step, in milliseconds."""
 
-    #: Offered rate, in requests per second; None when the generator ran flat out.
-    @property
-    def rate(self) -> float | None: ...
+    p50: float
+    p90: float
+    p99: float
+    p999: float
+
+
+@dataclass(frozen=True)
+class LoadStep:
+    """One step that ended ok with every figure a chart draws."""
+
+    #: Offered rate, in requests per second; None for closed loop (as fast as it goes).
+    rate: float | None
     #: Achieved rate, in requests per second.
-    @property
-    def qps(self) -> float: ...
-    @property
-    def latency_ms(self) -> Latencies: ...
+    qps: float
+    latency_ms: Latencies
 
 
-class LoadSummary(Protocol):
-    """The load phase of one image entry in four figures (medians over the steps' repeats)."""
+@dataclass(frozen=True)
+class LoadSummary:
+    """The headline figures at the summarised rate (``LoadResult.summary``); None where unmeasured."""
 
     #: Requests per second.
-    @property
-    def qps(self) -> Interval: ...
+    qps: Interval | None
     #: 99th percentile latency, in milliseconds.
-    @property
-    def latency_p99_ms(self) -> Interval: ...
-    #: Container CPU use under load, in cores; None when it was not sampled.
-    @property
-    def cpu_cores(self) -> Interval | None: ...
-    #: Highest working set under load, in bytes; None when it was not sampled.
-    @property
-    def working_set_peak_bytes(self) -> Interval | None: ...
+    latency_p99_ms: Interval | None
+    #: Container CPU use under load, in cores.
+    cpu_cores: Interval | None
+    #: Highest working set under load, in bytes.
+    working_set_peak_bytes: Interval | None
 
 
-class LoadPhase(Protocol):
-    """An image entry's ``load`` object, as far as charts and ``recommend`` read it."""
+@dataclass(frozen=True)
+class LoadPhase:
+    """An image entry's load phase as charts and ``recommend`` read it."""
 
-    #: The load generator's name (``wrk2``).
-    @property
-    def generator(self) -> str: ...
+    #: The load generator's name (``oha``, ``wrk``).
+    generator: str
     #: Open connections during the load.
-    @property
-    def connections(self) -> int: ...
-    #: Length of each step, in seconds.
-    @property
-    def duration_s(self) -> float: ...
-    @property
-    def steps(self) -> Sequence[LoadStep]: ...
-    @property
-    def summary(self) -> LoadSummary: ...
+    connections: int
+    #: Measured seconds of each step.
+    duration_s: float
+    #: Steps that ended ok and have a QPS and every latency percentile, in the order run.
+    steps: tuple[LoadStep, ...]
+    summary: LoadSummary
+
+    @classmethod
+    def of(cls, result: LoadResult) -> LoadPhase:
+        steps = []
+        for s in result.steps:
+            lat = s.latency_ms
+            if s.status != "ok" or s.qps is None or None in (lat.p50, lat.p90, lat.p99, lat.p999):
+                continue
+            assert lat.p50 is not None and lat.p90 is not None and lat.p99 is not None and lat.p999 is not None
+            steps.append(LoadStep(s.rate, s.qps, Latencies(lat.p50, lat.p90, lat.p99, lat.p999)))
+        summary = result.summary()
+        return cls(
+            generator=result.generator,
+            connections=result.connections,
+            duration_s=result.duration_s,
+            steps=tuple(steps),
+            summary=LoadSummary(
+                qps=Interval.of(summary.qps),
+                latency_p99_ms=Interval.of(summary.latency_p99_ms),
+                cpu_cores=Interval.of(summary.cpu_cores),
+                working_set_peak_bytes=Interval.of(summary.working_set_peak_bytes),
+            ),
+        )
 
 
 @dataclass(frozen=True)
 class LoadedImage:
-    """An image entry (with its ``cpus``) and its load phase."""
+    """An image entry (one row: one ``cpus`` value) and its load phase."""
 
     image: ImageResult
     load: LoadPhase
 
     @property
+    def scenario_image(self) -> str:
+        """The scenario's name for the image, the same for every row of a ``cpus`` list."""
+        return self.image.scenario_image or self.image.name
+
+    @property
     def label(self) -> str:
-        """The image's label, with its CPU limit when it has one (``go-static · 2 CPUs``)."""
-        if self.image.cpus is None:
-            return self.image.label
+        """The image's label, with its CPU limit (``web@cpus=0.5 (stand-in: …)``, ``go · 2 CPUs``)."""
+        if self.image.cpus is None or self.scenario_image != self.image.name:
+            return self.image.label  # no limit, or the row's name says it already
         return f"{self.image.label} · {self.image.cpus:g} CPU{'' if self.image.cpus == 1 else 's'}"
 
 
 def loaded_images(m: Measurement) -> list[LoadedImage]:
-    """Every scenario image entry of ``m`` that holds a load phase, in the results' order.
-
-    THE SEAM: results carry no typed ``load`` yet, so this finds none; once ``ImageResult.load``
-    exists, read it here (``image.load``) and nothing else changes.
-    """
-    out = []
-    for image in m.images:
-        load = getattr(image, "load", None)
-        if load is not None:
-            out.append(LoadedImage(image, load))
-    return out
+    """Every scenario image entry of ``m`` that holds a load phase, in the results' order."""
+    return [LoadedImage(image, LoadPhase.of(image.load)) for image in m.images if image.load is not None]

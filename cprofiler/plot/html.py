@@ -17,6 +17,7 @@ from cprofiler.errors import CprofilerError
 from cprofiler.plot.render import figures, inline_svg
 from cprofiler.recommend.criteria import candidates
 from cprofiler.recommend.decide import recommend
+from cprofiler.report.load_rows import LOAD_COLUMNS, human_load_row, load_footnote, load_rows
 from cprofiler.report.marks import alerts, best_cells
 from cprofiler.report.rows import columns, comparison_rows, footnote, human_bytes, human_row
 from cprofiler.results.model import Measurement
@@ -65,6 +66,7 @@ def render_html(m: Measurement, source: str, charts: list[str] | None = None) ->
         "<h2>Comparison</h2>",
         _table(m),
         '<div class="notes">' + "".join(f"<p>{escape(line)}</p>" for line in footnote(m).splitlines()) + "</div>",
+        _load_table(m),
         _charts(m, charts),
         "<h2>Environment and settings</h2>",
         _environment(m),
@@ -148,6 +150,23 @@ def _table(m: Measurement) -> str:
     return (
         f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
         f'<p class="notes">{escape(legend)}</p>'
+    )
+
+
+def _load_table(m: Measurement) -> str:
+    """The under-load comparison (``report/load_rows.py``) and its notes; "" without a load phase."""
+    rows = load_rows(m)
+    if not rows:
+        return ""
+    head = "".join(f"<th>{escape(h)}</th>" for h in LOAD_COLUMNS.values())
+    body = "".join(
+        "<tr>" + "".join(f"<td>{_label(c) if k == 0 else escape(c)}</td>" for k, c in enumerate(human_load_row(r))) + "</tr>"
+        for r in rows
+    )
+    notes = "".join(f"<p>{escape(line)}</p>" for line in load_footnote(m).splitlines())
+    return (
+        f'<h2>Under load</h2><div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+        f'<div class="notes">{notes}</div>'
     )
 
 

@@ -57,12 +57,10 @@ def colors(m: Measurement) -> dict[str, str]:
     return out
 
 
-def tick_label(image: ImageResult, *, cpus: bool = False) -> str:
-    """The image's label on two lines when it is a stand-in: ``python-alpine\\n(stand-in: musl-python)``."""
-    text = image.name + (f"\n(stand-in: {image.stand_in.recipe})" if image.stand_in is not None else "")
-    if cpus and image.cpus is not None:
-        text += f"\n{image.cpus:g} CPU{'' if image.cpus == 1 else 's'}"
-    return text
+def tick_label(image: ImageResult, *, name: str | None = None) -> str:
+    """The image's label on two lines when it is a stand-in: ``python-alpine\\n(stand-in: musl-python)``;
+    ``name`` replaces the image's own (a ``cpus`` list's rows grouped under the scenario's name)."""
+    return (name or image.name) + (f"\n(stand-in: {image.stand_in.recipe})" if image.stand_in is not None else "")
 
 
 def title(fig: Figure, what: str, m: Measurement) -> None:

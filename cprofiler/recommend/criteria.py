@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from cprofiler.load_view import Interval, LoadedImage, loaded_images
+from cprofiler.load_view import LoadedImage, loaded_images
 from cprofiler.plugins import Registry
 from cprofiler.report.rows import human_bytes, human_ms
 from cprofiler.results import stats
@@ -130,7 +130,7 @@ for _c in (
 class Candidate:
     """One image entry as ``recommend`` compares it."""
 
-    #: As tables show it, with the stand-in and the CPU limit when they matter.
+    #: As tables show it: with the stand-in, and a ``cpus`` list's row with its limit (``web@cpus=0.5``).
     label: str
     #: ``go-builder for golang:1.22``; None for a real base.
     stand_in: str | None
@@ -140,16 +140,12 @@ class Candidate:
     values: dict[str, Estimate] = field(default_factory=dict)
 
 
-def _interval(i: Interval) -> Estimate:
-    return Estimate(i.median, i.ci95[0], i.ci95[1])
-
-
 def candidates(m: Measurement, load_phases: list[LoadedImage] | None = None) -> list[Candidate]:
     """The scenario's images (never the floor) with ok runs, with every figure they have; the
-    throughput comes from ``load_phases`` (default: what ``load_view.loaded_images`` finds in ``m``)."""
+    throughput comes from ``load_phases`` (default: ``load_view.loaded_images(m)``). A row of a
+    ``cpus`` list is a candidate of its own (``web@cpus=0.5``)."""
     phases = loaded_images(m) if load_phases is None else load_phases
-    load = {id(li.image): li.load for li in phases}
-    names = [i.name for i in m.images]
+    qps = {id(li.image): li.load.summary.qps for li in phases}
     out = []
     for image in m.images:
         if not image.ok_runs():
@@ -159,15 +155,10 @@ def candidates(m: Measurement, load_phases: list[LoadedImage] | None = None) -> 
             est = Estimate.of(image.values(fld))
             if est is not None:
                 values[name] = est
-        if id(image) in load:
-            values["qps"] = _interval(load[id(image)].summary.qps)
-        out.append(Candidate(_label(image, names.count(image.name) > 1), _stand_in(image), len(image.ok_runs()), values))
+        if (q := qps.get(id(image))) is not None:
+            values["qps"] = Estimate(q.median, q.ci95[0], q.ci95[1])
+        out.append(Candidate(image.label, _stand_in(image), len(image.ok_runs()), values))
     return out
-
-
-def _label(image: ImageResult, repeated: bool) -> str:
-    # An image measured at several CPU limits appears once per limit: the limit tells them apart.
-    return f"{image.label} at {image.cpus:g} CPUs" if repeated and image.cpus is not None else image.label
 
 
 def _stand_in(image: ImageResult) -> str | None:

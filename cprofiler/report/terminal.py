@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from cprofiler.report.load_rows import load_section
 from cprofiler.report.marks import alerts, best_cells
 from cprofiler.report.rows import columns, comparison_rows, footnote, human_row
 from cprofiler.results.model import Measurement
@@ -80,7 +81,8 @@ def render_rich(m: Measurement, width: int, *, wide: bool = False, color: bool =
     console.print(footnote(m), style="dim", highlight=False)
     out = console.file
     assert isinstance(out, io.StringIO)
-    return out.getvalue()
+    # The under-load table as the plain format draws it: its own width, its own notes.
+    return out.getvalue() + load_section(m, "simple")
 
 
 def _overhead(n: int) -> int:

@@ -1,17 +1,16 @@
 """Constructed results for the plot, recommend and table tests, and a load phase by the contract.
 
-The load dataclasses satisfy ``cprofiler.load_view``'s protocols: the typed input the load charts
-and the ``qps`` criterion read, built here by hand until results carry a load phase.
+``load_result`` builds a load phase with the results model itself, so the load charts and the
+``qps`` criterion are tested through ``load_view``, as they read real results.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 
 import pytest
 
-from cprofiler.load_view import LoadedImage
+from cprofiler.results.load import LatencyMs, LoadResult, LoadStep
 from cprofiler.results.model import ImageResult, Measurement, RunResult, StandInUse
 from cprofiler.settings import RunSettings
 
@@ -36,6 +35,7 @@ def image(
     *,
     stand_in: str | None = None,
     cpus: float | None = None,
+    scenario_image: str | None = None,
     failed: int = 0,
 ) -> ImageResult:
     """An image whose ok runs took ``ready_ms`` and used about ``ws_mib`` (a little more each run),
@@ -47,6 +47,7 @@ def image(
         layers=2,
         ready={"http": {"port": 8080}},
         cpus=cpus,
+        scenario_image=scenario_image,
         stand_in=StandInUse(**{"for": "real:1", "recipe": stand_in, "detail": ""}) if stand_in else None,
     )
     for i, ms in enumerate(ready_ms):
@@ -71,59 +72,32 @@ def spread(center: float, n: int = 10, width: float = 10.0) -> list[float]:
     return [center - width / 2 + width * k / (n - 1) for k in range(n)]
 
 
-@dataclass(frozen=True)
-class Est:
-    median: float
-    ci95: tuple[float, float]
+def load_result(qps: float, p99_ms: float, *, rates: tuple[float | None, ...] = (None,), cpu: float = 0.8) -> LoadResult:
+    """A load phase by the results contract: two repeats per rate, the last rate summarised with a
+    QPS of about ``qps`` and a p99 of about ``p99_ms``; latency climbs as a rate nears ``qps``."""
 
+    def queue(rate: float | None) -> float:
+        return 1 / (1 - min((rate or qps) / qps, 0.95))
 
-def est(median: float, half: float) -> Est:
-    return Est(median, (median - half, median + half))
-
-
-@dataclass(frozen=True)
-class Lat:
-    p50: float
-    p90: float
-    p99: float
-    p999: float
-
-
-@dataclass(frozen=True)
-class Step:
-    rate: float | None
-    qps: float
-    latency_ms: Lat
-
-
-@dataclass(frozen=True)
-class Summary:
-    qps: Est
-    latency_p99_ms: Est
-    cpu_cores: Est | None
-    working_set_peak_bytes: Est | None
-
-
-@dataclass(frozen=True)
-class Phase:
-    summary: Summary
-    steps: list[Step] = field(default_factory=list)
-    generator: str = "wrk2"
-    connections: int = 32
-    duration_s: float = 10.0
-
-
-def phase(qps: float, p99_ms: float, *, rates: tuple[float, ...] = ()) -> Phase:
-    """A load phase whose summary says ``qps`` and ``p99_ms``; with ``rates``, a sweep whose latency
-    climbs as the offered rate nears ``qps``, two repeats per rate."""
     steps = []
     for rate in rates:
-        load = min(rate / qps, 0.99)
+        base = p99_ms / 4 * queue(rate) / queue(rates[-1])
         for repeat in range(2):
-            base = 1.0 / (1 - load) + repeat * 0.05
-            steps.append(Step(rate, min(rate, qps) * (0.99 - repeat * 0.01), Lat(base, 2 * base, 4 * base, 8 * base)))
-    return Phase(Summary(est(qps, qps * 0.02), est(p99_ms, 0.5), est(0.8, 0.05), est(30 * MiB, MiB)), steps)
+            lat = base * (1 + 0.02 * repeat)
+            steps.append(
+                LoadStep(
+                    rate=rate,
+                    repeat=repeat,
+                    qps=min(rate or qps, qps) * (1 - 0.01 * repeat),
+                    latency_ms=LatencyMs(p50=lat, p90=2 * lat, p99=4 * lat, p999=8 * lat, max=16 * lat),
+                    cpu_cores=cpu + 0.01 * repeat,
+                    working_set_peak_bytes=30 * MiB + repeat * MiB,
+                )
+            )
+    return LoadResult(generator="oha", connections=32, duration_s=10.0, warmup_s=2.0, steps=steps)
 
 
-def loaded(img: ImageResult, ph: Phase) -> LoadedImage:
-    return LoadedImage(img, ph)
+def loaded(img: ImageResult, result: LoadResult) -> ImageResult:
+    """``img`` with ``result`` as its load phase."""
+    img.load = result
+    return img

@@ -5,6 +5,7 @@ These tests need matplotlib (the plot extra): without it they skip on a laptop a
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -15,7 +16,7 @@ from typer.testing import CliRunner
 
 from cprofiler.cli import app
 from cprofiler.results import runlog
-from tests.unit.factories import image, loaded, measurement, phase, require_matplotlib, spread
+from tests.unit.factories import image, load_result, loaded, measurement, require_matplotlib, spread
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = {name: ROOT / "docs" / "results" / f"{name}.json" for name in ("default", "pyc")}
@@ -96,42 +97,36 @@ def test_load_charts_only_with_a_load_phase():
     assert out.returncode == 2 and "--chart load-latency: these results have nothing to draw it from" in out.stderr
 
 
-def _load_input():
-    from cprofiler.plot.registry import ChartInput
-
-    py1 = image("python-ubuntu", spread(340), stand_in="debian-python", cpus=1)
-    py2 = image("python-ubuntu", spread(340), stand_in="debian-python", cpus=2)
-    go1 = image("go-static", spread(240), cpus=1)
-    go2 = image("go-static", spread(240), cpus=2)
-    m = measurement(py1, py2, go1, go2, floor_ms=spread(230))
-    rates = (500, 1000, 2000, 4000, 8000)
-    load = [
-        loaded(py1, phase(1800, 40, rates=rates)),
-        loaded(py2, phase(3300, 25, rates=rates)),
-        loaded(go1, phase(9000, 6, rates=rates)),
-        loaded(go2, phase(17000, 4, rates=rates)),
-    ]
-    return ChartInput(m, load)
+def _load_measurement():
+    """Two images at two CPU limits each (rows of a cpus list), each with a rate sweep."""
+    rates = (500.0, 1000.0, 2000.0, 4000.0, 8000.0)
+    rows = []
+    for name, stand_in, start, qps in (("python-ubuntu", "debian-python", 340, 1800), ("go-static", None, 240, 9000)):
+        for cpus in (1.0, 2.0):
+            img = image(f"{name}@cpus={cpus:g}", spread(start), stand_in=stand_in, cpus=cpus, scenario_image=name)
+            rows.append(loaded(img, load_result(qps * cpus * 0.9, 40 / cpus if stand_in else 6 / cpus, rates=rates)))
+    return measurement(*rows, floor_ms=spread(230))
 
 
-@pytest.mark.parametrize("name", LOAD_CHARTS)
-def test_load_charts_from_a_constructed_load_phase(tmp_path: Path, name: str):
-    from cprofiler.plot.registry import CHARTS
-    from cprofiler.plot.render import require_matplotlib, save
-
-    require_matplotlib()
-    data = _load_input()
-    chart = CHARTS.get(name)
-    assert chart.applies(data)
-    save(chart.draw(data), tmp_path / "c.svg", salt=name)
-    text = _text((tmp_path / "c.svg").read_text())
-    assert "python-ubuntu" in text and "stand-in: debian-python" in text and "go-static" in text
-    assert "Load: wrk2, 32 connections, 10 s per step." in text
-    if name == "load-latency":
-        assert "p99.9" in text and "achieved rate (requests/s)" in text
-        assert "python-ubuntu (stand-in: debian-python) · 2 CPUs" in text  # the legend names stand-in and limit
-    else:
-        assert "1 CPU" in text and "2 CPUs" in text
+def test_load_charts_from_a_load_phase_results_file(tmp_path: Path):
+    path = tmp_path / "load.json"
+    path.write_text(json.dumps(_load_measurement().to_json()))
+    out = _plot(str(path), "-o", str(tmp_path / "c.svg"))
+    assert out.returncode == 0, out.stderr
+    assert sorted(p.name for p in tmp_path.glob("c-*.svg")) == sorted(f"c-{c}.svg" for c in IDLE_CHARTS + LOAD_CHARTS)
+    for name in LOAD_CHARTS:
+        text = _text((tmp_path / f"c-{name}.svg").read_text())
+        assert "python-ubuntu" in text and "stand-in: debian-python" in text and "go-static" in text, name
+        assert "Load: oha, 32 connections, 10 s per step." in text
+    latency = _text((tmp_path / "c-load-latency.svg").read_text())
+    assert "p99.9" in latency and "achieved rate (requests/s)" in latency
+    assert "python-ubuntu@cpus=2 (stand-in: debian-python)" in latency  # the legend names stand-in and limit
+    throughput = _text((tmp_path / "c-load-throughput.svg").read_text())
+    assert "1 CPU" in throughput and "2 CPUs" in throughput and "p99 latency (ms; lower is better)" in throughput
+    # python-ubuntu at 1 CPU saturates at 1800 × 0.9 = 1620 QPS; the summary is the median of two repeats.
+    assert "1612" in throughput
+    resources = _text((tmp_path / "c-load-resources.svg").read_text())
+    assert "CPU used under load (cores)" in resources and "highest working set under load (MiB)" in resources
 
 
 def test_the_latency_chart_needs_a_sweep():
@@ -139,10 +134,20 @@ def test_the_latency_chart_needs_a_sweep():
     from cprofiler.plot.render import require_matplotlib
 
     require_matplotlib()
-    one = image("web", spread(300))
-    data = ChartInput(measurement(one), [loaded(one, phase(1000, 10, rates=(500,)))])
-    assert CHARTS.get("load-throughput").applies(data)
-    assert not CHARTS.get("load-latency").applies(data)
+    data = ChartInput.of(measurement(loaded(image("web", spread(300)), load_result(1000, 10))))
+    assert CHARTS.get("load-throughput").applies(data) and CHARTS.get("load-resources").applies(data)
+    assert not CHARTS.get("load-latency").applies(data)  # closed loop: one rate
+
+
+def test_the_html_report_holds_the_load_table_and_charts(tmp_path: Path):
+    path = tmp_path / "load.json"
+    path.write_text(json.dumps(_load_measurement().to_json()))
+    out = CliRunner().invoke(app, ["report", str(path), "--html", str(tmp_path / "r.html")])
+    assert out.exit_code == 0, out.output
+    page = (tmp_path / "r.html").read_text()
+    assert "<h2>Under load</h2>" in page and "image under load" in page and "under load: oha" in page
+    assert page.count("<svg") == len(IDLE_CHARTS + LOAD_CHARTS)
+    assert "http://" not in page and "https://" not in page
 
 
 def test_html_report_is_self_contained(tmp_path: Path):

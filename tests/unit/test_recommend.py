@@ -13,7 +13,7 @@ from cprofiler.errors import UsageError
 from cprofiler.recommend import limits
 from cprofiler.recommend.criteria import Candidate, Estimate, candidates, separable
 from cprofiler.recommend.decide import NothingLeft, dominations, recommend
-from tests.unit.factories import MiB, image, loaded, measurement, phase, spread
+from tests.unit.factories import MiB, image, load_result, loaded, measurement, spread
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -105,23 +105,24 @@ def test_no_image_left_after_the_limits_is_one_line_and_exit_1():
 
 
 def test_qps_is_higher_is_better_and_comes_from_the_load_phase():
-    slow = image("slow", spread(300), size_mib=10)
-    quick = image("quick", spread(300), size_mib=10)
-    m = measurement(slow, quick)
-    cands = candidates(m, [loaded(slow, phase(1000, 20)), loaded(quick, phase(5000, 5))])
-    assert cands[1].values["qps"].median == 5000
+    slow = loaded(image("slow", spread(300), size_mib=10), load_result(1000, 20))
+    quick = loaded(image("quick", spread(300), size_mib=10), load_result(5000, 5))
+    cands = candidates(measurement(slow, quick))
+    assert cands[1].values["qps"].median == pytest.approx(5000 * 0.995)
     rec = recommend(cands, {"qps": 1})
     assert rec.choice.candidate.label == "quick"
-    assert "the highest throughput (5,000 req/s)" in rec.reason
+    assert "the highest throughput (4,975 req/s)" in rec.reason
+    assert rec.compared_on == ("start", "memory", "size", "qps")  # every image has it: part of the Pareto set
     # Without a load phase there is no throughput figure: a usage error naming the flag.
+    plain = measurement(image("a", spread(300)), image("b", spread(400)))
     with pytest.raises(UsageError, match=r"--prefer/--weights qps: .*needs a load phase"):
-        recommend(candidates(m, []), {"qps": 1})
+        recommend(candidates(plain), {"qps": 1})
 
 
-def test_images_at_several_cpu_limits_are_told_apart():
-    one, two = image("web", spread(300), cpus=1), image("web", spread(300), cpus=2)
-    labels = [c.label for c in candidates(measurement(one, two))]
-    assert labels == ["web at 1 CPUs", "web at 2 CPUs"]
+def test_each_row_of_a_cpus_list_is_a_candidate():
+    one = image("web@cpus=1", spread(300), cpus=1, scenario_image="web")
+    two = image("web@cpus=2", spread(300), cpus=2, scenario_image="web")
+    assert [c.label for c in candidates(measurement(one, two))] == ["web@cpus=1", "web@cpus=2"]
 
 
 def test_the_floor_is_no_candidate_and_stand_ins_are_named():

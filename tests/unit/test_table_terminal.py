@@ -121,3 +121,15 @@ def test_report_through_a_pipe_is_the_plain_table():
     out = CliRunner().invoke(app, ["report", str(DEFAULT), "--wide"])
     assert out.exit_code == 0
     assert out.output == report.render(runlog.load(DEFAULT), "table")
+
+
+def test_the_under_load_table_follows_in_a_terminal_too():
+    from tests.unit.factories import load_result, loaded
+
+    m = measurement(loaded(image("web", spread(300)), load_result(1000, 10)), image("idle", spread(200)))
+    text = plain(render_rich(m, 200))
+    assert "image under load" in text and "under load: oha" in text
+    # The same under-load section as the plain table's.
+    from cprofiler.report.load_rows import load_section
+
+    assert text.endswith(load_section(m, "simple"))

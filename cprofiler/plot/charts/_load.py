@@ -19,7 +19,7 @@ def cpus_text(cpus: float | None) -> str:
 def grouped_bars(ax: Axes, load: list[LoadedImage], figure: Callable[[LoadedImage], Interval | None], scale: float = 1.0) -> None:
     """One group of bars per image, one bar per CPU limit (the scaling), each the median with its
     95 % interval; ``figure`` picks the summary figure, ``scale`` divides it (bytes → MiB)."""
-    names = list(dict.fromkeys(e.image.name for e in load))
+    names = list(dict.fromkeys(e.scenario_image for e in load))
     limits = sorted({e.image.cpus for e in load}, key=lambda c: (c is None, c or 0.0))
     width = 0.8 / len(limits)
     for k, cpus in enumerate(limits):
@@ -28,7 +28,7 @@ def grouped_bars(ax: Axes, load: list[LoadedImage], figure: Callable[[LoadedImag
             value = figure(e)
             if e.image.cpus != cpus or value is None:
                 continue
-            xs.append(names.index(e.image.name) + (k - (len(limits) - 1) / 2) * width)
+            xs.append(names.index(e.scenario_image) + (k - (len(limits) - 1) / 2) * width)
             meds.append(value.median / scale)
             below.append((value.median - value.ci95[0]) / scale)
             above.append((value.ci95[1] - value.median) / scale)
@@ -36,8 +36,9 @@ def grouped_bars(ax: Axes, load: list[LoadedImage], figure: Callable[[LoadedImag
             xs, meds, width * 0.9, yerr=[below, above], capsize=2, color=CPU_COLORS[k % len(CPU_COLORS)], label=cpus_text(cpus)
         )
         ax.bar_label(bars, labels=[short(v) for v in meds], fontsize=7, padding=2)
-    first = {e.image.name: e.image for e in reversed(load)}
-    ax.set_xticks(range(len(names)), [style.tick_label(first[n]) for n in names])
+    # One group per scenario image: its rows of a cpus list are the group's bars.
+    first = {e.scenario_image: e.image for e in reversed(load)}
+    ax.set_xticks(range(len(names)), [style.tick_label(first[n], name=n) for n in names])
     ax.margins(y=0.12)
 
 
