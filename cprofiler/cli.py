@@ -21,6 +21,8 @@ from cprofiler.k8s.formats.registry import FORMATS as K8S_FORMATS
 from cprofiler.k8s.formats.registry import formats_help
 from cprofiler.k8s.summary.registry import SUMMARIES as K8S_SUMMARIES
 from cprofiler.measure import cold as cold_levels
+from cprofiler.recommend.criteria import CRITERIA
+from cprofiler.report import table as table_format
 
 app = typer.Typer(
     name="cprofiler",
@@ -38,6 +40,15 @@ K8sFormat = Enum("K8sFormat", {n: n for n in sorted(K8S_FORMATS)}, type=str)  # 
 K8sSummary = Enum("K8sSummary", {n: n for n in K8S_SUMMARIES}, type=str)  # type: ignore[misc]
 
 _state = {"verbose": False}
+
+WIDE_OPTION = typer.Option(
+    "--wide", help="In a terminal, show every column of the table, even wider than the terminal.", rich_help_panel="Output"
+)
+HTML_OPTION = typer.Option(
+    "--html",
+    metavar="FILE",
+    help="Instead, write one self-contained HTML report (table, charts, notes) to FILE; needs cprofiler\\[plot].",
+)
 
 
 def _run(fn: Callable[[], int]) -> None:
@@ -144,6 +155,7 @@ def measure(
             rich_help_panel="Runs",
         ),
     ] = None,
+    wide: Annotated[bool, WIDE_OPTION] = False,
 ) -> None:
     """Build each image, start it many times, and print the comparison table."""
     from cprofiler.commands.measure import MeasureOptions, measure_command
@@ -163,20 +175,32 @@ def measure(
         k8s_dir=k8s_dir,
         resume=resume,
     )
-    _run(lambda: measure_command(opts))
+    # A table written to --output is a file and stays plain text, whatever stdout is.
+    with table_format.terminal(wide=wide, enabled=not (output is not None and opts.fmt == "table")):
+        _run(lambda: measure_command(opts))
 
 
 @app.command(
-    name="report", epilog="Examples:\n\n  cprofiler report r.json --format markdown\n\n  cprofiler report .cprofiler/run-….jsonl"
+    name="report",
+    epilog=(
+        "Examples:\n\n  cprofiler report r.json --format markdown\n\n  cprofiler report .cprofiler/run-….jsonl\n\n"
+        "  cprofiler report r.json --html report.html"
+    ),
 )
 def report_(
     results_file: Annotated[Path, typer.Argument(help="Results JSON, or the .jsonl of an interrupted run.")],
     fmt: Annotated[Format, typer.Option("--format", "-f", help=FORMAT_HELP)] = Format["table"],  # type: ignore[misc]
+    html: Annotated[Path | None, HTML_OPTION] = None,
+    wide: Annotated[bool, WIDE_OPTION] = False,
 ) -> None:
     """Render a saved results file again, in any format."""
+    from cprofiler.commands.plot import html_command
     from cprofiler.commands.report import report_command
 
-    _run(lambda: report_command(results_file, fmt.value))
+    if html is not None:
+        _run(lambda: html_command(results_file, html))
+    with table_format.terminal(wide=wide):
+        _run(lambda: report_command(results_file, fmt.value))
 
 
 @app.command(
@@ -286,6 +310,100 @@ def k8s(
             summary=summary.value if summary is not None else None,
         )
     )
+
+
+@app.command(
+    epilog=(
+        "Examples:\n\n"
+        "  cprofiler plot r.json -o report.html\n\n"
+        "  cprofiler plot r.json -o charts.svg                  # charts-cold-start.svg, charts-memory.svg, …\n\n"
+        "  cprofiler plot r.json -o cold.png --chart cold-start"
+    )
+)
+def plot(
+    results_file: Annotated[Path, typer.Argument(help="Results JSON, or the .jsonl of an interrupted run.")],
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="A .html file (every chart, with the table and notes), or .png/.svg (one file per chart: "
+            "<stem>-<chart>.svg). Default: <results stem>.html here.",
+        ),
+    ] = None,
+    charts: Annotated[
+        list[str] | None,
+        typer.Option("--chart", help="Draw only this chart (repeatable); a wrong name lists them all."),
+    ] = None,
+) -> None:
+    """Charts of a results file: cold start, memory, size, start against memory, load; needs cprofiler\\[plot].
+
+    Exit 1 when matplotlib is missing (the message says how to install it), 2 for a bad flag or results file.
+    """
+    from cprofiler.commands.plot import plot_command
+
+    _run(lambda: plot_command(results_file, output, charts or []))
+
+
+Criterion = Enum("Criterion", {n: n for n in CRITERIA}, type=str)  # type: ignore[misc]
+RecommendFormat = Enum("RecommendFormat", {n: n for n in ("text", "json")}, type=str)  # type: ignore[misc]
+
+
+@app.command(
+    epilog=(
+        "Examples:\n\n"
+        "  cprofiler recommend r.json\n\n"
+        "  cprofiler recommend r.json --prefer memory --max-start 500ms\n\n"
+        "  cprofiler recommend r.json --weights start=2,memory=1,size=0 --format json"
+    )
+)
+def recommend(
+    results_file: Annotated[Path, typer.Argument(help="Results JSON, or the .jsonl of an interrupted run.")],
+    prefer: Annotated[
+        Criterion | None,  # type: ignore[valid-type]
+        typer.Option(help="Rank on this criterion alone (the Pareto set still counts all).", rich_help_panel="Criteria"),
+    ] = None,
+    weights: Annotated[
+        str | None,
+        typer.Option(
+            metavar="NAME=W,…",
+            help="Weigh criteria: start=2,memory=1 (" + ", ".join(CRITERIA) + "). Default: each measured one ×1.",
+            rich_help_panel="Criteria",
+        ),
+    ] = None,
+    max_start: Annotated[
+        str | None,
+        typer.Option(
+            metavar="DURATION",
+            help="Leave out images whose median cold start is over this: 500ms, 1.5s.",
+            rich_help_panel="Limits",
+        ),
+    ] = None,
+    max_memory: Annotated[
+        str | None,
+        typer.Option(
+            metavar="SIZE", help="Leave out images whose median working set is over this: 64MiB.", rich_help_panel="Limits"
+        ),
+    ] = None,
+    max_size: Annotated[
+        str | None, typer.Option(metavar="SIZE", help="Leave out images larger than this: 100MiB.", rich_help_panel="Limits")
+    ] = None,
+    min_qps: Annotated[
+        str | None,
+        typer.Option(
+            metavar="RATE", help="Leave out images whose median throughput under load is below this.", rich_help_panel="Limits"
+        ),
+    ] = None,
+    fmt: Annotated[RecommendFormat, typer.Option("--format", "-f", help="text or json.")] = RecommendFormat["text"],  # type: ignore[misc]
+) -> None:
+    """Which image: the ranking on your criteria, the Pareto set, one choice and how sure it is.
+
+    Exit 1 when the limits leave no image, 2 for a bad flag or results file.
+    """
+    from cprofiler.commands.recommend import recommend_command
+
+    limits = {"--max-start": max_start, "--max-memory": max_memory, "--max-size": max_size, "--min-qps": min_qps}
+    _run(lambda: recommend_command(results_file, prefer.value if prefer else None, weights, limits, fmt.value))
 
 
 @app.command(epilog="Examples:\n\n  cprofiler clean\n\n  cprofiler clean --all")
