@@ -17,6 +17,7 @@ import typer
 
 from cprofiler import __version__, report
 from cprofiler.errors import CprofilerError
+from cprofiler.k8s.autoscale import DEFAULT_HEADROOM, DEFAULT_MAX_REPLICAS, DEFAULT_MIN_REPLICAS
 from cprofiler.k8s.formats.registry import FORMATS as K8S_FORMATS
 from cprofiler.k8s.formats.registry import formats_help
 from cprofiler.k8s.summary.registry import SUMMARIES as K8S_SUMMARIES
@@ -210,6 +211,7 @@ def report_(
         "  cprofiler k8s r.json --format deployment --only web --name shop-web\n\n"
         "  cprofiler k8s r.json --format kustomize --only web --name web --container app --output-dir k8s/\n\n"
         "  cprofiler k8s r.json --format helm --margin 0.25 --cpu-limit 500m\n\n"
+        "  cprofiler k8s r.json --format deployment --only web --at-rate 400 --max-replicas 20\n\n"
         "  cprofiler k8s r.json --summary table"
     )
 )
@@ -290,6 +292,40 @@ def k8s(
             rich_help_panel="Output",
         ),
     ] = None,
+    at_rate: Annotated[
+        float | None,
+        typer.Option(
+            "--at-rate",
+            metavar="QPS",
+            help="Size images measured under load at this measured rate, requests/s. "
+            "Default: the highest rate within the SLO, else the highest measured rate (closed loop: its steps).",
+            rich_help_panel="Under load",
+        ),
+    ] = None,
+    hpa: Annotated[
+        bool,
+        typer.Option(
+            "--hpa/--no-hpa",
+            help="Write a HorizontalPodAutoscaler for Deployments sized under load (deployment, kustomize, helm).",
+            rich_help_panel="Under load",
+        ),
+    ] = True,
+    min_replicas: Annotated[
+        int, typer.Option("--min-replicas", min=1, help="The HPA's minReplicas.", rich_help_panel="Under load")
+    ] = DEFAULT_MIN_REPLICAS,
+    max_replicas: Annotated[
+        int, typer.Option("--max-replicas", min=1, help="The HPA's maxReplicas.", rich_help_panel="Under load")
+    ] = DEFAULT_MAX_REPLICAS,
+    hpa_headroom: Annotated[
+        float,
+        typer.Option(
+            "--hpa-headroom",
+            min=0.01,
+            max=1,
+            help="Share of one pod's capacity at which the HPA adds pods (room for the scale-up lag).",
+            rich_help_panel="Under load",
+        ),
+    ] = DEFAULT_HEADROOM,
 ) -> None:
     """Kubernetes requests, limits, probes and workloads from a results file, one manifest per image."""
     from cprofiler.commands.k8s import k8s_command
@@ -308,6 +344,11 @@ def k8s(
             part_of=part_of,
             kustomize_resources=kustomize_base or (),
             summary=summary.value if summary is not None else None,
+            at_rate=at_rate,
+            hpa=hpa,
+            min_replicas=min_replicas,
+            max_replicas=max_replicas,
+            hpa_headroom=hpa_headroom,
         )
     )
 

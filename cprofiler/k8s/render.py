@@ -119,7 +119,7 @@ def render(measurement: Measurement, fmt: str, options: K8sOptions, *, index: bo
         if measurement.interrupted:
             lines.append(f"note: the measurement stopped early, with fewer runs than planned: {measurement.interrupted}")
         lines += spec.usage(rec, options)
-        files[filename] = comment(lines) + dump_yaml(spec.build(rec, options))
+        files[filename] = comment(lines) + "---\n".join(dump_yaml(doc) for doc in spec.documents(rec, options))
     if index and recs:
         files.update(spec.index(recs, list(files), options))
     return files
