@@ -38,14 +38,12 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script from a checkout without installing
     sys.path.insert(0, str(ROOT))
 
-from cprofiler.runner import Runner, SilentReporter  # noqa: E402
 
 from cprofiler import engine as engine_mod  # noqa: E402
-from cprofiler.results import (  # noqa: E402
-    Measurement,
-    RunResult,
-    stats,  # noqa: E402
-)
+from cprofiler.measure.reporter import SilentReporter  # noqa: E402
+from cprofiler.measure.schedule import Runner  # noqa: E402
+from cprofiler.results import stats  # noqa: E402
+from cprofiler.results.model import Measurement, RunResult  # noqa: E402
 from cprofiler.scenario.load import load as load_scenario  # noqa: E402
 
 TESTAPP_SRC = ROOT / "images" / "testapp" / "testapp.c"
@@ -83,7 +81,7 @@ def build_context(workdir: Path) -> Path:
 
 
 def scenario(workdir: Path, ctx: Path, name: str, images: dict[str, dict[str, Any]], runs: int) -> Path:
-    doc = {"runs": runs, "warmup": 1, "settle": 0, "timeout": 30, "images": {}}
+    doc: dict[str, Any] = {"runs": runs, "warmup": 1, "settle": 0, "timeout": 30, "images": {}}
     for image, spec in images.items():
         doc["images"][image] = {"dockerfile": str(ctx / "Dockerfile"), "context": str(ctx), **spec}
     path = workdir / f"{name}.yaml"
@@ -202,7 +200,7 @@ def run(runs: int, out: Path) -> dict[str, Any]:
         "command": f"python benchmarks/harness.py --runs {runs} --out {out}",
         "runs": runs,
         "environment": {
-            **m1.environment,
+            **m1.environment.to_json(),
             "machine": platform.machine(),
             "load_average_1min": {"before": load_before, "after": os.getloadavg()[0]},
         },

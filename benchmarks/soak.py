@@ -30,11 +30,12 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script from a checkout without installing
     sys.path.insert(0, str(ROOT))
 
-from cprofiler.runner import Runner, SilentReporter  # noqa: E402
 
 from cprofiler import engine as engine_mod  # noqa: E402
 from cprofiler.engine import Engine  # noqa: E402
-from cprofiler.results import RunResult  # noqa: E402
+from cprofiler.measure.reporter import SilentReporter  # noqa: E402
+from cprofiler.measure.schedule import Runner  # noqa: E402
+from cprofiler.results.model import RunResult  # noqa: E402
 from cprofiler.scenario.load import load as load_scenario  # noqa: E402
 
 TESTAPP_SRC = ROOT / "images" / "testapp" / "testapp.c"

@@ -17,9 +17,13 @@ import typer
 
 from cprofiler import __version__, report
 from cprofiler.errors import CprofilerError
-from cprofiler.k8s.formats import FORMATS as K8S_FORMATS
-from cprofiler.k8s.formats import formats_help
+from cprofiler.k8s.autoscale import DEFAULT_HEADROOM, DEFAULT_MAX_REPLICAS, DEFAULT_MIN_REPLICAS
+from cprofiler.k8s.formats.registry import FORMATS as K8S_FORMATS
+from cprofiler.k8s.formats.registry import formats_help
+from cprofiler.k8s.summary.registry import SUMMARIES as K8S_SUMMARIES
 from cprofiler.measure import cold as cold_levels
+from cprofiler.recommend.criteria import CRITERIA
+from cprofiler.report import table as table_format
 
 app = typer.Typer(
     name="cprofiler",
@@ -34,8 +38,18 @@ Format = Enum("Format", {n: n for n in report.names()}, type=str)  # type: ignor
 FORMAT_HELP = "Output format: " + ", ".join(report.names()) + "."
 Cold = Enum("Cold", {n: n for n in cold_levels.names()}, type=str)  # type: ignore[misc]
 K8sFormat = Enum("K8sFormat", {n: n for n in sorted(K8S_FORMATS)}, type=str)  # type: ignore[misc]
+K8sSummary = Enum("K8sSummary", {n: n for n in K8S_SUMMARIES}, type=str)  # type: ignore[misc]
 
 _state = {"verbose": False}
+
+WIDE_OPTION = typer.Option(
+    "--wide", help="In a terminal, show every column of the table, even wider than the terminal.", rich_help_panel="Output"
+)
+HTML_OPTION = typer.Option(
+    "--html",
+    metavar="FILE",
+    help="Instead, write one self-contained HTML report (table, charts, notes) to FILE; needs cprofiler\\[plot].",
+)
 
 
 def _run(fn: Callable[[], int]) -> None:
@@ -145,6 +159,7 @@ def measure(
             rich_help_panel="Runs",
         ),
     ] = None,
+    wide: Annotated[bool, WIDE_OPTION] = False,
 ) -> None:
     """Build each image, start it many times, and print the comparison table."""
     from cprofiler.commands.measure import MeasureOptions, measure_command
@@ -164,28 +179,43 @@ def measure(
         k8s_dir=k8s_dir,
         resume=resume,
     )
-    _run(lambda: measure_command(opts))
+    # A table written to --output is a file and stays plain text, whatever stdout is.
+    with table_format.terminal(wide=wide, enabled=not (output is not None and opts.fmt == "table")):
+        _run(lambda: measure_command(opts))
 
 
 @app.command(
-    name="report", epilog="Examples:\n\n  cprofiler report r.json --format markdown\n\n  cprofiler report .cprofiler/run-….jsonl"
+    name="report",
+    epilog=(
+        "Examples:\n\n  cprofiler report r.json --format markdown\n\n  cprofiler report .cprofiler/run-….jsonl\n\n"
+        "  cprofiler report r.json --html report.html"
+    ),
 )
 def report_(
     results_file: Annotated[Path, typer.Argument(help="Results JSON, or the .jsonl of an interrupted run.")],
     fmt: Annotated[Format, typer.Option("--format", "-f", help=FORMAT_HELP)] = Format["table"],  # type: ignore[misc]
+    html: Annotated[Path | None, HTML_OPTION] = None,
+    wide: Annotated[bool, WIDE_OPTION] = False,
 ) -> None:
     """Render a saved results file again, in any format."""
+    from cprofiler.commands.plot import html_command
     from cprofiler.commands.report import report_command
 
-    _run(lambda: report_command(results_file, fmt.value))
+    if html is not None:
+        _run(lambda: html_command(results_file, html))
+    with table_format.terminal(wide=wide):
+        _run(lambda: report_command(results_file, fmt.value))
 
 
 @app.command(
     epilog=(
         "Examples:\n\n"
         "  cprofiler k8s r.json --format deployment\n\n"
-        "  cprofiler k8s r.json --format kustomize --deployment web --container app --output-dir k8s/\n\n"
-        "  cprofiler k8s r.json --format helm --margin 0.25 --cpu-limit 500m"
+        "  cprofiler k8s r.json --format deployment --only web --name shop-web\n\n"
+        "  cprofiler k8s r.json --format kustomize --only web --name web --container app --output-dir k8s/\n\n"
+        "  cprofiler k8s r.json --format helm --margin 0.25 --cpu-limit 500m\n\n"
+        "  cprofiler k8s r.json --format deployment --only web --at-rate 400 --max-replicas 20\n\n"
+        "  cprofiler k8s r.json --summary table"
     )
 )
 def k8s(
@@ -198,6 +228,36 @@ def k8s(
         typer.Option(
             "--output-dir", "-o", help="One file per image here; default: one YAML stream on stdout.", rich_help_panel="Output"
         ),
+    ] = None,
+    summary: Annotated[
+        K8sSummary | None,
+        typer.Option(
+            "--summary",
+            help="Print the recommendations as a " + " or ".join(K8S_SUMMARIES) + " on stdout (instead of the YAML stream).",
+            rich_help_panel="Output",
+        ),
+    ] = None,
+    only: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--only", metavar="IMAGE", help="Only this image (repeatable); default: every image.", rich_help_panel="Names"
+        ),
+    ] = None,
+    name: Annotated[
+        str | None,
+        typer.Option(
+            "--name",
+            "--deployment",
+            help="Workload to name or patch, with one image selected (--only); default: each image's name.",
+            rich_help_panel="Names",
+        ),
+    ] = None,
+    container: Annotated[
+        str | None, typer.Option(help="Container to name or patch; default: the image name.", rich_help_panel="Names")
+    ] = None,
+    part_of: Annotated[
+        str | None,
+        typer.Option("--part-of", help="Set the app.kubernetes.io/part-of label to this application.", rich_help_panel="Names"),
     ] = None,
     margin: Annotated[
         float,
@@ -217,17 +277,177 @@ def k8s(
             rich_help_panel="Sizing",
         ),
     ] = None,
-    deployment: Annotated[
-        str | None, typer.Option(help="Deployment to name or patch; default: the image name.", rich_help_panel="Names")
+    schedule: Annotated[
+        str | None,
+        typer.Option(
+            "--schedule",
+            metavar="CRON",
+            help="Write exit-probed images as CronJobs on this schedule (else Jobs).",
+            rich_help_panel="Batch",
+        ),
     ] = None,
-    container: Annotated[
-        str | None, typer.Option(help="Container to name or patch; default: the image name.", rich_help_panel="Names")
+    kustomize_base: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--kustomize-base",
+            metavar="PATH",
+            help="resources: of the generated kustomization.yaml (repeatable); default: ../base.",
+            rich_help_panel="Output",
+        ),
     ] = None,
+    at_rate: Annotated[
+        float | None,
+        typer.Option(
+            "--at-rate",
+            metavar="QPS",
+            help="Size images measured under load at this measured rate, requests/s. "
+            "Default: the highest rate within the SLO, else the highest measured rate (closed loop: its steps).",
+            rich_help_panel="Under load",
+        ),
+    ] = None,
+    hpa: Annotated[
+        bool,
+        typer.Option(
+            "--hpa/--no-hpa",
+            help="Write a HorizontalPodAutoscaler for Deployments sized under load (deployment, kustomize, helm).",
+            rich_help_panel="Under load",
+        ),
+    ] = True,
+    min_replicas: Annotated[
+        int, typer.Option("--min-replicas", min=1, help="The HPA's minReplicas.", rich_help_panel="Under load")
+    ] = DEFAULT_MIN_REPLICAS,
+    max_replicas: Annotated[
+        int, typer.Option("--max-replicas", min=1, help="The HPA's maxReplicas.", rich_help_panel="Under load")
+    ] = DEFAULT_MAX_REPLICAS,
+    hpa_headroom: Annotated[
+        float,
+        typer.Option(
+            "--hpa-headroom",
+            min=0.01,
+            max=1,
+            help="Share of one pod's capacity at which the HPA adds pods (room for the scale-up lag).",
+            rich_help_panel="Under load",
+        ),
+    ] = DEFAULT_HEADROOM,
 ) -> None:
-    """Kubernetes requests, limits and probes from a results file, one manifest per image."""
+    """Kubernetes requests, limits, probes and workloads from a results file, one manifest per image."""
     from cprofiler.commands.k8s import k8s_command
 
-    _run(lambda: k8s_command(results_file, fmt.value, output_dir, margin, cpu_limit, deployment, container))
+    _run(
+        lambda: k8s_command(
+            results_file,
+            fmt.value,
+            output_dir,
+            margin,
+            cpu_limit,
+            name,
+            container,
+            only=only or (),
+            schedule=schedule,
+            part_of=part_of,
+            kustomize_resources=kustomize_base or (),
+            summary=summary.value if summary is not None else None,
+            at_rate=at_rate,
+            hpa=hpa,
+            min_replicas=min_replicas,
+            max_replicas=max_replicas,
+            hpa_headroom=hpa_headroom,
+        )
+    )
+
+
+@app.command(
+    epilog=(
+        "Examples:\n\n"
+        "  cprofiler plot r.json -o report.html\n\n"
+        "  cprofiler plot r.json -o charts.svg                  # charts-cold-start.svg, charts-memory.svg, …\n\n"
+        "  cprofiler plot r.json -o cold.png --chart cold-start"
+    )
+)
+def plot(
+    results_file: Annotated[Path, typer.Argument(help="Results JSON, or the .jsonl of an interrupted run.")],
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="A .html file (every chart, with the table and notes), or .png/.svg (one file per chart: "
+            "<stem>-<chart>.svg). Default: <results stem>.html here.",
+        ),
+    ] = None,
+    charts: Annotated[
+        list[str] | None,
+        typer.Option("--chart", help="Draw only this chart (repeatable); a wrong name lists them all."),
+    ] = None,
+) -> None:
+    """Charts of a results file: cold start, memory, size, start against memory, load; needs cprofiler\\[plot].
+
+    Exit 1 when matplotlib is missing (the message says how to install it), 2 for a bad flag or results file.
+    """
+    from cprofiler.commands.plot import plot_command
+
+    _run(lambda: plot_command(results_file, output, charts or []))
+
+
+Criterion = Enum("Criterion", {n: n for n in CRITERIA}, type=str)  # type: ignore[misc]
+RecommendFormat = Enum("RecommendFormat", {n: n for n in ("text", "json")}, type=str)  # type: ignore[misc]
+
+
+@app.command(
+    epilog=(
+        "Examples:\n\n"
+        "  cprofiler recommend r.json\n\n"
+        "  cprofiler recommend r.json --prefer memory --max-start 500ms\n\n"
+        "  cprofiler recommend r.json --weights start=2,memory=1,size=0 --format json"
+    )
+)
+def recommend(
+    results_file: Annotated[Path, typer.Argument(help="Results JSON, or the .jsonl of an interrupted run.")],
+    prefer: Annotated[
+        Criterion | None,  # type: ignore[valid-type]
+        typer.Option(help="Rank on this criterion alone (the Pareto set still counts all).", rich_help_panel="Criteria"),
+    ] = None,
+    weights: Annotated[
+        str | None,
+        typer.Option(
+            metavar="NAME=W,…",
+            help="Weigh criteria: start=2,memory=1 (" + ", ".join(CRITERIA) + "). Default: each measured one ×1.",
+            rich_help_panel="Criteria",
+        ),
+    ] = None,
+    max_start: Annotated[
+        str | None,
+        typer.Option(
+            metavar="DURATION",
+            help="Leave out images whose median cold start is over this: 500ms, 1.5s.",
+            rich_help_panel="Limits",
+        ),
+    ] = None,
+    max_memory: Annotated[
+        str | None,
+        typer.Option(
+            metavar="SIZE", help="Leave out images whose median working set is over this: 64MiB.", rich_help_panel="Limits"
+        ),
+    ] = None,
+    max_size: Annotated[
+        str | None, typer.Option(metavar="SIZE", help="Leave out images larger than this: 100MiB.", rich_help_panel="Limits")
+    ] = None,
+    min_qps: Annotated[
+        str | None,
+        typer.Option(
+            metavar="RATE", help="Leave out images whose median throughput under load is below this.", rich_help_panel="Limits"
+        ),
+    ] = None,
+    fmt: Annotated[RecommendFormat, typer.Option("--format", "-f", help="text or json.")] = RecommendFormat["text"],  # type: ignore[misc]
+) -> None:
+    """Which image: the ranking on your criteria, the Pareto set, one choice and how sure it is.
+
+    Exit 1 when the limits leave no image, 2 for a bad flag or results file.
+    """
+    from cprofiler.commands.recommend import recommend_command
+
+    limits = {"--max-start": max_start, "--max-memory": max_memory, "--max-size": max_size, "--min-qps": min_qps}
+    _run(lambda: recommend_command(results_file, prefer.value if prefer else None, weights, limits, fmt.value))
 
 
 @app.command(epilog="Examples:\n\n  cprofiler clean\n\n  cprofiler clean --all")

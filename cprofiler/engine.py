@@ -4,6 +4,9 @@ Everything else in cprofiler asks this module for builds, containers, logs and i
 engine's API (and its errors) are translated into cprofiler's terms in exactly one place. It uses
 the SDK's low-level ``APIClient`` for containers: the high-level ``containers.create`` inspects the
 container again after creating it, and that second round trip would be counted in ``create_ms``.
+
+It is longer than our other modules on purpose: one short method per engine call, all in the one
+place where ``docker`` is imported, is easier to audit than the same calls spread over modules.
 """
 
 from __future__ import annotations
@@ -143,7 +146,7 @@ class ImageInfo:
     #: Number of filesystem layers (``RootFS.Layers``).
     layers: int
     labels: dict[str, str]
-    #: The user its containers run as (``USER``, ``Config.User``); "" for root.
+    #: The user the image runs as (``Config.User``: ``""`` means root, else a name or ``uid[:gid]``).
     user: str = ""
 
 
@@ -424,6 +427,8 @@ class Engine:
         memory_limit_bytes: int | None,
         cpus: float | None,
         publish_ports: list[int] | None = None,
+        cpuset_cpus: str | None = None,
+        cgroup_parent: str | None = None,
         pids_limit: int | None = None,
         cap_drop: list[str] | None = None,
         user: str | None = None,
@@ -432,6 +437,8 @@ class Engine:
 
         ``publish_ports`` publishes container ports on 127.0.0.1 at ports the engine picks; it is
         used only where cprofiler cannot enter the container's network namespace to probe it.
+        ``cgroup_parent`` puts the container's cgroup under that one (cgroupfs driver: an absolute
+        cgroup path such as ``/cprofiler-…``), whose counters outlive the container.
         ``pids_limit`` bounds its processes and threads, ``cap_drop`` drops capabilities (``ALL``),
         ``user`` runs it as ``UID:GID`` instead of its image's user (see ``measure.security``).
         """
@@ -441,9 +448,12 @@ class Engine:
             # being OOM-killed, and its memory figures would stop meaning what they say.
             memswap_limit=memory_limit_bytes,
             nano_cpus=int(cpus * 1e9) if cpus else None,
+            # CPUs the container may run on (``"0"``, ``"0-1"``): the load phase keeps it off the generator's.
+            cpuset_cpus=cpuset_cpus,
             privileged=False,
             port_bindings={p: ("127.0.0.1", None) for p in publish_ports or []} or None,
             security_opt=["no-new-privileges"],
+            cgroup_parent=cgroup_parent,
             pids_limit=pids_limit,
             cap_drop=cap_drop,
         )

@@ -22,6 +22,7 @@ from cprofiler.measure.reporter import SilentReporter
 from cprofiler.measure.schedule import Runner, default_log_path
 from cprofiler.measure.start import probe_via
 from cprofiler.results import files, resume, runlog
+from cprofiler.results.load import LoadStep
 from cprofiler.results.model import Measurement, RunResult
 from cprofiler.results.resume import Recorded
 from cprofiler.scenario import load as scenario
@@ -60,6 +61,7 @@ class RichReporter:
         self.console = console
         self.progress: Progress | None = None
         self.task: TaskID | None = None
+        self.load_task: TaskID | None = None
         self.failures = 0
 
     def message(self, text: str) -> None:
@@ -95,6 +97,19 @@ class RichReporter:
         if self.progress is not None and self.task is not None:
             what = f"{run.image} {'warmup' if warmup else f'#{run.index + 1}'}"
             self.progress.update(self.task, advance=1, description=what)
+
+    def load_planned(self, total: int) -> None:
+        if self.progress is None:
+            self.runs_planned(0)
+        assert self.progress is not None
+        self.load_task = self.progress.add_task("load steps", total=total)
+
+    def load_step_done(self, name: str, step: LoadStep, line: str) -> None:
+        if step.status != "ok":
+            self.failures += 1
+        self.console.print(f"[yellow]{line}[/yellow]" if step.status != "ok" else f"[dim]{line}[/dim]", highlight=False)
+        if self.progress is not None and self.load_task is not None:
+            self.progress.update(self.load_task, advance=1, description=f"{name} load")
 
     def close(self) -> None:
         if self.progress is not None:
@@ -225,12 +240,14 @@ def _warnings(measurement: Measurement) -> list[str]:
 
 def _write_k8s(measurement: Measurement, opts: MeasureOptions, log_path: Path) -> None:
     """Deployments from this measurement; the results are on disk already, so a failure here loses nothing."""
-    from cprofiler.commands.k8s import write_manifests
-    from cprofiler.k8s import K8sOptions, render
+    from cprofiler.commands.k8s import file_sha256, write_manifests
+    from cprofiler.k8s.recommend import K8sOptions
+    from cprofiler.k8s.render import render
 
     assert opts.k8s_dir is not None
-    source = str(opts.output or log_path)
-    written = write_manifests(render(measurement.to_json(), "deployment", K8sOptions(results_file=source)), opts.k8s_dir)
+    source = opts.output or log_path
+    options = K8sOptions(results_file=str(source), results_sha256=file_sha256(source))
+    written = write_manifests(render(measurement, "deployment", options, index=True), opts.k8s_dir)
     print(f"Kubernetes manifests: {', '.join(str(p) for p in written)}", file=sys.stderr)
 
 

@@ -101,6 +101,70 @@ class Cgroup:
         except (OSError, ValueError):
             return []
 
+    # --- for the load phase: cheap enough to call ten or more times a second ----------------------
+
+    def v1_dir(self, *mounts: str) -> Path | None:
+        """This cgroup's folder in the first v1 hierarchy of ``mounts`` that has it (``cpu``, ``pids``).
+
+        Every v1 hierarchy holds a container at the same relative path, so it is found beside the
+        memory folder; None on v2 or when it is not there.
+        """
+        if self.version != 1:
+            return None
+        try:
+            rel = self.memory_dir.relative_to(CGROUP_ROOT / "memory")
+        except ValueError:
+            return None
+        return next((CGROUP_ROOT / m / rel for m in mounts if (CGROUP_ROOT / m / rel).is_dir()), None)
+
+    def memory_usage(self) -> tuple[int | None, dict[str, int]]:
+        """``(usage in bytes, memory.stat)``: the inputs of ``from_figures``, without PSS (which reads
+        every process's smaps and is far too slow to sample)."""
+        usage_file = "memory.usage_in_bytes" if self.version == 1 else "memory.current"
+        return _read_int(self.memory_dir / usage_file), _read_stat(self.memory_dir / "memory.stat")
+
+    def peak(self) -> int | None:
+        """The kernel's high-water mark of memory usage, in bytes (v1 since the last reset; v2 since
+        the cgroup was made); None where the kernel keeps none (v2 before Linux 5.19)."""
+        name = "memory.max_usage_in_bytes" if self.version == 1 else "memory.peak"
+        return _read_int(self.memory_dir / name)
+
+    def reset_peak(self) -> bool:
+        """Restart the kernel's high-water mark from the current usage; False where it cannot be
+        reset (v2: ``memory.peak`` is reset only per open file, on Linux ≥ 6.12)."""
+        if self.version != 1:
+            return False
+        try:
+            (self.memory_dir / "memory.max_usage_in_bytes").write_text("0")
+        except OSError:
+            return False
+        return True
+
+    def throttling(self) -> tuple[int, int] | None:
+        """``(periods throttled, time throttled in ns)`` since the cgroup was made, from ``cpu.stat``;
+        None when the cpu controller's files are not visible."""
+        folder = self.v1_dir("cpu", "cpu,cpuacct", "cpuacct,cpu") if self.version == 1 else self.cpu_dir
+        if folder is None:
+            return None
+        stat = _read_stat(folder / "cpu.stat")
+        if "nr_throttled" not in stat:
+            return None
+        if self.version == 1:
+            return stat["nr_throttled"], stat.get("throttled_time", 0)
+        return stat["nr_throttled"], stat.get("throttled_usec", 0) * 1000
+
+    def tasks(self) -> int | None:
+        """Tasks (processes and their threads) in the cgroup, as the pids controller counts them."""
+        folder = self.v1_dir("pids") if self.version == 1 else self.memory_dir
+        found = _read_int(folder / "pids.current") if folder is not None else None
+        if found is not None:
+            return found
+        listing = "tasks" if self.version == 1 else "cgroup.threads"
+        try:
+            return len((self.memory_dir / listing).read_text().split())
+        except OSError:
+            return None
+
     def sample(self) -> MemorySample:
         if self.version == 1:
             usage = _read_int(self.memory_dir / "memory.usage_in_bytes")

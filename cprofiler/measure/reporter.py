@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from cprofiler.results.load import LoadStep
 from cprofiler.results.model import RunResult
 
 
@@ -17,6 +18,8 @@ class Reporter(Protocol):
     def building(self, name: str, line: str | None) -> None: ...
     def runs_planned(self, total: int) -> None: ...
     def run_done(self, run: RunResult, warmup: bool) -> None: ...
+    def load_planned(self, total: int) -> None: ...
+    def load_step_done(self, name: str, step: LoadStep, line: str) -> None: ...
 
 
 class SilentReporter:
@@ -37,6 +40,13 @@ class SilentReporter:
 
     def run_done(self, run: RunResult, warmup: bool) -> None:
         if run.status != "ok":
+            self.failures += 1
+
+    def load_planned(self, total: int) -> None:
+        pass
+
+    def load_step_done(self, name: str, step: LoadStep, line: str) -> None:
+        if step.status != "ok":
             self.failures += 1
 
     def close(self) -> None:

@@ -19,19 +19,22 @@ from cprofiler import __version__
 from cprofiler.engine import Engine, ImageInfo
 from cprofiler.environment import host_facts
 from cprofiler.errors import EngineError, ImageMissing, UsageError
-from cprofiler.images.build import build_with_fallback
+from cprofiler.images.build import BuiltImage, build_with_fallback
 from cprofiler.images.floor import FLOOR_NAME, build_floor, floor_mode
 from cprofiler.measure import cold as cold_levels
 from cprofiler.measure.containers import ContainerSet
+from cprofiler.measure.loadphase import CEILING_NAME, LoadPhase, step_line
 from cprofiler.measure.probes.base import POLL_INTERVAL_S
 from cprofiler.measure.reporter import Reporter, SilentReporter
 from cprofiler.measure.signals import SignalGuard, why_stopped
 from cprofiler.measure.start import Starter, Subject, probe_via
 from cprofiler.reaper import own_labels
 from cprofiler.results import stats
+from cprofiler.results.load import LoadResult
 from cprofiler.results.model import Environment, ImageRef, ImageResult, Measurement, RunResult, StandInUse
 from cprofiler.results.resume import Recorded
 from cprofiler.results.runlog import RunLog, jsonl_path
+from cprofiler.scenario.loadspec import LoadSpec
 from cprofiler.scenario.model import LoadedScenario
 from cprofiler.settings import RunSettings, new_invocation_id
 
@@ -92,6 +95,7 @@ class Runner:
             timeout_s=settings.timeout_s,
             settle_s=settings.settle_s,
         )
+        self.load = LoadPhase(engine, self.starter, invocation=invocation)
 
     @classmethod
     def for_scenario(
@@ -132,22 +136,26 @@ class Runner:
     # --- building -------------------------------------------------------------------------------
 
     def prepare(self) -> list[Subject]:
-        items = list(self.loaded.scenario.images.items())
-        if self.images:
-            items = [(n, s) for n, s in items if n in self.images]
+        """Build (or reuse) every image to measure; one subject per row (a ``cpus`` list gives several)."""
+        scenario = self.loaded.scenario
+        built: dict[str, BuiltImage] = {}
         subjects = []
-        for name, spec in items:
-            self.reporter.building(name, None)
-            on_line = functools.partial(self.reporter.building, name)
-            built = build_with_fallback(
-                self.engine, name, spec, invocation=self.invocation, offline=self.offline, on_line=on_line
-            )
-            self.reporter.message(
-                f"{name}: {'reused' if built.reused else 'built'} {built.info.tag}"
-                + (f" (stand-in {built.stand_in['recipe']} for {built.stand_in['for']})" if built.stand_in else "")
-                + (f"; {built.note}" if built.note else "")
-            )
-            subjects.append(Subject(name, spec, built))
+        for row, name, spec in scenario.variants():
+            if self.images and row not in self.images and name not in self.images:
+                continue
+            if name not in built:
+                self.reporter.building(name, None)
+                on_line = functools.partial(self.reporter.building, name)
+                image = build_with_fallback(
+                    self.engine, name, scenario.images[name], invocation=self.invocation, offline=self.offline, on_line=on_line
+                )
+                self.reporter.message(
+                    f"{name}: {'reused' if image.reused else 'built'} {image.info.tag}"
+                    + (f" (stand-in {image.stand_in['recipe']} for {image.stand_in['for']})" if image.stand_in else "")
+                    + (f"; {image.note}" if image.note else "")
+                )
+                built[name] = image
+            subjects.append(Subject(row, spec, built[name], scenario_name=name, load=scenario.load_for(name)))
         return subjects
 
     def prepare_floor(self, subjects: list[Subject]) -> Subject:
@@ -201,17 +209,19 @@ class Runner:
         started = _now_iso()
         with self.signals:
             self.signals.allow()  # a build may stop anywhere: nothing to clean up yet
-            # A cold level or a limit that cannot work here fails before anything is built or run.
+            # A cold level, a limit or a load phase that cannot work here fails before anything is built or run.
             self.cold.check()
             self.check_limits()
+            self.load.check(self._load_rows(), s.probe_via or "published-port")
             subjects = self.prepare()
+            self.load.use(subjects)
             floor = self.prepare_floor(subjects) if s.floor else None
             self.signals.hold()
             measurement = Measurement(
                 environment=self.environment(),
                 settings=s,
                 started_at=started,
-                images=[image_result(p) for p in subjects],
+                images=[image_result(p, self.load.result_for(p) if p.load is not None else None) for p in subjects],
                 floor=image_result(floor) if floor is not None else None,
             )
             if self.resume is not None:
@@ -248,6 +258,8 @@ class Runner:
                                 by_name[name].runs.append(run)
                                 log.run(run)
                         self.reporter.run_done(run, warmup=not measured)
+                if self.load:
+                    self._load_phase(measurement, log)
                 self.signals.hold()
             except BaseException as exc:
                 self.signals.hold()
@@ -267,19 +279,53 @@ class Runner:
         """UsageError naming the scenario key when an image asks for more CPUs than the engine has
         (the engine would refuse every create, with a reason the scenario cannot show)."""
         have = self.engine.describe().get("engine_cpus")
+        if not isinstance(have, int) or have <= 0:
+            return
         for name, spec in self.loaded.scenario.images.items():
-            if spec.cpus is not None and isinstance(have, int) and have > 0 and spec.cpus > have:
-                raise UsageError(
-                    f"{self.loaded.path}: images.{name}.cpus: {spec.cpus:g} is more than the engine's {have} CPUs; "
-                    f"expected at most {have}"
-                )
+            for cpus in spec.cpus_values:
+                if cpus is not None and cpus > have:
+                    raise UsageError(
+                        f"{self.loaded.path}: images.{name}.cpus: {cpus:g} is more than the engine's {have} CPUs; "
+                        f"expected at most {have}"
+                    )
+
+    def _load_rows(self) -> list[tuple[str, LoadSpec]]:
+        scenario = self.loaded.scenario
+        rows = []
+        for row, name, _spec in scenario.variants():
+            spec = scenario.load_for(name)
+            if spec is not None and (not self.images or row in self.images or name in self.images):
+                rows.append((row, spec))
+        return rows
+
+    def _load_phase(self, measurement: Measurement, log: RunLog) -> None:
+        """The ceiling (unless a resumed log has it), then every load step not done yet."""
+        s = self.settings
+        done = self.resume.load_done() if self.resume is not None else set()
+        planned = self.load.plan(shuffle=s.shuffle, seed=s.seed, done=done)
+        self.reporter.load_planned(len(planned) + (0 if measurement.ceiling else 1))
+        if measurement.ceiling is None:
+            ceiling = self.load.ceiling()
+            with self.signals.held():
+                measurement.ceiling = ceiling
+                log.write({"type": "ceiling", **ceiling.model_dump(mode="json")})
+            self.reporter.message(f"load generator ceiling: {ceiling.qps or 0:,.0f} QPS ({CEILING_NAME})")
+        by_name = measurement.by_name()
+        for subject, rate, repeat in planned:
+            step = self.load.run(subject, rate, repeat)
+            with self.signals.held():  # in memory and on disk, or in neither
+                entry = by_name[subject.name].load
+                assert entry is not None
+                entry.steps.append(step)
+                log.write({"type": "load_step", "image": subject.name, **step.model_dump(mode="json")})
+            self.reporter.load_step_done(subject.name, step, step_line(subject.name, step, measurement.ceiling))
 
     def environment(self) -> Environment:
         facts = {**self.engine.describe(), **host_facts(), "cprofiler_version": __version__, "started_at": _now_iso()}
         return Environment.model_validate(facts)
 
 
-def image_result(p: Subject) -> ImageResult:
+def image_result(p: Subject, load: LoadResult | None = None) -> ImageResult:
     """The result entry of an image about to be measured: what it is, no runs yet."""
     info = p.built.info
     return ImageResult(
@@ -289,6 +335,9 @@ def image_result(p: Subject) -> ImageResult:
         layers=info.layers,
         ready=p.spec.ready,
         memory_limit_bytes=p.spec.memory_limit,
-        cpus=p.spec.cpus,
+        cpus=p.cpus,
         stand_in=StandInUse.model_validate(p.built.stand_in) if p.built.stand_in else None,
+        scenario_image=p.scenario_name or None,
+        load=load,
+        user=info.user,
     )

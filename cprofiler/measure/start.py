@@ -20,13 +20,16 @@ from cprofiler.errors import CprofilerError
 from cprofiler.images.build import BuiltImage
 from cprofiler.labels import LABEL_IMAGE
 from cprofiler.measure.containers import ContainerSet
+from cprofiler.measure.lifetime import LifetimeCgroups
 from cprofiler.measure.memory import Cgroup, MemorySample, from_engine_stats
 from cprofiler.measure.netns import BeginOnce, NetnsFinder
 from cprofiler.measure.probes import Probe, Target, Watch, make_probe
 from cprofiler.measure.probes.base import STAMP_RE
 from cprofiler.measure.security import confinement
+from cprofiler.measure.settle_peak import wait_settle
 from cprofiler.measure.signals import SignalGuard
 from cprofiler.results.model import RunResult
+from cprofiler.scenario.loadspec import LoadSpec
 from cprofiler.scenario.model import ImageSpec
 
 #: Output lines kept per run for crash reports; older lines are dropped (a flood stays bounded).
@@ -56,11 +59,25 @@ def probe_via(engine: Engine) -> str:
 
 @dataclass(frozen=True)
 class Subject:
-    """An image under measurement: its name, its scenario spec, and the image that was built."""
+    """An image under measurement: its row name, its scenario spec, and the image that was built.
+
+    An image with a list of ``cpus`` is one subject per value (``web@cpus=0.5``), each with that value.
+    """
 
     name: str
     spec: ImageSpec
     built: BuiltImage
+    #: The scenario's name for the image (equal to ``name`` unless the image has a ``cpus`` list).
+    scenario_name: str = ""
+    #: Its load phase, or None.
+    load: LoadSpec | None = None
+    #: CPUs its containers are pinned to (``0``, ``0-2``); None: any. Set for load steps.
+    cpuset: str | None = None
+
+    @property
+    def cpus(self) -> float | None:
+        """The CPU cap of this row, in cores (a ``cpus`` list is split into one subject per value)."""
+        return self.spec.cpus if not isinstance(self.spec.cpus, list) else None
 
 
 @dataclass(frozen=True)
@@ -72,6 +89,8 @@ class Running:
     pid: int
     #: Set when it has exited.
     exited: threading.Event
+    #: The last lines it wrote so far.
+    log_tail: Callable[[], list[str]]
 
 
 class Starter:
@@ -96,6 +115,7 @@ class Starter:
         self.timeout_s = timeout_s
         self.settle_s = settle_s
         self.netns = NetnsFinder()
+        self.lifetimes = LifetimeCgroups(engine)
         #: Image name → whether it has printed a ``monotonic_ns=`` stamp; images that never do are
         #: not waited for (see ``_late_stamp``).
         self._stamps: dict[str, bool] = {}
@@ -109,6 +129,8 @@ class Starter:
         tail: deque[str] = deque(maxlen=LOG_TAIL_LINES)
         publish = None if self.use_netns else probe.ports()
         confined = confinement(spec, img.built.info.user)
+        # A batch job's cgroup is gone once it is ready (exited): a parent cgroup keeps its peak.
+        lifetime = self.lifetimes.for_run(res) if spec.ready.kind == "exit" else None
 
         # A signal during create waits until the new id is recorded: else clean-up would miss it.
         with self.signals.held():
@@ -119,11 +141,13 @@ class Starter:
                 env=spec.env,
                 labels={**self.labels, LABEL_IMAGE: img.name},
                 memory_limit_bytes=spec.memory_limit,
-                cpus=spec.cpus,
+                cpus=img.cpus,
                 publish_ports=publish,
                 pids_limit=confined.pids_limit,
                 cap_drop=confined.cap_drop,
                 user=confined.user,
+                cpuset_cpus=img.cpuset,
+                cgroup_parent=lifetime.parent if lifetime is not None else None,
             )
             t1 = time.monotonic_ns()
             self.containers.add(cid)
@@ -156,11 +180,11 @@ class Starter:
             if res.status == "ok" and spec.ready.kind != "exit":
                 pid = self._sample(res, cid, watch)
             elif res.status == "ok":
-                res.notes.append("memory not sampled: an exit-probe container is gone once it is ready")
+                res.notes.append("working set not sampled: an exit-probe container is gone once ready (see lifetime_peak_bytes)")
             if res.status == "ok":
                 self._late_stamp(res, watch, img.name, t0)
             if res.status == "ok" and while_running is not None and pid:
-                while_running(Running(container_id=cid, pid=pid, exited=watch.exited))
+                while_running(Running(container_id=cid, pid=pid, exited=watch.exited, log_tail=lambda: list(tail)))
             if res.status != "ok":
                 reader.join(timeout=1.0)  # let the last lines of a dying container arrive
                 res.log_tail = kept_tail(list(tail))
@@ -174,6 +198,9 @@ class Starter:
                     raise
                 # The run failed already, most likely because the engine went away: that error
                 # says more than this one. The id stays recorded; remove_all tries again.
+            finally:
+                if lifetime is not None:
+                    lifetime.close(res)
         return res
 
     @staticmethod
@@ -253,7 +280,8 @@ class Starter:
         cgroup = Cgroup.of_pid(state.pid) if state.running and self.engine.is_local() else None
         cpu0, c0 = (cgroup.cpu_ns(), time.monotonic_ns()) if cgroup else (None, 0)
         settle = self.settle_s
-        if watch.exited.wait(settle):
+        exited, settle_peak = wait_settle(cgroup, watch.exited, settle)
+        if exited:
             st = self.engine.state(cid)
             res.exit_code = watch.exit_code
             res.status = "oomkilled" if st.oom_killed else "crashed"
@@ -268,6 +296,8 @@ class Starter:
         else:
             sample = from_engine_stats(self.engine.stats_once(cid))
         res.working_set_bytes = sample.working_set_bytes
+        if settle_peak is not None:  # sampled from the cgroup; the snapshot ends the window
+            res.settle_peak_working_set_bytes = max(settle_peak, sample.working_set_bytes or 0)
         res.rss_bytes = sample.rss_bytes
         res.peak_bytes = sample.peak_bytes
         res.pss_bytes = sample.pss_bytes

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from cprofiler import __version__
 from cprofiler.errors import UsageError
 from cprofiler.results import stats
+from cprofiler.results.load import Ceiling, LoadResult
 from cprofiler.scenario.model import ReadySpec
 from cprofiler.settings import RunSettings
 
@@ -81,6 +82,14 @@ class RunResult(_Record):
     pss_bytes: int | None = None
     #: Container CPU time over the settle window divided by its length, in cores.
     settle_cpu_cores: float | None = None
+    #: Highest working set seen while settling, sampled every ``SETTLE_SAMPLE_INTERVAL_S``
+    #: (cprofiler.measure.settle_peak) from ready until the end of settle, in bytes.
+    settle_peak_working_set_bytes: int | None = None
+    #: Highest memory usage over the container's whole life, kept by a per-run parent cgroup
+    #: after the container is gone (exit-probed images; cprofiler.measure.lifetime), in bytes.
+    lifetime_peak_bytes: int | None = None
+    #: CPU time of the container's whole life divided by its ``ready_ms`` (exit-probed images), in cores.
+    lifetime_cpu_cores: float | None = None
     #: Where memory was read: cgroup-v1, cgroup-v2 or engine-stats.
     memory_source: str | None = None
     #: Why a figure is missing or how it was obtained, one short sentence each.
@@ -97,7 +106,7 @@ class RunResult(_Record):
 
     @classmethod
     def from_json(cls, data: dict[str, Any], *, where: str = "run") -> RunResult:
-        return _validate(cls, data, where)
+        return validate(cls, data, where)
 
 
 #: Run fields that are summarised per image (min, median, mean, p95, max, stdev, ci95): every
@@ -149,7 +158,15 @@ class ImageResult(_Record):
     cpus: float | None = None
     #: Set when a stand-in base replaced the real one.
     stand_in: StandInUse | None = None
+    #: The scenario's name for the image; differs from ``name`` for a row of a ``cpus`` list
+    #: (``web@cpus=0.5``).
+    scenario_image: str | None = None
+    #: The user the image runs as (its ``Config.User``: ``""`` is root, else a name or
+    #: ``uid[:gid]``); null in files written before it was recorded.
+    user: str | None = None
     runs: list[RunResult] = Field(default_factory=list)
+    #: The load phase, when the scenario has one for this image.
+    load: LoadResult | None = None
 
     @property
     def kind(self) -> str:
@@ -200,14 +217,19 @@ class ImageResult(_Record):
             "memory_limit_bytes": self.memory_limit_bytes,
             "cpus": self.cpus,
             "stand_in": self.stand_in.to_json() if self.stand_in is not None else None,
+            **({"scenario_image": self.scenario_image} if self.scenario_image not in (None, self.name) else {}),
+            **({"load": self.load.model_dump(mode="json", exclude={"steps"})} if self.load is not None else {}),
+            "user": self.user,
         }
 
     def to_json(self) -> dict[str, Any]:
         return {
-            **self.header_json(),
+            **{k: v for k, v in self.header_json().items() if k != "load"},
             "runs": [r.to_json() for r in self.runs],
             "summary": self.summary(),
             "warnings": self.warnings(),
+            **({"load": self.load.to_json()} if self.load is not None else {}),
+            **({"max_rate_within_slo": self.load.max_rate_within_slo()} if self.load and self.load.slo_p99_ms else {}),
         }
 
 
@@ -267,6 +289,8 @@ class Measurement(_Record):
     finished_at: str | None = None
     #: Set when the measurement stopped early: why.
     interrupted: str | None = None
+    #: The load generator against a trivial server, once per invocation; null without a load phase.
+    ceiling: Ceiling | None = None
     #: The cprofiler version that wrote the file.
     cprofiler_version: str = __version__
     schema_: str = Field(default=SCHEMA, alias="schema")
@@ -303,6 +327,7 @@ class Measurement(_Record):
             "settings": self.settings.to_json(),
             "images": [i.to_json() for i in self.images],
             "floor": self.floor.to_json() if self.floor is not None else None,
+            **({"ceiling": self.ceiling.model_dump(mode="json")} if self.ceiling is not None else {}),
         }
 
     @classmethod
@@ -311,11 +336,15 @@ class Measurement(_Record):
         if not isinstance(data, dict):
             raise UsageError(f"{where}: expected a cprofiler results object, got a JSON {type(data).__name__}")
         if data.get("schema") != SCHEMA:
-            raise UsageError(f"{where}: schema: expected {SCHEMA!r}; is this a cprofiler results file?")
-        return _validate(cls, data, where)
+            raise UsageError(
+                f"{where}: schema: expected {SCHEMA!r} (this file's schema is {data.get('schema')!r}); "
+                "is this a cprofiler results file?"
+            )
+        return validate(cls, data, where)
 
 
-def _validate(model: type[Any], data: Any, where: str) -> Any:
+def validate(model: type[Any], data: Any, where: str) -> Any:
+    """``model`` validated from ``data``; UsageError naming ``where`` and the path inside it."""
     try:
         return model.model_validate(data)
     except ValidationError as exc:

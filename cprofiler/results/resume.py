@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cprofiler.errors import UsageError
 from cprofiler.results import files
+from cprofiler.results.load import Ceiling, LoadStep
 from cprofiler.results.model import Measurement, RunResult
 from cprofiler.results.runlog import RunLog, read_run_log
 from cprofiler.scenario.model import LoadedScenario
@@ -40,6 +41,10 @@ class Recorded:
     header: Measurement
     #: Finished runs in file order, across every earlier resume.
     runs: list[RunResult]
+    #: Load steps in file order: ``(row name, step)``.
+    load_steps: list[tuple[str, LoadStep]] = field(default_factory=list)
+    #: The load generator's ceiling, when it was measured.
+    ceiling: Ceiling | None = None
     #: Length of the file up to its last whole line, in bytes: a process killed while writing
     #: leaves a torn last line, which is cut off before anything is appended.
     whole_bytes: int = 0
@@ -53,6 +58,10 @@ class Recorded:
     def image_names(self) -> list[str]:
         """The scenario images that were measured (the floor is not a scenario image)."""
         return [img.name for img in self.header.images]
+
+    def load_done(self) -> set[tuple[str, float | None, int]]:
+        """The load steps already measured, as ``(row, rate, repeat)``."""
+        return {(name, step.rate, step.repeat) for name, step in self.load_steps}
 
     def _fail(self, text: str) -> UsageError:
         return UsageError(f"--resume {self.path}: {text}")
@@ -103,11 +112,18 @@ class Recorded:
         for record in self.runs:
             if record.image not in now:
                 raise self._fail(f"a run of {record.image!r}, an image its header does not list")
+        loaded = {name: r.load for name, r in now.items() if r.load is not None}
+        for name, _step in self.load_steps:
+            if name not in loaded:
+                raise self._fail(f"a load step of {name!r}, an image without a load phase now")
         measurement.environment = before
         measurement.settings = self.settings
         measurement.started_at = self.header.started_at
         for record in self.runs:
             now[record.image].runs.append(record)
+        for name, step in self.load_steps:
+            loaded[name].steps.append(step)
+        measurement.ceiling = self.ceiling
 
     def open_log(self, invocation: str, started_at: str) -> RunLog:
         """Append to the same file: cut a torn last line, then a ``resume`` record."""
@@ -146,4 +162,12 @@ def read(path: Path) -> Recorded:
     except BaseException:
         os.close(fd)
         raise
-    return Recorded(path=path, header=contents.header, runs=contents.runs, whole_bytes=contents.whole_bytes, fd=fd)
+    return Recorded(
+        path=path,
+        header=contents.header,
+        runs=contents.runs,
+        load_steps=contents.load_steps,
+        ceiling=contents.ceiling,
+        whole_bytes=contents.whole_bytes,
+        fd=fd,
+    )

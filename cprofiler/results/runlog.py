@@ -25,7 +25,8 @@ from typing import Any
 
 from cprofiler.errors import UsageError
 from cprofiler.results import files
-from cprofiler.results.model import SCHEMA, Measurement, RunResult
+from cprofiler.results.load import Ceiling, LoadStep
+from cprofiler.results.model import SCHEMA, Measurement, RunResult, validate
 
 #: Largest results file or run log read, in bytes: 100,000 runs take about 60 MB.
 MAX_READ_BYTES = 256 << 20
@@ -185,6 +186,10 @@ class RunLogContents:
     header: Measurement
     #: Run records in file order, across every resume.
     runs: list[RunResult]
+    #: Load steps in file order: ``(row name, step)``.
+    load_steps: list[tuple[str, LoadStep]]
+    #: The load generator's ceiling, when the log has one.
+    ceiling: Ceiling | None
     #: The last ``end`` record's ``finished_at`` and ``interrupted``; None when it never ended.
     end: tuple[str | None, str | None] | None
     #: Length of the file up to its last whole line, in bytes: a process killed while writing
@@ -199,6 +204,11 @@ class RunLogContents:
             entry = by_name.get(run.image)
             if entry is not None:
                 entry.runs.append(run.model_copy())
+        for name, step in self.load_steps:
+            entry = by_name.get(name)
+            if entry is not None and entry.load is not None:
+                entry.load.steps.append(step.model_copy())
+        m.ceiling = self.ceiling
         if self.end is None:
             m.finished_at, m.interrupted = None, "the measurement did not finish (no end record)"
         else:
@@ -214,6 +224,8 @@ def read_run_log(path: Path, *, where: str, fd: int | None = None) -> RunLogCont
     measurement: str | None = None
     seen: dict[tuple[str, int], int] = {}
     runs: list[RunResult] = []
+    load_steps: list[tuple[str, LoadStep]] = []
+    ceiling: Ceiling | None = None
     end: tuple[str | None, str | None] | None = None
     whole = 0
     lines = raw.split(b"\n")
@@ -263,12 +275,19 @@ def read_run_log(path: Path, *, where: str, fd: int | None = None) -> RunLogCont
                     "wrote this file at once, so its runs do not compare"
                 )
             runs.append(run)
+        elif kind == "load_step":
+            name = record.pop("image", None)
+            if not isinstance(name, str):
+                raise UsageError(f"{path}:{n}: a load step without its image name")
+            load_steps.append((name, validate(LoadStep, record, f"{path}:{n}")))
+        elif kind == "ceiling":
+            ceiling = validate(Ceiling, record, f"{path}:{n}")
         elif kind == "end":
             finished, interrupted = record.get("finished_at"), record.get("interrupted")
             end = (finished if isinstance(finished, str) else None, interrupted if isinstance(interrupted, str) else None)
     if header is None:
         raise UsageError(f"{where}: no header line; expected the .jsonl of a cprofiler measurement")
-    return RunLogContents(path=path, header=header, runs=runs, end=end, whole_bytes=whole)
+    return RunLogContents(path=path, header=header, runs=runs, load_steps=load_steps, ceiling=ceiling, end=end, whole_bytes=whole)
 
 
 def load(path: Path) -> Measurement:

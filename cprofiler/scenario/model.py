@@ -14,6 +14,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from cprofiler.scenario.loadspec import LoadSpec
+
 #: Largest memory limit accepted, in bytes (1 PiB): beyond it a size is a typo, and the engine's
 #: int64 would overflow long before any machine has that much memory.
 MAX_SIZE_BYTES = 1 << 50
@@ -146,14 +148,17 @@ class ImageSpec(_Strict):
     command: list[str] | None = None
     env: dict[str, str] = Field(default_factory=dict)
     memory_limit: int | None = None
-    #: The engine's smallest CPU limit is 0.01; its largest, its CPU count (checked at run time).
-    cpus: float | None = Field(default=None, ge=0.01, le=1024, strict=True)
+    #: CPU cap in cores, from 0.01 (the engine's smallest) up to the engine's CPU count (checked at
+    #: run time); a list measures the image once per value (one row each).
+    cpus: float | list[float] | None = None
     #: Most processes and threads in the container (the engine's ``--pids-limit``).
     pids_limit: int = Field(default=DEFAULT_PIDS_LIMIT, ge=1, le=4_194_304, strict=True)
     #: The security profile; None: the scenario file's top-level ``security`` (the loader fills it
     #: in, so a loaded scenario's images always name theirs).
     security: Security | None = None
     ready: ReadySpec
+    #: This image's load phase: replaces the top-level ``load:``; ``false`` turns it off.
+    load: LoadSpec | Literal[False] | None = None
 
     @field_validator("args", "env", "fallback", mode="before")
     @classmethod
@@ -186,6 +191,24 @@ class ImageSpec(_Strict):
             raise ValueError("expected arguments without NUL characters")
         return v
 
+    @field_validator("cpus", mode="before")
+    @classmethod
+    def _cpus(cls, v: Any) -> Any:
+        values = v if isinstance(v, list) else [v]
+        if v is None:
+            return v
+        if isinstance(v, list) and not 1 <= len(v) <= 16:
+            raise ValueError("expected a number of CPUs, or a list of 1 to 16 of them")
+        for c in values:
+            # bool is an int to Python, but `cpus: true` is a typo, not one CPU.
+            if isinstance(c, bool) or not isinstance(c, (int, float)):
+                raise ValueError("expected a valid number of CPUs, e.g. 0.5, or a list of them such as [0.5, 1]")
+            if not 0.01 <= c <= 1024:
+                raise ValueError(f"expected CPUs from 0.01 (the engine's smallest limit) to 1024, got {c!r}")
+        if isinstance(v, list) and len(set(v)) != len(v):
+            raise ValueError("expected each CPU value once")
+        return [float(c) for c in v] if isinstance(v, list) else float(v)
+
     @field_validator("memory_limit", mode="before")
     @classmethod
     def _memory(cls, v: Any) -> Any:
@@ -197,7 +220,16 @@ class ImageSpec(_Strict):
             raise ValueError("expected exactly one of dockerfile or template")
         if self.fallback is not None and self.template is None:
             raise ValueError("fallback: expected only with template (it replaces template args)")
+        if isinstance(self.load, LoadSpec) and self.ready.http is None:
+            raise ValueError("load: expected an image probed by http (the load is sent to the probe's port)")
         return self
+
+    @property
+    def cpus_values(self) -> list[float | None]:
+        """One entry per row the image gets: its CPU caps, or ``[None]`` for none."""
+        if isinstance(self.cpus, list):
+            return list(self.cpus)
+        return [self.cpus]
 
     @property
     def source(self) -> Path:
@@ -222,6 +254,8 @@ class Scenario(_Strict):
     allow_outside: bool = Field(default=False, strict=True)
     #: The security profile of every image that names none itself.
     security: Security = "default"
+    #: The load phase of every image probed by http, unless an image has its own.
+    load: LoadSpec | None = None
     images: dict[str, ImageSpec]
 
     @field_validator("images")
@@ -236,6 +270,28 @@ class Scenario(_Strict):
                     f"or '-'s, at most {_NAME_MAX} characters (got {quote(name)})"
                 )
         return v
+
+    def load_for(self, name: str) -> LoadSpec | None:
+        """The load phase of image ``name``: its own, else the top-level one if it is probed by http."""
+        spec = self.images[name]
+        if spec.load is False:
+            return None
+        if spec.load is not None:
+            return spec.load
+        return self.load if spec.ready.http is not None else None
+
+    def variants(self) -> list[tuple[str, str, ImageSpec]]:
+        """``(row name, scenario image name, spec)`` per row: an image with a list of ``cpus`` becomes
+        one row per value, named ``NAME@cpus=VALUE``, its spec holding that one value."""
+        out = []
+        for name, spec in self.images.items():
+            values = spec.cpus_values
+            if len(values) == 1:
+                out.append((name, name, spec.model_copy(update={"cpus": values[0]})))
+                continue
+            for value in values:
+                out.append((f"{name}@cpus={value:g}", name, spec.model_copy(update={"cpus": value})))
+        return out
 
 
 class LoadedScenario(BaseModel):

@@ -6,8 +6,10 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from cprofiler.k8s import TARGET_KUBERNETES_VERSION, K8sOptions, parse_cpu_quantity, recommend, render
-from cprofiler.k8s.formats import FORMATS
+from cprofiler.k8s.formats.registry import FORMATS
+from cprofiler.k8s.quantities import parse_cpu_quantity
+from cprofiler.k8s.recommend import K8sOptions, recommend
+from cprofiler.k8s.render import TARGET_KUBERNETES_VERSION, render
 from tests.helpers import measure, write_scenario
 
 pytestmark = pytest.mark.engine
@@ -23,14 +25,13 @@ def test_manifests_from_real_runs_cover_what_was_measured(engine, testapp_contex
         "web": {"env": {"MODE": "http", "ALLOC_MB": "48"}, "ready": {"http": {"port": 8080, "path": "/healthz"}}},
         "raw": {"env": {"MODE": "tcp", "ALLOC_MB": "20"}, "ready": {"tcp": {"port": 8080}}},
     }
-    results = measure(engine, write_scenario(tmp_path, testapp_context, images, runs=3, settle=0.3)).to_json()
+    results = measure(engine, write_scenario(tmp_path, testapp_context, images, runs=3, settle=0.3))
     opts = K8sOptions(results_file="r.json")
-    for image in results["images"]:
+    for image in results.images:
         rec = recommend(image, opts)
-        ok = [r for r in image["runs"] if r["status"] == "ok"]
-        ws = sorted(r["working_set_bytes"] for r in ok)
+        ws = sorted(image.values("working_set_bytes"))
         assert rec.memory_request_bytes >= ws[-1]  # ≥ p95 of three values, which is near the max
-        assert rec.memory_limit_bytes >= max(r["peak_bytes"] for r in ok)
+        assert rec.memory_limit_bytes >= max(image.values("peak_bytes"))
         assert rec.memory_limit_bytes >= rec.memory_request_bytes
         res = rec.resources()
         assert _bytes(res["requests"]["memory"]) == rec.memory_request_bytes

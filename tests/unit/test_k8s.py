@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import re
+from dataclasses import replace
 from typing import Any
 
 import kubernetes_validate
@@ -15,22 +16,14 @@ import pytest
 import yaml
 
 from cprofiler.errors import CprofilerError, UsageError
-from cprofiler.k8s import (
-    TARGET_KUBERNETES_VERSION,
-    K8sOptions,
-    ceil_mib,
-    cpu_quantity,
-    dns_label,
-    exact,
-    is_dns_label,
-    memory_quantity,
-    parse_cpu_quantity,
-    recommend,
-    render,
-    skip_reason,
-    yaml_stream,
-)
-from cprofiler.k8s.formats import FORMATS, formats_help
+from cprofiler.k8s.formats.registry import FORMATS, formats_help
+from cprofiler.k8s.names import dns_label, is_dns_label
+from cprofiler.k8s.probes import STARTUP_COVER, STARTUP_MIN_FAILURES, guaranteed_window_s, startup_timing
+from cprofiler.k8s.quantities import ceil_mib, cpu_quantity, exact, memory_quantity, parse_cpu_quantity
+from cprofiler.k8s.recommend import K8sOptions, recommend
+from cprofiler.k8s.render import TARGET_KUBERNETES_VERSION, render, skip_reason, yaml_stream
+from cprofiler.results.load import LoadResult
+from cprofiler.results.model import ImageResult, Measurement
 from cprofiler.results.stats import percentile
 
 MIB = 1 << 20
@@ -77,23 +70,30 @@ def image(
     ready: dict[str, Any] | None = None,
     memory_limit_bytes: int | None = None,
     cpus: float | None = None,
-) -> dict[str, Any]:
-    """One image entry; by default 5 identical ok runs of an http service."""
-    return {
-        "name": name,
-        "image": {"tag": f"cprofiler/{name}:1a2b3c", "id": "sha256:" + "0" * 64},
-        "image_size_bytes": 10 * MIB,
-        "layers": 2,
-        "memory_limit_bytes": memory_limit_bytes,
-        "cpus": cpus,
-        "ready": ready if ready is not None else {"http": {"port": 8080, "path": "/healthz"}},
-        "runs": runs if runs is not None else [run(i) for i in range(5)],
-        "summary": {},
-    }
+) -> ImageResult:
+    """One image entry, typed; by default 5 identical ok runs of an http service."""
+    return ImageResult.model_validate(
+        {
+            "name": name,
+            "image": {"tag": f"cprofiler/{name}:1a2b3c", "id": "sha256:" + "0" * 64},
+            "image_size_bytes": 10 * MIB,
+            "layers": 2,
+            "memory_limit_bytes": memory_limit_bytes,
+            "cpus": cpus,
+            "ready": ready if ready is not None else {"http": {"port": 8080, "path": "/healthz"}},
+            "runs": runs if runs is not None else [run(i) for i in range(5)],
+            "summary": {},
+        }
+    )
 
 
-def results(*images: dict[str, Any], cold: str | None = "warm") -> dict[str, Any]:
-    settings: dict[str, Any] = {"runs": 5, "warmup": 1, "settle_s": 1.0, "timeout_s": 60}
+def results(*images: ImageResult, cold: str | None = "warm") -> Measurement:
+    """A measurement of ``images`` (default: one), read back through the results model as a file would be."""
+    return Measurement.from_json(results_doc(*images, cold=cold), where="test results")
+
+
+def results_doc(*images: ImageResult, cold: str | None = "warm") -> dict[str, Any]:
+    settings: dict[str, Any] = {"scenario_file": "/s.yaml", "runs": 5, "warmup": 1, "settle_s": 1.0, "timeout_s": 60}
     if cold is not None:
         settings["cold"] = cold
     return {
@@ -102,13 +102,45 @@ def results(*images: dict[str, Any], cold: str | None = "warm") -> dict[str, Any
         "environment": {},
         "settings": settings,
         "started_at": "2025-01-01T00:00:00+00:00",
-        "images": list(images) or [image()],
+        "images": [i.to_json() for i in images or [image()]],
     }
 
 
 def spread(key: str, values: list[Any]) -> list[dict[str, Any]]:
     """Ok runs whose ``key`` takes each of ``values`` in turn (other fields at their defaults)."""
     return [run(i, **{key: v}) for i, v in enumerate(values)]
+
+
+def step(
+    rate: float | None,
+    repeat: int = 0,
+    *,
+    peak: int | None = 60 * MIB,
+    cpu: float | None = 0.2,
+    qps: float | None = None,
+    p99: float = 10.0,
+    status: str = "ok",
+) -> dict[str, Any]:
+    """One load step, shaped as ``cprofiler measure`` writes it; ``qps`` defaults to the rate."""
+    served = qps if qps is not None else rate
+    return {
+        "rate": rate,
+        "repeat": repeat,
+        "status": status,
+        "qps": served if status == "ok" else None,
+        "latency_ms": {"p50": p99 / 4, "p90": p99 / 2, "p99": p99, "p999": p99, "max": p99},
+        "cpu_cores": cpu if status == "ok" else None,
+        "working_set_peak_bytes": peak,
+    }
+
+
+def loaded(name: str, steps: list[dict[str, Any]], slo: float | None = None, **kwargs: Any) -> ImageResult:
+    """An http service with a load phase of ``steps`` (oha, 16 connections, 10 s steps)."""
+    img = image(name, **kwargs)
+    load = {"generator": "oha", "generator_version": "1.16.0", "connections": 16, "duration_s": 10.0, "warmup_s": 2.0}
+    return img.model_copy(
+        update={"load": LoadResult.model_validate({**load, "request": "GET /", "slo_p99_ms": slo, "steps": steps})}
+    )
 
 
 # --- quantities and names -----------------------------------------------------------------------
@@ -311,17 +343,57 @@ def test_cpu_limit_below_request_is_refused() -> None:
     ("ready_ms", "period", "failures"),
     [
         ([100.0 * i for i in range(1, 11)], 1, 3),  # p99 991ms: 2s window, but never fewer than 3 probes
-        ([10_000.0, 10_200.0, 9_800.0], 1, 21),  # p99 10196ms: 20.4s window
-        ([40_000.0, 41_000.0], 5, 17),  # p99 40990ms: 82s window, probed every 5s
+        ([1_400.0] * 3, 1, 4),  # p99 1400ms: 2.8s to cover, so (4 - 1) x 1s = 3s; 1s x 3 allows only 2s
+        ([10_000.0, 10_200.0, 9_800.0], 1, 22),  # p99 10196ms: 20.4s to cover, 21s window
+        ([40_000.0, 41_000.0], 5, 18),  # p99 40990ms: 82s to cover, probed every 5s: 85s window
     ],
 )
 def test_startup_probe_covers_twice_p99_ready(ready_ms: list[float], period: int, failures: int) -> None:
     rec = recommend(image(runs=spread("ready", ready_ms)), OPTS)
     assert (rec.startup_period_s, rec.startup_failure_threshold) == (period, failures)
-    assert period * failures * 1000 >= 2 * percentile(ready_ms, 99)
+    # The kubelet kills at failure F, (F - 1) periods after the first probe, which may come at once.
+    assert (failures - 1) * period * 1000 >= 2 * percentile(ready_ms, 99)
+    assert rec.startup_window_s == (failures - 1) * period
     probe = rec.startup_probe()
     assert probe is not None
     assert probe["periodSeconds"] * probe["failureThreshold"] == period * failures
+    header = next(line for line in rec.formula if line.startswith("startupProbe"))
+    assert f"= {(failures - 1) * period}s to start" in header
+    assert "2 x p99 ready" in header and "measured without a CPU limit" in header
+
+
+def _kubelet_kills(ready_s: float, period: int, failures: int, first_probe_s: float) -> bool:
+    """The kubelet's startupProbe (prober worker): probes at first, first + P, …; a probe at or after
+    ``ready_s`` succeeds; the F-th failure in a row kills the container."""
+    return all(first_probe_s + k * period < ready_s for k in range(failures))
+
+
+@pytest.mark.parametrize("p99_ms", [1.0, 250.0, 999.0, 1000.0, 1400.0, 1501.0, 9_999.0, 29_999.0, 30_001.0, 44_000.0, 200_000.0])
+def test_startup_window_follows_kubelet_semantics(p99_ms: float) -> None:
+    period, failures = startup_timing(p99_ms)
+    window = guaranteed_window_s(period, failures)
+    cover_s = STARTUP_COVER * p99_ms / 1000
+    assert window >= cover_s
+    # Whenever the first probe comes (within its first period), a start within the window survives…
+    for first in (0.0, period / 3, period * 0.999):
+        assert not _kubelet_kills(cover_s, period, failures, first)
+        assert not _kubelet_kills(window, period, failures, first)
+    # …and with the first probe at once, one a hair later does not: the window is exactly (F - 1) x P.
+    assert _kubelet_kills(window + 0.001, period, failures, 0.0)
+    # The smallest such F: one failure fewer would not cover, unless the minimum of 3 holds it up.
+    assert failures == STARTUP_MIN_FAILURES or guaranteed_window_s(period, failures - 1) < cover_s
+
+
+def test_startup_header_names_the_cpu_cap_it_was_measured_under() -> None:
+    rec = recommend(image(cpus=0.5), OPTS)
+    assert any("measured under a 0.5-CPU cap" in line for line in rec.formula if line.startswith("startupProbe"))
+
+
+def test_cpu_limit_below_what_start_up_was_measured_with_is_noted() -> None:
+    rec = recommend(image(), K8sOptions(cpu_limit="500m"))
+    assert any("start-up was measured without a CPU limit" in n for n in rec.notes)
+    rec = recommend(image(cpus=2.0), K8sOptions(cpu_limit="measured"))
+    assert not any("start-up was measured" in n for n in rec.notes)
 
 
 def test_http_probe_becomes_httpget() -> None:
@@ -382,7 +454,7 @@ def test_no_working_set_names_the_field() -> None:
         ({"margin": -0.1}, "--margin"),
         ({"margin": 15}, "--margin"),
         ({"cpu_limit": "lots"}, "--cpu-limit"),
-        ({"deployment": "My_App"}, "--deployment 'My_App'.*'my-app'"),
+        ({"name": "My_App"}, "--name 'My_App'.*'my-app'"),
         ({"container": "a.b"}, "--container 'a.b'.*'a-b'"),
     ],
 )
@@ -406,12 +478,13 @@ def test_names_that_collide_as_kubernetes_names_are_refused() -> None:
     [
         ([], "expected a cprofiler results object"),
         ({"schema": "cprofiler/results/v0", "images": []}, "schema is 'cprofiler/results/v0'"),
-        ({"schema": "cprofiler/results/v1", "images": []}, "has no images"),
+        ({**results_doc(), "images": []}, "has no images"),
     ],
 )
 def test_render_refuses_what_is_not_results(doc: Any, match: str) -> None:
+    # The results model checks the document once, as every reader gets it; render the rest.
     with pytest.raises(UsageError, match=match):
-        render(doc, "resources", OPTS)
+        render(Measurement.from_json(doc, where="results.json"), "resources", OPTS)
 
 
 # --- formats ------------------------------------------------------------------------------------
@@ -427,7 +500,7 @@ def test_registry_holds_the_four_formats_and_builds_the_help() -> None:
 @pytest.mark.parametrize("fmt", list(FORMATS))
 def test_one_file_per_image_with_a_header(fmt: str) -> None:
     doc = results(image("go"), image("py_app", ready={"tcp": {"port": 5000}}))
-    doc["floor"] = image("floor")  # the empty-container baseline is not an image to deploy
+    doc.floor = image("floor")  # the empty-container baseline is not an image to deploy
     files = render(doc, fmt, OPTS)
     suffix = FORMATS[fmt].file_suffix
     assert list(files) == [f"go.{suffix}", f"py-app.{suffix}"]
@@ -447,7 +520,7 @@ def test_header_says_when_cold_level_is_not_recorded() -> None:
 
 def test_header_says_the_measurement_was_interrupted() -> None:
     doc = results()
-    doc["interrupted"] = "SIGINT"
+    doc.interrupted = "SIGINT"
     text = next(iter(render(doc, "helm", OPTS).values()))
     assert "note: the measurement stopped early, with fewer runs than planned: SIGINT" in text
 
@@ -470,20 +543,22 @@ def test_deployment_format_is_complete() -> None:
     (container,) = doc["spec"]["template"]["spec"]["containers"]
     assert container["name"] == "go"
     assert container["image"] == "cprofiler/go:1a2b3c"
-    assert set(container) == {"name", "image", "ports", "resources", "startupProbe", "readinessProbe"}
+    assert set(container) == {"name", "image", "ports", "resources", "startupProbe", "readinessProbe", "securityContext"}
 
 
 def test_deployment_takes_deployment_and_container_names() -> None:
-    options = K8sOptions(deployment="web.prod", container="app")
+    options = K8sOptions(name="web.prod", container="app")
     doc = yaml.safe_load(render(results(), "deployment", options)["go.deployment.yaml"])
     assert doc["metadata"]["name"] == "web.prod"
     assert doc["spec"]["template"]["spec"]["containers"][0]["name"] == "app"
 
 
 def test_kustomize_patch_targets_the_named_deployment_and_container() -> None:
-    files = render(results(), "kustomize", K8sOptions(deployment="web", container="app"))
+    files = render(results(), "kustomize", K8sOptions(name="web", container="app"))
     doc = yaml.safe_load(files["go.patch.yaml"])
-    assert doc["metadata"] == {"name": "web"}
+    assert doc["metadata"]["name"] == "web"
+    # Provenance as annotations: kubectl and kustomize drop comments, not annotations.
+    assert doc["metadata"]["annotations"]["cprofiler.dev/results-file"] == "results.json"
     (container,) = doc["spec"]["template"]["spec"]["containers"]
     assert container["name"] == "app"
     # A patch sets only what was measured: image, ports and env stay as the Deployment has them.
@@ -528,8 +603,9 @@ def _pod(container: dict[str, Any]) -> dict[str, Any]:
     return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "check"}, "spec": {"containers": [container]}}
 
 
-def _apply_patch(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
-    """Strategic merge as kustomize does it for this patch: containers merge by name, maps deeply."""
+def apply_patch(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    """Strategic merge as kustomize does it for these patches: containers merge by name, maps
+    deeply, and a map with ``$patch: replace`` replaces the base's map whole."""
 
     def merge(into: dict[str, Any], other: dict[str, Any]) -> None:
         for key, value in other.items():
@@ -540,6 +616,10 @@ def _apply_patch(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
                         merge(by_name[c["name"]], c)
                     else:
                         into[key].append(c)
+            elif value is None:
+                into.pop(key, None)  # a null in a strategic-merge patch removes the field
+            elif isinstance(value, dict) and value.get("$patch") == "replace":
+                into[key] = {k: v for k, v in value.items() if k != "$patch"}
             elif isinstance(value, dict) and isinstance(into.get(key), dict):
                 merge(into[key], value)
             else:
@@ -550,29 +630,75 @@ def _apply_patch(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def base_workload(kind: str, name: str, container: str) -> dict[str, Any]:
+    """A workload as a user's base might hold it: its own image and env, and exec probes, which a
+    merged httpGet would sit beside (two handlers: rejected by the API server)."""
+    exec_probe = {"exec": {"command": ["cat", "/ready"]}, "periodSeconds": 10}
+    c: dict[str, Any] = {"name": container, "image": "web:1", "env": [{"name": "A", "value": "1"}]}
+    if kind == "Deployment":
+        c.update(startupProbe=dict(exec_probe), readinessProbe=dict(exec_probe))
+        return {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": name},
+            "spec": {
+                "selector": {"matchLabels": {"app": "web"}},
+                "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [c]}},
+            },
+        }
+    job = {"template": {"spec": {"restartPolicy": "Never", "containers": [c]}}}
+    if kind == "Job":
+        return {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": name}, "spec": job}
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "CronJob",
+        "metadata": {"name": name},
+        "spec": {"schedule": "@daily", "jobTemplate": {"spec": job}},
+    }
+
+
+def pod_spec(doc: dict[str, Any]) -> dict[str, Any]:
+    spec = doc["spec"]["jobTemplate"]["spec"] if doc["kind"] == "CronJob" else doc["spec"]
+    return dict(spec["template"]["spec"])
+
+
 def _checked(fmt: str, doc: dict[str, Any], options: K8sOptions) -> list[dict[str, Any]]:
     """The Kubernetes objects a format's document ends up in, to validate against the schema."""
     if fmt == "deployment":
         return [doc]
     if fmt == "kustomize":
-        base = {
-            "apiVersion": "apps/v1",
-            "kind": "Deployment",
-            "metadata": {"name": options.deployment},
-            "spec": {
-                "selector": {"matchLabels": {"app": "web"}},
-                "template": {
-                    "metadata": {"labels": {"app": "web"}},
-                    "spec": {"containers": [{"name": options.container, "image": "web:1", "env": [{"name": "A", "value": "1"}]}]},
-                },
-            },
-        }
-        merged = _apply_patch(base, doc)
-        assert merged["spec"]["template"]["spec"]["containers"][0]["image"] == "web:1"
+        merged = apply_patch(base_workload(doc["kind"], doc["metadata"]["name"], options.container or "app"), doc)
+        (container,) = pod_spec(merged)["containers"]
+        assert container["image"] == "web:1"
+        for key in ("startupProbe", "readinessProbe"):
+            if key in container:
+                handlers = {"exec", "httpGet", "tcpSocket", "grpc"} & set(container[key])
+                assert len(handlers) == 1, f"{key} has handlers {handlers}"
         return [merged]
-    # resources and helm are fragments of a container: check them inside one.
-    container = {"name": "check", "image": "check:1", **doc}
-    return [_pod(container)]
+    # resources and helm are fragments of a container: check them inside one; helm's autoscaling
+    # values become the HPA that `helm create`'s template writes from them.
+    values = dict(doc)
+    scaling = values.pop("autoscaling", None)
+    container = {"name": "check", "image": "check:1", **values}
+    checked = [_pod(container)]
+    if scaling is not None:
+        assert scaling["enabled"] is True
+        target = {"type": "Utilization", "averageUtilization": scaling["targetCPUUtilizationPercentage"]}
+        spec = {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "check"},
+            "minReplicas": scaling["minReplicas"],
+            "maxReplicas": scaling["maxReplicas"],
+            "metrics": [{"type": "Resource", "resource": {"name": "cpu", "target": target}}],
+        }
+        checked.append(
+            {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": {"name": "check"}, "spec": spec}
+        )
+    return checked
+
+
+def lifetime_run(index: int, peak: int = 70 * MIB, ready: float = 900.0) -> dict[str, Any]:
+    """An ok run of a batch job: no working set (its cgroup is gone), a lifetime peak and CPU."""
+    return {**run(index, ws=None, peak=None, cpu=None, ready=ready), "lifetime_peak_bytes": peak, "lifetime_cpu_cores": 0.4}
 
 
 CASES = {
@@ -585,6 +711,9 @@ CASES = {
         memory_limit_bytes=GIB,
     ),
     "slow": image("jvm", runs=spread("ready", [30_000.0, 45_000.0]), cpus=2.0),
+    "job": image("etl", ready={"exit": True}, runs=[lifetime_run(i) for i in range(3)]),
+    "load": loaded("shop", [step(r, i, cpu=r / 1000, p99=r / 5) for r in (100.0, 200.0, 400.0) for i in range(2)], slo=50),
+    "closed": loaded("shop", [step(None, i, qps=2400.0 + i, cpu=0.5) for i in range(2)]),
 }
 
 
@@ -592,12 +721,19 @@ CASES = {
 @pytest.mark.parametrize("fmt", list(FORMATS))
 @pytest.mark.parametrize("case", list(CASES))
 def test_every_manifest_passes_the_kubernetes_schema(version: str, fmt: str, case: str) -> None:
-    options = K8sOptions(deployment="web", container="app", cpu_limit="measured" if case == "slow" else None)
-    for text in render(results(CASES[case]), fmt, options).values():
-        doc = yaml.safe_load(text)
-        _quantities(doc["resources"] if "resources" in doc else doc["spec"]["template"]["spec"]["containers"][0]["resources"])
-        for obj in _checked(fmt, doc, options):
-            kubernetes_validate.validate(obj, version, strict=True)
+    options = K8sOptions(name="web", container="app", cpu_limit="measured" if case == "slow" else None)
+    for schedule in (None, "0 3 * * *") if case == "job" else (None,):
+        options = replace(options, schedule=schedule)
+        for text in render(results(CASES[case]), fmt, options, index=True).values():
+            for doc in yaml.safe_load_all(text):
+                if doc.get("kind") == "Kustomization":
+                    continue  # not a Kubernetes object; checked by a kustomize build in test_k8s_workloads
+                if doc.get("kind") == "HorizontalPodAutoscaler":
+                    kubernetes_validate.validate(doc, version, strict=True)
+                    continue
+                _quantities(doc["resources"] if "resources" in doc else pod_spec(doc)["containers"][0]["resources"])
+                for obj in _checked(fmt, doc, options):
+                    kubernetes_validate.validate(obj, version, strict=True)
 
 
 def test_the_schema_check_is_not_vacuous() -> None:

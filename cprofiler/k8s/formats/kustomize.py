@@ -1,44 +1,100 @@
-"""``kustomize``: a strategic-merge patch that sets resources and probes on an existing Deployment."""
+"""``kustomize``: a strategic-merge patch per image that sets resources and replaces the probes of
+an existing workload, and a ``kustomization.yaml`` that lists the patches.
+
+Each probe carries ``$patch: replace``: merged field by field, an ``httpGet`` from us beside an
+``exec`` already in the base would give a probe with two handlers, which the API server rejects.
+Resources merge, so requests of other resources (``ephemeral-storage``) in the base stay.
+
+An image sized under load also gets its HorizontalPodAutoscaler, ``<image>.hpa.yaml``: a new object,
+so it is listed under ``resources:``, not ``patches:``; and the patch removes the Deployment's
+``replicas`` (``replicas: null``), which would otherwise reset the HPA's count on every apply.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from cprofiler.k8s import K8sOptions, Recommendation
-from cprofiler.k8s.formats import Formatter, register
+from cprofiler.k8s.formats.registry import Formatter, register
+from cprofiler.k8s.recommend import K8sOptions, Recommendation
+from cprofiler.k8s.render import comment, dump_yaml
+
+_API = {"Deployment": "apps/v1", "Job": "batch/v1", "CronJob": "batch/v1"}
 
 
-@register
+def patch(rec: Recommendation, options: K8sOptions) -> dict[str, Any]:
+    """The patch document: the target's kind and name, its annotations, and the container's
+    resources and probes (each probe replaced whole)."""
+    # Only the fields we measured: the patch must not touch image, ports or env of the target.
+    container: dict[str, Any] = {"name": options.container or rec.name, "resources": rec.resources()}
+    for key, probe in rec.probes().items():
+        container[key] = {"$patch": "replace", **probe}
+    pod_spec: dict[str, Any] = {"template": {"spec": {"containers": [container]}}}
+    if rec.autoscaling is not None:
+        pod_spec = {"replicas": None, **pod_spec}
+    spec = {"jobTemplate": {"spec": pod_spec}} if rec.kind == "CronJob" else pod_spec
+    return {
+        "apiVersion": _API[rec.kind],
+        "kind": rec.kind,
+        "metadata": {"name": rec.workload_name, "annotations": rec.annotations()},
+        "spec": spec,
+    }
+
+
+@register("kustomize")
 class Kustomize(Formatter):
-    name = "kustomize"
-    summary = "a strategic-merge patch for an existing Deployment (--deployment NAME --container NAME)"
+    summary = (
+        "a strategic-merge patch per image for an existing workload (--name NAME --container NAME; "
+        "probes replaced whole), and a kustomization.yaml listing them"
+    )
     file_suffix = "patch.yaml"
 
     def build(self, rec: Recommendation, options: K8sOptions) -> dict[str, Any]:
-        # Only the fields we measured: the patch must not touch image, ports or env of the target.
-        container: dict[str, Any] = {"name": options.container or rec.name, "resources": rec.resources()}
-        container.update(rec.probes())
-        return {
-            "apiVersion": "apps/v1",
-            "kind": "Deployment",
-            "metadata": {"name": options.deployment or rec.name},
-            "spec": {"template": {"spec": {"containers": [container]}}},
-        }
+        return patch(rec, options)
 
     def usage(self, rec: Recommendation, options: K8sOptions) -> list[str]:
         lines = [
-            "in kustomization.yaml:",
+            "listed in the kustomization.yaml written beside it, or add to yours:",
             "  patches:",
-            f"    - path: {rec.name}.{self.file_suffix}",
+            f"    - path: {self.file_name(rec)}",
         ]
-        if options.deployment is None or options.container is None:
+        if options.name is None or options.container is None:
             lines.append(
-                f"Deployment and container are named {rec.name!r} after the image; "
-                "give --deployment and --container to patch yours"
+                f"{rec.kind} and container are named {rec.name!r} after the image; "
+                "give --only IMAGE --name NAME --container NAME to patch yours"
             )
         if rec.probes():
-            # Strategic merge merges a probe field by field: an exec or grpc handler already there
-            # would stay beside ours, and the API server rejects a probe with two handlers.
-            lines.append("if the container already has a startupProbe or readinessProbe of another kind")
-            lines.append("(exec, grpc), remove it first: a probe may have only one handler")
+            lines.append("each probe has $patch: replace: it replaces the workload's probe whole (handler included)")
+        if rec.autoscaling is not None:
+            lines.append(f"replicas: null removes the Deployment's count: its HorizontalPodAutoscaler, {_hpa_file(rec)}, owns it")
         return lines
+
+    def index(self, recs: list[Recommendation], files: list[str], options: K8sOptions) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for rec in recs:
+            hpa = rec.horizontal_pod_autoscaler()
+            if hpa is not None:
+                name = _hpa_file(rec)
+                lines = [
+                    f"{name}: cprofiler k8s --format kustomize",
+                    *rec.header(),
+                    f"the HorizontalPodAutoscaler of Deployment {rec.workload_name!r}, listed under resources: "
+                    "in the kustomization.yaml written beside it; it needs the metrics server in the cluster",
+                ]
+                out[name] = comment(lines) + dump_yaml(hpa)
+        doc = {
+            "apiVersion": "kustomize.config.k8s.io/v1beta1",
+            "kind": "Kustomization",
+            "resources": [*options.kustomize_resources, *out],
+            "patches": [{"path": f} for f in files],
+        }
+        lines = [
+            "kustomization.yaml: cprofiler k8s --format kustomize",
+            f"from: {recs[0].results_file}; patches for {', '.join(r.image_name for r in recs)}",
+            "resources: the workloads these patches change (--kustomize-base; ../base is the usual overlay layout)",
+            "kubectl kustomize . (or kustomize build .) shows the result",
+        ]
+        return {**out, "kustomization.yaml": comment(lines) + dump_yaml(doc)}
+
+
+def _hpa_file(rec: Recommendation) -> str:
+    return f"{rec.name}.hpa.yaml"

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from cprofiler.k8s import K8sOptions, Recommendation, dump_yaml
-from cprofiler.k8s.formats import Formatter, register
+from cprofiler.k8s.formats.registry import Formatter, register
+from cprofiler.k8s.recommend import K8sOptions, Recommendation
+from cprofiler.k8s.render import dump_yaml
 
 
-@register
+@register("resources")
 class Resources(Formatter):
-    name = "resources"
     summary = "the container resources: block alone, to paste under a container"
     file_suffix = "resources.yaml"
 
@@ -25,4 +25,6 @@ class Resources(Formatter):
             lines.append("probes measured for this image (not part of resources:):")
             for key, value in probes.items():
                 lines.append(f"  {key}: {dump_yaml(value, flow=True).strip()}")
+        if rec.autoscaling is not None:
+            lines.append("the HPA target above is written as a HorizontalPodAutoscaler by --format deployment, kustomize or helm")
         return lines

@@ -1,0 +1,40 @@
+"""The summaries of ``cprofiler k8s --summary``, by name; each summary module adds itself on import.
+
+A summary is one text for all the selected images (krr's table and JSON), where a format
+(:mod:`cprofiler.k8s.formats`) is one manifest per image: the two are chosen by separate flags
+and can be asked for together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from cprofiler.k8s.recommend import Recommendation, Source
+from cprofiler.k8s.render import Skipped
+from cprofiler.plugins import Registry
+
+#: A summary: every selected image's recommendation, or why it has none, and where the results
+#: came from, in; text out.
+SummaryFunc = Callable[[list[Recommendation | Skipped], Source], str]
+
+SUMMARIES: Registry[SummaryFunc] = Registry("summary", flag="--summary")
+
+
+def basis_text(rec: Recommendation) -> str:
+    """``load at 200 requests/s``, ``load (closed loop)``, ``settle-peak (idle)``, ``lifetime``."""
+    if rec.sized_at is not None:
+        return f"{rec.basis} at {rec.sized_at.rate:g}/s" if rec.sized_at.rate is not None else f"{rec.basis} (closed loop)"
+    return rec.basis + (" (idle)" if rec.idle else "")
+
+
+def hpa_text(rec: Recommendation) -> str:
+    """``70% cpu, 1-10``: the HPA's target and replica bounds, or ``-``."""
+    hpa = rec.autoscaling
+    return "-" if hpa is None else f"{hpa.target_percent}% cpu, {hpa.min_replicas}-{hpa.max_replicas}"
+
+
+def probe_window(rec: Recommendation) -> str:
+    """``3s (1s x 4)``: the startupProbe's guaranteed window and its timing, or ``-``."""
+    if rec.startup_window_s is None:
+        return "-"
+    return f"{rec.startup_window_s}s ({rec.startup_period_s}s x {rec.startup_failure_threshold})"

@@ -1,0 +1,151 @@
+"""The under-load comparison: one row per image with a load phase, computed once from the model.
+
+Figures are medians over the repeats of the summarised rate (``LoadResult.summary``: the highest
+rate that met the SLO, else the highest rate, else closed loop) with their 95 % bootstrap
+interval; ratios are to the best image on that column.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tabulate import tabulate
+
+from cprofiler.report.rows import human_bytes
+from cprofiler.results.load import GENERATOR_BOUND_SHARE, generator_bound
+from cprofiler.results.model import ImageResult, Measurement
+
+MIB = 1 << 20
+
+#: Column key → header, in display order.
+LOAD_COLUMNS = {
+    "image": "image under load",
+    "steps_ok": "ok steps",
+    "rate": "rate",
+    "qps": "QPS",
+    "qps_ratio": "QPS ×best",
+    "latency_p99_ms": "p99",
+    "cpu_cores": "CPU cores",
+    "working_set_peak_bytes": "working set peak",
+    "qps_per_core": "QPS/core",
+    "mib_per_kqps": "MiB per 1k QPS",
+    "max_rate_within_slo": "max rate in SLO",
+}
+
+
+def loaded(m: Measurement) -> list[ImageResult]:
+    return [i for i in m.images if i.load is not None]
+
+
+def _median(summary: dict[str, Any] | None) -> float | None:
+    return float(summary["median"]) if summary else None
+
+
+def _interval(summary: dict[str, Any] | None) -> tuple[float, float] | None:
+    return (float(summary["ci95"][0]), float(summary["ci95"][1])) if summary and summary.get("ci95") else None
+
+
+def load_rows(m: Measurement) -> list[dict[str, Any]]:
+    """One dict per loaded image with raw numbers (QPS, ms, cores, bytes) and their intervals."""
+    rows: list[dict[str, Any]] = []
+    qps_of: list[float | None] = []
+    for image in loaded(m):
+        assert image.load is not None
+        s = image.load.summary()
+        qps, ws = _median(s.qps), _median(s.working_set_peak_bytes)
+        qps_of.append(qps)
+        failed = [f"{x.status} at {_rate(x.rate)} #{x.repeat + 1}: {x.error}" for x in image.load.steps if x.status != "ok"]
+        ok = sum(step.status == "ok" for step in image.load.steps)
+        rows.append(
+            {
+                "image": image.label,
+                "steps_ok": f"{ok}/{len(image.load.steps)}",
+                "rate": s.rate,
+                "qps": qps,
+                "qps_interval": _interval(s.qps),
+                "latency_p99_ms": _median(s.latency_p99_ms),
+                "latency_p99_interval": _interval(s.latency_p99_ms),
+                "cpu_cores": _median(s.cpu_cores),
+                "working_set_peak_bytes": ws,
+                "qps_per_core": _median(s.qps_per_core),
+                "mib_per_kqps": ws / MIB / (qps / 1000) if ws is not None and qps else None,
+                "max_rate_within_slo": image.load.max_rate_within_slo(),
+                "generator_bound": generator_bound(qps, m.ceiling),
+                "failed": failed,
+            }
+        )
+    best_qps = max((q for q in qps_of if q is not None), default=None)
+    for r, q in zip(rows, qps_of, strict=True):
+        r["qps_ratio"] = q / best_qps if q is not None and best_qps else None
+    return rows
+
+
+def _rate(rate: float | None) -> str:
+    return "closed loop" if rate is None else f"{rate:g}/s"
+
+
+def human_load_row(row: dict[str, Any]) -> list[str]:
+    def num(v: float | None, fmt: str) -> str:
+        return "-" if v is None else format(v, fmt)
+
+    def with_interval(v: float | None, iv: tuple[float, float] | None, fmt: str, unit: str = "") -> str:
+        if v is None:
+            return "-"
+        text = f"{format(v, fmt)}{unit}"
+        return f"{text} ({format(iv[0], fmt)}–{format(iv[1], fmt)})" if iv is not None and iv[0] != iv[1] else text
+
+    qps = with_interval(row["qps"], row["qps_interval"], ",.0f")
+    if row["generator_bound"]:
+        qps += " [generator-bound]"
+    return [
+        row["image"],
+        row["steps_ok"],
+        _rate(row["rate"]),
+        qps,
+        "best" if row["qps_ratio"] == 1.0 else num(row["qps_ratio"], ".2f") + ("×" if row["qps_ratio"] is not None else ""),
+        with_interval(row["latency_p99_ms"], row["latency_p99_interval"], ".1f", " ms"),
+        num(row["cpu_cores"], ".2f"),
+        human_bytes(row["working_set_peak_bytes"]),
+        num(row["qps_per_core"], ",.0f"),
+        num(row["mib_per_kqps"], ".2f"),
+        "-" if row["max_rate_within_slo"] is None else f"{row['max_rate_within_slo']:g}/s",
+    ]
+
+
+def load_footnote(m: Measurement) -> str:
+    """How the load figures were measured, under every human table that shows them."""
+    images = loaded(m)
+    if not images:
+        return ""
+    first = images[0].load
+    assert first is not None
+    cpuset = ", ".join(f"{k} CPUs {v}" for k, v in first.cpuset.items())
+    lines = [
+        f"under load: {first.generator} {first.generator_version or ''}, {first.connections} connections, "
+        f"{first.duration_s:g} s measured after {first.warmup_s:g} s warmup per step, {first.request or ''} to 127.0.0.1 "
+        f"inside each container's network namespace; {cpuset}; latency {first.latency_method}.",
+        "QPS, p99, CPU and working-set peak are medians over the repeats of the rate shown (95 % interval in "
+        "brackets); CPU is the container's cgroup CPU time over the window; MiB per 1k QPS is the peak over QPS/1000.",
+    ]
+    if m.ceiling is not None and m.ceiling.qps is not None:
+        lines.append(
+            f"ceiling: the generator reaches {m.ceiling.qps:,.0f} QPS against a trivial static server here; rows above "
+            f"{GENERATOR_BOUND_SHARE:.0%} of it are marked generator-bound (they measured the generator, not the image)."
+        )
+    failed = [f"{r['image']}: {f}" for r in load_rows(m) for f in r["failed"]]
+    lines += [f"failed under load: {f}" for f in failed]
+    return "\n".join(lines)
+
+
+def load_section(m: Measurement, tablefmt: str) -> str:
+    """The under-load table and its footnote in ``tablefmt`` (tabulate's), or "" without a load phase."""
+    rows = load_rows(m)
+    if not rows:
+        return ""
+    text = tabulate(
+        [human_load_row(r) for r in rows], headers=list(LOAD_COLUMNS.values()), tablefmt=tablefmt, disable_numparse=True
+    )
+    note = load_footnote(m)
+    if tablefmt == "github":
+        note = "\n".join(f"> {line}" for line in note.splitlines())
+    return f"\n{text}\n\n{note}\n"
