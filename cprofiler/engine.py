@@ -31,6 +31,7 @@ from docker.utils.build import exclude_paths
 
 from cprofiler.errors import BuildError, CprofilerError, EngineError, ImageInUse, ImageMissing, UsageError
 from cprofiler.labels import LABEL
+from cprofiler.scenario.model import DEFAULT_PIDS_LIMIT
 
 _ENGINE_HINT = "is the Docker engine running, and may this user use it (docker info)?"
 
@@ -429,7 +430,7 @@ class Engine:
         publish_ports: list[int] | None = None,
         cpuset_cpus: str | None = None,
         cgroup_parent: str | None = None,
-        pids_limit: int | None = None,
+        pids_limit: int | None = DEFAULT_PIDS_LIMIT,
         cap_drop: list[str] | None = None,
         user: str | None = None,
     ) -> str:
@@ -439,8 +440,9 @@ class Engine:
         used only where cprofiler cannot enter the container's network namespace to probe it.
         ``cgroup_parent`` puts the container's cgroup under that one (cgroupfs driver: an absolute
         cgroup path such as ``/cprofiler-…``), whose counters outlive the container.
-        ``pids_limit`` bounds its processes and threads, ``cap_drop`` drops capabilities (``ALL``),
-        ``user`` runs it as ``UID:GID`` instead of its image's user (see ``measure.security``).
+        ``pids_limit`` bounds its processes and threads (by default every container's, helpers' too),
+        ``cap_drop`` drops capabilities (``ALL``), and ``user`` runs it as ``UID:GID`` instead of its
+        image's user (see ``measure.security``).
         """
         host_config = self.api.create_host_config(
             mem_limit=memory_limit_bytes,
