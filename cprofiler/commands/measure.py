@@ -20,6 +20,7 @@ from cprofiler.measure.probes.base import POLL_INTERVAL_S
 from cprofiler.measure.reporter import SilentReporter
 from cprofiler.measure.schedule import Runner, default_log_path
 from cprofiler.measure.start import probe_via
+from cprofiler.report import notices
 from cprofiler.results import resume
 from cprofiler.results.model import Measurement, RunResult
 from cprofiler.results.resume import Recorded
@@ -188,21 +189,20 @@ def measure_command(opts: MeasureOptions) -> int:
             err.print(f"results written to {opts.output} (every run also in {runner.log_path})", highlight=False)
         if opts.fmt != "table":
             sys.stdout.write(report.render(measurement, "table"))
+        table_shown = opts.fmt != "table"
     else:
         sys.stdout.write(text)
+        table_shown = opts.fmt in ("table", "markdown")
     if opts.k8s_dir is not None:
         _write_k8s(measurement, opts, runner.log_path)
-    if reporter.failures:
-        err.print(f"[yellow]{reporter.failures} runs did not end ok; see status and error per run in the results[/yellow]")
-    # Once, at the very end, where they are not lost among progress lines; also in the JSON.
-    for warning in _warnings(measurement):
-        err.print(f"[yellow]warning: {warning}[/yellow]", highlight=False, soft_wrap=True)
+    if not table_shown:
+        # Once, at the very end, where they are not lost among progress lines; the human table
+        # carries them itself, and the JSON has every run and warning.
+        for n in notices.notices(measurement):
+            err.print(f"[yellow]{n.kind}: {n.text}[/yellow]", highlight=False, soft_wrap=True)
+            for line in n.details:
+                err.print(f"    | {line}", highlight=False, soft_wrap=True, markup=False)
     return 0
-
-
-def _warnings(measurement: Measurement) -> list[str]:
-    """Every image's (and the floor's) warnings, each prefixed with the image name."""
-    return [f"{entry.name}: {w}" for entry in measurement.entries() for w in entry.warnings()]
 
 
 def _write_k8s(measurement: Measurement, opts: MeasureOptions, log_path: Path) -> None:

@@ -58,7 +58,8 @@ def _best(per_image: list[list[float]]) -> list[float] | None:
 
 
 def _ratio(values: list[float], best: list[float] | None) -> stats.Ratio | None:
-    if not values or not best:
+    if not values or not best or min(best) <= 0:
+        # No ratio to a figure of zero or below (only a hand-edited file holds one).
         return None
     if values is best:
         # The best image against itself is exactly 1; a bootstrap would invent an uncertainty.
@@ -68,6 +69,9 @@ def _ratio(values: list[float], best: list[float] | None) -> stats.Ratio | None:
 
 def comparison_rows(m: Measurement) -> list[dict[str, Any]]:
     """One dict per image, then the floor's, with raw numbers (ms, bytes) and ratio objects (or None).
+
+    ``runs_ok`` counts the ok runs and ``runs_planned`` the runs the settings asked for: a partial or
+    failed measurement shows ``7/20``, never ``7/7``.
 
     ``app_start_median_ms`` is the image's median ``ready_ms`` minus the floor's: the part of the
     cold start that belongs to the image rather than to the engine. The floor takes no part in the
@@ -84,7 +88,8 @@ def comparison_rows(m: Measurement) -> list[dict[str, Any]]:
             {
                 "image": image.label,
                 "image_size_bytes": image.image_size_bytes,
-                "runs_ok": f"{len(image.ok_runs())}/{len(image.runs)}",
+                "runs_ok": len(image.ok_runs()),
+                "runs_planned": m.settings.runs,
                 "ready_median_ms": _median(ready),
                 "ready_p95_ms": stats.percentile(ready, 95) if ready else None,
                 "app_start_median_ms": app_start_ms(image, m),
@@ -103,7 +108,8 @@ def comparison_rows(m: Measurement) -> list[dict[str, Any]]:
                 **dict.fromkeys(COLUMNS),
                 "image": m.floor.label,
                 "image_size_bytes": m.floor.image_size_bytes,
-                "runs_ok": f"{len(ready)}/{len(m.floor.runs)}",
+                "runs_ok": len(m.floor.ok_runs()),
+                "runs_planned": m.settings.runs,
                 "ready_median_ms": floor_median_ms(m),
                 "ready_p95_ms": stats.percentile(ready, 95) if ready else None,
                 "fetch_median_ms": _median(m.floor.values("fetch_ms")),
@@ -140,6 +146,8 @@ def human_row(row: dict[str, Any], keys: dict[str, str] = COLUMNS) -> list[str]:
             out.append(human_bytes(v))
         elif key.endswith("_ms"):
             out.append(human_ms(v))
+        elif key == "runs_ok":
+            out.append(f"{v}/{row['runs_planned']}")
         elif key.endswith("_ratio"):
             out.append("-" if v is None else "best" if v.value == 1.0 and v.uncertainty == 0.0 else v.format())
         else:
@@ -155,8 +163,8 @@ def footnote(m: Measurement) -> str:
     if polled and s.probe_interval_ms is not None:
         how += f" (http and tcp polled every {s.probe_interval_ms:g} ms)"
     lines = [
-        f"cold start: from just before create until {how} saw ready; medians over {s.runs} interleaved runs "
-        f"after {s.warmup} warmup, cold level {s.cold}."
+        f"cold start: from just before create until {how} saw ready; medians over the ok runs of {s.runs} planned "
+        f"per image, interleaved, after {s.warmup} warmup; cold level {s.cold}."
     ]
     if m.floor is not None:
         lines.append(

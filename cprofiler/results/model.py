@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from cprofiler import __version__
 from cprofiler.errors import UsageError
 from cprofiler.results import stats
-from cprofiler.scenario.model import ReadySpec
+from cprofiler.scenario.model import ReadySpec, quote
 from cprofiler.settings import RunSettings
 
 SCHEMA = "cprofiler/results/v1"
@@ -30,8 +30,9 @@ STATUSES = ("ok", "timeout", "crashed", "oomkilled", "error")
 
 class _Record(BaseModel):
     # Extra keys (``summary``, ``warnings``: derived, recomputed on reading) are ignored; NaN and
-    # infinity are not numbers any run measured.
-    model_config = ConfigDict(extra="ignore", allow_inf_nan=False, validate_assignment=False)
+    # infinity are not numbers any run measured. Strict: a number written as a string ("9Mi",
+    # "640") is a malformed file, not something to guess at.
+    model_config = ConfigDict(extra="ignore", allow_inf_nan=False, validate_assignment=False, strict=True)
 
 
 class RunResult(_Record):
@@ -310,5 +311,10 @@ def describe_error(exc: ValidationError) -> str:
     path = ""
     for part in err["loc"]:
         path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    msg = "required key is missing" if err["type"] == "missing" else str(err["msg"])
-    return f"{path or 'document'}: {msg}"
+    if err["type"] == "missing":
+        return f"{path or 'document'}: required key is missing"
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    msg = msg[:1].lower() + msg[1:]
+    got = err.get("input")
+    shown = "" if isinstance(got, (dict, list)) else f" (got {quote(got)})"
+    return f"{path or 'document'}: {msg}{shown}"

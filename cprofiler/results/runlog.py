@@ -100,7 +100,7 @@ def read_run_log(path: Path, *, where: str) -> RunLogContents:
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
+            record = parse_json(line)
         except (ValueError, RecursionError):
             raise UsageError(f"{path}:{n}: not valid JSON; expected the .jsonl of a cprofiler measurement") from None
         if not isinstance(record, dict):
@@ -126,6 +126,30 @@ def read_run_log(path: Path, *, where: str) -> RunLogContents:
     return RunLogContents(path=path, header=header, runs=runs, end=end, whole_bytes=whole)
 
 
+#: Largest magnitude of a number in a results file: every figure cprofiler writes (bytes, ns, ms)
+#: fits in 64 bits, and a bigger one would overflow the statistics' floats.
+MAX_NUMBER = 2**63
+
+
+def _int(text: str) -> int:
+    # Checked on the digits, before int(): Python refuses to parse over 4300 digits anyway.
+    if len(text.lstrip("-")) > 19 or abs(int(text)) >= MAX_NUMBER:
+        raise ValueError(f"a number beyond 64 bits ({text[:20]}…)")
+    return int(text)
+
+
+def _float(text: str) -> float:
+    value = float(text)
+    if abs(value) >= MAX_NUMBER:
+        raise ValueError(f"a number beyond 64 bits ({text[:20]})")
+    return value
+
+
+def parse_json(text: str | bytes) -> Any:
+    """``json.loads``, refusing numbers no measurement can produce (ValueError naming the number)."""
+    return json.loads(text, parse_int=_int, parse_float=_float)
+
+
 def load(path: Path) -> Measurement:
     """Read a results JSON, or rebuild one from the JSON Lines file of a measurement.
 
@@ -138,9 +162,11 @@ def load(path: Path) -> Measurement:
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"{path}: cannot be read as a results file ({exc})") from exc
     try:
-        data = json.loads(text)
+        data = parse_json(text)
     except json.JSONDecodeError as exc:
         raise UsageError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from exc
+    except ValueError as exc:
+        raise UsageError(f"{path}: {exc}; expected a cprofiler results file") from None
     except RecursionError:
         raise UsageError(f"{path}: nested too deeply; expected a cprofiler results file") from None
     return Measurement.from_json(data, where=str(path))
