@@ -1,4 +1,4 @@
-"""The comparison rows as CSV with raw numbers: milliseconds and bytes, ratios as two columns."""
+"""The comparison rows as CSV with raw numbers: milliseconds and bytes, ratios as three columns (value, low, high)."""
 
 from __future__ import annotations
 
@@ -17,14 +17,14 @@ def render_csv(results: Measurement) -> str:
     writer = csv.writer(buf, lineterminator="\n")
     header: list[str] = []
     for key in COLUMNS:
-        header += [key, f"{key}_uncertainty"] if key.endswith("_ratio") else [key]
+        header += [key, f"{key}_low", f"{key}_high"] if key.endswith("_ratio") else [key]
     writer.writerow(header)
     for row in comparison_rows(results):
         line: list[Any] = []
         for key in COLUMNS:
             v = row[key]
             if key.endswith("_ratio"):
-                line += [f"{v.value:.4f}", f"{v.uncertainty:.4f}"] if v is not None else ["", ""]
+                line += [f"{v.value:.4f}", f"{v.low:.4f}", f"{v.high:.4f}"] if v is not None else ["", "", ""]
             else:
                 line.append("" if v is None else v)
         writer.writerow(line)

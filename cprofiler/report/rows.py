@@ -52,6 +52,14 @@ def app_start_ms(image: ImageResult, m: Measurement) -> float | None:
     return stats.percentile(ready, 50) - floor_ms
 
 
+def app_start_interval(image: ImageResult, m: Measurement) -> stats.Interval | None:
+    """``app_start_ms`` with the 95 % bootstrap interval of that difference of medians, or None."""
+    if app_start_ms(image, m) is None:
+        return None
+    assert m.floor is not None
+    return stats.difference(image.values("ready_ms"), m.floor.values("ready_ms"))
+
+
 def _best(per_image: list[list[float]]) -> list[float] | None:
     candidates = [v for v in per_image if v]
     return min(candidates, key=lambda v: stats.percentile(v, 50)) if candidates else None
@@ -62,8 +70,8 @@ def _ratio(values: list[float], best: list[float] | None) -> stats.Ratio | None:
         # No ratio to a figure of zero or below (only a hand-edited file holds one).
         return None
     if values is best:
-        # The best image against itself is exactly 1; a bootstrap would invent an uncertainty.
-        return stats.Ratio(1.0, 0.0)
+        # The best image against itself is exactly 1; a bootstrap would invent a width.
+        return BEST
     return stats.ratio(values, best)
 
 
@@ -93,6 +101,8 @@ def comparison_rows(m: Measurement) -> list[dict[str, Any]]:
                 "ready_median_ms": _median(ready),
                 "ready_p95_ms": stats.percentile(ready, 95) if ready else None,
                 "app_start_median_ms": app_start_ms(image, m),
+                "app_start_interval": app_start_interval(image, m),
+                "ready_n": len(ready),
                 "fetch_median_ms": _median(image.values("fetch_ms")),
                 "ready_ratio": _ratio(ready, best_ready),
                 "working_set_median_bytes": _median(ws),
@@ -111,11 +121,18 @@ def comparison_rows(m: Measurement) -> list[dict[str, Any]]:
                 "runs_ok": len(m.floor.ok_runs()),
                 "runs_planned": m.settings.runs,
                 "ready_median_ms": floor_median_ms(m),
+                "ready_n": len(ready),
                 "ready_p95_ms": stats.percentile(ready, 95) if ready else None,
                 "fetch_median_ms": _median(m.floor.values("fetch_ms")),
             }
         )
     return rows
+
+
+#: The ratio of the best image to itself: exactly 1, shown as ``best``.
+BEST = stats.Interval(1.0, 1.0, 1.0)
+#: Fewer ok runs than this and a p95 is shown with its n: it lies between the largest values.
+P95_PRECISE_RUNS = 20
 
 
 def _median(values: list[float]) -> float | None:
@@ -138,18 +155,33 @@ def human_ms(ms: float | None) -> str:
     return f"{ms:.0f} ms" if ms < 10_000 else f"{ms / 1000:.2f} s"
 
 
+def human_interval_ms(iv: stats.Interval) -> str:
+    """A difference in milliseconds with its interval: ``390 (372…409 ms)``, or ``≈0 (−13…21 ms)``
+    when the interval holds zero (the figure cannot be told from nothing; never clamped)."""
+
+    def n(x: float) -> str:
+        return f"{x:.0f}".replace("-", "−")
+
+    head = "≈0" if iv.holds(0.0) else n(iv.value)
+    return f"{head} ({n(iv.low)}…{n(iv.high)} ms)"
+
+
 def human_row(row: dict[str, Any], keys: dict[str, str] = COLUMNS) -> list[str]:
     out = []
     for key in keys:
         v = row[key]
-        if key.endswith("_bytes"):
+        if key == "app_start_median_ms" and row.get("app_start_interval") is not None:
+            out.append(human_interval_ms(row["app_start_interval"]))
+        elif key == "ready_p95_ms" and v is not None and row.get("ready_n", P95_PRECISE_RUNS) < P95_PRECISE_RUNS:
+            out.append(f"{human_ms(v)} (n={row['ready_n']})")
+        elif key.endswith("_bytes"):
             out.append(human_bytes(v))
         elif key.endswith("_ms"):
             out.append(human_ms(v))
         elif key == "runs_ok":
             out.append(f"{v}/{row['runs_planned']}")
         elif key.endswith("_ratio"):
-            out.append("-" if v is None else "best" if v.value == 1.0 and v.uncertainty == 0.0 else v.format())
+            out.append("-" if v is None else "best" if v == BEST else v.format())
         else:
             out.append(str(v))
     return out
@@ -166,17 +198,23 @@ def footnote(m: Measurement) -> str:
         f"cold start: from just before create until {how} saw ready; medians over the ok runs of {s.runs} planned "
         f"per image, interleaved, after {s.warmup} warmup; cold level {s.cold}."
     ]
+    if any(0 < len(e.values("ready_ms")) < P95_PRECISE_RUNS for e in m.entries()):
+        lines.append(
+            f"p95 over fewer than {P95_PRECISE_RUNS} ok runs is shown with its n: it lies between the largest values, "
+            "not a precise figure."
+        )
     if m.floor is not None:
         lines.append(
             "app start: cold start p50 minus the floor's (a static binary of a few hundred bytes FROM scratch that "
             f"{'exits' if m.floor.kind == 'exit' else 'listens on a port'} at once: the engine's "
-            "own share of a start); shown for images probed the same way (exit, or a service)."
+            "own share of a start), with the 95 % bootstrap interval of that difference; ≈0 when the interval holds "
+            "zero. Shown for images probed the same way (exit, or a service)."
         )
     if s.cold == "image":
         lines.append("fetch: time to load the removed image back before each run (not part of cold start).")
     lines.append(
         f"memory: cgroup working set (usage − inactive file) and RSS (anon + mapped file) {s.settle_s} s after ready; "
-        f"ratios are medians over the best image's, ± half a bootstrap 95 % interval. "
+        "ratios are medians over the best image's, with the 95 % bootstrap interval of the ratio in brackets. "
         f"Engine {env.engine_version}, cgroup v{env.cgroup_version}, {env.storage_driver}."
     )
     return "\n".join(lines)

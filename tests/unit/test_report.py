@@ -13,7 +13,8 @@ import pytest
 
 from cprofiler import report
 from cprofiler.errors import UsageError
-from cprofiler.results import runlog
+from cprofiler.report.rows import human_interval_ms
+from cprofiler.results import runlog, stats
 from cprofiler.results.model import SCHEMA, ImageResult, RunResult
 from tests.helpers import typed
 
@@ -45,13 +46,15 @@ def test_table_shows_medians_ratios_and_stand_ins():
     text = report.render(typed(results()), "table")
     go, py = [line for line in text.splitlines() if line.startswith(("go", "py"))]
     assert "302 ms" in go and "best" in go and "5/6" in go
-    assert "py (stand-in: musl-python)" in py and "602 ms" in py and "1.99 ± " in py and "10.00 ± " in py
+    assert "py (stand-in: musl-python)" in py and "602 ms" in py and "1.99× (1.98–2.01)" in py and "10.00× (10.00–10.00)" in py
+    assert "604 ms (n=5)" in py  # a p95 of 5 runs says so
     assert "20.0 MiB" in py
 
 
 def test_csv_has_raw_numbers():
     rows = list(csv.DictReader(io.StringIO(report.render(typed(results()), "csv"))))
     assert rows[0]["ready_median_ms"] == "302.0" and float(rows[1]["memory_ratio"]) == 10.0
+    assert float(rows[1]["ready_ratio_low"]) <= float(rows[1]["ready_ratio"]) <= float(rows[1]["ready_ratio_high"])
     assert float(rows[1]["working_set_median_bytes"]) == 20 * MiB + 2
 
 
@@ -158,3 +161,40 @@ def test_a_non_positive_figure_of_the_best_image_gives_no_ratio_but_no_traceback
     data["images"][0]["runs"][0]["working_set_bytes"] = -1
     go = next(line for line in report.render(typed(data), "table").splitlines() if line.startswith("go"))
     assert go.rstrip().endswith("-")
+
+
+# --- intervals as intervals ------------------------------------------------------------------------
+
+
+def test_ratios_show_both_ends_of_their_interval_as_the_issue_measured_them():
+    text = report.render(runlog.load(DOCS / "default.json"), "table")
+    alpine = next(line for line in text.splitlines() if line.startswith("python-alpine"))
+    assert "2.57× (2.38–2.83)" in alpine and "6.47× (6.36–6.78)" in alpine
+    assert "390 (350…425 ms)" in alpine
+
+
+def test_an_app_start_whose_interval_holds_zero_is_shown_as_about_zero_never_clamped():
+    go = next(line for line in report.render(runlog.load(DOCS / "default.json"), "table").splitlines() if "go-static" in line)
+    assert "≈0 (−13…21 ms)" in go
+
+
+@pytest.mark.parametrize(
+    ("interval", "text"),
+    [
+        (stats.Interval(8.0, -13.4, 21.0), "≈0 (−13…21 ms)"),
+        (stats.Interval(-4.0, -20.0, 0.0), "≈0 (−20…0 ms)"),
+        (stats.Interval(-30.0, -45.0, -12.0), "−30 (−45…−12 ms)"),
+        (stats.Interval(390.0, 350.0, 425.0), "390 (350…425 ms)"),
+    ],
+)
+def test_interval_rendering(interval, text):
+    assert human_interval_ms(interval) == text
+
+
+def test_a_ratio_is_formatted_with_its_asymmetric_interval():
+    assert stats.Interval(6.47, 6.36, 6.78).format() == "6.47× (6.36–6.78)"
+
+
+def test_a_p95_of_20_runs_or_more_is_shown_plain():
+    text = report.render(runlog.load(DOCS / "default.json"), "table")
+    assert "(n=" not in text and "p95 over fewer than" not in text
