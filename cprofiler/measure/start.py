@@ -259,6 +259,7 @@ class Starter:
             sample = from_engine_stats(self.engine.stats_once(cid))
         res.working_set_bytes = sample.working_set_bytes
         res.rss_bytes = sample.rss_bytes
+        res.mapped_file_bytes = sample.mapped_file_bytes
         res.peak_bytes = sample.peak_bytes
         res.pss_bytes = sample.pss_bytes
         res.memory_source = sample.source

@@ -1,6 +1,6 @@
 """The results model: one record per run, one per image, one per measurement; written and read.
 
-JSON is the stable contract (``schema: cprofiler/results/v1``); tables, CSV, Kubernetes output and
+JSON is the stable contract (``schema: cprofiler/results/v2``; v1 files are still read); tables, CSV, Kubernetes output and
 ``--resume`` all read it back into these same classes (:meth:`Measurement.from_json`), so every
 consumer gets typed objects, whatever file they came from. Every field name carries its unit
 (``_ms`` milliseconds, ``_bytes`` bytes, ``_cores`` CPU cores) and every time is taken from one
@@ -23,7 +23,14 @@ from cprofiler.results import stats
 from cprofiler.scenario.model import ReadySpec, quote
 from cprofiler.settings import RunSettings
 
-SCHEMA = "cprofiler/results/v1"
+#: The schema this version writes. v2 (from v1): ``rss_bytes`` is anonymous memory alone, as
+#: cAdvisor's ``container_memory_rss``, and mapped file pages are ``mapped_file_bytes``.
+SCHEMA = "cprofiler/results/v2"
+#: The schema before: its ``rss_bytes`` was anonymous plus mapped file memory. Still read (see
+#: :func:`upgrade_v1_run`), never written.
+SCHEMA_V1 = "cprofiler/results/v1"
+#: Every schema a reader accepts.
+READABLE_SCHEMAS = (SCHEMA_V1, SCHEMA)
 
 STATUSES = ("ok", "timeout", "crashed", "oomkilled", "error")
 
@@ -62,8 +69,15 @@ class RunResult(_Record):
     probe_lag_ms: float | None = None
     #: Memory usage minus inactive file cache after settle (kubelet's working set), in bytes.
     working_set_bytes: int | None = None
-    #: Anonymous plus mapped-file memory after settle, in bytes.
+    #: Anonymous memory after settle, in bytes: cAdvisor's ``container_memory_rss`` (cgroup v1
+    #: ``total_rss``, v2 ``anon``), what Kubernetes tooling calls a container's RSS.
     rss_bytes: int | None = None
+    #: File pages mapped into the container's processes after settle (shared libraries, the
+    #: executable), in bytes: v1 ``total_mapped_file``, v2 ``file_mapped``.
+    mapped_file_bytes: int | None = None
+    #: Anonymous plus mapped file memory after settle, in bytes: what a schema v1 file called
+    #: ``rss_bytes``, kept under its own name when such a file is read; null in files written now.
+    anon_and_mapped_file_bytes: int | None = None
     #: Highest memory usage the cgroup recorded during the run, in bytes (null: see ``notes``).
     peak_bytes: int | None = None
     #: Proportional set size summed over the container's processes after settle, in bytes.
@@ -291,9 +305,31 @@ class Measurement(_Record):
         """The measurement a results document describes; UsageError naming ``where`` if it is not one."""
         if not isinstance(data, dict):
             raise UsageError(f"{where}: expected a cprofiler results object, got a JSON {type(data).__name__}")
-        if data.get("schema") != SCHEMA:
-            raise UsageError(f"{where}: schema: expected {SCHEMA!r}; is this a cprofiler results file?")
+        if data.get("schema") not in READABLE_SCHEMAS:
+            raise UsageError(f"{where}: schema: expected {SCHEMA!r} (or {SCHEMA_V1!r}); is this a cprofiler results file?")
+        if data["schema"] == SCHEMA_V1:
+            data = {**data}
+            for key in ("images", "floor"):
+                entries = data.get(key)
+                for entry in entries if isinstance(entries, list) else [entries]:
+                    if isinstance(entry, dict) and isinstance(entry.get("runs"), list):
+                        entry["runs"] = [upgrade_v1_run(r) for r in entry["runs"]]
         return _validate(cls, data, where)
+
+
+def upgrade_v1_run(record: Any) -> Any:
+    """A run record of a schema v1 file, in v2 terms: the one reader shim between the two.
+
+    v1's ``rss_bytes`` held anonymous plus mapped file memory, which cannot be split afterwards;
+    it moves to ``anon_and_mapped_file_bytes`` and ``rss_bytes`` stays unknown, so a v1 figure is
+    never shown as, or compared with, the anonymous-only RSS of v2. Anything else passes unchanged
+    (validation reports what is wrong with it).
+    """
+    if not isinstance(record, dict) or "rss_bytes" not in record:
+        return record
+    record = {**record}
+    record["anon_and_mapped_file_bytes"] = record.pop("rss_bytes")
+    return record
 
 
 def _validate(model: type[Any], data: Any, where: str) -> Any:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from cprofiler.errors import UsageError
-from cprofiler.results.model import SCHEMA, Measurement, RunResult
+from cprofiler.results.model import READABLE_SCHEMAS, SCHEMA, SCHEMA_V1, Measurement, RunResult, upgrade_v1_run
 
 
 def jsonl_path(output: Path) -> Path:
@@ -106,7 +106,7 @@ def read_run_log(path: Path, *, where: str) -> RunLogContents:
         if not isinstance(record, dict):
             raise UsageError(f"{path}:{n}: expected a JSON object per line (a cprofiler .jsonl)")
         kind = record.pop("type", None)
-        if header is None and (kind != "header" or record.get("schema") != SCHEMA):
+        if header is None and (kind != "header" or record.get("schema") not in READABLE_SCHEMAS):
             raise UsageError(f"{path}:{n}: expected a cprofiler header line with schema {SCHEMA!r} first")
         if kind == "header" and header is None:
             try:
@@ -117,6 +117,9 @@ def read_run_log(path: Path, *, where: str) -> RunLogContents:
                     f"{path}:{n}: header has no usable {detail}; expected a header written by cprofiler measure"
                 ) from None
         elif kind == "run":
+            assert header is not None
+            if header.schema_ == SCHEMA_V1:
+                record = upgrade_v1_run(record)
             runs.append(RunResult.from_json(record, where=f"{path}:{n}"))
         elif kind == "end":
             finished, interrupted = record.get("finished_at"), record.get("interrupted")

@@ -97,7 +97,7 @@ def results(*images: dict[str, Any], cold: str | None = "warm") -> dict[str, Any
     if cold is not None:
         settings["cold"] = cold
     return {
-        "schema": "cprofiler/results/v1",
+        "schema": "cprofiler/results/v2",
         "cprofiler_version": "0.1.0",
         "environment": {},
         "settings": settings,
@@ -406,7 +406,7 @@ def test_names_that_collide_as_kubernetes_names_are_refused() -> None:
     [
         ([], "expected a cprofiler results object"),
         ({"schema": "cprofiler/results/v0", "images": []}, "schema is 'cprofiler/results/v0'"),
-        ({"schema": "cprofiler/results/v1", "images": []}, "has no images"),
+        ({"schema": "cprofiler/results/v2", "images": []}, "has no images"),
     ],
 )
 def test_render_refuses_what_is_not_results(doc: Any, match: str) -> None:
