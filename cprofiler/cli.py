@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 
 from cprofiler import __version__, report
+from cprofiler import compare as compare_formats
 from cprofiler.errors import CprofilerError
 from cprofiler.k8s.formats import FORMATS as K8S_FORMATS
 from cprofiler.k8s.formats import formats_help
@@ -55,8 +56,9 @@ def _run(fn: Callable[[], int]) -> None:
 
 def _format_for(output: Path | None) -> str:
     """``r.json`` means JSON, ``r.md`` Markdown, ``r.csv`` CSV; anything else the table."""
-    suffix = output.suffix.lower() if output is not None else ""
-    return {".json": "json", ".md": "markdown", ".csv": "csv"}.get(suffix, "table")
+    from cprofiler.commands.output import format_for
+
+    return format_for(output)
 
 
 def _version(value: bool) -> None:
@@ -175,6 +177,47 @@ def report_(
     from cprofiler.commands.report import report_command
 
     _run(lambda: report_command(results_file, fmt.value))
+
+
+CompareFormat = Enum("CompareFormat", {n: n for n in compare_formats.names()}, type=str)  # type: ignore[misc]
+
+
+@app.command(
+    epilog=(
+        "Examples:\n\n"
+        "  cprofiler compare before.json after.json\n\n"
+        "  cprofiler compare main.json pr.jsonl --format markdown -o comparison.md\n\n"
+        "  cprofiler compare main.json pr.json --fail-on ready_ms:+10% --fail-on working_set_bytes:+5%"
+    )
+)
+def compare(
+    before: Annotated[Path, typer.Argument(help="Results before the change: JSON, or the .jsonl of a run.")],
+    after: Annotated[Path, typer.Argument(help="Results after the change: JSON, or the .jsonl of a run.")],
+    fmt: Annotated[
+        CompareFormat | None,  # type: ignore[valid-type]
+        typer.Option(
+            "--format",
+            "-f",
+            help="Output format: " + ", ".join(compare_formats.names()) + ". Default: from --output's suffix, else table.",
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the --format output to this file (the table still prints).")
+    ] = None,
+    fail_on: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--fail-on",
+            metavar="METRIC:±N%",
+            help="Exit 1 when METRIC (ready_ms, working_set_bytes, rss_bytes, peak_bytes, image_size_bytes, …) of any "
+            "image changed by more than N % in that direction, with evidence (its interval excludes zero). Repeatable.",
+        ),
+    ] = None,
+) -> None:
+    """Compare two results files image by image: medians, change with its interval, verdict."""
+    from cprofiler.commands.compare import compare_command
+
+    _run(lambda: compare_command(before, after, fmt.value if fmt is not None else _format_for(output), output, fail_on or []))
 
 
 @app.command(

@@ -1,6 +1,6 @@
 """Real results files, mutated by hypothesis: reading and rendering them never gives a traceback.
 
-Whatever a results file holds, ``cprofiler report`` either renders it in every format or stops with
+Whatever a results file holds, ``cprofiler report`` (and ``compare``) either renders it in every format or stops with
 one UsageError line (exit 2) that names the file. The mutations start from the project's own
 results (``docs/results/``), so they reach deep into real structure: a run's number replaced by
 NaN, a string, a huge or negative number, a key removed, a line of a run log cut or doubled.
@@ -10,22 +10,26 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cprofiler import compare as compare_formats
 from cprofiler import report
+from cprofiler.compare.verdict import compare, parse_rule
 from cprofiler.errors import UsageError
-from cprofiler.results import runlog
+from cprofiler.results import runlog, stats
 from cprofiler.results.model import NUMERIC_FIELDS
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "results"
 DOCUMENTS = {name: json.loads((DOCS / name).read_text()) for name in ("default.json", "pyc.json")}
 LOG_LINES = {name: (DOCS / name).read_text().splitlines() for name in ("default.jsonl", "pyc.jsonl")}
 
-FUZZ = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+FUZZ = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 #: Values a broken or hand-edited file may hold where a number, string or object belongs.
 odd_values = st.one_of(
@@ -72,6 +76,16 @@ def paths(doc: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     return out
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _few_resamples() -> Iterator[None]:
+    """Robustness, not accuracy, is on trial here: 20 bootstrap resamples instead of 2000 keep
+    hundreds of renderings fast, and exercise the same code."""
+    full = stats._bootstrap_medians
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(stats, "_bootstrap_medians", lambda xs, resamples, rng: full(xs, min(resamples, 20), rng))
+        yield
+
+
 PATHS = {name: paths(doc) for name, doc in DOCUMENTS.items()}
 #: The measured numbers of every run: where hand edits and broken tools do most harm.
 RUN_NUMBERS = {
@@ -102,6 +116,9 @@ def assert_reads_or_refuses(path: Path) -> None:
         return
     for fmt in report.names():
         assert report.render(measurement, fmt)
+    # And as either side of a comparison with the file it was made from.
+    original = runlog.load(DOCS / ("default.json" if "default" in str(measurement.settings.scenario_file) else "pyc.json"))
+    assert compare_formats.render(compare(original, measurement, [parse_rule("ready_ms:+10%")], names=("a", "b")), "csv")
 
 
 @st.composite
