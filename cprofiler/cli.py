@@ -135,6 +135,14 @@ def measure(
             "--k8s", help="Also write Kubernetes Deployments (one per image) into this folder.", rich_help_panel="Output"
         ),
     ] = None,
+    allow_failed_runs: Annotated[
+        bool,
+        typer.Option(
+            "--allow-failed-runs",
+            help="Exit 0 even when runs did not end ok (timeout, crash, OOM); they are still reported.",
+            rich_help_panel="Runs",
+        ),
+    ] = False,
     resume: Annotated[
         Path | None,
         typer.Option(
@@ -162,6 +170,7 @@ def measure(
         quiet=quiet,
         k8s_dir=k8s_dir,
         resume=resume,
+        allow_failed_runs=allow_failed_runs,
     )
     _run(lambda: measure_command(opts))
 

@@ -12,8 +12,8 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+from cprofiler import budgets, reaper, report
 from cprofiler import engine as engine_mod
-from cprofiler import reaper, report
 from cprofiler.errors import CprofilerError, EngineError, Interrupted, Signalled, UsageError
 from cprofiler.images.build import STAND_IN_PREFIX
 from cprofiler.measure.probes.base import POLL_INTERVAL_S
@@ -51,6 +51,8 @@ class MeasureOptions:
     floor: bool = True
     #: ``--resume``: the .jsonl of an interrupted measurement of the same scenario to continue.
     resume: Path | None = None
+    #: ``--allow-failed-runs``: runs that did not end ok do not make the exit status 1.
+    allow_failed_runs: bool = False
 
 
 class RichReporter:
@@ -202,7 +204,23 @@ def measure_command(opts: MeasureOptions) -> int:
             err.print(f"[yellow]{n.kind}: {n.text}[/yellow]", highlight=False, soft_wrap=True)
             for line in n.details:
                 err.print(f"    | {line}", highlight=False, soft_wrap=True, markup=False)
-    return 0
+    reasons = failures(measurement, allow_failed_runs=opts.allow_failed_runs)
+    for reason in reasons:
+        print(f"cprofiler: {reason}", file=sys.stderr)
+    return 1 if reasons else 0
+
+
+def failures(m: Measurement, *, allow_failed_runs: bool) -> list[str]:
+    """Why ``m`` fails, one line each (the exit status is then 1): runs that did not end ok (unless
+    allowed) and exceeded budgets. Empty when every run ended ok and every budget was kept."""
+    out = []
+    bad = sum(r.status != "ok" for e in m.entries() for r in e.runs)
+    if bad and not allow_failed_runs:
+        out.append(f"{bad} runs did not end ok: exit status 1 (--allow-failed-runs accepts them)")
+    exceeded = [f"{e.name} {b.key}" for e in m.images for b in e.budget_results() if b.status == budgets.EXCEEDED]
+    if exceeded:
+        out.append(f"{len(exceeded)} budgets exceeded ({', '.join(exceeded)}): exit status 1")
+    return out
 
 
 def _write_k8s(measurement: Measurement, opts: MeasureOptions, log_path: Path) -> None:

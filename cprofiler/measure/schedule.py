@@ -30,7 +30,7 @@ from cprofiler.results import stats
 from cprofiler.results.model import Environment, ImageRef, ImageResult, Measurement, RunResult, StandInUse
 from cprofiler.results.resume import Recorded
 from cprofiler.results.runlog import RunLog, jsonl_path
-from cprofiler.scenario.model import LoadedScenario
+from cprofiler.scenario.model import Budgets, LoadedScenario
 from cprofiler.settings import RunSettings, new_invocation_id
 
 
@@ -189,7 +189,7 @@ class Runner:
                 environment=self.environment(),
                 settings=s,
                 started_at=started,
-                images=[image_result(p) for p in subjects],
+                images=[image_result(p, self.loaded.scenario.budgets_for(p.name)) for p in subjects],
                 floor=image_result(floor) if floor is not None else None,
             )
             if self.resume is not None:
@@ -246,8 +246,8 @@ class Runner:
         return Environment.model_validate(facts)
 
 
-def image_result(p: Subject) -> ImageResult:
-    """The result entry of an image about to be measured: what it is, no runs yet."""
+def image_result(p: Subject, budgets: Budgets | None = None) -> ImageResult:
+    """The result entry of an image about to be measured: what it is and its budgets, no runs yet."""
     info = p.built.info
     return ImageResult(
         name=p.name,
@@ -258,4 +258,5 @@ def image_result(p: Subject) -> ImageResult:
         memory_limit_bytes=p.spec.memory_limit,
         cpus=p.spec.cpus,
         stand_in=StandInUse.model_validate(p.built.stand_in) if p.built.stand_in else None,
+        budgets=budgets,
     )

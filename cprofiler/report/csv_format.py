@@ -18,7 +18,7 @@ def render_csv(results: Measurement) -> str:
     header: list[str] = []
     for key in COLUMNS:
         header += [key, f"{key}_low", f"{key}_high"] if key.endswith("_ratio") else [key]
-    writer.writerow(header)
+    writer.writerow([*header, "budgets_exceeded"])
     for row in comparison_rows(results):
         line: list[Any] = []
         for key in COLUMNS:
@@ -27,5 +27,5 @@ def render_csv(results: Measurement) -> str:
                 line += [f"{v.value:.4f}", f"{v.low:.4f}", f"{v.high:.4f}"] if v is not None else ["", "", ""]
             else:
                 line.append("" if v is None else v)
-        writer.writerow(line)
+        writer.writerow([*line, " ".join(row.get("budgets_exceeded") or [])])
     return buf.getvalue()

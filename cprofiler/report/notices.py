@@ -1,4 +1,4 @@
-"""What a reader must know before trusting a table: partial data, failed runs, saved warnings.
+"""What a reader must know before trusting a table: budgets, partial data, failed runs, warnings.
 
 The human formats (table, markdown) print these between the table and its footnote; ``measure``
 prints them on stderr when its standard output carries a machine format instead. Each notice is a
@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from cprofiler import budgets
 from cprofiler.results.model import ImageResult, Measurement, RunResult
 
 #: Failed runs listed per image; the rest are counted (every one is in the results JSON).
@@ -26,7 +27,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 class Notice:
     """One thing to know about the numbers: ``text`` is one sentence, ``details`` lines under it."""
 
-    #: partial, failed, warning, budget: what kind of notice, for formats that style them.
+    #: budget, partial, failed, warning: what kind of notice, for formats that style them.
     kind: str
     text: str
     details: list[str] = field(default_factory=list)
@@ -34,7 +35,7 @@ class Notice:
 
 def notices(m: Measurement) -> list[Notice]:
     """Every notice about ``m``, most important first."""
-    return [*_partial(m), *_failed(m), *_warnings(m)]
+    return [*_budgets(m), *_partial(m), *_failed(m), *_warnings(m)]
 
 
 def as_text(m: Measurement) -> str:
@@ -104,6 +105,18 @@ def _printable(line: str) -> str:
     """A container's output line as one safe line: control characters escaped, cut at LINE_CHARS."""
     text = _CONTROL.sub(lambda c: repr(c.group())[1:-1], line)
     return text if len(text) <= LINE_CHARS else text[: LINE_CHARS - 1] + "…"
+
+
+def _budgets(m: Measurement) -> list[Notice]:
+    """Exceeded budgets first (they fail the measurement), then those that could not be judged."""
+    results = [(e.name, b) for e in m.images for b in e.budget_results()]
+    exceeded = [Notice("budget", f"{name}: {b.describe()}") for name, b in results if b.status == budgets.EXCEEDED]
+    unjudged = [
+        Notice("budget", f"{name}: {b.describe()}")
+        for name, b in results
+        if b.status in (budgets.NOT_MEASURED, budgets.NOT_CHECKED)
+    ]
+    return exceeded + unjudged
 
 
 def _warnings(m: Measurement) -> list[Notice]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from cprofiler import budgets
 from cprofiler.results import stats
 from cprofiler.results.model import ImageResult, Measurement
 
@@ -121,6 +122,8 @@ def comparison_rows(m: Measurement) -> list[dict[str, Any]]:
                 "anon_and_mapped_file_median_bytes": _median(image.values("anon_and_mapped_file_bytes")),
                 "peak_max_bytes": max(peak) if peak else None,
                 "memory_ratio": _ratio(ws, best_ws),
+                "budget_marks": budget_marks(image),
+                "budgets_exceeded": [b.key for b in image.budget_results() if b.status == budgets.EXCEEDED],
             }
         )
     if m.floor is not None:
@@ -178,25 +181,38 @@ def human_interval_ms(iv: stats.Interval) -> str:
     return f"{head} ({n(iv.low)}…{n(iv.high)} ms)"
 
 
+def human_cell(row: dict[str, Any], key: str) -> str:
+    """One cell of a human table; a figure that exceeds a budget is marked ``✗ (≤ 500 ms)``."""
+    v = row[key]
+    if key == "app_start_median_ms" and row.get("app_start_interval") is not None:
+        text = human_interval_ms(row["app_start_interval"])
+    elif key == "ready_p95_ms" and v is not None and row.get("ready_n", P95_PRECISE_RUNS) < P95_PRECISE_RUNS:
+        text = f"{human_ms(v)} (n={row['ready_n']})"
+    elif key.endswith("_bytes"):
+        text = human_bytes(v)
+    elif key.endswith("_ms"):
+        text = human_ms(v)
+    elif key == "runs_ok":
+        text = f"{v}/{row['runs_planned']}"
+    elif key.endswith("_ratio"):
+        text = "-" if v is None else "best" if v == BEST else v.format()
+    else:
+        text = str(v)
+    mark = row.get("budget_marks", {}).get(key)
+    return f"{text} ✗ ({mark})" if mark else text
+
+
 def human_row(row: dict[str, Any], keys: dict[str, str] = COLUMNS) -> list[str]:
-    out = []
-    for key in keys:
-        v = row[key]
-        if key == "app_start_median_ms" and row.get("app_start_interval") is not None:
-            out.append(human_interval_ms(row["app_start_interval"]))
-        elif key == "ready_p95_ms" and v is not None and row.get("ready_n", P95_PRECISE_RUNS) < P95_PRECISE_RUNS:
-            out.append(f"{human_ms(v)} (n={row['ready_n']})")
-        elif key.endswith("_bytes"):
-            out.append(human_bytes(v))
-        elif key.endswith("_ms"):
-            out.append(human_ms(v))
-        elif key == "runs_ok":
-            out.append(f"{v}/{row['runs_planned']}")
-        elif key.endswith("_ratio"):
-            out.append("-" if v is None else "best" if v == BEST else v.format())
-        else:
-            out.append(str(v))
-    return out
+    return [human_cell(row, key) for key in keys]
+
+
+def budget_marks(image: ImageResult) -> dict[str, str]:
+    """Column key → the budget its figure exceeds (``≤ 500 ms``), for each exceeded budget."""
+    marks = {}
+    for b in image.budget_results():
+        if b.status == budgets.EXCEEDED and b.check is not None and b.check.column is not None:
+            marks[b.check.column] = f"{'≤' if b.check.kind == 'max' else '≥'} {b.limit:g} {b.check.unit}"
+    return marks
 
 
 def footnote(m: Measurement) -> str:

@@ -18,9 +18,11 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from cprofiler import __version__
+from cprofiler.budgets import BudgetResult
+from cprofiler.budgets import evaluate as evaluate_budgets
 from cprofiler.errors import UsageError
 from cprofiler.results import stats
-from cprofiler.scenario.model import ReadySpec, quote
+from cprofiler.scenario.model import Budgets, ReadySpec, quote
 from cprofiler.settings import RunSettings
 
 #: The schema this version writes. v2 (from v1): ``rss_bytes`` is anonymous memory alone, as
@@ -36,7 +38,7 @@ STATUSES = ("ok", "timeout", "crashed", "oomkilled", "error")
 
 
 class _Record(BaseModel):
-    # Extra keys (``summary``, ``warnings``: derived, recomputed on reading) are ignored; NaN and
+    # Extra keys (``summary``, ``warnings``, ``budget_checks``: derived, recomputed on reading) are ignored; NaN and
     # infinity are not numbers any run measured. Strict: a number written as a string ("9Mi",
     # "640") is a malformed file, not something to guess at.
     model_config = ConfigDict(extra="ignore", allow_inf_nan=False, validate_assignment=False, strict=True)
@@ -152,6 +154,8 @@ class ImageResult(_Record):
     cpus: float | None = None
     #: Set when a stand-in base replaced the real one.
     stand_in: StandInUse | None = None
+    #: The budgets the scenario set for this image (its own over the top-level ones), or null.
+    budgets: Budgets | None = None
     runs: list[RunResult] = Field(default_factory=list)
 
     @property
@@ -192,6 +196,10 @@ class ImageResult(_Record):
         warning = stats.outlier_warning([r.ready_ms if r.status == "ok" else None for r in self.runs])
         return [f"ready_ms: {warning}"] if warning else []
 
+    def budget_results(self) -> list[BudgetResult]:
+        """Each of this image's budgets, judged on its ok runs (:func:`cprofiler.budgets.evaluate`)."""
+        return evaluate_budgets(self)
+
     def header_json(self) -> dict[str, Any]:
         """The image's entry without runs and derived figures: what a run log's header holds."""
         return {
@@ -203,6 +211,7 @@ class ImageResult(_Record):
             "memory_limit_bytes": self.memory_limit_bytes,
             "cpus": self.cpus,
             "stand_in": self.stand_in.to_json() if self.stand_in is not None else None,
+            "budgets": self.budgets.set() if self.budgets is not None else None,
         }
 
     def to_json(self) -> dict[str, Any]:
@@ -211,6 +220,7 @@ class ImageResult(_Record):
             "runs": [r.to_json() for r in self.runs],
             "summary": self.summary(),
             "warnings": self.warnings(),
+            "budget_checks": [b.to_json() for b in self.budget_results()],
         }
 
 
