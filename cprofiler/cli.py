@@ -26,7 +26,7 @@ app = typer.Typer(
     name="cprofiler",
     help="Measure container cold start and memory on a real Docker engine, and compare images.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",
 )
@@ -37,6 +37,30 @@ Cold = Enum("Cold", {n: n for n in cold_levels.names()}, type=str)  # type: igno
 K8sFormat = Enum("K8sFormat", {n: n for n in sorted(K8S_FORMATS)}, type=str)  # type: ignore[misc]
 
 _state = {"verbose": False}
+
+
+def _epilog(*examples: str, exits: str) -> str:
+    """A command's examples and its exit statuses (the same words as the README's *Exit status*)."""
+    return "Examples:\n\n" + "\n\n".join(f"  {e}" for e in examples) + f"\n\nExit status: {exits}"
+
+
+#: Every command: a cprofiler error it can explain is one line on stderr and one of these.
+_INTERRUPTED = "130 interrupted (Ctrl-C)."
+MEASURE_EXITS = (
+    "0 every run ended ok and every budget was kept; 1 a run did not end ok (unless --allow-failed-runs), a budget "
+    "was exceeded, or the engine or a build failed; 2 bad input (scenario file, flag); 130 Ctrl-C, 143 SIGTERM "
+    "(finished runs are kept)."
+)
+REPORT_EXITS = (
+    "0 rendered (report does not judge the figures: measure and compare do); 2 bad input (not a results file or a "
+    f"malformed one, a flag, an output file that cannot be written); {_INTERRUPTED}"
+)
+COMPARE_EXITS = (
+    "0 compared and no --fail-on rule broken; 1 a --fail-on rule broken; 2 bad input (results file, rule, flag, "
+    f"output file); {_INTERRUPTED}"
+)
+K8S_EXITS = f"0 written; 1 the output folder cannot be written; 2 bad input (results file, flag); {_INTERRUPTED}"
+ENGINE_EXITS = f"0 done; 1 the engine (or a build) failed; 2 bad input (flag, recipe, Docker context); {_INTERRUPTED}"
 
 
 def _run(fn: Callable[[], int]) -> None:
@@ -78,12 +102,12 @@ def main_options(
 
 
 @app.command(
-    epilog=(
-        "Examples:\n\n"
-        "  cprofiler measure scenarios.yaml\n\n"
-        "  cprofiler measure examples/offline.yaml --runs 5 --format json --output r.json\n\n"
-        "  cprofiler measure scenarios.yaml --only go --runs 30 --format markdown\n\n"
-        "  cprofiler measure scenarios.yaml --output r.json --resume r.jsonl   # after Ctrl-C"
+    epilog=_epilog(
+        "cprofiler measure scenarios.yaml",
+        "cprofiler measure examples/offline.yaml --runs 5 -o r.json",
+        "cprofiler measure scenarios.yaml --only go --runs 30 --format markdown",
+        "cprofiler measure scenarios.yaml -o r.json --resume r.jsonl   # after Ctrl-C",
+        exits=MEASURE_EXITS,
     )
 )
 def measure(
@@ -176,27 +200,39 @@ def measure(
 
 
 @app.command(
-    name="report", epilog="Examples:\n\n  cprofiler report r.json --format markdown\n\n  cprofiler report .cprofiler/run-….jsonl"
+    name="report",
+    epilog=_epilog(
+        "cprofiler report r.json --format markdown",
+        "cprofiler report .cprofiler/run-….jsonl",
+        "cprofiler report r.json -o r.csv",
+        exits=REPORT_EXITS,
+    ),
 )
 def report_(
     results_file: Annotated[Path, typer.Argument(help="Results JSON, or the .jsonl of an interrupted run.")],
-    fmt: Annotated[Format, typer.Option("--format", "-f", help=FORMAT_HELP)] = Format["table"],  # type: ignore[misc]
+    fmt: Annotated[
+        Format | None,  # type: ignore[valid-type]
+        typer.Option("--format", "-f", help=FORMAT_HELP + " Default: from --output's suffix, else table."),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the --format output to this file (the table still prints).")
+    ] = None,
 ) -> None:
     """Render a saved results file again, in any format."""
     from cprofiler.commands.report import report_command
 
-    _run(lambda: report_command(results_file, fmt.value))
+    _run(lambda: report_command(results_file, fmt.value if fmt is not None else _format_for(output), output))
 
 
 CompareFormat = Enum("CompareFormat", {n: n for n in compare_formats.names()}, type=str)  # type: ignore[misc]
 
 
 @app.command(
-    epilog=(
-        "Examples:\n\n"
-        "  cprofiler compare before.json after.json\n\n"
-        "  cprofiler compare main.json pr.jsonl --format markdown -o comparison.md\n\n"
-        "  cprofiler compare main.json pr.json --fail-on ready_ms:+10% --fail-on working_set_bytes:+5%"
+    epilog=_epilog(
+        "cprofiler compare before.json after.json",
+        "cprofiler compare main.json pr.jsonl --format markdown -o comparison.md",
+        "cprofiler compare main.json pr.json --fail-on ready_ms:+10% --fail-on working_set_bytes:+5%",
+        exits=COMPARE_EXITS,
     )
 )
 def compare(
@@ -230,11 +266,11 @@ def compare(
 
 
 @app.command(
-    epilog=(
-        "Examples:\n\n"
-        "  cprofiler k8s r.json --format deployment\n\n"
-        "  cprofiler k8s r.json --format kustomize --deployment web --container app --output-dir k8s/\n\n"
-        "  cprofiler k8s r.json --format helm --margin 0.25 --cpu-limit 500m"
+    epilog=_epilog(
+        "cprofiler k8s r.json --format deployment",
+        "cprofiler k8s r.json --format kustomize --deployment web --container app --output-dir k8s/",
+        "cprofiler k8s r.json --format helm --margin 0.25 --cpu-limit 500m",
+        exits=K8S_EXITS,
     )
 )
 def k8s(
@@ -245,7 +281,10 @@ def k8s(
     output_dir: Annotated[
         Path | None,
         typer.Option(
-            "--output-dir", "-o", help="One file per image here; default: one YAML stream on stdout.", rich_help_panel="Output"
+            # No -o: across commands -o names one output file; this is a folder.
+            "--output-dir",
+            help="One file per image here; default: one YAML stream on stdout.",
+            rich_help_panel="Output",
         ),
     ] = None,
     margin: Annotated[
@@ -279,7 +318,7 @@ def k8s(
     _run(lambda: k8s_command(results_file, fmt.value, output_dir, margin, cpu_limit, deployment, container))
 
 
-@app.command(epilog="Examples:\n\n  cprofiler clean\n\n  cprofiler clean --all")
+@app.command(epilog=_epilog("cprofiler clean", "cprofiler clean --all", exits=ENGINE_EXITS))
 def clean(
     all_: Annotated[bool, typer.Option("--all", help="Remove every cprofiler container, even of live invocations.")] = False,
 ) -> None:
@@ -296,7 +335,7 @@ app.add_typer(bases_app, name="bases")
 MIRROR_HELP = "Debian archive URL; default: $CPROFILER_MIRROR, else this machine's apt configuration."
 
 
-@bases_app.command("list", epilog="Example:\n\n  cprofiler bases list")
+@bases_app.command("list", epilog=_epilog("cprofiler bases list", exits=ENGINE_EXITS))
 def bases_list(mirror: Annotated[str | None, typer.Option(help=MIRROR_HELP)] = None) -> None:
     """Each recipe, what it stands in for, whether it is built, its tag, size and what it lacks."""
     from cprofiler.commands.bases import list_command
@@ -304,7 +343,9 @@ def bases_list(mirror: Annotated[str | None, typer.Option(help=MIRROR_HELP)] = N
     _run(lambda: list_command(mirror))
 
 
-@bases_app.command("build", epilog="Examples:\n\n  cprofiler bases build\n\n  cprofiler bases build musl-python --force")
+@bases_app.command(
+    "build", epilog=_epilog("cprofiler bases build", "cprofiler bases build musl-python --force", exits=ENGINE_EXITS)
+)
 def bases_build(
     names: Annotated[list[str] | None, typer.Argument(help="Recipes to build (default: all).")] = None,
     mirror: Annotated[str | None, typer.Option(help=MIRROR_HELP)] = None,

@@ -25,5 +25,8 @@ def write_output(path: Path, text: str) -> None:
         tmp.write_text(text, encoding="utf-8")
         tmp.replace(path)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass  # no folder to hold it, so nothing was left there
         raise UsageError(f"--output {path}: cannot write ({exc.strerror or exc})") from None
