@@ -198,3 +198,17 @@ def test_a_ratio_is_formatted_with_its_asymmetric_interval():
 def test_a_p95_of_20_runs_or_more_is_shown_plain():
     text = report.render(runlog.load(DOCS / "default.json"), "table")
     assert "(n=" not in text and "p95 over fewer than" not in text
+
+
+def test_csv_columns_are_numbers_a_spreadsheet_can_sum():
+    rows = list(csv.DictReader(io.StringIO(report.render(runlog.load(DOCS / "default.json"), "csv"))))
+    alpine = rows[0]
+    assert (alpine["runs_ok"], alpine["runs_planned"]) == ("20", "20")
+    assert alpine["ready_median_ms"] == "625.43" and alpine["working_set_median_bytes"].isdigit()
+    assert alpine["ready_ratio"] == "2.5677" and alpine["ready_ratio_low"] == "2.3829"
+    assert float(alpine["app_start_low_ms"]) < float(alpine["app_start_median_ms"]) < float(alpine["app_start_high_ms"])
+    for row in rows:
+        for key, value in row.items():
+            if key not in ("image", "budgets_exceeded") and value != "":
+                float(value)  # every other cell is a number
+                assert len(value.partition(".")[2]) <= 4, (key, value)
