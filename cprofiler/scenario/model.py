@@ -62,7 +62,7 @@ class _Strict(BaseModel):
 
 
 class HttpCheck(_Strict):
-    """``ready: {http: …}``: an HTTP GET that answers 2xx."""
+    """``ready: {http: …}``: an HTTP GET that answers 200–399 (as the kubelet's httpGet probe)."""
 
     port: int = Field(ge=1, le=65535, strict=True)
     path: str = "/"

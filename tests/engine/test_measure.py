@@ -38,8 +38,8 @@ def test_each_probe_type_sees_ready(engine, testapp_context, tmp_path):
     assert all(r.working_set_bytes is None for r in m["exit"].runs)
 
 
-def test_http_probe_waits_for_2xx_not_just_a_socket(engine, testapp_context, tmp_path):
-    # testapp answers 404 on any path but /healthz: a probe on /nope never sees 2xx.
+def test_http_probe_waits_for_success_not_just_a_socket(engine, testapp_context, tmp_path):
+    # testapp answers 404 on any path but /healthz: a probe on /nope never sees 200–399.
     path = write_scenario(
         tmp_path,
         testapp_context,
