@@ -318,14 +318,33 @@ def k8s(
     _run(lambda: k8s_command(results_file, fmt.value, output_dir, margin, cpu_limit, deployment, container))
 
 
-@app.command(epilog=_epilog("cprofiler clean", "cprofiler clean --all", exits=ENGINE_EXITS))
+@app.command(
+    epilog=_epilog(
+        "cprofiler clean",
+        "cprofiler clean --all",
+        "cprofiler clean --images --dry-run",
+        "cprofiler clean --images --bases",
+        exits=ENGINE_EXITS,
+    )
+)
 def clean(
     all_: Annotated[bool, typer.Option("--all", help="Remove every cprofiler container, even of live invocations.")] = False,
+    images: Annotated[
+        bool,
+        typer.Option("--images", help="Also remove the images cprofiler built (not while a measurement runs: it needs them)."),
+    ] = False,
+    bases: Annotated[
+        bool, typer.Option("--bases", help="With --images: remove the stand-in bases too (minutes to rebuild).")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="With --images: list what would go, with sizes; remove nothing.")
+    ] = False,
 ) -> None:
-    """Remove containers that killed cprofiler invocations left behind (found by label)."""
+    """Remove containers that killed cprofiler invocations left behind (found by label); with
+    --images, the images cprofiler built."""
     from cprofiler.commands.clean import clean_command
 
-    _run(lambda: clean_command(all_))
+    _run(lambda: clean_command(all_, images, bases, dry_run))
 
 
 bases_app = typer.Typer(

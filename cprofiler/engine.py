@@ -97,6 +97,22 @@ class ImageInfo:
 
 
 @dataclass(frozen=True)
+class LabelledImage:
+    """An image on the engine that carries the ``cprofiler`` label (``Engine.labelled_images``)."""
+
+    #: Content-addressed image id (``sha256:…``).
+    id: str
+    #: Its tags (``cprofiler/web:3f2a…``); empty for an untagged one.
+    tags: list[str]
+    #: Uncompressed size as the engine reports it, in bytes (layers shared with others included).
+    size_bytes: int
+    #: When it was built, in seconds since the epoch.
+    created_s: int
+    #: The ``cprofiler`` label's value: an invocation id, or ``base`` on stand-in bases.
+    owner: str
+
+
+@dataclass(frozen=True)
 class ContainerState:
     """The part of ``docker inspect`` the run loop needs."""
 
@@ -158,6 +174,29 @@ class Engine:
             layers=len((data.get("RootFS") or {}).get("Layers") or []),
             labels=dict((data.get("Config") or {}).get("Labels") or {}),
         )
+
+    def labelled_images(self) -> list[LabelledImage]:
+        """Every image carrying the ``cprofiler`` label, newest first (so an image comes before the
+        images it was built FROM, which the engine will not remove while a child exists)."""
+        with _engine_call("list images"):
+            found = self.api.images(filters={"label": LABEL})
+        images = [
+            LabelledImage(
+                id=str(i["Id"]),
+                tags=[t for t in i.get("RepoTags") or [] if t != "<none>:<none>"],
+                size_bytes=int(i.get("Size") or 0),
+                created_s=int(i.get("Created") or 0),
+                owner=str((i.get("Labels") or {}).get(LABEL, "")),
+            )
+            for i in found
+        ]
+        return sorted(images, key=lambda i: i.created_s, reverse=True)
+
+    def containers_of_image(self, image_id: str) -> list[str]:
+        """Ids of containers (running or not) made from ``image_id`` or from an image built FROM it."""
+        with _engine_call(f"list containers of image {image_id[:19]}"):
+            found = self.api.containers(all=True, filters={"ancestor": image_id})
+        return [str(c["Id"]) for c in found]
 
     def image_with_label(self, key: str, value: str) -> str | None:
         """Id of a local image whose label ``key`` equals ``value``, or None."""
