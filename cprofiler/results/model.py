@@ -318,13 +318,18 @@ class Measurement(_Record):
         if data.get("schema") not in READABLE_SCHEMAS:
             raise UsageError(f"{where}: schema: expected {SCHEMA!r} (or {SCHEMA_V1!r}); is this a cprofiler results file?")
         if data["schema"] == SCHEMA_V1:
+            # New dicts all the way to the runs: the caller's document is left as it was.
             data = {**data}
-            for key in ("images", "floor"):
-                entries = data.get(key)
-                for entry in entries if isinstance(entries, list) else [entries]:
-                    if isinstance(entry, dict) and isinstance(entry.get("runs"), list):
-                        entry["runs"] = [upgrade_v1_run(r) for r in entry["runs"]]
+            if isinstance(data.get("images"), list):
+                data["images"] = [_upgrade_v1_entry(e) for e in data["images"]]
+            data["floor"] = _upgrade_v1_entry(data.get("floor"))
         return _validate(cls, data, where)
+
+
+def _upgrade_v1_entry(entry: Any) -> Any:
+    if not isinstance(entry, dict) or not isinstance(entry.get("runs"), list):
+        return entry
+    return {**entry, "runs": [upgrade_v1_run(r) for r in entry["runs"]]}
 
 
 def upgrade_v1_run(record: Any) -> Any:
@@ -360,7 +365,6 @@ def describe_error(exc: ValidationError) -> str:
     if err["type"] == "missing":
         return f"{path or 'document'}: required key is missing"
     msg = str(err["msg"]).removeprefix("Value error, ")
-    msg = msg[:1].lower() + msg[1:]
     got = err.get("input")
     shown = "" if isinstance(got, (dict, list)) else f" (got {quote(got)})"
     return f"{path or 'document'}: {msg}{shown}"

@@ -139,9 +139,9 @@ def test_files_that_are_no_results_are_one_line_exit_2(tmp_path, content, expect
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        ("9Mi", "input should be a valid integer (got '9Mi')"),
-        ("9437184", "input should be a valid integer (got '9437184')"),
-        (math.nan, "input should be a valid integer (got nan)"),
+        ("9Mi", "Input should be a valid integer (got '9Mi')"),
+        ("9437184", "Input should be a valid integer (got '9437184')"),
+        (math.nan, "Input should be a valid integer (got nan)"),
         (10**30, "a number beyond 64 bits"),
     ],
 )
