@@ -18,7 +18,7 @@ from pathlib import Path
 
 from cprofiler.errors import UsageError
 from cprofiler.results.load import Ceiling, LoadStep
-from cprofiler.results.model import Measurement, RunResult
+from cprofiler.results.model import SCHEMA, Measurement, RunResult
 from cprofiler.results.runlog import RunLog, read_run_log
 from cprofiler.scenario.model import LoadedScenario
 from cprofiler.settings import RunSettings
@@ -125,6 +125,12 @@ def read(path: Path) -> Recorded:
     """Read the JSON Lines file of an interrupted measurement; UsageError (exit 2) if it is not one."""
     path = Path(path)
     contents = read_run_log(path, where=f"--resume {path}")
+    if contents.header.schema_ != SCHEMA:
+        # Its runs measured rss_bytes otherwise: appending ours would mix two meanings in one file.
+        raise UsageError(
+            f"--resume {path}: written with schema {contents.header.schema_!r}, which measured RSS otherwise; "
+            "start a new measurement"
+        )
     return Recorded(
         path=path,
         header=contents.header,

@@ -15,7 +15,15 @@ from typing import Any
 
 from cprofiler.errors import UsageError
 from cprofiler.results.load import Ceiling, LoadStep
-from cprofiler.results.model import SCHEMA, Measurement, RunResult, validate
+from cprofiler.results.model import (
+    READABLE_SCHEMAS,
+    SCHEMA,
+    SCHEMA_V1,
+    Measurement,
+    RunResult,
+    upgrade_v1_run,
+    validate,
+)
 
 
 def jsonl_path(output: Path) -> Path:
@@ -112,13 +120,13 @@ def read_run_log(path: Path, *, where: str) -> RunLogContents:
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
+            record = parse_json(line)
         except (ValueError, RecursionError):
             raise UsageError(f"{path}:{n}: not valid JSON; expected the .jsonl of a cprofiler measurement") from None
         if not isinstance(record, dict):
             raise UsageError(f"{path}:{n}: expected a JSON object per line (a cprofiler .jsonl)")
         kind = record.pop("type", None)
-        if header is None and (kind != "header" or record.get("schema") != SCHEMA):
+        if header is None and (kind != "header" or record.get("schema") not in READABLE_SCHEMAS):
             raise UsageError(f"{path}:{n}: expected a cprofiler header line with schema {SCHEMA!r} first")
         if kind == "header" and header is None:
             try:
@@ -129,6 +137,9 @@ def read_run_log(path: Path, *, where: str) -> RunLogContents:
                     f"{path}:{n}: header has no usable {detail}; expected a header written by cprofiler measure"
                 ) from None
         elif kind == "run":
+            assert header is not None
+            if header.schema_ == SCHEMA_V1:
+                record = upgrade_v1_run(record)
             runs.append(RunResult.from_json(record, where=f"{path}:{n}"))
         elif kind == "load_step":
             name = record.pop("image", None)
@@ -145,6 +156,30 @@ def read_run_log(path: Path, *, where: str) -> RunLogContents:
     return RunLogContents(path=path, header=header, runs=runs, load_steps=load_steps, ceiling=ceiling, end=end, whole_bytes=whole)
 
 
+#: Largest magnitude of a number in a results file: every figure cprofiler writes (bytes, ns, ms)
+#: fits in 64 bits, and a bigger one would overflow the statistics' floats.
+MAX_NUMBER = 2**63
+
+
+def _int(text: str) -> int:
+    # Checked on the digits, before int(): Python refuses to parse over 4300 digits anyway.
+    if len(text.lstrip("-")) > 19 or abs(int(text)) >= MAX_NUMBER:
+        raise ValueError(f"a number beyond 64 bits ({text[:20]}…)")
+    return int(text)
+
+
+def _float(text: str) -> float:
+    value = float(text)
+    if abs(value) >= MAX_NUMBER:
+        raise ValueError(f"a number beyond 64 bits ({text[:20]})")
+    return value
+
+
+def parse_json(text: str | bytes) -> Any:
+    """``json.loads``, refusing numbers no measurement can produce (ValueError naming the number)."""
+    return json.loads(text, parse_int=_int, parse_float=_float)
+
+
 def load(path: Path) -> Measurement:
     """Read a results JSON, or rebuild one from the JSON Lines file of a measurement.
 
@@ -157,9 +192,11 @@ def load(path: Path) -> Measurement:
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"{path}: cannot be read as a results file ({exc})") from exc
     try:
-        data = json.loads(text)
+        data = parse_json(text)
     except json.JSONDecodeError as exc:
         raise UsageError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from exc
+    except ValueError as exc:
+        raise UsageError(f"{path}: {exc}; expected a cprofiler results file") from None
     except RecursionError:
         raise UsageError(f"{path}: nested too deeply; expected a cprofiler results file") from None
     return Measurement.from_json(data, where=str(path))
