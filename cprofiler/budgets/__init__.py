@@ -2,8 +2,8 @@
 
 ``budgets:`` keys are declared in the scenario model (:class:`cprofiler.scenario.model.Budgets`);
 how each is checked is a :class:`~cprofiler.budgets.registry.BudgetCheck` in the ``BUDGETS``
-registry. A key without a check yet (the load phase's ``qps_min`` and ``p99_ms`` until that phase
-registers them) is reported as not checked, never as kept.
+registry. A key without a check is reported as not checked, never as kept; a load-phase budget of
+an image without a load phase is not measured.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The budget checks of the start and memory phase; the load phase adds ``qps_min`` and ``p99_ms``.
+"""The budget checks: cold start, memory and size, and the load phase's ``qps_min`` and ``p99_ms``.
 
 Each budget checks the figure the report's table shows in the column it marks, so a reader sees
 the very number that broke it.
@@ -34,3 +34,23 @@ def _image_size_mib(image: ImageResult) -> float | None:
 BUDGETS.add("cold_start_p95_ms", BudgetCheck("cold start p95", "ms", "max", _cold_start_p95_ms, column="ready_p95_ms"))
 BUDGETS.add("working_set_mib", BudgetCheck("working set p50", "MiB", "max", _working_set_mib, column="working_set_median_bytes"))
 BUDGETS.add("image_size_mib", BudgetCheck("image size", "MiB", "max", _image_size_mib, column="image_size_bytes"))
+
+
+def _load_median(image: ImageResult, figure: str) -> float | None:
+    """The median of a load summary figure (``qps``, ``latency_p99_ms``), as the under-load table shows it."""
+    if image.load is None:
+        return None
+    summary = getattr(image.load.summary(), figure)
+    return float(summary["median"]) if summary else None
+
+
+def _qps(image: ImageResult) -> float | None:
+    return _load_median(image, "qps")
+
+
+def _p99_ms(image: ImageResult) -> float | None:
+    return _load_median(image, "latency_p99_ms")
+
+
+BUDGETS.add("qps_min", BudgetCheck("QPS under load", "qps", "min", _qps))
+BUDGETS.add("p99_ms", BudgetCheck("p99 latency under load", "ms", "max", _p99_ms))
