@@ -200,7 +200,11 @@ class Runner:
                 settings=s,
                 started_at=started,
                 images=[
-                    image_result(p, self.loaded.scenario.budgets_for(p.name), self.load.result_for(p) if p.load else None)
+                    image_result(
+                        p,
+                        self.loaded.scenario.budgets_for(p.scenario_name or p.name),
+                        self.load.result_for(p) if p.load else None,
+                    )
                     for p in subjects
                 ],
                 floor=image_result(floor) if floor is not None else None,
