@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 
 from cprofiler import __version__, report
+from cprofiler import compare as compare_formats
 from cprofiler.errors import CprofilerError
 from cprofiler.k8s.autoscale import DEFAULT_HEADROOM, DEFAULT_MAX_REPLICAS, DEFAULT_MIN_REPLICAS
 from cprofiler.k8s.formats.registry import FORMATS as K8S_FORMATS
@@ -29,7 +30,7 @@ app = typer.Typer(
     name="cprofiler",
     help="Measure container cold start and memory on a real Docker engine, and compare images.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",
 )
@@ -52,6 +53,30 @@ HTML_OPTION = typer.Option(
 )
 
 
+def _epilog(*examples: str, exits: str) -> str:
+    """A command's examples and its exit statuses (the same words as the README's *Exit status*)."""
+    return "Examples:\n\n" + "\n\n".join(f"  {e}" for e in examples) + f"\n\nExit status: {exits}"
+
+
+#: Every command: a cprofiler error it can explain is one line on stderr and one of these.
+_INTERRUPTED = "130 interrupted (Ctrl-C)."
+MEASURE_EXITS = (
+    "0 every run ended ok and every budget was kept; 1 a run did not end ok (unless --allow-failed-runs), a budget "
+    "was exceeded, or the engine or a build failed; 2 bad input (scenario file, flag); 130 Ctrl-C, 143 SIGTERM "
+    "(finished runs are kept)."
+)
+REPORT_EXITS = (
+    "0 rendered (report does not judge the figures: measure and compare do); 2 bad input (not a results file or a "
+    f"malformed one, a flag, an output file that cannot be written); {_INTERRUPTED}"
+)
+COMPARE_EXITS = (
+    "0 compared and no --fail-on rule broken; 1 a --fail-on rule broken; 2 bad input (results file, rule, flag, "
+    f"output file); {_INTERRUPTED}"
+)
+K8S_EXITS = f"0 written; 1 the output folder cannot be written; 2 bad input (results file, flag); {_INTERRUPTED}"
+ENGINE_EXITS = f"0 done; 1 the engine (or a build) failed; 2 bad input (flag, recipe, Docker context); {_INTERRUPTED}"
+
+
 def _run(fn: Callable[[], int]) -> None:
     """Run a command body; map cprofiler's errors to one line and an exit code."""
     try:
@@ -69,8 +94,9 @@ def _run(fn: Callable[[], int]) -> None:
 
 def _format_for(output: Path | None) -> str:
     """``r.json`` means JSON, ``r.md`` Markdown, ``r.csv`` CSV; anything else the table."""
-    suffix = output.suffix.lower() if output is not None else ""
-    return {".json": "json", ".md": "markdown", ".csv": "csv"}.get(suffix, "table")
+    from cprofiler.commands.output import format_for
+
+    return format_for(output)
 
 
 def _version(value: bool) -> None:
@@ -90,12 +116,12 @@ def main_options(
 
 
 @app.command(
-    epilog=(
-        "Examples:\n\n"
-        "  cprofiler measure scenarios.yaml\n\n"
-        "  cprofiler measure examples/offline.yaml --runs 5 --format json --output r.json\n\n"
-        "  cprofiler measure scenarios.yaml --only go --runs 30 --format markdown\n\n"
-        "  cprofiler measure scenarios.yaml --output r.json --resume r.jsonl   # after Ctrl-C"
+    epilog=_epilog(
+        "cprofiler measure scenarios.yaml",
+        "cprofiler measure examples/offline.yaml --runs 5 -o r.json",
+        "cprofiler measure scenarios.yaml --only go --runs 30 --format markdown",
+        "cprofiler measure scenarios.yaml -o r.json --resume r.jsonl   # after Ctrl-C",
+        exits=MEASURE_EXITS,
     )
 )
 def measure(
@@ -150,6 +176,14 @@ def measure(
             "--k8s", help="Also write Kubernetes Deployments (one per image) into this folder.", rich_help_panel="Output"
         ),
     ] = None,
+    allow_failed_runs: Annotated[
+        bool,
+        typer.Option(
+            "--allow-failed-runs",
+            help="Exit 0 even when runs did not end ok (timeout, crash, OOM); they are still reported.",
+            rich_help_panel="Runs",
+        ),
+    ] = False,
     resume: Annotated[
         Path | None,
         typer.Option(
@@ -178,6 +212,7 @@ def measure(
         quiet=quiet,
         k8s_dir=k8s_dir,
         resume=resume,
+        allow_failed_runs=allow_failed_runs,
     )
     # A table written to --output is a file and stays plain text, whatever stdout is.
     with table_format.terminal(wide=wide, enabled=not (output is not None and opts.fmt == "table")):
@@ -186,14 +221,23 @@ def measure(
 
 @app.command(
     name="report",
-    epilog=(
-        "Examples:\n\n  cprofiler report r.json --format markdown\n\n  cprofiler report .cprofiler/run-….jsonl\n\n"
-        "  cprofiler report r.json --html report.html"
+    epilog=_epilog(
+        "cprofiler report r.json --format markdown",
+        "cprofiler report .cprofiler/run-….jsonl",
+        "cprofiler report r.json -o r.csv",
+        "cprofiler report r.json --html report.html",
+        exits=REPORT_EXITS,
     ),
 )
 def report_(
     results_file: Annotated[Path, typer.Argument(help="Results JSON, or the .jsonl of an interrupted run.")],
-    fmt: Annotated[Format, typer.Option("--format", "-f", help=FORMAT_HELP)] = Format["table"],  # type: ignore[misc]
+    fmt: Annotated[
+        Format | None,  # type: ignore[valid-type]
+        typer.Option("--format", "-f", help=FORMAT_HELP + " Default: from --output's suffix, else table."),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the --format output to this file (the table still prints).")
+    ] = None,
     html: Annotated[Path | None, HTML_OPTION] = None,
     wide: Annotated[bool, WIDE_OPTION] = False,
 ) -> None:
@@ -203,19 +247,61 @@ def report_(
 
     if html is not None:
         _run(lambda: html_command(results_file, html))
-    with table_format.terminal(wide=wide):
-        _run(lambda: report_command(results_file, fmt.value))
+    chosen = fmt.value if fmt is not None else _format_for(output)
+    with table_format.terminal(wide=wide, enabled=not (output is not None and chosen == "table")):
+        _run(lambda: report_command(results_file, chosen, output))
+
+
+CompareFormat = Enum("CompareFormat", {n: n for n in compare_formats.names()}, type=str)  # type: ignore[misc]
 
 
 @app.command(
-    epilog=(
-        "Examples:\n\n"
-        "  cprofiler k8s r.json --format deployment\n\n"
-        "  cprofiler k8s r.json --format deployment --only web --name shop-web\n\n"
-        "  cprofiler k8s r.json --format kustomize --only web --name web --container app --output-dir k8s/\n\n"
-        "  cprofiler k8s r.json --format helm --margin 0.25 --cpu-limit 500m\n\n"
-        "  cprofiler k8s r.json --format deployment --only web --at-rate 400 --max-replicas 20\n\n"
-        "  cprofiler k8s r.json --summary table"
+    epilog=_epilog(
+        "cprofiler compare before.json after.json",
+        "cprofiler compare main.json pr.jsonl --format markdown -o comparison.md",
+        "cprofiler compare main.json pr.json --fail-on ready_ms:+10% --fail-on working_set_bytes:+5%",
+        exits=COMPARE_EXITS,
+    )
+)
+def compare(
+    before: Annotated[Path, typer.Argument(help="Results before the change: JSON, or the .jsonl of a run.")],
+    after: Annotated[Path, typer.Argument(help="Results after the change: JSON, or the .jsonl of a run.")],
+    fmt: Annotated[
+        CompareFormat | None,  # type: ignore[valid-type]
+        typer.Option(
+            "--format",
+            "-f",
+            help="Output format: " + ", ".join(compare_formats.names()) + ". Default: from --output's suffix, else table.",
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the --format output to this file (the table still prints).")
+    ] = None,
+    fail_on: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--fail-on",
+            metavar="METRIC:±N%",
+            help="Exit 1 when METRIC (ready_ms, working_set_bytes, rss_bytes, peak_bytes, image_size_bytes, …) of any "
+            "image changed by more than N % in that direction, with evidence (its interval excludes zero). Repeatable.",
+        ),
+    ] = None,
+) -> None:
+    """Compare two results files image by image: medians, change with its interval, verdict."""
+    from cprofiler.commands.compare import compare_command
+
+    _run(lambda: compare_command(before, after, fmt.value if fmt is not None else _format_for(output), output, fail_on or []))
+
+
+@app.command(
+    epilog=_epilog(
+        "cprofiler k8s r.json --format deployment",
+        "cprofiler k8s r.json --format deployment --only web --name shop-web",
+        "cprofiler k8s r.json --format kustomize --only web --name web --container app --output-dir k8s/",
+        "cprofiler k8s r.json --format helm --margin 0.25 --cpu-limit 500m",
+        "cprofiler k8s r.json --format deployment --only web --at-rate 400 --max-replicas 20",
+        "cprofiler k8s r.json --summary table",
+        exits=K8S_EXITS,
     )
 )
 def k8s(
@@ -226,7 +312,10 @@ def k8s(
     output_dir: Annotated[
         Path | None,
         typer.Option(
-            "--output-dir", "-o", help="One file per image here; default: one YAML stream on stdout.", rich_help_panel="Output"
+            # No -o: across commands -o names one output file; this is a folder.
+            "--output-dir",
+            help="One file per image here; default: one YAML stream on stdout.",
+            rich_help_panel="Output",
         ),
     ] = None,
     summary: Annotated[
@@ -450,14 +539,33 @@ def recommend(
     _run(lambda: recommend_command(results_file, prefer.value if prefer else None, weights, limits, fmt.value))
 
 
-@app.command(epilog="Examples:\n\n  cprofiler clean\n\n  cprofiler clean --all")
+@app.command(
+    epilog=_epilog(
+        "cprofiler clean",
+        "cprofiler clean --all",
+        "cprofiler clean --images --dry-run",
+        "cprofiler clean --images --bases",
+        exits=ENGINE_EXITS,
+    )
+)
 def clean(
     all_: Annotated[bool, typer.Option("--all", help="Remove every cprofiler container, even of live invocations.")] = False,
+    images: Annotated[
+        bool,
+        typer.Option("--images", help="Also remove the images cprofiler built (not while a measurement runs: it needs them)."),
+    ] = False,
+    bases: Annotated[
+        bool, typer.Option("--bases", help="With --images: remove the stand-in bases too (minutes to rebuild).")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="With --images: list what would go, with sizes; remove nothing.")
+    ] = False,
 ) -> None:
-    """Remove containers that killed cprofiler invocations left behind (found by label)."""
+    """Remove containers that killed cprofiler invocations left behind (found by label); with
+    --images, the images cprofiler built."""
     from cprofiler.commands.clean import clean_command
 
-    _run(lambda: clean_command(all_))
+    _run(lambda: clean_command(all_, images, bases, dry_run))
 
 
 bases_app = typer.Typer(
@@ -467,7 +575,7 @@ app.add_typer(bases_app, name="bases")
 MIRROR_HELP = "Debian archive URL; default: $CPROFILER_MIRROR, else this machine's apt configuration."
 
 
-@bases_app.command("list", epilog="Example:\n\n  cprofiler bases list")
+@bases_app.command("list", epilog=_epilog("cprofiler bases list", exits=ENGINE_EXITS))
 def bases_list(mirror: Annotated[str | None, typer.Option(help=MIRROR_HELP)] = None) -> None:
     """Each recipe, what it stands in for, whether it is built, its tag, size and what it lacks."""
     from cprofiler.commands.bases import list_command
@@ -475,7 +583,9 @@ def bases_list(mirror: Annotated[str | None, typer.Option(help=MIRROR_HELP)] = N
     _run(lambda: list_command(mirror))
 
 
-@bases_app.command("build", epilog="Examples:\n\n  cprofiler bases build\n\n  cprofiler bases build musl-python --force")
+@bases_app.command(
+    "build", epilog=_epilog("cprofiler bases build", "cprofiler bases build musl-python --force", exits=ENGINE_EXITS)
+)
 def bases_build(
     names: Annotated[list[str] | None, typer.Argument(help="Recipes to build (default: all).")] = None,
     mirror: Annotated[str | None, typer.Option(help=MIRROR_HELP)] = None,

@@ -12,6 +12,7 @@ place where ``docker`` is imported, is easier to audit than the same calls sprea
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import os
 import socket
@@ -26,6 +27,7 @@ from typing import Any
 
 import docker
 import docker.errors
+import docker.tls
 import requests.exceptions
 from docker.utils.build import exclude_paths
 
@@ -152,6 +154,22 @@ class ImageInfo:
 
 
 @dataclass(frozen=True)
+class LabelledImage:
+    """An image on the engine that carries the ``cprofiler`` label (``Engine.labelled_images``)."""
+
+    #: Content-addressed image id (``sha256:…``).
+    id: str
+    #: Its tags (``cprofiler/web:3f2a…``); empty for an untagged one.
+    tags: list[str]
+    #: Uncompressed size as the engine reports it, in bytes (layers shared with others included).
+    size_bytes: int
+    #: When it was built, in seconds since the epoch.
+    created_s: int
+    #: The ``cprofiler`` label's value: an invocation id, or ``base`` on stand-in bases.
+    owner: str
+
+
+@dataclass(frozen=True)
 class ContainerState:
     """The part of ``docker inspect`` the run loop needs."""
 
@@ -246,6 +264,29 @@ class Engine:
             labels=dict((data.get("Config") or {}).get("Labels") or {}),
             user=str((data.get("Config") or {}).get("User") or ""),
         )
+
+    def labelled_images(self) -> list[LabelledImage]:
+        """Every image carrying the ``cprofiler`` label, newest first (so an image comes before the
+        images it was built FROM, which the engine will not remove while a child exists)."""
+        with _engine_call("list images"):
+            found = self.api.images(filters={"label": LABEL})
+        images = [
+            LabelledImage(
+                id=str(i["Id"]),
+                tags=[t for t in i.get("RepoTags") or [] if t != "<none>:<none>"],
+                size_bytes=int(i.get("Size") or 0),
+                created_s=int(i.get("Created") or 0),
+                owner=str((i.get("Labels") or {}).get(LABEL, "")),
+            )
+            for i in found
+        ]
+        return sorted(images, key=lambda i: i.created_s, reverse=True)
+
+    def containers_of_image(self, image_id: str) -> list[str]:
+        """Ids of containers (running or not) made from ``image_id`` or from an image built FROM it."""
+        with _engine_call(f"list containers of image {image_id[:19]}"):
+            found = self.api.containers(all=True, filters={"ancestor": image_id})
+        return [str(c["Id"]) for c in found]
 
     def image_with_label(self, key: str, value: str) -> str | None:
         """Id of a local image whose label ``key`` equals ``value``, or None."""
@@ -556,9 +597,107 @@ class Engine:
 _lock = threading.Lock()
 _engine: Engine | None = None
 
+#: Where the engine listens when nothing else says: the docker CLI's default.
+DEFAULT_HOST = "unix:///var/run/docker.sock"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """The engine to talk to, and what named it."""
+
+    #: ``unix:///…``, ``tcp://…``, ``ssh://…``; None: the SDK's own default from the environment.
+    host: str | None
+    #: ``DOCKER_HOST``, ``context NAME (DOCKER_CONTEXT)``, ``context NAME (current)`` or ``default``.
+    source: str
+    #: The context's TLS files (``ca.pem``, ``cert.pem``, ``key.pem``), when it has any.
+    tls_dir: Path | None = None
+    #: The context says not to verify the engine's certificate.
+    skip_tls_verify: bool = False
+
+    def describe(self) -> str:
+        """``unix:///var/run/docker.sock`` or ``unix:///… (context colima)``: for messages."""
+        host = self.host or os.environ.get("DOCKER_HOST") or DEFAULT_HOST
+        return host if self.source in ("default", "DOCKER_HOST") else f"{host} ({self.source})"
+
+
+def docker_config_dir(environ: Mapping[str, str] = os.environ) -> Path:
+    """The docker CLI's configuration folder: ``$DOCKER_CONFIG``, else ``~/.docker``."""
+    return Path(environ.get("DOCKER_CONFIG") or Path.home() / ".docker")
+
+
+def resolve_endpoint(environ: Mapping[str, str] = os.environ, config_dir: Path | None = None) -> Endpoint:
+    """Return the engine endpoint by the docker CLI's precedence:
+    ``DOCKER_HOST`` > ``DOCKER_CONTEXT`` > the current context of ``config.json`` > the default.
+
+    A context is read from ``contexts/meta/<sha256 of its name>/meta.json`` under the CLI's
+    configuration folder, its TLS files from ``contexts/tls/<same>/docker/``. Docker Desktop,
+    colima and rootless engines are reached through a context, not the default socket. A context
+    that does not exist or cannot be read is a UsageError naming it and where it was looked for.
+    """
+    if environ.get("DOCKER_HOST"):
+        return Endpoint(None, "DOCKER_HOST")
+    config_dir = config_dir or docker_config_dir(environ)
+    name, why = environ.get("DOCKER_CONTEXT") or "", "DOCKER_CONTEXT"
+    if not name:
+        name, why = _current_context(config_dir), "current"
+    if not name or name == "default":
+        return Endpoint(None, "default")
+    digest = hashlib.sha256(name.encode()).hexdigest()
+    meta = config_dir / "contexts" / "meta" / digest / "meta.json"
+    where = f"Docker context {name!r} ({why})"
+    try:
+        data = json.loads(meta.read_text(encoding="utf-8"))
+        endpoint = data["Endpoints"]["docker"]
+        host = str(endpoint["Host"])
+    except FileNotFoundError:
+        raise UsageError(f"{where}: no such context in {config_dir / 'contexts'}; `docker context ls` lists them") from None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise UsageError(
+            f"{where}: {meta} cannot be read as a context ({exc}); expected what `docker context create` writes"
+        ) from None
+    tls = config_dir / "contexts" / "tls" / digest / "docker"
+    return Endpoint(
+        host,
+        f"context {name}",
+        tls_dir=tls if tls.is_dir() else None,
+        skip_tls_verify=bool(endpoint.get("SkipTLSVerify")),
+    )
+
+
+def _current_context(config_dir: Path) -> str:
+    """``currentContext`` of the CLI's ``config.json``; empty when there is none to read."""
+    try:
+        value = json.loads((config_dir / "config.json").read_text(encoding="utf-8")).get("currentContext")
+    except (OSError, ValueError, AttributeError):
+        return ""  # no config, or one we cannot read: the CLI falls back to the default too
+    return value if isinstance(value, str) else ""
+
+
+def _client(endpoint: Endpoint) -> docker.DockerClient:
+    # A generous pool: probes, log readers and waiters run in parallel for one container.
+    if endpoint.host is None:
+        return docker.from_env(timeout=300, max_pool_size=16)
+    tls: docker.tls.TLSConfig | bool = False
+    if endpoint.tls_dir is not None:
+        ca, cert, key = (endpoint.tls_dir / f for f in ("ca.pem", "cert.pem", "key.pem"))
+        tls = docker.tls.TLSConfig(
+            client_cert=(str(cert), str(key)) if cert.exists() and key.exists() else None,
+            ca_cert=str(ca) if ca.exists() else None,
+            verify=not endpoint.skip_tls_verify,
+        )
+    return docker.DockerClient(
+        base_url=endpoint.host,
+        tls=tls,
+        timeout=300,
+        max_pool_size=16,
+        # ssh:// as the docker CLI does it (the user's ssh and its configuration), not paramiko.
+        use_ssh_client=endpoint.host.startswith("ssh://"),
+    )
+
 
 def connect() -> Engine:
-    """Connect to the engine named by the environment (DOCKER_HOST, else the local socket).
+    """Connect to the engine the environment names (see :func:`resolve_endpoint`: DOCKER_HOST,
+    DOCKER_CONTEXT, the current Docker context, else the local socket).
 
     The connection is checked with a ping, so a stopped engine is reported here, before any work.
     """
@@ -566,12 +705,12 @@ def connect() -> Engine:
     with _lock:
         if _engine is not None:
             return _engine
+        endpoint = resolve_endpoint()
         # Name the address in the message: "permission denied" means little without the socket.
-        action = f"connect to {os.environ.get('DOCKER_HOST') or 'unix:///var/run/docker.sock'}"
+        action = f"connect to {endpoint.describe()}"
         with _engine_call(action):
             try:
-                # A generous pool: probes, log readers and waiters run in parallel for one container.
-                client = docker.from_env(timeout=300, max_pool_size=16)
+                client = _client(endpoint)
                 client.ping()
             except docker.errors.DockerException as exc:
                 # The SDK wraps the transport's error: the cause is what tells refused from forbidden.

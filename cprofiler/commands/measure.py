@@ -12,8 +12,8 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+from cprofiler import budgets, reaper, report
 from cprofiler import engine as engine_mod
-from cprofiler import reaper, report
 from cprofiler.errors import CprofilerError, EngineError, Interrupted, Signalled, UsageError
 from cprofiler.images.build import STAND_IN_PREFIX
 from cprofiler.measure import cold as cold_levels
@@ -21,6 +21,7 @@ from cprofiler.measure.probes.base import POLL_INTERVAL_S
 from cprofiler.measure.reporter import SilentReporter
 from cprofiler.measure.schedule import Runner, default_log_path
 from cprofiler.measure.start import probe_via
+from cprofiler.report import notices
 from cprofiler.results import files, resume, runlog
 from cprofiler.results.load import LoadStep
 from cprofiler.results.model import Measurement, RunResult
@@ -52,6 +53,8 @@ class MeasureOptions:
     floor: bool = True
     #: ``--resume``: the .jsonl of an interrupted measurement of the same scenario to continue.
     resume: Path | None = None
+    #: ``--allow-failed-runs``: runs that did not end ok do not make the exit status 1.
+    allow_failed_runs: bool = False
 
 
 class RichReporter:
@@ -221,21 +224,36 @@ def measure_command(opts: MeasureOptions) -> int:
             err.print(f"results written to {opts.output} (every run also in {runner.log_path})", highlight=False)
         if opts.fmt != "table":
             sys.stdout.write(report.render(measurement, "table"))
+        table_shown = opts.fmt != "table"
     else:
         sys.stdout.write(text)
+        table_shown = opts.fmt in ("table", "markdown")
     if opts.k8s_dir is not None:
         _write_k8s(measurement, opts, runner.log_path)
-    if reporter.failures:
-        err.print(f"[yellow]{reporter.failures} runs did not end ok; see status and error per run in the results[/yellow]")
-    # Once, at the very end, where they are not lost among progress lines; also in the JSON.
-    for warning in _warnings(measurement):
-        err.print(f"[yellow]warning: {warning}[/yellow]", highlight=False, soft_wrap=True)
-    return 0
+    if not table_shown:
+        # Once, at the very end, where they are not lost among progress lines; the human table
+        # carries them itself, and the JSON has every run and warning.
+        for n in notices.notices(measurement):
+            err.print(f"[yellow]{n.kind}: {n.text}[/yellow]", highlight=False, soft_wrap=True)
+            for line in n.details:
+                err.print(f"    | {line}", highlight=False, soft_wrap=True, markup=False)
+    reasons = failures(measurement, allow_failed_runs=opts.allow_failed_runs)
+    for reason in reasons:
+        print(f"cprofiler: {reason}", file=sys.stderr)
+    return 1 if reasons else 0
 
 
-def _warnings(measurement: Measurement) -> list[str]:
-    """Every image's (and the floor's) warnings, each prefixed with the image name."""
-    return [f"{entry.name}: {w}" for entry in measurement.entries() for w in entry.warnings()]
+def failures(m: Measurement, *, allow_failed_runs: bool) -> list[str]:
+    """Why ``m`` fails, one line each (the exit status is then 1): runs that did not end ok (unless
+    allowed) and exceeded budgets. Empty when every run ended ok and every budget was kept."""
+    out = []
+    bad = sum(r.status != "ok" for e in m.entries() for r in e.runs)
+    if bad and not allow_failed_runs:
+        out.append(f"{bad} runs did not end ok: exit status 1 (--allow-failed-runs accepts them)")
+    exceeded = [f"{e.name} {b.key}" for e in m.images for b in e.budget_results() if b.status == budgets.EXCEEDED]
+    if exceeded:
+        out.append(f"{len(exceeded)} budgets exceeded ({', '.join(exceeded)}): exit status 1")
+    return out
 
 
 def _write_k8s(measurement: Measurement, opts: MeasureOptions, log_path: Path) -> None:

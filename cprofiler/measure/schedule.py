@@ -35,7 +35,7 @@ from cprofiler.results.model import Environment, ImageRef, ImageResult, Measurem
 from cprofiler.results.resume import Recorded
 from cprofiler.results.runlog import RunLog, jsonl_path
 from cprofiler.scenario.loadspec import LoadSpec
-from cprofiler.scenario.model import LoadedScenario
+from cprofiler.scenario.model import Budgets, LoadedScenario
 from cprofiler.settings import RunSettings, new_invocation_id
 
 
@@ -221,7 +221,14 @@ class Runner:
                 environment=self.environment(),
                 settings=s,
                 started_at=started,
-                images=[image_result(p, self.load.result_for(p) if p.load is not None else None) for p in subjects],
+                images=[
+                    image_result(
+                        p,
+                        self.loaded.scenario.budgets_for(p.scenario_name or p.name),
+                        self.load.result_for(p) if p.load else None,
+                    )
+                    for p in subjects
+                ],
                 floor=image_result(floor) if floor is not None else None,
             )
             if self.resume is not None:
@@ -325,8 +332,8 @@ class Runner:
         return Environment.model_validate(facts)
 
 
-def image_result(p: Subject, load: LoadResult | None = None) -> ImageResult:
-    """The result entry of an image about to be measured: what it is, no runs yet."""
+def image_result(p: Subject, budgets: Budgets | None = None, load: LoadResult | None = None) -> ImageResult:
+    """The result entry of an image about to be measured: what it is and its budgets, no runs yet."""
     info = p.built.info
     return ImageResult(
         name=p.name,
@@ -340,4 +347,5 @@ def image_result(p: Subject, load: LoadResult | None = None) -> ImageResult:
         scenario_image=p.scenario_name or None,
         load=load,
         user=info.user,
+        budgets=budgets,
     )

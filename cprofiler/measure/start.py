@@ -299,6 +299,7 @@ class Starter:
         if settle_peak is not None:  # sampled from the cgroup; the snapshot ends the window
             res.settle_peak_working_set_bytes = max(settle_peak, sample.working_set_bytes or 0)
         res.rss_bytes = sample.rss_bytes
+        res.mapped_file_bytes = sample.mapped_file_bytes
         res.peak_bytes = sample.peak_bytes
         res.pss_bytes = sample.pss_bytes
         res.memory_source = sample.source

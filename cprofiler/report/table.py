@@ -15,6 +15,7 @@ from contextvars import ContextVar
 
 from tabulate import tabulate
 
+from cprofiler.report import notices
 from cprofiler.report.load_rows import load_section
 from cprofiler.report.registry import FORMATS
 from cprofiler.report.rows import columns, comparison_rows, footnote, human_row
@@ -48,4 +49,4 @@ def render_table(results: Measurement) -> str:
     keys = columns(results)
     rows = [human_row(r, keys) for r in comparison_rows(results)]
     text = tabulate(rows, headers=list(keys.values()), tablefmt="simple", disable_numparse=True)
-    return f"{text}\n\n{footnote(results)}\n" + load_section(results, "simple")
+    return f"{text}\n\n{notices.as_text(results)}{footnote(results)}\n" + load_section(results, "simple")

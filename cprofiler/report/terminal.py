@@ -30,6 +30,7 @@ DROP_ORDER = (
     "ready_ratio",
     "memory_ratio",
     "rss_median_bytes",
+    "anon_and_mapped_file_median_bytes",
     "fetch_median_ms",
     "peak_max_bytes",
     "app_start_median_ms",

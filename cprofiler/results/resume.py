@@ -23,7 +23,7 @@ from pathlib import Path
 from cprofiler.errors import UsageError
 from cprofiler.results import files
 from cprofiler.results.load import Ceiling, LoadStep
-from cprofiler.results.model import Measurement, RunResult
+from cprofiler.results.model import SCHEMA, Measurement, RunResult
 from cprofiler.results.runlog import RunLog, read_run_log
 from cprofiler.scenario.model import LoadedScenario
 from cprofiler.settings import RunSettings
@@ -157,6 +157,12 @@ def read(path: Path) -> Recorded:
         raise type(exc)(f"--resume {exc}") from None
     try:
         contents = read_run_log(path, where=where, fd=fd)
+        if contents.header.schema_ != SCHEMA:
+            # Its runs measured rss_bytes otherwise: appending ours would mix two meanings in one file.
+            raise UsageError(
+                f"--resume {path}: written with schema {contents.header.schema_!r}, which measured RSS otherwise; "
+                "start a new measurement"
+            )
         # Everything an appended run would be combined with must render: validate it all now.
         contents.measurement().to_json()
     except BaseException:

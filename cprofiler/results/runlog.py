@@ -26,29 +26,18 @@ from typing import Any
 from cprofiler.errors import UsageError
 from cprofiler.results import files
 from cprofiler.results.load import Ceiling, LoadStep
-from cprofiler.results.model import SCHEMA, Measurement, RunResult, validate
+from cprofiler.results.model import (
+    READABLE_SCHEMAS,
+    SCHEMA,
+    SCHEMA_V1,
+    Measurement,
+    RunResult,
+    upgrade_v1_run,
+    validate,
+)
 
 #: Largest results file or run log read, in bytes: 100,000 runs take about 60 MB.
 MAX_READ_BYTES = 256 << 20
-#: Most digits of an integer parsed at all: Python refuses to convert longer ones (4300), and the
-#: results model refuses anything beyond int64 anyway, naming where it is.
-_MAX_INT_DIGITS = 4000
-
-
-class _BadNumber(ValueError):
-    """An integer too long to parse (the results model names the place of any smaller misfit)."""
-
-
-def _bounded_int(text: str) -> int:
-    if len(text) > _MAX_INT_DIGITS:
-        raise _BadNumber(f"an integer of {len(text.lstrip('-'))} digits is no measurement")
-    return int(text)
-
-
-def parse_json(text: str | bytes) -> Any:
-    """``json.loads`` that refuses integers too long to convert (``_BadNumber``); NaN and the
-    infinities are left to the results model, which refuses them naming the key."""
-    return json.loads(text, parse_int=_bounded_int)
 
 
 def read_bounded(path: Path, *, where: str, fd: int | None = None) -> bytes:
@@ -237,14 +226,14 @@ def read_run_log(path: Path, *, where: str, fd: int | None = None) -> RunLogCont
             continue
         try:
             record = parse_json(line)
-        except _BadNumber as exc:
-            raise UsageError(f"{path}:{n}: {exc}; expected the .jsonl of a cprofiler measurement") from None
-        except (ValueError, RecursionError):
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
             raise UsageError(f"{path}:{n}: not valid JSON; expected the .jsonl of a cprofiler measurement") from None
+        except ValueError as exc:  # a number no measurement can produce (parse_json names it)
+            raise UsageError(f"{path}:{n}: {exc}; expected the .jsonl of a cprofiler measurement") from None
         if not isinstance(record, dict):
             raise UsageError(f"{path}:{n}: expected a JSON object per line (a cprofiler .jsonl)")
         kind = record.pop("type", None)
-        if header is None and (kind != "header" or record.get("schema") != SCHEMA):
+        if header is None and (kind != "header" or record.get("schema") not in READABLE_SCHEMAS):
             raise UsageError(f"{path}:{n}: expected a cprofiler header line with schema {SCHEMA!r} first")
         if kind == "header" and header is None:
             try:
@@ -267,6 +256,9 @@ def read_run_log(path: Path, *, where: str, fd: int | None = None) -> RunLogCont
                     f"{path}:{n}: a run of measurement {str(owner)[:20]!r} in the log of {measurement!r}; "
                     "this file mixes two measurements, so its runs do not compare"
                 )
+            assert header is not None
+            if header.schema_ == SCHEMA_V1:
+                record = upgrade_v1_run(record)
             run = RunResult.from_json(record, where=f"{path}:{n}")
             first = seen.setdefault((run.image, run.index), n)
             if first != n:
@@ -290,6 +282,30 @@ def read_run_log(path: Path, *, where: str, fd: int | None = None) -> RunLogCont
     return RunLogContents(path=path, header=header, runs=runs, load_steps=load_steps, ceiling=ceiling, end=end, whole_bytes=whole)
 
 
+#: Largest magnitude of a number in a results file: every figure cprofiler writes (bytes, ns, ms)
+#: fits in 64 bits, and a bigger one would overflow the statistics' floats.
+MAX_NUMBER = 2**63
+
+
+def _int(text: str) -> int:
+    # Checked on the digits, before int(): Python refuses to parse over 4300 digits anyway.
+    if len(text.lstrip("-")) > 19 or abs(int(text)) >= MAX_NUMBER:
+        raise ValueError(f"a number beyond 64 bits ({text[:20]}…)")
+    return int(text)
+
+
+def _float(text: str) -> float:
+    value = float(text)
+    if abs(value) >= MAX_NUMBER:
+        raise ValueError(f"a number beyond 64 bits ({text[:20]})")
+    return value
+
+
+def parse_json(text: str | bytes) -> Any:
+    """``json.loads``, refusing numbers no measurement can produce (ValueError naming the number)."""
+    return json.loads(text, parse_int=_int, parse_float=_float)
+
+
 def load(path: Path) -> Measurement:
     """Read a results JSON, or rebuild one from the JSON Lines file of a measurement.
 
@@ -305,7 +321,7 @@ def load(path: Path) -> Measurement:
         data = parse_json(text)
     except json.JSONDecodeError as exc:
         raise UsageError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from exc
-    except _BadNumber as exc:
+    except ValueError as exc:
         raise UsageError(f"{path}: {exc}; expected a cprofiler results file") from None
     except RecursionError:
         raise UsageError(f"{path}: nested too deeply; expected a cprofiler results file") from None

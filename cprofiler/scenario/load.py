@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from cprofiler.errors import ScenarioError
 from cprofiler.scenario.model import (
     MAX_QUOTE,
+    Budgets,
     ImageSpec,
     LoadedScenario,
     ReadySpec,
@@ -64,6 +65,7 @@ _KNOWN_KEYS: dict[str, list[str]] = {
     "": list(Scenario.model_fields),
     "image": list(ImageSpec.model_fields),
     "ready": list(ReadySpec.model_fields),
+    "budgets": list(Budgets.model_fields),
 }
 
 
@@ -74,6 +76,8 @@ def _expected_keys(loc: tuple[Any, ...]) -> str:
         keys = _KNOWN_KEYS["image"]
     elif len(loc) == 4 and loc[2] == "ready":
         keys = _KNOWN_KEYS["ready"]
+    elif len(loc) >= 2 and loc[-2] == "budgets":
+        keys = _KNOWN_KEYS["budgets"]
     else:
         return ""
     return "; expected one of: " + ", ".join(keys)

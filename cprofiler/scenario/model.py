@@ -73,7 +73,7 @@ class _Strict(BaseModel):
 
 
 class HttpCheck(_Strict):
-    """``ready: {http: …}``: an HTTP GET that answers 2xx."""
+    """``ready: {http: …}``: an HTTP GET that answers 200–399 (as the kubelet's httpGet probe)."""
 
     port: int = Field(ge=1, le=65535, strict=True)
     path: str = "/"
@@ -137,6 +137,29 @@ Security = Literal["default", "restricted"]
 DEFAULT_PIDS_LIMIT = 1024
 
 
+class Budgets(_Strict):
+    """``budgets:``: limits a measurement must keep, at the top (every image) or per image.
+
+    A key set on an image overrides the same key at the top. ``cprofiler measure`` marks what a
+    budget's figure exceeds and exits 1; what each key checks is in :mod:`cprofiler.budgets`.
+    """
+
+    #: Most cold start p95 allowed, in milliseconds.
+    cold_start_p95_ms: float | None = Field(default=None, gt=0, strict=True)
+    #: Most working set allowed (the median over ok runs), in MiB.
+    working_set_mib: float | None = Field(default=None, gt=0, strict=True)
+    #: Largest image allowed, in MiB.
+    image_size_mib: float | None = Field(default=None, gt=0, strict=True)
+    #: Fewest requests per second the load phase must sustain.
+    qps_min: float | None = Field(default=None, gt=0, strict=True)
+    #: Most p99 request latency under load allowed, in milliseconds.
+    p99_ms: float | None = Field(default=None, gt=0, strict=True)
+
+    def set(self) -> dict[str, float]:
+        """The keys that carry a limit, with it."""
+        return {k: v for k, v in self.model_dump().items() if v is not None}
+
+
 class ImageSpec(_Strict):
     """One image to build and measure."""
 
@@ -159,6 +182,8 @@ class ImageSpec(_Strict):
     ready: ReadySpec
     #: This image's load phase: replaces the top-level ``load:``; ``false`` turns it off.
     load: LoadSpec | Literal[False] | None = None
+    #: This image's budgets; a key here overrides the scenario's top-level one.
+    budgets: Budgets | None = None
 
     @field_validator("args", "env", "fallback", mode="before")
     @classmethod
@@ -256,7 +281,16 @@ class Scenario(_Strict):
     security: Security = "default"
     #: The load phase of every image probed by http, unless an image has its own.
     load: LoadSpec | None = None
+    #: Budgets of every image (an image's own ``budgets:`` overrides key by key).
+    budgets: Budgets | None = None
     images: dict[str, ImageSpec]
+
+    def budgets_for(self, name: str) -> Budgets | None:
+        """The budgets image ``name`` must keep: the top-level ones, overridden by its own."""
+        top = self.budgets.set() if self.budgets else {}
+        own = self.images[name].budgets
+        merged = {**top, **(own.set() if own else {})}
+        return Budgets(**merged) if merged else None
 
     @field_validator("images")
     @classmethod

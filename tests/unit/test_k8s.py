@@ -97,7 +97,7 @@ def results_doc(*images: ImageResult, cold: str | None = "warm") -> dict[str, An
     if cold is not None:
         settings["cold"] = cold
     return {
-        "schema": "cprofiler/results/v1",
+        "schema": "cprofiler/results/v2",
         "cprofiler_version": "0.1.0",
         "environment": {},
         "settings": settings,

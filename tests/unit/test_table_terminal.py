@@ -33,7 +33,7 @@ def test_every_header_and_value_fits_a_wide_terminal():
     text = plain(render_rich(m, 220))
     for header in ("cold start p50", "cold start p95", "start ×best", "memory ×best", "peak max"):
         assert header in text
-    assert "python-ubuntu (stand-in: debian-python)" in text and "2.57 ± 0.22 ×" in text
+    assert "python-ubuntu (stand-in: debian-python)" in text and "2.57× (" in text
     assert "Hidden" not in text
 
 
@@ -42,7 +42,7 @@ def test_a_narrow_terminal_drops_columns_never_cuts_values(width: int):
     text = plain(render_rich(runlog.load(DEFAULT), width))
     table = text.split("\n\n")[0]
     assert max(len(line) for line in table.splitlines()) <= width
-    assert "…" not in table
+    assert not re.search(r"…(\s|$)", table)  # Rich's mark of a cut value (an interval's "…" is inside a value)
     for value in ("112.6 MiB", "625 ms", "9.0 MiB", "(floor)", "go-static"):
         assert value in table
     words = " ".join(text.split())  # the key wraps at the terminal's width
@@ -51,7 +51,7 @@ def test_a_narrow_terminal_drops_columns_never_cuts_values(width: int):
 
 def test_wide_shows_every_column_whatever_the_width():
     text = plain(render_rich(runlog.load(DEFAULT), 60, wide=True))
-    assert "Hidden" not in text and "cold start p95" in text and "6.47 ± 0.21 ×" in text
+    assert "Hidden" not in text and "cold start p95" in text and "6.47× (" in text
 
 
 def test_best_values_are_marked_and_failed_runs_coloured():
@@ -67,7 +67,7 @@ def test_best_values_are_marked_and_failed_runs_coloured():
 
 def test_every_run_failed_is_red_and_never_best():
     m = measurement(image("broken", [], size_mib=1, failed=3), image("fine", spread(300)), image("also", spread(400)))
-    assert re.search(r"\x1b\[1;31m\s*0/3", render_rich(m, 200))
+    assert re.search(r"\x1b\[1;31m\s*0/10", render_rich(m, 200))  # 0 ok of the 10 planned
     assert (0, "image_size_bytes") not in best_cells(comparison_rows(m), m)  # smallest, but it never started
 
 
