@@ -104,7 +104,8 @@ def test_exceeded_budgets_are_marked_in_the_table_and_the_json_and_fail_the_meas
     app = next(line for line in text.splitlines() if line.startswith("app"))
     assert "20.0 MiB ✗ (≤ 16 MiB)" in app and "300 ms (n=5)" in app and "✗ (≤ 500" not in app
     assert "budget: app: working set p50 20.0 MiB exceeds its budget of 16 MiB (working_set_mib)" in text
-    assert "budget: app: qps_min 100: not checked (nothing measures it yet)" in text
+    # A load-phase budget of an image without a load phase: nothing to judge, said so, never "kept".
+    assert "budget: app: QPS under load: not measured, so its budget of 100 qps (qps_min) is not checked" in text
     checks = json.loads(report.render(m, "json"))["images"][0]["budget_checks"]
     assert {c["budget"]: c["status"] for c in checks} == {
         "working_set_mib": "exceeded",
@@ -130,7 +131,7 @@ def test_a_budget_without_ok_runs_is_not_measured_not_kept():
 
 def test_a_load_phase_check_plugs_in_by_registering(monkeypatch):
     m = measurement([300.0] * 5, 1, 1, {"qps_min": 100})
-    assert m.images[0].budget_results()[0].status == budgets.NOT_CHECKED
+    assert m.images[0].budget_results()[0].status == budgets.NOT_MEASURED  # no load phase here
     monkeypatch.setitem(BUDGETS._items, "qps_min", BudgetCheck("throughput", "qps", "min", lambda image: 80.0))
     result = m.images[0].budget_results()[0]
     assert (
