@@ -110,7 +110,7 @@ def test_exceeded_budgets_are_marked_in_the_table_and_the_json_and_fail_the_meas
     assert {c["budget"]: c["status"] for c in checks} == {
         "working_set_mib": "exceeded",
         "cold_start_p95_ms": "kept",
-        "qps_min": "not checked",
+        "qps_min": "not measured",
     }
     row = next(csv.DictReader(io.StringIO(report.render(m, "csv"))))
     assert row["budgets_exceeded"] == "working_set_mib"
