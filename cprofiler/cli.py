@@ -35,6 +35,7 @@ Format = Enum("Format", {n: n for n in report.names()}, type=str)  # type: ignor
 FORMAT_HELP = "Output format: " + ", ".join(report.names()) + "."
 Cold = Enum("Cold", {n: n for n in cold_levels.names()}, type=str)  # type: ignore[misc]
 K8sFormat = Enum("K8sFormat", {n: n for n in sorted(K8S_FORMATS)}, type=str)  # type: ignore[misc]
+Backend = Enum("Backend", {n: n for n in ("docker", "kubernetes")}, type=str)  # type: ignore[misc]
 K8sSummary = Enum("K8sSummary", {n: n for n in K8S_SUMMARIES}, type=str)  # type: ignore[misc]
 
 _state = {"verbose": False}
@@ -59,6 +60,19 @@ def _format_for(output: Path | None) -> str:
     """``r.json`` means JSON, ``r.md`` Markdown, ``r.csv`` CSV; anything else the table."""
     suffix = output.suffix.lower() if output is not None else ""
     return {".json": "json", ".md": "markdown", ".csv": "csv"}.get(suffix, "table")
+
+
+def _key_values(flag: str, items: list[str] | None) -> dict[str, str] | None:
+    """``["k=v", …]`` → ``{"k": "v"}``; a BadParameter naming ``flag`` for an item without ``=``."""
+    if not items:
+        return None
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise typer.BadParameter(f"expected KEY=VALUE, got {item!r}", param_hint=flag)
+        out[key] = value
+    return out
 
 
 def _version(value: bool) -> None:
@@ -144,6 +158,33 @@ def measure(
             rich_help_panel="Runs",
         ),
     ] = None,
+    backend: Annotated[
+        Backend | None,  # type: ignore[valid-type]
+        typer.Option(
+            help="Where runs run: docker (the local engine) or kubernetes (one Pod per run; images must be on the node).",
+            rich_help_panel="Kubernetes",
+        ),
+    ] = None,
+    context: Annotated[
+        str | None, typer.Option(help="Kubeconfig context (default: its current one).", rich_help_panel="Kubernetes")
+    ] = None,
+    namespace: Annotated[
+        str | None,
+        typer.Option(help="Namespace of the pods (default: the context's, else default).", rich_help_panel="Kubernetes"),
+    ] = None,
+    node: Annotated[
+        str | None,
+        typer.Option(help="Bind every pod to this node (spec.nodeName; no scheduler needed).", rich_help_panel="Kubernetes"),
+    ] = None,
+    node_selector: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--node-selector",
+            metavar="KEY=VALUE",
+            help="Let the scheduler pick a node with this label (repeatable).",
+            rich_help_panel="Kubernetes",
+        ),
+    ] = None,
 ) -> None:
     """Build each image, start it many times, and print the comparison table."""
     from cprofiler.commands.measure import MeasureOptions, measure_command
@@ -151,7 +192,18 @@ def measure(
     opts = MeasureOptions(
         scenario_file=scenario_file,
         # Every flag that sets a RunSettings field, by its name there (see cprofiler/settings.py).
-        setting_flags={"--runs": runs, "--warmup": warmup, "--settle": settle, "--timeout": timeout, "--seed": seed},
+        setting_flags={
+            "--runs": runs,
+            "--warmup": warmup,
+            "--settle": settle,
+            "--timeout": timeout,
+            "--seed": seed,
+            "--backend": backend.value if backend is not None else None,
+            "--context": context,
+            "--namespace": namespace,
+            "--node": node,
+            "--node-selector": _key_values("--node-selector", node_selector),
+        },
         fmt=fmt.value if fmt is not None else _format_for(output),
         output=output,
         only=only or [],

@@ -43,6 +43,10 @@ class EngineError(CprofilerError):
     """The Docker engine is missing, refused us, or failed mid-run."""
 
 
+class ClusterError(EngineError):
+    """The Kubernetes API server is missing, refused us, or failed mid-run (``--backend kubernetes``)."""
+
+
 class BuildError(CprofilerError):
     """An image did not build; the message carries the image name and the build log's tail."""
 

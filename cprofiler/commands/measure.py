@@ -7,7 +7,7 @@ import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -16,6 +16,7 @@ from cprofiler import engine as engine_mod
 from cprofiler import reaper, report
 from cprofiler.errors import CprofilerError, EngineError, Interrupted, Signalled, UsageError
 from cprofiler.images.build import STAND_IN_PREFIX
+from cprofiler.kube.manifest import PROBE_PERIOD_S
 from cprofiler.measure.probes.base import POLL_INTERVAL_S
 from cprofiler.measure.reporter import SilentReporter
 from cprofiler.measure.schedule import Runner, default_log_path
@@ -26,6 +27,9 @@ from cprofiler.results.model import Measurement, RunResult
 from cprofiler.results.resume import Recorded
 from cprofiler.scenario import load as scenario
 from cprofiler.settings import RunSettings, new_invocation_id
+
+if TYPE_CHECKING:
+    from cprofiler.kube.cluster import Cluster
 
 
 @dataclass(frozen=True)
@@ -129,7 +133,8 @@ def measure_command(opts: MeasureOptions) -> int:
             f"--only {unknown[0]}: no such image in {opts.scenario_file}; expected one of {', '.join(sc.images)}"
         )
     engine = engine_mod.connect()
-    via = probe_via(engine)
+    backend = opts.setting_flags.get("--backend") or "docker"
+    via = "kubelet" if backend == "kubernetes" else probe_via(engine)
     invocation = new_invocation_id()
     recorded: Recorded | None = None
     if opts.resume is not None:
@@ -139,6 +144,8 @@ def measure_command(opts: MeasureOptions) -> int:
         RunSettings.refuse_flags({**opts.setting_flags, "--only": opts.only, "--shuffle": opts.shuffle}, why)
         recorded = resume.read(opts.resume)
         recorded.check_scenario(loaded)
+        if recorded.settings.backend == "kubernetes":
+            via = "kubelet"
         if recorded.settings.probe_via not in (None, via):
             raise UsageError(
                 f"--resume {opts.resume}: its probes reached containers by {recorded.settings.probe_via}, now they would "
@@ -154,7 +161,8 @@ def measure_command(opts: MeasureOptions) -> int:
             cold=opts.cold,
             floor=opts.floor,
             probe_via=via,
-            probe_interval_ms=POLL_INTERVAL_S * 1000,
+            # On Kubernetes the kubelet probes, once per readinessProbe period.
+            probe_interval_ms=PROBE_PERIOD_S * 1000 if via == "kubelet" else POLL_INTERVAL_S * 1000,
             invocation=invocation,
         )
         images = opts.only
@@ -172,6 +180,8 @@ def measure_command(opts: MeasureOptions) -> int:
         offline=opts.offline,
         resume=recorded,
     )
+    if runner.pod_starter is not None:
+        _reap_stale_pods(runner.pod_starter.pods.cluster)
     try:
         measurement = runner.measure()
     except (KeyboardInterrupt, Signalled, CprofilerError) as exc:
@@ -239,6 +249,17 @@ def _reap_stale(engine: engine_mod.Engine) -> None:
     if removed:
         ids = " ".join(removed)
         print(f"cprofiler: removed {len(removed)} containers left by killed cprofiler invocations: {ids}", file=sys.stderr)
+
+
+def _reap_stale_pods(cluster: Cluster) -> None:
+    """Delete pods of cprofiler invocations that were killed, in the namespace measured in."""
+    from cprofiler.kube.pods import reap_pods
+
+    removed = reap_pods(cluster)
+    if removed:
+        print(
+            f"cprofiler: deleted {len(removed)} pods left by killed cprofiler invocations: {' '.join(removed)}", file=sys.stderr
+        )
 
 
 def _ignore_signals_until_exit() -> None:
