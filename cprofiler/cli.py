@@ -343,11 +343,20 @@ def k8s(
 @app.command(epilog="Examples:\n\n  cprofiler clean\n\n  cprofiler clean --all")
 def clean(
     all_: Annotated[bool, typer.Option("--all", help="Remove every cprofiler container, even of live invocations.")] = False,
+    backend: Annotated[
+        Backend | None,  # type: ignore[valid-type]
+        typer.Option(help="kubernetes: delete pods instead of containers (in --namespace of --context)."),
+    ] = None,
+    context: Annotated[str | None, typer.Option(help="Kubeconfig context (with --backend kubernetes).")] = None,
+    namespace: Annotated[str | None, typer.Option(help="Namespace (with --backend kubernetes).")] = None,
 ) -> None:
-    """Remove containers that killed cprofiler invocations left behind (found by label)."""
-    from cprofiler.commands.clean import clean_command
+    """Remove containers (or pods) that killed cprofiler invocations left behind (found by label)."""
+    from cprofiler.commands.clean import clean_command, clean_pods_command
 
-    _run(lambda: clean_command(all_))
+    if backend is not None and backend.value == "kubernetes":
+        _run(lambda: clean_pods_command(all_, context, namespace))
+    else:
+        _run(lambda: clean_command(all_))
 
 
 bases_app = typer.Typer(

@@ -65,6 +65,17 @@ waitfor() { # waitfor <seconds> <what> <command...>
 }
 [ "$(id -u)" -eq 0 ] || die "run as root: the kubelet needs cgroups, mounts and the Docker socket"
 
+# What this script itself runs, from Debian's archive when missing (dpkg-dev: apt-get source).
+needs() {
+  local missing=() p
+  for p in curl jq openssl gcc libc6-dev dpkg-dev patch; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  if [ "${#missing[@]}" -gt 0 ]; then
+    say "installing ${missing[*]}"
+    apt-get update -q >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null
+  fi
+}
+
 # --- build -------------------------------------------------------------------------------------------
 
 # apt with the machine's deb entries turned into deb-src entries, in a private folder ($1).
@@ -405,9 +416,9 @@ down() {
 }
 
 case "${1:-}" in
-  up) up ;;
+  up) needs; up ;;
   down) down ;;
-  build) build ;;
+  build) needs; build ;;
   env) echo "export KUBECONFIG=$RUN/admin.kubeconfig" ;;
   *) die "usage: local-cluster.sh up|down|build|env" ;;
 esac

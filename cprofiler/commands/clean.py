@@ -1,4 +1,5 @@
-"""``cprofiler clean``: remove containers that dead cprofiler invocations left behind."""
+"""``cprofiler clean``: remove containers (or, ``--backend kubernetes``, pods) that dead cprofiler
+invocations left behind."""
 
 from __future__ import annotations
 
@@ -13,4 +14,17 @@ def clean_command(everything: bool) -> int:
         print(f"removed {len(removed)} containers: {' '.join(removed)}")
     else:
         print("nothing to clean: no container of a dead cprofiler invocation")
+    return 0
+
+
+def clean_pods_command(everything: bool, context: str | None, namespace: str | None) -> int:
+    from cprofiler.kube import cluster as cluster_mod
+    from cprofiler.kube.pods import reap_pods
+
+    cluster = cluster_mod.connect(context, namespace)
+    removed = reap_pods(cluster, everything=everything)
+    if removed:
+        print(f"deleted {len(removed)} pods in namespace {cluster.namespace}: {' '.join(removed)}")
+    else:
+        print(f"nothing to clean: no pod of a dead cprofiler invocation in namespace {cluster.namespace}")
     return 0

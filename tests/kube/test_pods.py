@@ -155,3 +155,35 @@ def test_sigint_leaves_no_pod(engine, cluster, testapp_context, tmp_path):
         assert "finished runs kept" in cli.stderr
     finally:
         cli.kill()
+
+
+def test_pods_of_a_dead_invocation_are_reaped_by_label(engine, cluster, testapp_context, tmp_path):
+    from cprofiler.kube.manifest import pod_manifest
+    from cprofiler.kube.pods import reap_pods
+    from cprofiler.reaper import own_labels
+    from cprofiler.scenario.load import load as load_scenario
+
+    path = write_scenario(tmp_path, testapp_context, {"web": SERVICE})
+    spec = load_scenario(path).scenario.images["web"]
+    dead = {**own_labels("deadbeef0000"), LABEL_PID: "999999999"}  # no such process
+    alive = own_labels("a11ve0000000")
+    for name, labels in (("cprofiler-reap-dead", dead), ("cprofiler-reap-alive", alive)):
+        cluster.create_pod(
+            pod_manifest(
+                name=name,
+                image_ref="cprofiler/none:0",
+                row="web",
+                spec=spec,
+                cpus=None,
+                labels=labels,
+                node=NODE,
+                node_selector=None,
+            )
+        )
+    try:
+        assert "cprofiler-reap-dead" in reap_pods(cluster)
+        names = [p.name for p in cluster.labelled_pods(LABEL)]
+        assert "cprofiler-reap-dead" not in names and "cprofiler-reap-alive" in names
+    finally:
+        cluster.delete_pod("cprofiler-reap-dead")
+        cluster.delete_pod("cprofiler-reap-alive")
