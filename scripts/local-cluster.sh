@@ -268,7 +268,7 @@ EOF
 }
 
 up() {
-  if alive etcd && alive kube-apiserver && alive kubelet && node_ready; then
+  if alive etcd && alive kube-apiserver && alive kubelet && node_ready >/dev/null 2>&1; then
     say "already up (KUBECONFIG=$RUN/admin.kubeconfig)"
     return 0
   fi
