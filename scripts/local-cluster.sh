@@ -53,7 +53,13 @@ export AWS_EC2_METADATA_DISABLED=true
 
 T0=$(date +%s.%N)
 say() { echo "[local-cluster $(awk -v a="$T0" -v b="$(date +%s.%N)" 'BEGIN{printf "%6.2f", b-a}')s] $*" >&2; }
-die() { echo "local-cluster: $*" >&2; exit 1; }
+DOWN_ON_DIE=0
+die() {
+  echo "local-cluster: $*" >&2
+  # A failed `up` leaves nothing running (its logs stay in $LOGS).
+  if [ "$DOWN_ON_DIE" = 1 ]; then DOWN_ON_DIE=0; down || true; fi
+  exit 1
+}
 waitfor() { # waitfor <seconds> <what> <command...>
   local n=$(($1 * 10)) what=$2
   shift 2
@@ -277,6 +283,7 @@ up() {
     down
   fi
   build
+  DOWN_ON_DIE=1
   mkdir -p "$RUN" "$LOGS"
   if [ ! -f "$RUN/sysctl.orig" ]; then
     sysctl "${SYSCTLS[@]}" 2>/dev/null | sed 's/ = /=/' >"$RUN/sysctl.orig.tmp"
@@ -349,6 +356,7 @@ EOF
     --pod-infra-container-image=$PAUSE_IMAGE --v=1
   # Ready is posted with the kubelet's node status update, every 10 s.
   waitfor 120 "node $NODE Ready" node_ready
+  DOWN_ON_DIE=0
   say "up: export KUBECONFIG=$RUN/admin.kubeconfig"
 }
 
@@ -370,8 +378,8 @@ down() {
   local namespaces="$NAMESPACE default"
   if alive kube-apiserver && [ -f "$PKI/tokens.csv" ]; then
     # every namespace holding a pod, so their containers can be found on the engine below
-    namespaces=$(api https://127.0.0.1:6443/api/v1/pods | jq -r '.items[].metadata.namespace' | sort -u |
-      tr '\n' ' ')" $namespaces"
+    namespaces="$( (api https://127.0.0.1:6443/api/v1/pods | jq -r '.items[].metadata.namespace' | sort -u |
+      tr '\n' ' ') || true) $namespaces"
     local ns
     for ns in $namespaces; do
       api -X DELETE -H 'Content-Type: application/json' -d '{"gracePeriodSeconds":0}' \
