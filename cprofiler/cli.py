@@ -97,7 +97,8 @@ def main_options(
         "  cprofiler measure scenarios.yaml\n\n"
         "  cprofiler measure examples/offline.yaml --runs 5 --format json --output r.json\n\n"
         "  cprofiler measure scenarios.yaml --only go --runs 30 --format markdown\n\n"
-        "  cprofiler measure scenarios.yaml --output r.json --resume r.jsonl   # after Ctrl-C"
+        "  cprofiler measure scenarios.yaml --output r.json --resume r.jsonl   # after Ctrl-C\n\n"
+        "  cprofiler measure scenarios.yaml --backend kubernetes --node 127.0.0.1   # every run a Pod"
     )
 )
 def measure(
