@@ -148,3 +148,19 @@ def test_kubernetes_fields_round_trip_in_results():
     assert RunResult.from_json(r.to_json()) == r
     env = Environment.model_validate({"backend": "kubernetes", "kubelet_version": "v1.20.2", "node_name": "127.0.0.1"})
     assert env.to_json()["kubelet_version"] == "v1.20.2" and env.backend == "kubernetes"
+
+
+def test_the_table_says_how_a_kubernetes_run_was_timed():
+    from cprofiler.report.rows import footnote
+    from cprofiler.results.model import Measurement
+
+    m = Measurement(
+        environment=Environment.model_validate(
+            {"backend": "kubernetes", "kubernetes_version": "v1.20.2", "kubelet_version": "v1.20.2", "node_name": "n1"}
+        ),
+        settings=settings(backend="kubernetes", probe_via="kubelet", probe_interval_ms=1000),
+    )
+    text = footnote(m)
+    assert "watch event" in text and "readinessProbe" in text
+    assert "/stats/summary" in text and "kubelet v1.20.2 on node n1" in text
+    assert "Engine" not in text
