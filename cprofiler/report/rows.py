@@ -177,7 +177,8 @@ def footnote(m: Measurement) -> str:
     if kube:
         facts = env.to_json()
         lines.append(
-            f"memory: the kubelet's /stats/summary working set and RSS, its first sample taken {s.settle_s} s or more "
+            "memory: the kubelet's /stats/summary working set and RSS (its rssBytes: anonymous memory only), its first "
+            f"sample taken {s.settle_s} s or more "
             "after ready (it samples every ~10 s); ratios are medians over the best image's, ± half a bootstrap 95 % "
             f"interval. Kubernetes {facts.get('kubernetes_version')}, kubelet {facts.get('kubelet_version')} on node "
             f"{facts.get('node_name')} ({facts.get('container_runtime')})."
