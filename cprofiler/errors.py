@@ -46,6 +46,11 @@ class EngineError(CprofilerError):
 class ClusterError(EngineError):
     """The Kubernetes API server is missing, refused us, or failed mid-run (``--backend kubernetes``)."""
 
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        #: The HTTP status the API server answered (404: no such object), or None.
+        self.status = status
+
 
 class BuildError(CprofilerError):
     """An image did not build; the message carries the image name and the build log's tail."""

@@ -27,6 +27,7 @@ except ImportError:  # pragma: no cover - the optional extra is missing
     client = config = watch = None  # type: ignore[assignment]
     ApiException = Exception  # type: ignore[assignment,misc]
 
+NOT_FOUND = 404
 #: Seconds one API call may take before it counts as failed (watches and log streams excepted).
 REQUEST_TIMEOUT_S = 30
 
@@ -108,7 +109,8 @@ def _call(action: str) -> Iterator[None]:
         body = getattr(exc, "body", None)
         with contextlib.suppress(ValueError, TypeError, AttributeError):
             reason = json.loads(str(body)).get("message") or reason
-        raise ClusterError(f"Kubernetes: could not {action}: {getattr(exc, 'status', '')} {reason}".strip()) from None
+        status = getattr(exc, "status", None)
+        raise ClusterError(f"Kubernetes: could not {action}: {status or ''} {reason}".strip(), status) from None
     except OSError as exc:  # urllib3's connection errors are OSErrors
         raise ClusterError(f"Kubernetes: could not {action}: {exc}") from None
 
@@ -135,7 +137,7 @@ class Cluster:
             with _call(f"read pod {name}"):
                 return _view(self.core.read_namespaced_pod(name, self.namespace, _request_timeout=REQUEST_TIMEOUT_S))
         except ClusterError as exc:
-            if " 404 " in f" {exc} ":
+            if exc.status == NOT_FOUND:
                 return None
             raise
 
@@ -183,7 +185,7 @@ class Cluster:
             with _call(f"delete pod {name}"):
                 self.core.delete_namespaced_pod(name, self.namespace, grace_period_seconds=0, _request_timeout=REQUEST_TIMEOUT_S)
         except ClusterError as exc:
-            if " 404 " not in f" {exc} ":
+            if exc.status != NOT_FOUND:
                 raise
 
     def labelled_pods(self, selector: str) -> list[PodView]:
@@ -227,7 +229,7 @@ class Cluster:
             with _call(f"read node {node}"):
                 self.core.read_node(node, _request_timeout=REQUEST_TIMEOUT_S)
         except ClusterError as exc:
-            if " 404 " in f" {exc} ":
+            if exc.status == NOT_FOUND:
                 return False
             raise
         return True

@@ -22,6 +22,7 @@ import sys
 import threading
 import time
 from collections import deque
+from dataclasses import dataclass
 
 from cprofiler.errors import ClusterError, CprofilerError
 from cprofiler.kube.cluster import Cluster, PodView
@@ -299,15 +300,15 @@ class PodStarter:
             return []  # a container that never started has no log
 
 
+@dataclass
 class _Marks:
-    """What the watch saw of one run, besides the shared ``Watch``."""
+    """What the watch saw of one run, besides the shared ``Watch`` (monotonic ns)."""
 
-    def __init__(self) -> None:
-        self.scheduled_ns: int | None = None
-        self.running_ns: int | None = None
-        #: The node the pod was bound to.
-        self.node: str | None = None
-        #: Why the container ended (``OOMKilled``, ``Error``, ``Completed``).
-        self.reason: str | None = None
-        #: The last state seen.
-        self.last: PodView | None = None
+    scheduled_ns: int | None = None
+    running_ns: int | None = None
+    #: The node the pod was bound to.
+    node: str | None = None
+    #: Why the container ended (``OOMKilled``, ``Error``, ``Completed``).
+    reason: str | None = None
+    #: The last state seen.
+    last: PodView | None = None
