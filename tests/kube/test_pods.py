@@ -126,7 +126,8 @@ def test_a_missing_image_is_an_error_not_a_timeout(engine, cluster, testapp_cont
     starter.pods.remove_all()
 
 
-def test_sigint_leaves_no_pod(engine, cluster, testapp_context, tmp_path):
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_signal_leaves_no_pod(engine, cluster, testapp_context, tmp_path, signum, code):
     path = write_scenario(tmp_path, testapp_context, {"hang": {"env": {"MODE": "never"}, "ready": {"tcp": {"port": 8080}}}})
     cli = Cli(
         "measure",
@@ -148,9 +149,8 @@ def test_sigint_leaves_no_pod(engine, cluster, testapp_context, tmp_path):
             return [p for p in cluster.labelled_pods(LABEL) if p.labels.get(LABEL_PID) == str(cli.pid)]
 
         wait_until(lambda: [p for p in pods() if p.container.state == "running"], 60, "a running pod of the invocation")
-        cli.send(signal.SIGINT)
-        code = cli.finish(timeout=60)
-        assert code == 130, cli.stderr
+        cli.send(signum)
+        assert cli.finish(timeout=60) == code, cli.stderr
         assert pods() == []
         assert "finished runs kept" in cli.stderr
     finally:
