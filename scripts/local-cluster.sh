@@ -109,6 +109,7 @@ build() {
   mkdir -p "$W/debs" "$W/root" "$W/apt" "$W/gopath/src/k8s.io" "$BIN"
   say "cold build into $BIN (about 5 minutes on 2 cores)"
   # Go, etcd and reflect2 1.0.2 as .debs extracted under $W/root: nothing is installed on the machine.
+  apt-get update -q >/dev/null 2>&1 || die "apt-get update failed"
   (cd "$W/debs" && apt-get download -q "$GO_PACKAGE-go" "$GO_PACKAGE-src" etcd-server \
     golang-github-modern-go-reflect2-dev >/dev/null)
   for d in "$W"/debs/*.deb; do dpkg -x "$d" "$W/root"; done
