@@ -145,7 +145,9 @@ class PodStarter:
         """Mark scheduled, running, ready, exited and fatal states as watch events arrive."""
         try:
             self._see(created, "ADDED", kind, watch, marks, follower, time.monotonic_ns())
-            for event, pod in self.cluster.watch_pod(created.name, created.resource_version, self.timeout_s + 60, watch.stop):
+            # Long enough for the whole run: ready, settle and the wait for the kubelet's sample.
+            length = self.timeout_s + self.settle_s + SAMPLE_WAIT_S + 60
+            for event, pod in self.cluster.watch_pod(created.name, created.resource_version, length, watch.stop):
                 self._see(pod, event, kind, watch, marks, follower, time.monotonic_ns())
                 if watch.stop.is_set():
                     return
