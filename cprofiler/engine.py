@@ -11,8 +11,13 @@ place where ``docker`` is imported, is easier to audit than the same calls sprea
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import os
+import socket
+import stat
+import struct
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -22,10 +27,13 @@ from typing import Any
 
 import docker
 import docker.errors
+import docker.tls
 import requests.exceptions
+from docker.utils.build import exclude_paths
 
-from cprofiler.errors import BuildError, CprofilerError, EngineError
+from cprofiler.errors import BuildError, CprofilerError, EngineError, ImageInUse, ImageMissing, UsageError
 from cprofiler.labels import LABEL
+from cprofiler.scenario.model import DEFAULT_PIDS_LIMIT
 
 _ENGINE_HINT = "is the Docker engine running, and may this user use it (docker info)?"
 
@@ -51,13 +59,27 @@ def _os_reason(exc: BaseException) -> str | None:
     return None
 
 
+def _engine_reason(exc: BaseException) -> str | None:
+    """The engine's own words for refusing a request ("Minimum memory limit allowed is 6MB"), not
+    the SDK's "400 Client Error … for url …" around them."""
+    if isinstance(exc, docker.errors.APIError):
+        text = str(exc.explanation or "").strip()
+        if text:
+            return text.splitlines()[0]
+    return None
+
+
 def _engine_fault(action: str, exc: BaseException) -> EngineError:
     """Translate an SDK or transport exception into one line for the user."""
-    text = _os_reason(exc) or (str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
+    text = (
+        _engine_reason(exc) or _os_reason(exc) or (str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
+    )
     if isinstance(exc, PermissionError) or "Permission denied" in text:
         return EngineError(f"Docker engine: permission denied while trying to {action}; {_ENGINE_HINT}")
     if isinstance(exc, (requests.exceptions.ConnectionError, FileNotFoundError, ConnectionError)):
         return EngineError(f"Docker engine: not reachable while trying to {action} ({text}); {_ENGINE_HINT}")
+    if isinstance(exc, docker.errors.ImageNotFound):
+        return ImageMissing(f"Docker engine: failed to {action}: {text}")
     return EngineError(f"Docker engine: failed to {action}: {text}")
 
 
@@ -83,6 +105,38 @@ def _refusal(exc: docker.errors.APIError) -> str:
     return str(exc.explanation or exc).strip().splitlines()[0]
 
 
+#: Largest ``.dockerignore`` read, in bytes.
+MAX_DOCKERIGNORE_BYTES = 1 << 20
+
+
+def context_files(context: Path, dockerfile: Path) -> list[str]:
+    """The entries of ``context`` the SDK sends to the engine to build ``dockerfile``, sorted.
+
+    Relative, ``/``-separated paths of files, links and folders, selected as ``APIClient.build``
+    selects them: what the context's ``.dockerignore`` leaves in, plus the Dockerfile and the
+    ``.dockerignore`` themselves. Image reuse hashes exactly these (``images.build``), so an image
+    is rebuilt whenever what the engine would get has changed. UsageError when the context or its
+    ``.dockerignore`` cannot be read.
+    """
+    root = os.path.abspath(context)
+    exclude: list[str] = []
+    ignore = os.path.join(root, ".dockerignore")
+    try:
+        if os.path.exists(ignore):
+            st = os.stat(ignore)
+            if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_DOCKERIGNORE_BYTES:
+                raise UsageError(f"{ignore}: expected a regular file of at most {MAX_DOCKERIGNORE_BYTES} bytes")
+            with open(ignore, encoding="utf-8", errors="replace") as fh:  # the SDK's own reading
+                exclude = [line.strip() for line in fh.read(MAX_DOCKERIGNORE_BYTES).splitlines()]
+            exclude = [line for line in exclude if line and not line.startswith("#")]
+        rel = os.path.relpath(os.path.abspath(dockerfile), root)
+        # A Dockerfile outside the context travels under a random name that no file has.
+        name = rel if not rel.startswith("..") else ".dockerfile.outside-the-context"
+        return sorted(exclude_paths(root, exclude, dockerfile=name))
+    except OSError as exc:
+        raise UsageError(f"build context {context}: cannot be read ({exc.strerror or exc}: {exc.filename})") from exc
+
+
 @dataclass(frozen=True)
 class ImageInfo:
     """What cprofiler records about a built image."""
@@ -97,6 +151,22 @@ class ImageInfo:
     labels: dict[str, str]
     #: The user the image runs as (``Config.User``: ``""`` means root, else a name or ``uid[:gid]``).
     user: str = ""
+
+
+@dataclass(frozen=True)
+class LabelledImage:
+    """An image on the engine that carries the ``cprofiler`` label (``Engine.labelled_images``)."""
+
+    #: Content-addressed image id (``sha256:…``).
+    id: str
+    #: Its tags (``cprofiler/web:3f2a…``); empty for an untagged one.
+    tags: list[str]
+    #: Uncompressed size as the engine reports it, in bytes (layers shared with others included).
+    size_bytes: int
+    #: When it was built, in seconds since the epoch.
+    created_s: int
+    #: The ``cprofiler`` label's value: an invocation id, or ``base`` on stand-in bases.
+    owner: str
 
 
 @dataclass(frozen=True)
@@ -138,9 +208,41 @@ class Engine:
         }
 
     def is_local(self) -> bool:
-        """True when the engine runs on this host (a unix socket), so its pids are ours to read."""
+        """True when the engine runs on this host and in this PID namespace, so the container pids
+        it reports are ours to read (``/proc/PID``): a unix socket whose server we can see."""
+        return self.is_unix_socket() and self.same_pid_namespace()
+
+    def is_unix_socket(self) -> bool:
+        """True when the engine is reached through a unix socket on this machine."""
         base = str(getattr(self.api, "base_url", ""))
         return base.startswith("http+docker://localhost") or base.startswith("http+docker://localunixsocket")
+
+    @functools.cache  # noqa: B019 - one engine per process (connect() caches it)
+    def same_pid_namespace(self) -> bool:
+        """Whether the process serving the engine's socket runs in our PID namespace.
+
+        The kernel gives a socket's peer pid in the reader's namespace, and 0 when the peer cannot
+        be seen from it: cprofiler in a container with the engine's socket, whose ``/proc/PID`` of
+        a container would be nothing, or some other process of its own. Where the peer's namespace
+        cannot be read (not root), it is taken to be ours, as it always was.
+        """
+        path = getattr(getattr(self.api, "_custom_adapter", None), "socket_path", None)
+        if not path:
+            return True
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+                s.settimeout(5)
+                s.connect(path)
+                creds = s.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+        except OSError:
+            return True  # the engine's own calls will say what is wrong
+        pid = struct.unpack("3i", creds)[0]
+        if pid <= 0:
+            return False
+        try:
+            return os.readlink(f"/proc/{pid}/ns/pid") == os.readlink("/proc/self/ns/pid")
+        except OSError:
+            return True
 
     # --- images ---------------------------------------------------------------------------------
 
@@ -162,6 +264,29 @@ class Engine:
             labels=dict((data.get("Config") or {}).get("Labels") or {}),
             user=str((data.get("Config") or {}).get("User") or ""),
         )
+
+    def labelled_images(self) -> list[LabelledImage]:
+        """Every image carrying the ``cprofiler`` label, newest first (so an image comes before the
+        images it was built FROM, which the engine will not remove while a child exists)."""
+        with _engine_call("list images"):
+            found = self.api.images(filters={"label": LABEL})
+        images = [
+            LabelledImage(
+                id=str(i["Id"]),
+                tags=[t for t in i.get("RepoTags") or [] if t != "<none>:<none>"],
+                size_bytes=int(i.get("Size") or 0),
+                created_s=int(i.get("Created") or 0),
+                owner=str((i.get("Labels") or {}).get(LABEL, "")),
+            )
+            for i in found
+        ]
+        return sorted(images, key=lambda i: i.created_s, reverse=True)
+
+    def containers_of_image(self, image_id: str) -> list[str]:
+        """Ids of containers (running or not) made from ``image_id`` or from an image built FROM it."""
+        with _engine_call(f"list containers of image {image_id[:19]}"):
+            found = self.api.containers(all=True, filters={"ancestor": image_id})
+        return [str(c["Id"]) for c in found]
 
     def image_with_label(self, key: str, value: str) -> str | None:
         """Id of a local image whose label ``key`` equals ``value``, or None."""
@@ -265,12 +390,14 @@ class Engine:
         """Remove an image and every tag of it; an image already gone is fine.
 
         The engine refuses (even forced) while a running container uses the image; that becomes
-        an EngineError naming the image.
+        ImageInUse (an EngineError) with the engine's reason.
         """
         with _engine_call(f"remove image {image_id[:19]}"):
             try:
                 self.api.remove_image(image_id, force=True)
             except docker.errors.APIError as exc:
+                if exc.status_code == 409:  # a running container uses it: even force is refused
+                    raise ImageInUse(f"Docker engine: cannot remove image {image_id[:19]}: {_refusal(exc)}") from exc
                 if exc.status_code != 404:  # NotFound among others: already gone
                     raise
 
@@ -344,6 +471,9 @@ class Engine:
         publish_ports: list[int] | None = None,
         cpuset_cpus: str | None = None,
         cgroup_parent: str | None = None,
+        pids_limit: int | None = DEFAULT_PIDS_LIMIT,
+        cap_drop: list[str] | None = None,
+        user: str | None = None,
     ) -> str:
         """Create an unprivileged container with no mounts; return its id.
 
@@ -351,6 +481,9 @@ class Engine:
         used only where cprofiler cannot enter the container's network namespace to probe it.
         ``cgroup_parent`` puts the container's cgroup under that one (cgroupfs driver: an absolute
         cgroup path such as ``/cprofiler-…``), whose counters outlive the container.
+        ``pids_limit`` bounds its processes and threads (by default every container's, helpers' too),
+        ``cap_drop`` drops capabilities (``ALL``), and ``user`` runs it as ``UID:GID`` instead of its
+        image's user (see ``measure.security``).
         """
         host_config = self.api.create_host_config(
             mem_limit=memory_limit_bytes,
@@ -364,6 +497,8 @@ class Engine:
             port_bindings={p: ("127.0.0.1", None) for p in publish_ports or []} or None,
             security_opt=["no-new-privileges"],
             cgroup_parent=cgroup_parent,
+            pids_limit=pids_limit,
+            cap_drop=cap_drop,
         )
         with _engine_call(f"create a container of {image[:19]}"):
             created = self.api.create_container(
@@ -376,6 +511,7 @@ class Engine:
                 detach=True,
                 stdin_open=False,
                 tty=False,
+                user=user,
             )
         return str(created["Id"])
 
@@ -473,9 +609,107 @@ KUBELET_POD_LABEL = "io.kubernetes.pod.uid"
 _lock = threading.Lock()
 _engine: Engine | None = None
 
+#: Where the engine listens when nothing else says: the docker CLI's default.
+DEFAULT_HOST = "unix:///var/run/docker.sock"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """The engine to talk to, and what named it."""
+
+    #: ``unix:///…``, ``tcp://…``, ``ssh://…``; None: the SDK's own default from the environment.
+    host: str | None
+    #: ``DOCKER_HOST``, ``context NAME (DOCKER_CONTEXT)``, ``context NAME (current)`` or ``default``.
+    source: str
+    #: The context's TLS files (``ca.pem``, ``cert.pem``, ``key.pem``), when it has any.
+    tls_dir: Path | None = None
+    #: The context says not to verify the engine's certificate.
+    skip_tls_verify: bool = False
+
+    def describe(self) -> str:
+        """``unix:///var/run/docker.sock`` or ``unix:///… (context colima)``: for messages."""
+        host = self.host or os.environ.get("DOCKER_HOST") or DEFAULT_HOST
+        return host if self.source in ("default", "DOCKER_HOST") else f"{host} ({self.source})"
+
+
+def docker_config_dir(environ: Mapping[str, str] = os.environ) -> Path:
+    """The docker CLI's configuration folder: ``$DOCKER_CONFIG``, else ``~/.docker``."""
+    return Path(environ.get("DOCKER_CONFIG") or Path.home() / ".docker")
+
+
+def resolve_endpoint(environ: Mapping[str, str] = os.environ, config_dir: Path | None = None) -> Endpoint:
+    """Return the engine endpoint by the docker CLI's precedence:
+    ``DOCKER_HOST`` > ``DOCKER_CONTEXT`` > the current context of ``config.json`` > the default.
+
+    A context is read from ``contexts/meta/<sha256 of its name>/meta.json`` under the CLI's
+    configuration folder, its TLS files from ``contexts/tls/<same>/docker/``. Docker Desktop,
+    colima and rootless engines are reached through a context, not the default socket. A context
+    that does not exist or cannot be read is a UsageError naming it and where it was looked for.
+    """
+    if environ.get("DOCKER_HOST"):
+        return Endpoint(None, "DOCKER_HOST")
+    config_dir = config_dir or docker_config_dir(environ)
+    name, why = environ.get("DOCKER_CONTEXT") or "", "DOCKER_CONTEXT"
+    if not name:
+        name, why = _current_context(config_dir), "current"
+    if not name or name == "default":
+        return Endpoint(None, "default")
+    digest = hashlib.sha256(name.encode()).hexdigest()
+    meta = config_dir / "contexts" / "meta" / digest / "meta.json"
+    where = f"Docker context {name!r} ({why})"
+    try:
+        data = json.loads(meta.read_text(encoding="utf-8"))
+        endpoint = data["Endpoints"]["docker"]
+        host = str(endpoint["Host"])
+    except FileNotFoundError:
+        raise UsageError(f"{where}: no such context in {config_dir / 'contexts'}; `docker context ls` lists them") from None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise UsageError(
+            f"{where}: {meta} cannot be read as a context ({exc}); expected what `docker context create` writes"
+        ) from None
+    tls = config_dir / "contexts" / "tls" / digest / "docker"
+    return Endpoint(
+        host,
+        f"context {name}",
+        tls_dir=tls if tls.is_dir() else None,
+        skip_tls_verify=bool(endpoint.get("SkipTLSVerify")),
+    )
+
+
+def _current_context(config_dir: Path) -> str:
+    """``currentContext`` of the CLI's ``config.json``; empty when there is none to read."""
+    try:
+        value = json.loads((config_dir / "config.json").read_text(encoding="utf-8")).get("currentContext")
+    except (OSError, ValueError, AttributeError):
+        return ""  # no config, or one we cannot read: the CLI falls back to the default too
+    return value if isinstance(value, str) else ""
+
+
+def _client(endpoint: Endpoint) -> docker.DockerClient:
+    # A generous pool: probes, log readers and waiters run in parallel for one container.
+    if endpoint.host is None:
+        return docker.from_env(timeout=300, max_pool_size=16)
+    tls: docker.tls.TLSConfig | bool = False
+    if endpoint.tls_dir is not None:
+        ca, cert, key = (endpoint.tls_dir / f for f in ("ca.pem", "cert.pem", "key.pem"))
+        tls = docker.tls.TLSConfig(
+            client_cert=(str(cert), str(key)) if cert.exists() and key.exists() else None,
+            ca_cert=str(ca) if ca.exists() else None,
+            verify=not endpoint.skip_tls_verify,
+        )
+    return docker.DockerClient(
+        base_url=endpoint.host,
+        tls=tls,
+        timeout=300,
+        max_pool_size=16,
+        # ssh:// as the docker CLI does it (the user's ssh and its configuration), not paramiko.
+        use_ssh_client=endpoint.host.startswith("ssh://"),
+    )
+
 
 def connect() -> Engine:
-    """Connect to the engine named by the environment (DOCKER_HOST, else the local socket).
+    """Connect to the engine the environment names (see :func:`resolve_endpoint`: DOCKER_HOST,
+    DOCKER_CONTEXT, the current Docker context, else the local socket).
 
     The connection is checked with a ping, so a stopped engine is reported here, before any work.
     """
@@ -483,12 +717,12 @@ def connect() -> Engine:
     with _lock:
         if _engine is not None:
             return _engine
+        endpoint = resolve_endpoint()
         # Name the address in the message: "permission denied" means little without the socket.
-        action = f"connect to {os.environ.get('DOCKER_HOST') or 'unix:///var/run/docker.sock'}"
+        action = f"connect to {endpoint.describe()}"
         with _engine_call(action):
             try:
-                # A generous pool: probes, log readers and waiters run in parallel for one container.
-                client = docker.from_env(timeout=300, max_pool_size=16)
+                client = _client(endpoint)
                 client.ping()
             except docker.errors.DockerException as exc:
                 # The SDK wraps the transport's error: the cause is what tells refused from forbidden.

@@ -52,6 +52,14 @@ class ClusterError(EngineError):
         self.status = status
 
 
+class ImageMissing(EngineError):
+    """The engine has no image of that id (another invocation's ``--cold image`` may have removed it)."""
+
+
+class ImageInUse(EngineError):
+    """The engine refused to remove an image because a running container uses it."""
+
+
 class BuildError(CprofilerError):
     """An image did not build; the message carries the image name and the build log's tail."""
 

@@ -23,6 +23,9 @@ LABEL_PID = "cprofiler.pid"
 LABEL_PID_STARTED = "cprofiler.pid_started"
 #: The host name of that invocation: a pid means something only on its own host.
 LABEL_HOST = "cprofiler.host"
+#: That invocation's PID namespace (``pid:[4026531836]``): a pid means something only there
+#: (cprofiler in a container with the engine's socket is pid 1 of its own namespace).
+LABEL_PIDNS = "cprofiler.pidns"
 #: The scenario image name a container belongs to.
 LABEL_IMAGE = "cprofiler.image"
 

@@ -43,14 +43,17 @@ class RunSettings(BaseModel):
 
     #: The scenario file, as an absolute path.
     scenario_file: str
+    #: sha256 of the scenario file's text when the measurement began (hex); ``--resume`` compares it.
+    scenario_sha256: str | None = None
     #: Measured runs per image.
-    runs: int = Field(ge=1, json_schema_extra=_flag("--runs", "runs"))
+    # The bounds are the scenario file's: a header read back by --resume obeys them too.
+    runs: int = Field(ge=1, le=100_000, json_schema_extra=_flag("--runs", "runs"))
     #: Unmeasured runs per image before the measured ones.
-    warmup: int = Field(ge=0, json_schema_extra=_flag("--warmup", "warmup"))
+    warmup: int = Field(ge=0, le=10_000, json_schema_extra=_flag("--warmup", "warmup"))
     #: Seconds after ready before memory is sampled.
-    settle_s: float = Field(ge=0, json_schema_extra=_flag("--settle", "settle"))
+    settle_s: float = Field(ge=0, le=3600, json_schema_extra=_flag("--settle", "settle"))
     #: Seconds a container may take to become ready.
-    timeout_s: float = Field(gt=0, json_schema_extra=_flag("--timeout", "timeout"))
+    timeout_s: float = Field(gt=0, le=24 * 3600, json_schema_extra=_flag("--timeout", "timeout"))
     #: Run order within each round: images interleaved, or interleaved and shuffled (``--shuffle``).
     order: Order = "interleaved"
     #: Seed of the shuffled order (drawn when ``--shuffle`` has none, so the order can be replayed).
@@ -108,6 +111,7 @@ class RunSettings(BaseModel):
             values["seed"] = int.from_bytes(os.urandom(4), "little")
         return cls(
             scenario_file=str(loaded.path),
+            scenario_sha256=loaded.sha256 or None,
             order="interleaved-shuffled" if shuffle else "interleaved",
             cold=cold,
             floor=floor,

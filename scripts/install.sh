@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install cprofiler and what it needs on a fresh Debian machine with a Docker engine.
 #   bash scripts/install.sh          the tool, debootstrap (stand-in bases), a C compiler (examples)
-#   bash scripts/install.sh --test   also the test and lint tools
+#   bash scripts/install.sh --test   also the test and lint tools, and the plot extra (its tests fail without it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # build-essential: cc -static for the sample service and the tests' images.
@@ -35,6 +35,6 @@ fi
 # the host, pinned by hash (its build downloads nothing); nothing is fetched when it is there.
 bash examples/gateway/fetch-wheels.sh >/dev/null
 extra=""
-# --test: the test and lint tools, and the kubernetes client for the --backend kubernetes tests.
-[ "${1:-}" = "--test" ] && extra="[test,kubernetes]"
+# --test: the test and lint tools, plots, and the kubernetes client for the --backend kubernetes tests.
+[ "${1:-}" = "--test" ] && extra="[test,plot,kubernetes]"
 python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore -e ".${extra}"

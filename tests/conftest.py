@@ -36,16 +36,20 @@ def engine():
     return _engine_or_fail()
 
 
-@pytest.fixture(scope="session")
-def testapp_context(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A build context: the static testapp and a FROM scratch Dockerfile."""
+def static_context(folder: Path, source: Path, name: str) -> Path:
+    """A build context in ``folder``: ``source`` compiled static as ``/NAME`` in a FROM scratch image."""
     cc = shutil.which("cc") or shutil.which("gcc")
     if cc is None:
         pytest.fail("no C compiler: .ci/run installs gcc (build-essential)", pytrace=False)
-    ctx = tmp_path_factory.mktemp("testapp")
-    subprocess.run([cc, "-static", "-O2", "-o", str(ctx / "testapp"), str(TESTAPP_SRC)], check=True)
-    (ctx / "Dockerfile").write_text('FROM scratch\nCOPY testapp /testapp\nENTRYPOINT ["/testapp"]\n')
-    return ctx
+    subprocess.run([cc, "-static", "-O2", "-o", str(folder / name), str(source)], check=True)
+    (folder / "Dockerfile").write_text(f'FROM scratch\nCOPY {name} /{name}\nENTRYPOINT ["/{name}"]\n')
+    return folder
+
+
+@pytest.fixture(scope="session")
+def testapp_context(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A build context: the static testapp and a FROM scratch Dockerfile."""
+    return static_context(tmp_path_factory.mktemp("testapp"), TESTAPP_SRC, "testapp")
 
 
 @pytest.fixture(autouse=True)

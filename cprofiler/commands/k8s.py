@@ -10,6 +10,7 @@ from pathlib import Path
 from cprofiler.errors import CprofilerError
 from cprofiler.k8s.recommend import K8sOptions, Source
 from cprofiler.k8s.render import Skipped, recommend_all, render, yaml_stream
+from cprofiler.results import files as output_files
 from cprofiler.results import runlog
 
 
@@ -20,7 +21,7 @@ def write_manifests(files: Mapping[str, str], output_dir: Path) -> list[Path]:
         written = []
         for name, text in files.items():
             target = output_dir / name
-            target.write_text(text, encoding="utf-8")
+            output_files.write_replacing(target, text, "--output-dir")  # never through a planted symlink
             written.append(target)
     except OSError as exc:
         raise CprofilerError(f"--output-dir {output_dir}: cannot write ({exc.strerror or exc})") from exc
@@ -49,6 +50,11 @@ def k8s_command(
     part_of: str | None = None,
     kustomize_resources: Sequence[str] = (),
     summary: str | None = None,
+    at_rate: float | None = None,
+    hpa: bool = True,
+    min_replicas: int = K8sOptions.min_replicas,
+    max_replicas: int = K8sOptions.max_replicas,
+    hpa_headroom: float = K8sOptions.hpa_headroom,
 ) -> int:
     """Render ``results_path`` in format ``fmt``: one file per selected image (and the format's
     index, ``kustomization.yaml``) into ``output_dir``, or one YAML stream on stdout when it is
@@ -56,7 +62,9 @@ def k8s_command(
 
     ``results_path`` is a results JSON, or the JSON Lines file of an interrupted measurement.
     ``cpu_limit``: None for none, ``"measured"`` for the scenario's ``cpus:``, else a quantity such
-    as ``500m``.
+    as ``500m``. ``at_rate``: the load-phase rate to size at (None: the highest within the SLO);
+    ``hpa``, ``min_replicas``, ``max_replicas``, ``hpa_headroom``: the HorizontalPodAutoscaler of
+    images sized under load.
     """
     options = K8sOptions(
         margin=margin,
@@ -67,6 +75,11 @@ def k8s_command(
         schedule=schedule,
         part_of=part_of,
         kustomize_resources=tuple(kustomize_resources) or K8sOptions.kustomize_resources,
+        at_rate=at_rate,
+        hpa=hpa,
+        min_replicas=min_replicas,
+        max_replicas=max_replicas,
+        hpa_headroom=hpa_headroom,
         results_file=str(results_path),
         results_sha256=file_sha256(results_path),
     )

@@ -12,16 +12,18 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+from cprofiler import budgets, reaper, report
 from cprofiler import engine as engine_mod
-from cprofiler import reaper, report
 from cprofiler.errors import CprofilerError, EngineError, Interrupted, Signalled, UsageError
 from cprofiler.images.build import STAND_IN_PREFIX
 from cprofiler.kube.manifest import PROBE_PERIOD_S
+from cprofiler.measure import cold as cold_levels
 from cprofiler.measure.probes.base import POLL_INTERVAL_S
 from cprofiler.measure.reporter import SilentReporter
 from cprofiler.measure.schedule import Runner, default_log_path
 from cprofiler.measure.start import probe_via
-from cprofiler.results import resume
+from cprofiler.report import notices
+from cprofiler.results import files, resume, runlog
 from cprofiler.results.load import LoadStep
 from cprofiler.results.model import Measurement, RunResult
 from cprofiler.results.resume import Recorded
@@ -55,6 +57,8 @@ class MeasureOptions:
     floor: bool = True
     #: ``--resume``: the .jsonl of an interrupted measurement of the same scenario to continue.
     resume: Path | None = None
+    #: ``--allow-failed-runs``: runs that did not end ok do not make the exit status 1.
+    allow_failed_runs: bool = False
 
 
 class RichReporter:
@@ -132,9 +136,6 @@ def measure_command(opts: MeasureOptions) -> int:
         raise CprofilerError(
             f"--only {unknown[0]}: no such image in {opts.scenario_file}; expected one of {', '.join(sc.images)}"
         )
-    engine = engine_mod.connect()
-    backend = opts.setting_flags.get("--backend") or "docker"
-    via = "kubelet" if backend == "kubernetes" else probe_via(engine)
     invocation = new_invocation_id()
     recorded: Recorded | None = None
     if opts.resume is not None:
@@ -142,10 +143,23 @@ def measure_command(opts: MeasureOptions) -> int:
         # one is refused rather than ignored.
         why = "--resume: a resumed measurement keeps the settings it started with"
         RunSettings.refuse_flags({**opts.setting_flags, "--only": opts.only, "--shuffle": opts.shuffle}, why)
+        # Read (and locked) before anything else: a refusal must come before minutes of building.
         recorded = resume.read(opts.resume)
         recorded.check_scenario(loaded)
-        if recorded.settings.backend == "kubernetes":
-            via = "kubelet"
+    log_path = recorded.path if recorded is not None else default_log_path(opts.output, invocation)
+    _check_paths(opts.output, log_path, fresh=recorded is None)
+    engine = engine_mod.connect()
+    kube = (recorded.settings.backend if recorded is not None else opts.setting_flags.get("--backend")) == "kubernetes"
+    via = "kubelet" if kube else probe_via(engine)
+    if not kube and engine.is_unix_socket() and not engine.same_pid_namespace():
+        # Its container pids are not ours: no netns probes, no cgroup files, said once.
+        print(
+            "cprofiler: the engine's containers run in another PID namespace than cprofiler (cprofiler in a container "
+            "with the engine's socket?); probes use ports published on 127.0.0.1 and memory comes from the engine's "
+            "stats, which works where cprofiler shares the engine host's network (docker run --network host)",
+            file=sys.stderr,
+        )
+    if recorded is not None:
         if recorded.settings.probe_via not in (None, via):
             raise UsageError(
                 f"--resume {opts.resume}: its probes reached containers by {recorded.settings.probe_via}, now they would "
@@ -169,11 +183,13 @@ def measure_command(opts: MeasureOptions) -> int:
     err = Console(stderr=True, soft_wrap=True)
     reporter: RichReporter | QuietReporter = QuietReporter() if opts.quiet else RichReporter(err)
     _reap_stale(engine)
+    # Before building: a --resume must find the very image a killed --cold image run removed.
+    cold_levels.recover(engine, lambda text: print(f"cprofiler: {text}", file=sys.stderr))
     runner = Runner(
         engine,
         loaded,
         settings,
-        log_path=default_log_path(opts.output, invocation),
+        log_path=log_path,
         invocation=invocation,
         reporter=reporter,
         images=images,
@@ -194,7 +210,10 @@ def measure_command(opts: MeasureOptions) -> int:
         resumable = stopped or isinstance(exc, EngineError)  # the engine may come back
         if partial is not None:
             if opts.output is not None:
-                _write(opts.output, report.render(partial, opts.fmt))
+                try:
+                    _write(opts.output, report.render(partial, opts.fmt), runner.log_path)
+                except CprofilerError as failed:  # the runs are in the log: say so, keep the first error
+                    print(f"cprofiler: {failed}", file=sys.stderr)
             kept = sum(len(i.runs) for i in partial.entries())
             again = f"; go on with: cprofiler measure {opts.scenario_file} --resume {runner.log_path}" if resumable else ""
             print(f"cprofiler: {kept} finished runs kept in {runner.log_path}{again}", file=sys.stderr)
@@ -208,26 +227,41 @@ def measure_command(opts: MeasureOptions) -> int:
     reporter.close()
     text = report.render(measurement, opts.fmt)
     if opts.output is not None:
-        _write(opts.output, text)
+        _write(opts.output, text, runner.log_path)
         if not opts.quiet:
             err.print(f"results written to {opts.output} (every run also in {runner.log_path})", highlight=False)
         if opts.fmt != "table":
             sys.stdout.write(report.render(measurement, "table"))
+        table_shown = opts.fmt != "table"
     else:
         sys.stdout.write(text)
+        table_shown = opts.fmt in ("table", "markdown")
     if opts.k8s_dir is not None:
         _write_k8s(measurement, opts, runner.log_path)
-    if reporter.failures:
-        err.print(f"[yellow]{reporter.failures} runs did not end ok; see status and error per run in the results[/yellow]")
-    # Once, at the very end, where they are not lost among progress lines; also in the JSON.
-    for warning in _warnings(measurement):
-        err.print(f"[yellow]warning: {warning}[/yellow]", highlight=False, soft_wrap=True)
-    return 0
+    if not table_shown:
+        # Once, at the very end, where they are not lost among progress lines; the human table
+        # carries them itself, and the JSON has every run and warning.
+        for n in notices.notices(measurement):
+            err.print(f"[yellow]{n.kind}: {n.text}[/yellow]", highlight=False, soft_wrap=True)
+            for line in n.details:
+                err.print(f"    | {line}", highlight=False, soft_wrap=True, markup=False)
+    reasons = failures(measurement, allow_failed_runs=opts.allow_failed_runs)
+    for reason in reasons:
+        print(f"cprofiler: {reason}", file=sys.stderr)
+    return 1 if reasons else 0
 
 
-def _warnings(measurement: Measurement) -> list[str]:
-    """Every image's (and the floor's) warnings, each prefixed with the image name."""
-    return [f"{entry.name}: {w}" for entry in measurement.entries() for w in entry.warnings()]
+def failures(m: Measurement, *, allow_failed_runs: bool) -> list[str]:
+    """Why ``m`` fails, one line each (the exit status is then 1): runs that did not end ok (unless
+    allowed) and exceeded budgets. Empty when every run ended ok and every budget was kept."""
+    out = []
+    bad = sum(r.status != "ok" for e in m.entries() for r in e.runs)
+    if bad and not allow_failed_runs:
+        out.append(f"{bad} runs did not end ok: exit status 1 (--allow-failed-runs accepts them)")
+    exceeded = [f"{e.name} {b.key}" for e in m.images for b in e.budget_results() if b.status == budgets.EXCEEDED]
+    if exceeded:
+        out.append(f"{len(exceeded)} budgets exceeded ({', '.join(exceeded)}): exit status 1")
+    return out
 
 
 def _write_k8s(measurement: Measurement, opts: MeasureOptions, log_path: Path) -> None:
@@ -269,8 +303,28 @@ def _ignore_signals_until_exit() -> None:
             signal.signal(s, signal.SIG_IGN)
 
 
-def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)  # atomic: a reader never sees half a results file
+def _check_paths(output: Path | None, log_path: Path, *, fresh: bool) -> None:
+    """Refuse, before the engine is contacted, an ``--output`` or run log that could not be written.
+
+    ``--output`` must not be the run log itself (the final write would replace every run with the
+    table), must be a regular file or absent, and writable; a new measurement's run log must not
+    belong to another measurement that is unfinished or still running (``--resume`` locked its own).
+    """
+    if output is not None:
+        if output.resolve() == log_path.resolve():
+            raise UsageError(
+                f"--output {output}: that is the run log's path (every run goes to {log_path}); "
+                f"name the output another way, e.g. {output.with_suffix('.json')}"
+            )
+        files.check_output(output)
+    if fresh:
+        runlog.check_new(log_path)
+
+
+def _write(path: Path, text: str, log_path: Path) -> None:
+    """Replace ``path`` with ``text`` atomically (see ``files.write_replacing``); a failure says
+    where the runs are."""
+    try:
+        files.write_replacing(path, text)
+    except UsageError as exc:
+        raise CprofilerError(f"{exc}; every finished run is kept in {log_path}") from None

@@ -8,6 +8,7 @@ this package re-exports nothing, so import from the module that owns a name:
 * :mod:`~cprofiler.k8s.recommend`: the rules, :class:`~cprofiler.k8s.recommend.K8sOptions` and
   :class:`~cprofiler.k8s.recommend.Recommendation`;
 * :mod:`~cprofiler.k8s.render`: every image of a measurement in one format, with its header;
+* :mod:`~cprofiler.k8s.escape`: text quoted from a results file, made safe for a YAML comment;
 * :mod:`~cprofiler.k8s.formats`: one module per ``--format``, behind the registry in
   :mod:`cprofiler.k8s.formats.registry`.
 """

@@ -1,10 +1,14 @@
 """What a recommendation is sized from: the basis, chosen per image from the figures it has.
 
-A basis names the per-run figures behind the memory request, the memory limit and the CPU request,
-and says how they were measured. :func:`choose` takes the first function of :data:`BASES` that
-applies to an image, so a newer kind of evidence wins and an older results file still gets the
-rule it was written for:
+A basis names the per-run (or per-step) figures behind the memory request, the memory limit and
+the CPU request, and says how they were measured. :func:`choose` takes the first function of
+:data:`BASES` that applies to an image, so a newer kind of evidence wins and an older results file
+still gets the rule it was written for:
 
+* ``load`` (images with a load phase): the working-set peaks under load and the cores used at one
+  rate of the load phase (:mod:`cprofiler.k8s.rates`: ``--at-rate``, by default the highest rate
+  within the SLO); the limit from the largest peak the container reached, under load at any rate
+  or while starting;
 * ``lifetime`` (exit-probed images): each run's memory high-water mark over its whole life,
   kept by a per-run parent cgroup (:mod:`cprofiler.measure.lifetime`), and its CPU time over its life;
 * ``settle-peak``: each run's peak working set over the settle window, sampled at 20 Hz
@@ -12,8 +16,7 @@ rule it was written for:
 * ``settle-snapshot``: one working-set reading per run at the end of settle; the rule for results
   written before the settle window was sampled.
 
-The two settle bases are idle figures: no traffic was applied. A basis built from a load phase (working-set
-peaks under load, cores at a chosen rate) is one more function placed first in :data:`BASES`.
+The two settle bases are idle figures: no traffic was applied, and the header says what that risks.
 """
 
 from __future__ import annotations
@@ -21,6 +24,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from cprofiler.errors import UsageError
+from cprofiler.k8s.rates import Capacity, RateChoice, at_rate_text, capacity, choose_rate, rate_text
+from cprofiler.results.load import GENERATOR_BOUND_SHARE, Ceiling, LoadStep, generator_bound
 from cprofiler.results.model import ImageResult
 
 
@@ -28,7 +34,7 @@ from cprofiler.results.model import ImageResult
 class Figure:
     """Per-run values of one measured figure, and how a rule reduces them."""
 
-    #: The values, one per run (bytes or cores).
+    #: The values, one per run or load step (bytes or cores); empty when none was measured.
     values: list[float]
     #: What they are, as the formula text names them: ``settle peak working set``.
     what: str
@@ -48,16 +54,32 @@ class Basis:
     memory_request: Figure
     #: The memory limit's figure (every run: a timed-out run's memory was still used).
     memory_limit: Figure
-    #: The CPU request's figure (ok runs); None when none was measured.
-    cpu_request: Figure | None
+    #: The CPU request's figure (ok runs); no values when none was measured.
+    cpu_request: Figure
     #: True when no load was applied: the sizes cover start-up and idle, not traffic.
     idle: bool = True
+    #: What the percentiles are taken over, for the header.
+    over: str = "the ok runs"
+    #: The load step the requests are sized at; None for a basis without a load phase.
+    rate: RateChoice | None = None
+    #: What one pod serves and the CPU per request/s there, for the autoscaler; None without.
+    capacity: Capacity | None = None
     #: Why a figure is missing or replaced, one sentence each.
     notes: tuple[str, ...] = field(default=())
 
 
+@dataclass(frozen=True)
+class Context:
+    """What a basis may need beside the image: the user's choice and the measurement's facts."""
+
+    #: The rate to size at, requests/s (``--at-rate``); None: the basis's default.
+    at_rate: float | None = None
+    #: The load generator's ceiling on the measuring machine; None without a load phase.
+    ceiling: Ceiling | None = None
+
+
 #: A basis function: the basis for an image, or None when the image lacks its figures.
-BasisFunc = Callable[[ImageResult], "Basis | None"]
+BasisFunc = Callable[[ImageResult, Context], "Basis | None"]
 
 
 def _all_runs(image: ImageResult, name: str) -> list[float]:
@@ -65,9 +87,8 @@ def _all_runs(image: ImageResult, name: str) -> list[float]:
     return [float(v) for r in image.runs if (v := getattr(r, name)) is not None]
 
 
-def _cpu(image: ImageResult, name: str, what: str) -> Figure | None:
-    values = image.values(name)
-    return Figure(values, what, 90) if values else None
+def _cpu(image: ImageResult, name: str, what: str) -> Figure:
+    return Figure(image.values(name), what, 90)
 
 
 def _settle_limit(image: ImageResult, notes: list[str]) -> Figure:
@@ -79,7 +100,64 @@ def _settle_limit(image: ImageResult, notes: list[str]) -> Figure:
     return Figure(image.values("working_set_bytes"), "working set")
 
 
-def lifetime(image: ImageResult) -> Basis | None:
+def load(image: ImageResult, context: Context) -> Basis | None:
+    """Sized under load: working-set peaks and cores at the sizing rate, when the image has a load
+    phase with ok steps (:func:`cprofiler.k8s.rates.choose_rate`; UsageError for a bad ``--at-rate``)."""
+    phase = image.load
+    if phase is None:
+        return None
+    choice = choose_rate(image.name, phase, context.at_rate)
+    if choice is None:
+        return None
+    at = at_rate_text(choice.rate)
+    steps = choice.steps
+    # The limit covers every peak the container reached: under load whatever the rate or the
+    # step's end, and while starting, since a pod starts before it serves.
+    peaks = [float(s.working_set_peak_bytes) for s in phase.steps if s.working_set_peak_bytes is not None]
+    peaks += _all_runs(image, "peak_bytes")
+    notes = _load_notes(phase.steps, steps, context.ceiling, image.cpus is not None)
+    return Basis(
+        name="load",
+        description=f"{len(steps)} ok load steps {at} ({choice.why}); request from p95 of their working-set "
+        "peaks and p90 of their CPU, limit from the largest peak under load at any rate or at start-up",
+        memory_request=Figure([float(s.working_set_peak_bytes or 0) for s in steps], f"working-set peak under load {at}", 95),
+        memory_limit=Figure(peaks, "peak under load or at start-up"),
+        cpu_request=Figure([s.cpu_cores for s in steps if s.cpu_cores is not None], f"CPU under load {at}", 90),
+        idle=False,
+        over=f"the ok load steps {at} (memory and CPU requests) and the ok runs (startupProbe)",
+        rate=choice,
+        capacity=capacity(phase, choice),
+        notes=tuple(notes),
+    )
+
+
+def _load_notes(every: list[LoadStep], used: list[LoadStep], ceiling: Ceiling | None, capped: bool) -> list[str]:
+    """What to know about the load steps: failures, steps that measured the generator, throttling."""
+    notes = []
+    failed = [s for s in every if s.status != "ok"]
+    if failed:
+        what = ", ".join(f"{s.status} {at_rate_text(s.rate)}" for s in failed)
+        notes.append(
+            f"{len(failed)} of {len(every)} load steps did not end ok ({what}): their peaks count toward the limit, "
+            "their other figures are left out"
+        )
+    bound = [s for s in every if generator_bound(s.qps, ceiling)]
+    if bound and ceiling is not None and ceiling.qps is not None:
+        rates = ", ".join(dict.fromkeys(rate_text(s.rate) for s in bound))
+        notes.append(
+            f"{len(bound)} load step(s) ({rates}) ran above {GENERATOR_BOUND_SHARE:.0%} of the load generator's ceiling "
+            f"({ceiling.qps:.0f} QPS here): they measured the generator as much as the image, which may serve more"
+        )
+    throttled = [s for s in used if s.throttled_ms]
+    if throttled and capped:
+        notes.append(
+            f"throttled by the cpus: cap in {len(throttled)} of {len(used)} steps sized from: "
+            "their CPU figure is the cap, not what the image would take without it"
+        )
+    return notes
+
+
+def lifetime(image: ImageResult, context: Context) -> Basis | None:
     """A batch job sized from its whole life, when its runs recorded it."""
     peaks = image.values("lifetime_peak_bytes")
     if image.kind != "exit" or not peaks:
@@ -96,7 +174,7 @@ def lifetime(image: ImageResult) -> Basis | None:
     )
 
 
-def settle_peak(image: ImageResult) -> Basis | None:
+def settle_peak(image: ImageResult, context: Context) -> Basis | None:
     """The VPA-like rule: a high percentile of each run's peak working set while settling."""
     ok = image.ok_runs()
     peaks = image.values("settle_peak_working_set_bytes")
@@ -115,7 +193,7 @@ def settle_peak(image: ImageResult) -> Basis | None:
     )
 
 
-def settle_snapshot(image: ImageResult) -> Basis | None:
+def settle_snapshot(image: ImageResult, context: Context) -> Basis | None:
     """The rule for results without settle sampling: one working-set reading per run."""
     working_sets = image.values("working_set_bytes")
     if not working_sets:
@@ -136,14 +214,24 @@ def settle_snapshot(image: ImageResult) -> Basis | None:
     )
 
 
-#: Tried in order; the first that applies is used. A load-phase basis goes first.
-BASES: tuple[BasisFunc, ...] = (lifetime, settle_peak, settle_snapshot)
+#: Tried in order; the first that applies is used.
+BASES: tuple[BasisFunc, ...] = (load, lifetime, settle_peak, settle_snapshot)
 
 
-def choose(image: ImageResult) -> Basis | None:
-    """The first basis of :data:`BASES` that ``image`` has the figures for; None when none does."""
+def choose(image: ImageResult, context: Context | None = None) -> Basis | None:
+    """The first basis of :data:`BASES` that ``image`` has the figures for; None when none does.
+
+    Raise UsageError when ``context.at_rate`` is given and ``image`` has no load step at that rate
+    to size from: sizing it from idle figures instead would not be what was asked.
+    """
+    context = context or Context()
+    if context.at_rate is not None and image.load is None:
+        raise UsageError(
+            f"--at-rate {context.at_rate:g}: image {image.name!r} has no load phase; "
+            "select the images measured under load with --only IMAGE, or leave --at-rate out"
+        )
     for basis in BASES:
-        found = basis(image)
+        found = basis(image, context)
         if found is not None:
             return found
     return None

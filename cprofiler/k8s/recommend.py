@@ -1,18 +1,20 @@
 """The recommendation: one image's measured runs in, requests, limits, probes and workload out.
 
 Pure logic, no engine and no cluster. With ``m`` the margin (default 0.15, the VPA recommender's),
-percentiles over the image's ok runs by linear interpolation between closest ranks
-(:func:`cprofiler.results.stats.percentile`, numpy's default method), and the per-run figures of
-the image's basis (:mod:`cprofiler.k8s.basis`: settle peak working set, or a batch job's lifetime
-peak, or for older files the working-set snapshot)::
+percentiles by linear interpolation between closest ranks (:func:`cprofiler.results.stats.percentile`,
+numpy's default method), and the figures of the image's basis (:mod:`cprofiler.k8s.basis`: the
+working-set peaks and cores of the ok load steps at the sizing rate, or each run's settle peak
+working set and settle CPU, or a batch job's lifetime peak, or for older files the working-set
+snapshot)::
 
     memory request = max(16Mi, ceil_Mi(p95(basis memory figure) * (1 + m)))
-    memory limit   = max(memory request, ceil_Mi(max(basis peak over all runs) * (1 + m)))
-    after an OOM kill at M bytes: request and limit >= ceil_Mi(max(M + 100Mi, M * 1.2))
+    memory limit   = max(memory request, ceil_Mi(max(basis peak over all runs and steps) * (1 + m)))
+    after an OOM kill at M bytes (a run or a load step): request and limit >= ceil_Mi(max(M + 100Mi, M * 1.2))
     cpu request    = max(10m, ceil(p90(basis CPU) * (1 + m) * 1000) m)
     cpu limit      = none, unless asked for
     startupProbe   = (failureThreshold - 1) * periodSeconds >= 2 * p99(ready_ms), failureThreshold >= 3
     Job            = activeDeadlineSeconds max(60, ceil(3 * max(ready_ms) / 1000)), backoffLimit 3
+    HPA            = a CPU utilisation target from the CPU per request/s under load (cprofiler.k8s.autoscale)
 
 16Mi and 10m are the smallest requests written (Kubernetes minimum requests, not cprofiler's
 runtime floor container).
@@ -28,6 +30,13 @@ from typing import Any
 
 from cprofiler.errors import CprofilerError, UsageError
 from cprofiler.k8s import basis as bases
+from cprofiler.k8s.autoscale import (
+    DEFAULT_HEADROOM,
+    DEFAULT_MAX_REPLICAS,
+    DEFAULT_MIN_REPLICAS,
+    Autoscaling,
+    autoscaling,
+)
 from cprofiler.k8s.names import dns_label, is_dns_label, is_dns_subdomain
 from cprofiler.k8s.probes import (
     READINESS_FAILURES,
@@ -39,7 +48,9 @@ from cprofiler.k8s.probes import (
     startup_timing,
 )
 from cprofiler.k8s.quantities import MIB, ceil_mib, cpu_quantity, exact, memory_quantity, mib_text, parse_cpu_quantity
+from cprofiler.k8s.rates import RateChoice, rate_text
 from cprofiler.k8s.security import security_context
+from cprofiler.results.load import Ceiling
 from cprofiler.results.model import ImageResult, Measurement
 from cprofiler.results.stats import percentile
 
@@ -90,6 +101,15 @@ class K8sOptions:
     part_of: str | None = None
     #: ``resources:`` of the generated kustomization.yaml: the base the patches change.
     kustomize_resources: tuple[str, ...] = ("../base",)
+    #: The load-phase rate to size at, requests/s (``--at-rate``); None: the highest within the SLO.
+    at_rate: float | None = None
+    #: Write a HorizontalPodAutoscaler for images sized under load (``--hpa/--no-hpa``).
+    hpa: bool = True
+    #: The HPA's replica bounds (``--min-replicas``, ``--max-replicas``).
+    min_replicas: int = DEFAULT_MIN_REPLICAS
+    max_replicas: int = DEFAULT_MAX_REPLICAS
+    #: Share of one pod's capacity at which the HPA should add pods (``--hpa-headroom``).
+    hpa_headroom: float = DEFAULT_HEADROOM
     #: Smallest memory request written, in bytes.
     min_memory_request_bytes: int = MIN_MEMORY_REQUEST_BYTES
     #: Smallest CPU request written, in millicores.
@@ -122,6 +142,20 @@ class K8sOptions:
             )
         if self.part_of is not None and not is_dns_label(self.part_of):
             raise UsageError(f"--part-of {self.part_of!r} is not a valid label value; e.g. {dns_label(self.part_of)!r}")
+        if self.at_rate is not None and not (math.isfinite(self.at_rate) and self.at_rate > 0):
+            raise UsageError(f"--at-rate {self.at_rate:g} is not a rate; give one of the measured rates, in requests/s")
+        if self.min_replicas < 1:
+            raise UsageError(f"--min-replicas {self.min_replicas} is below 1; give at least 1")
+        if self.max_replicas < self.min_replicas:
+            raise UsageError(
+                f"--max-replicas {self.max_replicas} is below --min-replicas {self.min_replicas}; "
+                f"give at least {self.min_replicas}"
+            )
+        if not 0 < self.hpa_headroom <= 1:
+            raise UsageError(
+                f"--hpa-headroom {self.hpa_headroom:g} is out of range; give a share of one pod's capacity, "
+                "above 0 and at most 1, such as 0.8"
+            )
         if self.schedule is not None and not _SCHEDULE_RE.match(self.schedule.strip()):
             raise UsageError(
                 f"--schedule {self.schedule!r} is not a cron schedule; expected five fields such as '0 3 * * *', or @daily"
@@ -146,6 +180,8 @@ class Source:
     #: Why the measurement stopped early, when it did.
     interrupted: str | None = None
     cprofiler_version: str | None = None
+    #: The load generator's ceiling on the measuring machine; None without a load phase.
+    ceiling: Ceiling | None = None
 
     @classmethod
     def of(cls, measurement: Measurement, options: K8sOptions) -> Source:
@@ -168,6 +204,7 @@ class Source:
             settle_s=measurement.settings.settle_s,
             interrupted=measurement.interrupted,
             cprofiler_version=measurement.cprofiler_version,
+            ceiling=measurement.ceiling,
         )
 
 
@@ -212,10 +249,14 @@ class Recommendation:
     job_backoff_limit: int | None
     #: Cron schedule of a CronJob; ``None`` otherwise.
     schedule: str | None
-    #: What the figures were sized from (:mod:`cprofiler.k8s.basis`): name, one-line description, idle.
+    #: What the figures were sized from (:mod:`cprofiler.k8s.basis`): name, one-line description, idle,
+    #: what the percentiles are over.
     basis: str
     basis_description: str
     idle: bool
+    basis_over: str
+    #: Header lines that say what the figures cover: under load at which rate, or idle and its risk.
+    coverage: tuple[str, ...]
     #: Why a figure was bumped, missing or is to be read with care, one sentence each.
     notes: tuple[str, ...]
     #: True when a run was OOM-killed and memory was bumped by the VPA rule.
@@ -228,6 +269,10 @@ class Recommendation:
     formula: tuple[str, ...]
     stand_in: str | None = None
     part_of: str | None = None
+    #: The load-phase rate the requests were sized at; None without a load basis.
+    sized_at: RateChoice | None = None
+    #: The HorizontalPodAutoscaler, for a Deployment sized under load; None otherwise.
+    autoscaling: Autoscaling | None = None
     source: Source = field(default_factory=Source)
 
     @property
@@ -285,6 +330,27 @@ class Recommendation:
         out.update(self.probes())
         out["securityContext"] = dict(self.security_context)
         return out
+
+    def horizontal_pod_autoscaler(self) -> dict[str, Any] | None:
+        """The ``autoscaling/v2`` HorizontalPodAutoscaler of this Deployment (same name, CPU
+        utilisation target), or None without one."""
+        hpa = self.autoscaling
+        if hpa is None:
+            return None
+        keep = ("results-file", "results-sha256", "measured-at", "image", "basis", "cpu-request", "hpa-target")
+        annotations = {k: v for k, v in self.annotations().items() if k.removeprefix(ANNOTATION_PREFIX) in keep}
+        cpu = {"type": "Utilization", "averageUtilization": hpa.target_percent}
+        return {
+            "apiVersion": "autoscaling/v2",
+            "kind": "HorizontalPodAutoscaler",
+            "metadata": {"name": self.workload_name, "labels": self.labels(), "annotations": annotations},
+            "spec": {
+                "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": self.workload_name},
+                "minReplicas": hpa.min_replicas,
+                "maxReplicas": hpa.max_replicas,
+                "metrics": [{"type": "Resource", "resource": {"name": "cpu", "target": cpu}}],
+            },
+        }
 
     def probes(self) -> dict[str, Any]:
         """``startupProbe`` and ``readinessProbe`` keys, only those that exist."""
@@ -348,14 +414,8 @@ class Recommendation:
             where = [f"sha256 {src.results_sha256}" if src.results_sha256 else None, src.measured_at, src.engine]
             lines.append("measured: " + "; ".join(w for w in where if w))
         lines.append(f"basis: {self.basis}: {self.basis_description}")
-        if self.batch:
-            lines.append("batch figures: the job as the scenario ran it; with more input it can need more memory and time")
-        elif self.idle:
-            lines.append(
-                "idle figures: no load was applied; they cover start-up and an idle service, not traffic: "
-                "measure under load before relying on the limit"
-            )
-        lines.append("percentiles over the ok runs, linear interpolation between closest ranks")
+        lines += self.coverage
+        lines.append(f"percentiles over {self.basis_over}, linear interpolation between closest ranks")
         lines += self.formula
         lines += [f"note: {n}" for n in self.notes]
         return lines
@@ -374,9 +434,11 @@ def _stat(figure: bases.Figure) -> str:
 def recommend(image: ImageResult, options: K8sOptions, source: Source | None = None) -> Recommendation:
     """Recommend requests, limits, probes and a workload for one image of a results file.
 
-    Statistics come from the image's ``ok`` runs, through its basis (:func:`cprofiler.k8s.basis.choose`);
-    the memory limit also covers the peak of every other run (a timed-out run's memory was still
-    used). Raise CprofilerError, naming the image, when it has no ok run or no memory figure.
+    Statistics come from the image's ``ok`` runs, or its ok load steps at the sizing rate, through
+    its basis (:func:`cprofiler.k8s.basis.choose`); the memory limit also covers the peak of every
+    other run and step (a timed-out run's memory was still used). Raise CprofilerError, naming the
+    image, when it has no ok run or no memory figure; UsageError for an ``--at-rate`` it was not
+    measured at.
     """
     name = image.name
     src = source or Source(
@@ -392,7 +454,7 @@ def recommend(image: ImageResult, options: K8sOptions, source: Source | None = N
             else " Read the runs' error fields, fix the scenario and measure again."
         )
         raise CprofilerError(f"{src.results_file}: image {name!r} has no ok run ({detail}); nothing to base resources on.{hint}")
-    basis = bases.choose(image)
+    basis = bases.choose(image, bases.Context(at_rate=options.at_rate, ceiling=src.ceiling))
     if basis is None:
         field_name = "lifetime_peak_bytes" if image.kind == "exit" else "working_set_bytes"
         raise CprofilerError(
@@ -403,6 +465,8 @@ def recommend(image: ImageResult, options: K8sOptions, source: Source | None = N
     m = exact(options.margin)
     factor = 1 + m
     notes: list[str] = list(basis.notes)
+    if image.load is not None and basis.rate is None:
+        notes.append("the load phase has no ok step with a working-set peak: the figures are idle figures")
     formula: list[str] = []
     x = f"x {float(factor):g}"
     min_memory = options.min_memory_request_bytes
@@ -423,8 +487,10 @@ def recommend(image: ImageResult, options: K8sOptions, source: Source | None = N
 
     oom_bumped = False
     oom_runs = [r for r in image.runs if r.status == "oomkilled"]
-    if oom_runs:
+    oom_steps = [s for s in image.load.steps if s.status == "oomkilled"] if image.load is not None else []
+    if oom_runs or oom_steps:
         at_oom_candidates = [float(v) for r in oom_runs for v in (r.peak_bytes, r.lifetime_peak_bytes) if v is not None]
+        at_oom_candidates += [float(s.working_set_peak_bytes) for s in oom_steps if s.working_set_peak_bytes is not None]
         if image.memory_limit_bytes is not None:
             at_oom_candidates.append(float(image.memory_limit_bytes))
         at_oom = exact(max(at_oom_candidates)) if at_oom_candidates else peak
@@ -436,14 +502,15 @@ def recommend(image: ImageResult, options: K8sOptions, source: Source | None = N
             f"OOM bump       = max({mib_text(at_oom)} + 100Mi, {mib_text(at_oom)} x 1.2, up to Mi) = "
             f"{memory_quantity(bumped)}; request and limit raised to at least that"
         )
+        killed = " and ".join(f"{n} {what}" for n, what in ((len(oom_runs), "run(s)"), (len(oom_steps), "load step(s)")) if n)
         notes.append(
-            f"{len(oom_runs)} run(s) were OOM-killed at about {mib_text(at_oom)}: memory bumped to "
+            f"{killed} were OOM-killed at about {mib_text(at_oom)}: memory bumped to "
             f"{memory_quantity(bumped)} by the VPA recommender's rule max(+100Mi, x1.2); "
             "measure again with a higher memory_limit to replace the guess by a measurement"
         )
 
-    if basis.cpu_request is not None:
-        cpu_fig = basis.cpu_request
+    cpu_fig = basis.cpu_request
+    if cpu_fig.values:
         cpu_basis = _reduce(cpu_fig)
         cpu_request = max(min_cpu, math.ceil(cpu_basis * factor * 1000))
         formula.append(
@@ -452,9 +519,8 @@ def recommend(image: ImageResult, options: K8sOptions, source: Source | None = N
         )
     else:
         cpu_request = min_cpu
-        what = "lifetime CPU" if basis.name == "lifetime" else "settle CPU"
-        formula.append(f"cpu request    = {min_cpu}m floor (no {what} measured)")
-        notes.append(f"no ok run measured {what}; the CPU request is the smallest written, {min_cpu}m")
+        formula.append(f"cpu request    = {min_cpu}m floor (no {cpu_fig.what} measured)")
+        notes.append(f"no {cpu_fig.what} was measured; the CPU request is the smallest written, {min_cpu}m")
     if image.cpus is not None:
         notes.append(f"measured under a {image.cpus:g}-CPU cap (cpus: in the scenario)")
 
@@ -506,6 +572,22 @@ def recommend(image: ImageResult, options: K8sOptions, source: Source | None = N
             f"{float(longest):.0f}ms, up to 1s) = {deadline}s; backoffLimit {backoff}"
         )
 
+    hpa: Autoscaling | None = None
+    if basis.rate is not None and not batch and options.hpa:
+        if basis.capacity is None:
+            notes.append("no HPA: no ok load step at the capacity rate has both CPU and QPS figures")
+        else:
+            hpa = autoscaling(
+                basis.capacity,
+                cpu_request,
+                headroom=options.hpa_headroom,
+                min_replicas=options.min_replicas,
+                max_replicas=options.max_replicas,
+            )
+            formula.append(f"HPA target     = {hpa.formula}")
+            if hpa.note is not None:
+                notes.append(hpa.note)
+
     sec, sec_why = security_context(image.user)
     formula.append(f"securityContext = {sec_why}")
 
@@ -539,6 +621,8 @@ def recommend(image: ImageResult, options: K8sOptions, source: Source | None = N
         basis=basis.name,
         basis_description=basis.description,
         idle=basis.idle,
+        basis_over=basis.over,
+        coverage=_coverage(image, basis, batch),
         notes=tuple(notes),
         oom_bumped=oom_bumped,
         ok_runs=len(ok),
@@ -548,7 +632,38 @@ def recommend(image: ImageResult, options: K8sOptions, source: Source | None = N
         formula=tuple(formula),
         stand_in=stand_in,
         part_of=options.part_of,
+        sized_at=basis.rate,
+        autoscaling=hpa,
         source=src,
+    )
+
+
+def _coverage(image: ImageResult, basis: bases.Basis, batch: bool) -> tuple[str, ...]:
+    """Header lines saying what the figures cover: the job as run, one pod at a rate, or idle, and its risk."""
+    if batch:
+        return ("batch figures: the job as the scenario ran it; with more input it can need more memory and time",)
+    phase, choice = image.load, basis.rate
+    if phase is None or choice is None:
+        return (
+            "idle figures: no load was applied; they cover start-up and an idle service, not traffic",
+            "idle risk: under traffic the pod is under-provisioned: memory grows with concurrency (connections, "
+            "buffers, caches), so the limit can OOM-kill a busy pod, and the CPU request covers idle only, so on a "
+            "busy node the pod gets too little CPU and slows down; add a load: block to the scenario and measure again",
+        )
+    generator = " ".join(filter(None, (phase.generator, phase.generator_version)))
+    how = (
+        f"{len(choice.steps)} ok steps of {phase.duration_s:g}s, {phase.connections} connections, "
+        f"{generator}, {phase.request or 'the probe path'}"
+    )
+    if choice.rate is None:
+        return (
+            f"load figures: closed loop, as fast as it goes, from {how}: a saturation figure, the most memory and CPU "
+            "the image took when driven flat out, not a rate it serves within a latency target; "
+            "measure with rates: and slo: to size at a rate",
+        )
+    return (
+        f"load figures: requests sized at {rate_text(choice.rate)} ({choice.why}; --at-rate to choose), from {how}; "
+        "they cover one pod at that rate: more traffic needs more pods, not bigger ones",
     )
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from cprofiler.errors import CprofilerError, UsageError
+from cprofiler.k8s import escape
 from cprofiler.k8s.recommend import CRONJOB_MAX_NAME, K8sOptions, Recommendation, Source, recommend
 from cprofiler.results.model import ImageResult, Measurement
 
@@ -119,15 +120,16 @@ def render(measurement: Measurement, fmt: str, options: K8sOptions, *, index: bo
         if measurement.interrupted:
             lines.append(f"note: the measurement stopped early, with fewer runs than planned: {measurement.interrupted}")
         lines += spec.usage(rec, options)
-        files[filename] = comment(lines) + dump_yaml(spec.build(rec, options))
+        files[filename] = comment(lines) + "---\n".join(dump_yaml(doc) for doc in spec.documents(rec, options))
     if index and recs:
         files.update(spec.index(recs, list(files), options))
     return files
 
 
 def comment(lines: list[str]) -> str:
-    """``lines`` as a YAML comment block."""
-    return "".join(f"# {line}\n" if line else "#\n" for line in lines)
+    """``lines`` as a YAML comment block; a line break or control character inside a line (a
+    results value quoted in it) is written escaped, so nothing after ``#`` can become YAML."""
+    return escape.comment(lines)
 
 
 class _PlainDumper(yaml.SafeDumper):

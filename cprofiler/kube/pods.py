@@ -3,12 +3,14 @@ and the reaper of pods whose invocation died (like ``measure/containers.py`` and
 
 from __future__ import annotations
 
+import socket
 import threading
 
 from cprofiler.errors import CprofilerError
 from cprofiler.kube.cluster import Cluster
-from cprofiler.labels import LABEL
-from cprofiler.reaper import is_stale
+from cprofiler.kube.manifest import label_value
+from cprofiler.labels import LABEL, LABEL_HOST, LABEL_PIDNS
+from cprofiler.reaper import is_stale, pid_namespace
 
 
 class PodSet:
@@ -46,12 +48,22 @@ class PodSet:
             pass  # as above
 
 
+def _as_written(labels: dict[str, str]) -> dict[str, str]:
+    """A pod's owner labels as ``own_labels`` wrote them: a label value cannot hold the PID
+    namespace's ``:[]`` (nor every host name), so the manifest stored them sanitized."""
+    out = dict(labels)
+    for key, mine in ((LABEL_PIDNS, pid_namespace()), (LABEL_HOST, socket.gethostname())):
+        if mine and out.get(key) == label_value(mine):
+            out[key] = mine
+    return out
+
+
 def reap_pods(cluster: Cluster, *, everything: bool = False) -> list[str]:
     """Delete pods of dead cprofiler invocations in the cluster's namespace (all labelled ones
     with ``everything``); return their names."""
     removed = []
     for pod in cluster.labelled_pods(LABEL):
-        if everything or is_stale(pod.labels):
+        if everything or is_stale(_as_written(pod.labels)):
             cluster.delete_pod(pod.name)
             removed.append(pod.name)
     return removed

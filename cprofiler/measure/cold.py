@@ -6,7 +6,10 @@
 - ``image``: remove the image and bring it back, pulling it where a registry answers and otherwise
   loading a tarball saved once at the start; the time to bring it back is the run's ``fetch_ms``.
   Layers the image shares with other images on the engine stay, as they would on a node that
-  already holds them.
+  already holds them. An image a running container of another invocation uses (the floor, or an
+  image of equal inputs) is not removed from under it: the run waits until it is free. The
+  tarballs' folder names its owner (pid, start time, host), and :func:`recover` brings back, from
+  there, an image that a killed invocation left removed: the next ``measure`` does so first.
 
 Each level is a small class in the ``COLD_LEVELS`` registry, added by its decorator; the CLI's ``--cold`` help
 and choices are built from it, so adding a level is adding a class here.
@@ -14,15 +17,17 @@ and choices are built from it, so adding a level is adding a class here.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import stat
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from cprofiler.errors import CprofilerError, EngineError
+from cprofiler.errors import CprofilerError, EngineError, ImageInUse
 from cprofiler.plugins import Registry
 
 if TYPE_CHECKING:  # the CLI imports this module for --cold's choices; keep docker out of that path
@@ -30,6 +35,12 @@ if TYPE_CHECKING:  # the CLI imports this module for --cold's choices; keep dock
 
 #: The file that drops the page cache when "3" is written to it (clean pages, dentries, inodes).
 DROP_CACHES = Path("/proc/sys/vm/drop_caches")
+#: Prefix of the folder (in the temporary directory) that holds ``--cold image``'s tarballs.
+TARBALLS_PREFIX = "cprofiler-cold-"
+#: In that folder: the labels of the invocation that owns it (``reaper.own_labels``).
+OWNER_FILE = "owner.json"
+#: Longest wait for a container of another invocation to stop using an image, in seconds.
+IN_USE_WAIT_S = 60.0
 
 
 class ColdLevel:
@@ -118,6 +129,7 @@ class RemovedImage(ColdLevel):
 
     def __init__(self, engine: Engine) -> None:
         super().__init__(engine)
+        self._say: Callable[[str], None] = lambda text: None
         self._dir: Path | None = None
         #: image id → how it comes back: ("pull", "repo@sha256:…") or ("load", tarball path).
         self._sources: dict[str, tuple[str, str]] = {}
@@ -125,6 +137,7 @@ class RemovedImage(ColdLevel):
         self._tags: dict[str, list[str]] = {}
 
     def prepare(self, images: list[ImageInfo], say: Callable[[str], None]) -> None:
+        self._say = say
         for info in images:
             if info.id in self._sources:
                 continue  # scenario entries built from equal inputs share one image
@@ -136,19 +149,47 @@ class RemovedImage(ColdLevel):
                 say(f"--cold image: {info.tag} is pulled back before each run ({digests[0]})")
                 continue
             if self._dir is None:
-                self._dir = Path(tempfile.mkdtemp(prefix="cprofiler-cold-"))
+                from cprofiler.reaper import own_labels  # imports the engine: not at the CLI's start
+
+                self._dir = Path(tempfile.mkdtemp(prefix=TARBALLS_PREFIX))
+                # Who owns these tarballs: if this process is killed, the next measure puts back
+                # what it removed (recover), and leaves the folder of a live one alone.
+                (self._dir / OWNER_FILE).write_text(json.dumps(own_labels("cold")))
             tarball = self._dir / (info.id.replace(":", "-") + ".tar")
             say(f"--cold image: saving {info.tag} to {tarball}; it is loaded back before each run")
             self.engine.save_image(info.id, tarball)
+            # Written after the tarball is whole: recover() trusts a manifest's tarball.
+            manifest = {"id": info.id, "tags": tags, "tarball": tarball.name}
+            tarball.with_suffix(".json").write_text(json.dumps(manifest))
             self._sources[info.id] = ("load", str(tarball))
 
     def before_run(self, image: ImageInfo) -> float:
-        self.engine.remove_image(image.id)
+        self._remove(image)
         t0 = time.monotonic_ns()
         self._fetch(image.id)
         fetch_ms = (time.monotonic_ns() - t0) / 1e6
         self._retag(image.id)
         return fetch_ms
+
+    def _remove(self, image: ImageInfo) -> None:
+        """Remove ``image``, waiting while a running container of another invocation uses it
+        (the engine refuses then, and removing it from under that container would break it)."""
+        deadline = time.monotonic() + IN_USE_WAIT_S
+        said = False
+        while True:
+            try:
+                self.engine.remove_image(image.id)
+                return
+            except ImageInUse as exc:
+                if time.monotonic() > deadline:
+                    raise EngineError(
+                        f"--cold image: {image.tag} is still in use after {IN_USE_WAIT_S:g} s ({exc}); --cold image "
+                        "removes the image before each run, so run it while no other container uses that image"
+                    ) from exc
+                if not said:
+                    self._say(f"--cold image: {image.tag} is in use by another container; waiting until it is free")
+                    said = True
+                time.sleep(0.2)
 
     def _fetch(self, image_id: str) -> None:
         how, where = self._sources[image_id]
@@ -181,3 +222,59 @@ class RemovedImage(ColdLevel):
         if self._dir is not None:
             shutil.rmtree(self._dir, ignore_errors=True)
             self._dir = None
+
+
+def _own_folder(path: Path) -> bool:
+    """A real folder of ours that nobody else may write to: only then are its tarballs trusted."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False
+    return stat.S_ISDIR(st.st_mode) and st.st_uid == os.geteuid() and not st.st_mode & 0o022
+
+
+def recover(engine: Engine, say: Callable[[str], None]) -> None:
+    """Bring back the images that killed ``--cold image`` invocations left removed.
+
+    Each folder of tarballs names its owner; where that invocation is dead (judged as the reaper
+    judges containers: never for another host or PID namespace), every image of it the engine
+    lacks is loaded back and retagged, and the folder is deleted. Without this a ``--resume``
+    would rebuild the image under another id and refuse to go on. A folder is claimed by renaming
+    it first, so two invocations never restore the same one.
+    """
+    from cprofiler.reaper import is_stale
+
+    for folder in sorted(Path(tempfile.gettempdir()).glob(TARBALLS_PREFIX + "*")):
+        if not _own_folder(folder):
+            continue
+        try:
+            owner = json.loads((folder / OWNER_FILE).read_text())
+        except (OSError, ValueError):
+            continue  # still being made, or not ours
+        if not isinstance(owner, dict) or not is_stale({str(k): str(v) for k, v in owner.items()}):
+            continue
+        claimed = folder.with_name(f"cprofiler-restoring-{folder.name.removeprefix(TARBALLS_PREFIX)}")
+        try:
+            os.rename(folder, claimed)
+        except OSError:
+            continue  # another invocation claimed it first
+        for manifest in sorted(claimed.glob("sha256-*.json")):
+            try:
+                data = json.loads(manifest.read_text())
+                image_id, tags, tarball = str(data["id"]), [str(t) for t in data["tags"]], claimed / str(data["tarball"])
+            except (OSError, ValueError, KeyError, TypeError):
+                continue
+            if engine.image(image_id) is not None or tarball.parent != claimed:
+                continue
+            try:
+                engine.load_image(tarball)
+                for tag in tags:
+                    engine.tag(image_id, tag)
+            except CprofilerError as exc:
+                os.rename(claimed, folder)  # keep it for the next try, and say how to do it by hand
+                raise EngineError(
+                    f"--cold image: could not bring back {image_id[:19]}, removed by a killed cprofiler ({exc}); "
+                    f"run: docker load -i {folder / tarball.name}"
+                ) from exc
+            say(f"--cold image: brought back {', '.join(tags) or image_id[:19]}, which a killed cprofiler had removed")
+        shutil.rmtree(claimed, ignore_errors=True)

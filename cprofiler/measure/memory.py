@@ -4,7 +4,8 @@ The figures follow what Kubernetes and ``docker stats`` use, so that they can be
 
 * working set = usage − inactive file cache (kubelet's eviction signal; v1 ``total_inactive_file``,
   v2 ``inactive_file``);
-* RSS = anonymous + mapped file (v1 ``total_rss + total_mapped_file``, v2 ``anon + file_mapped``);
+* RSS = anonymous memory (v1 ``total_rss``, v2 ``anon``), as cAdvisor's ``container_memory_rss``;
+* mapped file = file pages mapped by the processes (v1 ``total_mapped_file``, v2 ``file_mapped``);
 * peak = v1 ``memory.max_usage_in_bytes``, v2 ``memory.peak`` (kernels ≥ 5.19), else null;
 * PSS = sum of ``Pss`` over the container's processes (psutil; shared pages divided by sharers).
 
@@ -27,6 +28,7 @@ CGROUP_ROOT = Path("/sys/fs/cgroup")
 class MemorySample:
     working_set_bytes: int | None = None
     rss_bytes: int | None = None
+    mapped_file_bytes: int | None = None
     peak_bytes: int | None = None
     pss_bytes: int | None = None
     source: str | None = None
@@ -186,20 +188,17 @@ class Cgroup:
 
 
 def from_figures(usage: int | None, stat: dict[str, int], peak: int | None, *, v2: bool) -> MemorySample:
-    """Apply the working-set and RSS formulas to a usage figure and a ``memory.stat`` mapping."""
+    """Apply the working-set, RSS and mapped-file formulas to a usage figure and a ``memory.stat`` mapping."""
     if v2:
         inactive = stat.get("inactive_file", 0)
-        rss = stat["anon"] + stat.get("file_mapped", 0) if "anon" in stat else None
+        rss, mapped = stat.get("anon"), stat.get("file_mapped")
     else:
         inactive = stat.get("total_inactive_file", stat.get("inactive_file", 0))
-        if "total_rss" in stat:
-            rss = stat["total_rss"] + stat.get("total_mapped_file", 0)
-        elif "rss" in stat:
-            rss = stat["rss"] + stat.get("mapped_file", 0)
-        else:
-            rss = None
+        # total_* include child cgroups; the plain keys are what an engine's stats may carry alone.
+        rss = stat.get("total_rss", stat.get("rss"))
+        mapped = stat.get("total_mapped_file", stat.get("mapped_file"))
     ws = None if usage is None else max(usage - inactive, 0)
-    return MemorySample(working_set_bytes=ws, rss_bytes=rss, peak_bytes=peak)
+    return MemorySample(working_set_bytes=ws, rss_bytes=rss, mapped_file_bytes=mapped, peak_bytes=peak)
 
 
 def from_engine_stats(data: dict[str, Any]) -> MemorySample:

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cprofiler import __version__
-from cprofiler.engine import Engine
+from cprofiler.engine import Engine, ImageInfo
 from cprofiler.environment import host_facts
+from cprofiler.errors import EngineError, ImageMissing, UsageError
 from cprofiler.images.build import BuiltImage, build_with_fallback
 from cprofiler.images.floor import FLOOR_NAME, build_floor, floor_mode
 from cprofiler.measure import cold as cold_levels
@@ -33,7 +35,7 @@ from cprofiler.results.model import Environment, ImageRef, ImageResult, Measurem
 from cprofiler.results.resume import Recorded
 from cprofiler.results.runlog import RunLog, jsonl_path
 from cprofiler.scenario.loadspec import LoadSpec
-from cprofiler.scenario.model import LoadedScenario
+from cprofiler.scenario.model import Budgets, LoadedScenario
 from cprofiler.settings import RunSettings, new_invocation_id
 
 if TYPE_CHECKING:
@@ -162,6 +164,7 @@ class Runner:
                 self.reporter.message(
                     f"{name}: {'reused' if image.reused else 'built'} {image.info.tag}"
                     + (f" (stand-in {image.stand_in['recipe']} for {image.stand_in['for']})" if image.stand_in else "")
+                    + (f"; {image.note}" if image.note else "")
                 )
                 built[name] = image
             subjects.append(Subject(row, spec, built[name], scenario_name=name, load=scenario.load_for(name)))
@@ -185,12 +188,33 @@ class Runner:
     def run_cold(self, img: Subject, index: int) -> RunResult:
         """One run at the configured cold level: make the start cold (outside the timing), then run it."""
         fetch_ms = self.cold.before_run(img.built.info)
-        run = self.pod_starter.run(img, index) if self.pod_starter is not None else self.starter.run(img, index)
+        if self.pod_starter is not None:
+            run = self.pod_starter.run(img, index)
+        else:
+            try:
+                run = self.starter.run(img, index)
+            except ImageMissing:
+                # Another invocation's --cold image removed this shared image (the floor, or equal
+                # inputs) and puts it back within seconds; no container was made, so just try again.
+                self.wait_for_image(img.built.info)
+                run = self.starter.run(img, index)
         run.fetch_ms = fetch_ms
         note = self.cold.note(img.built.info)
         if note is not None:
             run.notes.append(note)
         return run
+
+    def wait_for_image(self, info: ImageInfo, timeout_s: float = 60.0) -> None:
+        """Return once the engine has image ``info`` again; EngineError after ``timeout_s``."""
+        deadline = time.monotonic() + timeout_s
+        self.reporter.message(f"{info.tag} was removed from the engine by someone else; waiting for it to come back")
+        while self.engine.image(info.id) is None:
+            if time.monotonic() > deadline:
+                raise EngineError(
+                    f"image {info.tag} was removed from the engine during the measurement and did not come back within "
+                    f"{timeout_s:g} s (another cprofiler with --cold image?); measure again, or resume"
+                )
+            time.sleep(0.2)
 
     # --- the whole measurement ------------------------------------------------------------------
 
@@ -200,12 +224,13 @@ class Runner:
         started = _now_iso()
         with self.signals:
             self.signals.allow()  # a build may stop anywhere: nothing to clean up yet
-            # A cold level or a load phase that cannot work here fails before anything is built or run.
+            # A cold level, a limit or a load phase that cannot work here fails before anything is built or run.
             if self.pod_starter is not None:
                 from cprofiler.kube import backend as kube_backend
 
                 kube_backend.check(s, len(self._load_rows()))
             self.cold.check()
+            self.check_limits()
             self.load.check(self._load_rows(), s.probe_via or "published-port")
             subjects = self.prepare()
             self.load.use(subjects)
@@ -215,7 +240,14 @@ class Runner:
                 environment=self.environment(),
                 settings=s,
                 started_at=started,
-                images=[image_result(p, self.load.result_for(p) if p.load is not None else None) for p in subjects],
+                images=[
+                    image_result(
+                        p,
+                        self.loaded.scenario.budgets_for(p.scenario_name or p.name),
+                        self.load.result_for(p) if p.load else None,
+                    )
+                    for p in subjects
+                ],
                 floor=image_result(floor) if floor is not None else None,
             )
             if self.resume is not None:
@@ -271,6 +303,20 @@ class Runner:
                 self.cold.close()
         return measurement
 
+    def check_limits(self) -> None:
+        """UsageError naming the scenario key when an image asks for more CPUs than the engine has
+        (the engine would refuse every create, with a reason the scenario cannot show)."""
+        have = self.engine.describe().get("engine_cpus")
+        if not isinstance(have, int) or have <= 0:
+            return
+        for name, spec in self.loaded.scenario.images.items():
+            for cpus in spec.cpus_values:
+                if cpus is not None and cpus > have:
+                    raise UsageError(
+                        f"{self.loaded.path}: images.{name}.cpus: {cpus:g} is more than the engine's {have} CPUs; "
+                        f"expected at most {have}"
+                    )
+
     def _load_rows(self) -> list[tuple[str, LoadSpec]]:
         scenario = self.loaded.scenario
         rows = []
@@ -313,8 +359,8 @@ class Runner:
         return Environment.model_validate(facts)
 
 
-def image_result(p: Subject, load: LoadResult | None = None) -> ImageResult:
-    """The result entry of an image about to be measured: what it is, no runs yet."""
+def image_result(p: Subject, budgets: Budgets | None = None, load: LoadResult | None = None) -> ImageResult:
+    """The result entry of an image about to be measured: what it is and its budgets, no runs yet."""
     info = p.built.info
     return ImageResult(
         name=p.name,
@@ -328,4 +374,5 @@ def image_result(p: Subject, load: LoadResult | None = None) -> ImageResult:
         scenario_image=p.scenario_name or None,
         load=load,
         user=info.user,
+        budgets=budgets,
     )

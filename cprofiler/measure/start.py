@@ -25,6 +25,7 @@ from cprofiler.measure.memory import Cgroup, MemorySample, from_engine_stats
 from cprofiler.measure.netns import BeginOnce, NetnsFinder
 from cprofiler.measure.probes import Probe, Target, Watch, make_probe
 from cprofiler.measure.probes.base import STAMP_RE
+from cprofiler.measure.security import confinement
 from cprofiler.measure.settle_peak import wait_settle
 from cprofiler.measure.signals import SignalGuard
 from cprofiler.results.model import RunResult
@@ -33,6 +34,11 @@ from cprofiler.scenario.model import ImageSpec
 
 #: Output lines kept per run for crash reports; older lines are dropped (a flood stays bounded).
 LOG_TAIL_LINES = 20
+#: Longest output line kept in a run's ``log_tail``, in bytes; the rest of it is counted, not kept.
+LOG_LINE_KEEP_BYTES = 2048
+#: Most bytes of output kept in a run's ``log_tail`` in all: the newest lines that fit. Twenty lines
+#: of up to MAX_LINE_BYTES would put 1.25 MiB of a flood into every failed run of the results.
+LOG_TAIL_BYTES = 16 * 1024
 #: How long a run waits after ready for the app's ``monotonic_ns=`` line, which travels through the
 #: engine's attach stream and may arrive after a fast probe has seen the app ready, in seconds.
 STAMP_GRACE_S = 0.25
@@ -122,6 +128,7 @@ class Starter:
         res = RunResult(image=img.name, index=index, probe_via="netns" if self.use_netns else "published-port")
         tail: deque[str] = deque(maxlen=LOG_TAIL_LINES)
         publish = None if self.use_netns else probe.ports()
+        confined = confinement(spec, img.built.info.user)
         # A batch job's cgroup is gone once it is ready (exited): a parent cgroup keeps its peak.
         lifetime = self.lifetimes.for_run(res) if spec.ready.kind == "exit" else None
 
@@ -136,6 +143,9 @@ class Starter:
                 memory_limit_bytes=spec.memory_limit,
                 cpus=img.cpus,
                 publish_ports=publish,
+                pids_limit=confined.pids_limit,
+                cap_drop=confined.cap_drop,
+                user=confined.user,
                 cpuset_cpus=img.cpuset,
                 cgroup_parent=lifetime.parent if lifetime is not None else None,
             )
@@ -177,7 +187,7 @@ class Starter:
                 while_running(Running(container_id=cid, pid=pid, exited=watch.exited, log_tail=lambda: list(tail)))
             if res.status != "ok":
                 reader.join(timeout=1.0)  # let the last lines of a dying container arrive
-                res.log_tail = list(tail)
+                res.log_tail = kept_tail(list(tail))
         finally:
             failing = sys.exc_info()[1] is not None
             watch.stop.set()
@@ -223,7 +233,7 @@ class Starter:
 
     def _read_output(self, output: Iterator[bytes], probe: Probe, watch: Watch, tail: deque[str]) -> None:
         for t_ns, line in split_lines(output):
-            tail.append(line.decode("utf-8", "replace").rstrip("\r"))
+            tail.append(kept_line(line))
             if watch.app_ready_ns is None:
                 m = STAMP_RE.search(line)
                 if m:
@@ -289,11 +299,32 @@ class Starter:
         if settle_peak is not None:  # sampled from the cgroup; the snapshot ends the window
             res.settle_peak_working_set_bytes = max(settle_peak, sample.working_set_bytes or 0)
         res.rss_bytes = sample.rss_bytes
+        res.mapped_file_bytes = sample.mapped_file_bytes
         res.peak_bytes = sample.peak_bytes
         res.pss_bytes = sample.pss_bytes
         res.memory_source = sample.source
         res.notes.extend(sample.notes)
         return state.pid if state.running and self.engine.is_local() else 0
+
+
+def kept_line(line: bytes) -> str:
+    """One output line as a run keeps it: at most LOG_LINE_KEEP_BYTES, saying how much was cut."""
+    line = line.rstrip(b"\r")
+    if len(line) <= LOG_LINE_KEEP_BYTES:
+        return line.decode("utf-8", "replace")
+    return line[:LOG_LINE_KEEP_BYTES].decode("utf-8", "replace") + f" … [{len(line) - LOG_LINE_KEEP_BYTES} more bytes]"
+
+
+def kept_tail(lines: list[str]) -> list[str]:
+    """The newest of ``lines`` whose UTF-8 bytes add up to LOG_TAIL_BYTES at most, oldest first."""
+    kept: list[str] = []
+    total = 0
+    for line in reversed(lines):
+        total += len(line.encode("utf-8", "replace")) + 1
+        if total > LOG_TAIL_BYTES:
+            break
+        kept.append(line)
+    return kept[::-1]
 
 
 def split_lines(chunks: Iterator[bytes]) -> Iterator[tuple[int, bytes]]:

@@ -1,4 +1,4 @@
-"""The results JSON itself (``schema: cprofiler/results/v1``), the stable contract."""
+"""The results JSON itself (``schema: cprofiler/results/v2``), the stable contract."""
 
 from __future__ import annotations
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tabulate import tabulate
 
+from cprofiler.report import notices
 from cprofiler.report.load_rows import load_section
 from cprofiler.report.registry import FORMATS
 from cprofiler.report.rows import columns, comparison_rows, footnote, human_row
@@ -16,4 +17,4 @@ def render_markdown(results: Measurement) -> str:
     rows = [human_row(r, keys) for r in comparison_rows(results)]
     text = tabulate(rows, headers=list(keys.values()), tablefmt="github", disable_numparse=True)
     notes = "\n".join(f"> {line}" for line in footnote(results).splitlines())
-    return f"{text}\n\n{notes}\n" + load_section(results, "github")
+    return f"{text}\n\n{notices.as_markdown(results)}{notes}\n" + load_section(results, "github")

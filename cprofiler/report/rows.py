@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from cprofiler import budgets
 from cprofiler.results import stats
 from cprofiler.results.model import ImageResult, Measurement
 
@@ -20,13 +21,24 @@ COLUMNS = {
     "ready_ratio": "start ×best",
     "working_set_median_bytes": "working set p50",
     "rss_median_bytes": "RSS p50",
+    "anon_and_mapped_file_median_bytes": "anon+mapped p50",
     "peak_max_bytes": "peak max",
     "memory_ratio": "memory ×best",
 }
 
 
 #: Columns human tables show only when the results have figures for them (CSV keeps every column).
-OPTIONAL_COLUMNS: dict[str, Callable[[Measurement], bool]] = {"fetch_median_ms": lambda m: m.settings.cold == "image"}
+OPTIONAL_COLUMNS: dict[str, Callable[[Measurement], bool]] = {
+    "fetch_median_ms": lambda m: m.settings.cold == "image",
+    # A schema v1 file's "RSS" held mapped file pages too: shown under that name, never as RSS.
+    "rss_median_bytes": lambda m: not from_v1(m),
+    "anon_and_mapped_file_median_bytes": lambda m: from_v1(m),
+}
+
+
+def from_v1(m: Measurement) -> bool:
+    """True for a measurement read from a schema v1 file (its runs carry the old RSS figure)."""
+    return any(e.values("anon_and_mapped_file_bytes") for e in m.entries())
 
 
 def columns(m: Measurement) -> dict[str, str]:
@@ -52,22 +64,34 @@ def app_start_ms(image: ImageResult, m: Measurement) -> float | None:
     return stats.percentile(ready, 50) - floor_ms
 
 
+def app_start_interval(image: ImageResult, m: Measurement) -> stats.Interval | None:
+    """``app_start_ms`` with the 95 % bootstrap interval of that difference of medians, or None."""
+    if app_start_ms(image, m) is None:
+        return None
+    assert m.floor is not None
+    return stats.difference(image.values("ready_ms"), m.floor.values("ready_ms"))
+
+
 def _best(per_image: list[list[float]]) -> list[float] | None:
     candidates = [v for v in per_image if v]
     return min(candidates, key=lambda v: stats.percentile(v, 50)) if candidates else None
 
 
 def _ratio(values: list[float], best: list[float] | None) -> stats.Ratio | None:
-    if not values or not best:
+    if not values or not best or min(best) <= 0:
+        # No ratio to a figure of zero or below (only a hand-edited file holds one).
         return None
     if values is best:
-        # The best image against itself is exactly 1; a bootstrap would invent an uncertainty.
-        return stats.Ratio(1.0, 0.0)
+        # The best image against itself is exactly 1; a bootstrap would invent a width.
+        return BEST
     return stats.ratio(values, best)
 
 
 def comparison_rows(m: Measurement) -> list[dict[str, Any]]:
     """One dict per image, then the floor's, with raw numbers (ms, bytes) and ratio objects (or None).
+
+    ``runs_ok`` counts the ok runs and ``runs_planned`` the runs the settings asked for: a partial or
+    failed measurement shows ``7/20``, never ``7/7``.
 
     ``app_start_median_ms`` is the image's median ``ready_ms`` minus the floor's: the part of the
     cold start that belongs to the image rather than to the engine. The floor takes no part in the
@@ -84,16 +108,22 @@ def comparison_rows(m: Measurement) -> list[dict[str, Any]]:
             {
                 "image": image.label,
                 "image_size_bytes": image.image_size_bytes,
-                "runs_ok": f"{len(image.ok_runs())}/{len(image.runs)}",
+                "runs_ok": len(image.ok_runs()),
+                "runs_planned": m.settings.runs,
                 "ready_median_ms": _median(ready),
                 "ready_p95_ms": stats.percentile(ready, 95) if ready else None,
                 "app_start_median_ms": app_start_ms(image, m),
+                "app_start_interval": app_start_interval(image, m),
+                "ready_n": len(ready),
                 "fetch_median_ms": _median(image.values("fetch_ms")),
                 "ready_ratio": _ratio(ready, best_ready),
                 "working_set_median_bytes": _median(ws),
                 "rss_median_bytes": _median(image.values("rss_bytes")),
+                "anon_and_mapped_file_median_bytes": _median(image.values("anon_and_mapped_file_bytes")),
                 "peak_max_bytes": max(peak) if peak else None,
                 "memory_ratio": _ratio(ws, best_ws),
+                "budget_marks": budget_marks(image),
+                "budgets_exceeded": [b.key for b in image.budget_results() if b.status == budgets.EXCEEDED],
             }
         )
     if m.floor is not None:
@@ -103,13 +133,21 @@ def comparison_rows(m: Measurement) -> list[dict[str, Any]]:
                 **dict.fromkeys(COLUMNS),
                 "image": m.floor.label,
                 "image_size_bytes": m.floor.image_size_bytes,
-                "runs_ok": f"{len(ready)}/{len(m.floor.runs)}",
+                "runs_ok": len(m.floor.ok_runs()),
+                "runs_planned": m.settings.runs,
                 "ready_median_ms": floor_median_ms(m),
+                "ready_n": len(ready),
                 "ready_p95_ms": stats.percentile(ready, 95) if ready else None,
                 "fetch_median_ms": _median(m.floor.values("fetch_ms")),
             }
         )
     return rows
+
+
+#: The ratio of the best image to itself: exactly 1, shown as ``best``.
+BEST = stats.Interval(1.0, 1.0, 1.0)
+#: Fewer ok runs than this and a p95 is shown with its n: it lies between the largest values.
+P95_PRECISE_RUNS = 20
 
 
 def _median(values: list[float]) -> float | None:
@@ -132,19 +170,49 @@ def human_ms(ms: float | None) -> str:
     return f"{ms:.0f} ms" if ms < 10_000 else f"{ms / 1000:.2f} s"
 
 
+def human_interval_ms(iv: stats.Interval) -> str:
+    """A difference in milliseconds with its interval: ``390 (372…409 ms)``, or ``≈0 (−13…21 ms)``
+    when the interval holds zero (the figure cannot be told from nothing; never clamped)."""
+
+    def n(x: float) -> str:
+        return f"{x:.0f}".replace("-", "−")
+
+    head = "≈0" if iv.holds(0.0) else n(iv.value)
+    return f"{head} ({n(iv.low)}…{n(iv.high)} ms)"
+
+
+def human_cell(row: dict[str, Any], key: str) -> str:
+    """One cell of a human table; a figure that exceeds a budget is marked ``✗ (≤ 500 ms)``."""
+    v = row[key]
+    if key == "app_start_median_ms" and row.get("app_start_interval") is not None:
+        text = human_interval_ms(row["app_start_interval"])
+    elif key == "ready_p95_ms" and v is not None and row.get("ready_n", P95_PRECISE_RUNS) < P95_PRECISE_RUNS:
+        text = f"{human_ms(v)} (n={row['ready_n']})"
+    elif key.endswith("_bytes"):
+        text = human_bytes(v)
+    elif key.endswith("_ms"):
+        text = human_ms(v)
+    elif key == "runs_ok":
+        text = f"{v}/{row['runs_planned']}"
+    elif key.endswith("_ratio"):
+        text = "-" if v is None else "best" if v == BEST else v.format()
+    else:
+        text = str(v)
+    mark = row.get("budget_marks", {}).get(key)
+    return f"{text} ✗ ({mark})" if mark else text
+
+
 def human_row(row: dict[str, Any], keys: dict[str, str] = COLUMNS) -> list[str]:
-    out = []
-    for key in keys:
-        v = row[key]
-        if key.endswith("_bytes"):
-            out.append(human_bytes(v))
-        elif key.endswith("_ms"):
-            out.append(human_ms(v))
-        elif key.endswith("_ratio"):
-            out.append("-" if v is None else "best" if v.value == 1.0 and v.uncertainty == 0.0 else v.format())
-        else:
-            out.append(str(v))
-    return out
+    return [human_cell(row, key) for key in keys]
+
+
+def budget_marks(image: ImageResult) -> dict[str, str]:
+    """Column key → the budget its figure exceeds (``≤ 500 ms``), for each exceeded budget."""
+    marks = {}
+    for b in image.budget_results():
+        if b.status == budgets.EXCEEDED and b.check is not None and b.check.column is not None:
+            marks[b.check.column] = f"{'≤' if b.check.kind == 'max' else '≥'} {b.limit:g} {b.check.unit}"
+    return marks
 
 
 def footnote(m: Measurement) -> str:
@@ -162,31 +230,43 @@ def footnote(m: Measurement) -> str:
             "or its log line arrived"
         )
     lines = [
-        f"cold start: from just before create until {until}; medians over {s.runs} interleaved runs "
-        f"after {s.warmup} warmup, cold level {s.cold}."
+        f"cold start: from just before create until {until}; medians over the ok runs of {s.runs} planned "
+        f"per image, interleaved, after {s.warmup} warmup; cold level {s.cold}."
     ]
+    if any(0 < len(e.values("ready_ms")) < P95_PRECISE_RUNS for e in m.entries()):
+        lines.append(
+            f"p95 over fewer than {P95_PRECISE_RUNS} ok runs is shown with its n: it lies between the largest values, "
+            "not a precise figure."
+        )
     if m.floor is not None:
         lines.append(
             "app start: cold start p50 minus the floor's (a static binary of a few hundred bytes FROM scratch that "
             f"{'exits' if m.floor.kind == 'exit' else 'listens on a port'} at once: the "
-            f"{'cluster (API server, kubelet, engine)' if kube else 'engine'}'s own share of a start); "
-            "shown for images probed the same way (exit, or a service)."
+            f"{'cluster (API server, kubelet, engine)' if kube else 'engine'}'s own share of a start), with the 95 % "
+            "bootstrap interval of that difference; ≈0 when the interval holds zero. Shown for images probed the same "
+            "way (exit, or a service)."
         )
     if s.cold == "image":
         lines.append("fetch: time to load the removed image back before each run (not part of cold start).")
     if kube:
         facts = env.to_json()
         lines.append(
-            "memory: the kubelet's /stats/summary working set and RSS (its rssBytes: anonymous memory only), its first "
-            f"sample taken {s.settle_s} s or more "
-            "after ready (it samples every ~10 s); ratios are medians over the best image's, ± half a bootstrap 95 % "
-            f"interval. Kubernetes {facts.get('kubernetes_version')}, kubelet {facts.get('kubelet_version')} on node "
+            "memory: the kubelet's /stats/summary working set and RSS (anonymous memory), its first sample taken "
+            f"{s.settle_s} s or more after ready (it samples every ~10 s); ratios are medians over the best image's, "
+            "with the 95 % bootstrap interval of the ratio in brackets. "
+            f"Kubernetes {facts.get('kubernetes_version')}, kubelet {facts.get('kubelet_version')} on node "
             f"{facts.get('node_name')} ({facts.get('container_runtime')})."
         )
         return "\n".join(lines)
+    rss = (
+        "anon+mapped (anonymous plus mapped file memory: what this schema v1 file calls RSS; cAdvisor's RSS is "
+        "the anonymous part alone)"
+        if from_v1(m)
+        else "RSS (anonymous memory, as cAdvisor's container_memory_rss)"
+    )
     lines.append(
-        f"memory: cgroup working set (usage − inactive file) and RSS (anon + mapped file) {s.settle_s} s after ready; "
-        f"ratios are medians over the best image's, ± half a bootstrap 95 % interval. "
+        f"memory: cgroup working set (usage − inactive file) and {rss} {s.settle_s} s after ready; "
+        "ratios are medians over the best image's, with the 95 % bootstrap interval of the ratio in brackets. "
         f"Engine {env.engine_version}, cgroup v{env.cgroup_version}, {env.storage_driver}."
     )
     return "\n".join(lines)

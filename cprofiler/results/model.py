@@ -1,6 +1,6 @@
 """The results model: one record per run, one per image, one per measurement; written and read.
 
-JSON is the stable contract (``schema: cprofiler/results/v1``); tables, CSV, Kubernetes output and
+JSON is the stable contract (``schema: cprofiler/results/v2``; v1 files are still read); tables, CSV, Kubernetes output and
 ``--resume`` all read it back into these same classes (:meth:`Measurement.from_json`), so every
 consumer gets typed objects, whatever file they came from. Every field name carries its unit
 (``_ms`` milliseconds, ``_bytes`` bytes, ``_cores`` CPU cores) and every time is taken from one
@@ -13,26 +13,37 @@ belongs, becomes one :class:`~cprofiler.errors.UsageError` naming the file and t
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from cprofiler import __version__
+from cprofiler.budgets import BudgetResult
+from cprofiler.budgets import evaluate as evaluate_budgets
 from cprofiler.errors import UsageError
 from cprofiler.results import stats
 from cprofiler.results.load import Ceiling, LoadResult
-from cprofiler.scenario.model import ReadySpec
+from cprofiler.scenario.model import Budgets, ReadySpec, quote
 from cprofiler.settings import RunSettings
 
-SCHEMA = "cprofiler/results/v1"
+#: The schema this version writes. v2 (from v1): ``rss_bytes`` is anonymous memory alone, as
+#: cAdvisor's ``container_memory_rss``, and mapped file pages are ``mapped_file_bytes``.
+SCHEMA = "cprofiler/results/v2"
+#: The schema before: its ``rss_bytes`` was anonymous plus mapped file memory. Still read (see
+#: :func:`upgrade_v1_run`), never written.
+SCHEMA_V1 = "cprofiler/results/v1"
+#: Every schema a reader accepts.
+READABLE_SCHEMAS = (SCHEMA_V1, SCHEMA)
 
 STATUSES = ("ok", "timeout", "crashed", "oomkilled", "error")
 
 
 class _Record(BaseModel):
-    # Extra keys (``summary``, ``warnings``: derived, recomputed on reading) are ignored; NaN and
-    # infinity are not numbers any run measured.
-    model_config = ConfigDict(extra="ignore", allow_inf_nan=False, validate_assignment=False)
+    # Extra keys (``summary``, ``warnings``, ``budget_checks``: derived, recomputed on reading) are ignored; NaN and
+    # infinity are not numbers any run measured. Strict: a number written as a string ("9Mi",
+    # "640") is a malformed file, not something to guess at.
+    model_config = ConfigDict(extra="ignore", allow_inf_nan=False, validate_assignment=False, strict=True)
 
 
 class RunResult(_Record):
@@ -62,8 +73,15 @@ class RunResult(_Record):
     probe_lag_ms: float | None = None
     #: Memory usage minus inactive file cache after settle (kubelet's working set), in bytes.
     working_set_bytes: int | None = None
-    #: Anonymous plus mapped-file memory after settle, in bytes.
+    #: Anonymous memory after settle, in bytes: cAdvisor's ``container_memory_rss`` (cgroup v1
+    #: ``total_rss``, v2 ``anon``), what Kubernetes tooling calls a container's RSS.
     rss_bytes: int | None = None
+    #: File pages mapped into the container's processes after settle (shared libraries, the
+    #: executable), in bytes: v1 ``total_mapped_file``, v2 ``file_mapped``.
+    mapped_file_bytes: int | None = None
+    #: Anonymous plus mapped file memory after settle, in bytes: what a schema v1 file called
+    #: ``rss_bytes``, kept under its own name when such a file is read; null in files written now.
+    anon_and_mapped_file_bytes: int | None = None
     #: Highest memory usage the cgroup recorded during the run, in bytes (null: see ``notes``).
     peak_bytes: int | None = None
     #: Proportional set size summed over the container's processes after settle, in bytes.
@@ -174,6 +192,8 @@ class ImageResult(_Record):
     #: The user the image runs as (its ``Config.User``: ``""`` is root, else a name or
     #: ``uid[:gid]``); null in files written before it was recorded.
     user: str | None = None
+    #: The budgets the scenario set for this image (its own over the top-level ones), or null.
+    budgets: Budgets | None = None
     runs: list[RunResult] = Field(default_factory=list)
     #: The load phase, when the scenario has one for this image.
     load: LoadResult | None = None
@@ -216,6 +236,10 @@ class ImageResult(_Record):
         warning = stats.outlier_warning([r.ready_ms if r.status == "ok" else None for r in self.runs])
         return [f"ready_ms: {warning}"] if warning else []
 
+    def budget_results(self) -> list[BudgetResult]:
+        """Each of this image's budgets, judged on its ok runs (:func:`cprofiler.budgets.evaluate`)."""
+        return evaluate_budgets(self)
+
     def header_json(self) -> dict[str, Any]:
         """The image's entry without runs and derived figures: what a run log's header holds."""
         return {
@@ -230,6 +254,7 @@ class ImageResult(_Record):
             **({"scenario_image": self.scenario_image} if self.scenario_image not in (None, self.name) else {}),
             **({"load": self.load.model_dump(mode="json", exclude={"steps"})} if self.load is not None else {}),
             "user": self.user,
+            "budgets": self.budgets.set() if self.budgets is not None else None,
         }
 
     def to_json(self) -> dict[str, Any]:
@@ -240,6 +265,7 @@ class ImageResult(_Record):
             "warnings": self.warnings(),
             **({"load": self.load.to_json()} if self.load is not None else {}),
             **({"max_rate_within_slo": self.load.max_rate_within_slo()} if self.load and self.load.slo_p99_ms else {}),
+            "budget_checks": [b.to_json() for b in self.budget_results()],
         }
 
 
@@ -278,6 +304,14 @@ class Environment(_Record):
     python: str | None = None
     cprofiler_version: str | None = None
     started_at: str | None = None
+
+    @model_validator(mode="after")
+    def _finite_extras(self) -> Environment:
+        # Unknown facts are kept and written back out: never as NaN, which is no JSON.
+        for key, value in (self.model_extra or {}).items():
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ValueError(f"{key}: expected a finite number")
+        return self
 
     def to_json(self) -> dict[str, Any]:
         return self.model_dump(mode="json", exclude_unset=True)
@@ -341,12 +375,39 @@ class Measurement(_Record):
         """The measurement a results document describes; UsageError naming ``where`` if it is not one."""
         if not isinstance(data, dict):
             raise UsageError(f"{where}: expected a cprofiler results object, got a JSON {type(data).__name__}")
-        if data.get("schema") != SCHEMA:
+        if data.get("schema") not in READABLE_SCHEMAS:
             raise UsageError(
-                f"{where}: schema: expected {SCHEMA!r} (this file's schema is {data.get('schema')!r}); "
+                f"{where}: schema: expected {SCHEMA!r} (or {SCHEMA_V1!r}); this file's schema is {data.get('schema')!r}: "
                 "is this a cprofiler results file?"
             )
+        if data["schema"] == SCHEMA_V1:
+            # New dicts all the way to the runs: the caller's document is left as it was.
+            data = {**data}
+            if isinstance(data.get("images"), list):
+                data["images"] = [_upgrade_v1_entry(e) for e in data["images"]]
+            data["floor"] = _upgrade_v1_entry(data.get("floor"))
         return validate(cls, data, where)
+
+
+def _upgrade_v1_entry(entry: Any) -> Any:
+    if not isinstance(entry, dict) or not isinstance(entry.get("runs"), list):
+        return entry
+    return {**entry, "runs": [upgrade_v1_run(r) for r in entry["runs"]]}
+
+
+def upgrade_v1_run(record: Any) -> Any:
+    """A run record of a schema v1 file, in v2 terms: the one reader shim between the two.
+
+    v1's ``rss_bytes`` held anonymous plus mapped file memory, which cannot be split afterwards;
+    it moves to ``anon_and_mapped_file_bytes`` and ``rss_bytes`` stays unknown, so a v1 figure is
+    never shown as, or compared with, the anonymous-only RSS of v2. Anything else passes unchanged
+    (validation reports what is wrong with it).
+    """
+    if not isinstance(record, dict) or "rss_bytes" not in record:
+        return record
+    record = {**record}
+    record["anon_and_mapped_file_bytes"] = record.pop("rss_bytes")
+    return record
 
 
 def validate(model: type[Any], data: Any, where: str) -> Any:
@@ -365,5 +426,9 @@ def describe_error(exc: ValidationError) -> str:
     path = ""
     for part in err["loc"]:
         path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    msg = "required key is missing" if err["type"] == "missing" else str(err["msg"])
-    return f"{path or 'document'}: {msg}"
+    if err["type"] == "missing":
+        return f"{path or 'document'}: required key is missing"
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    got = err.get("input")
+    shown = "" if isinstance(got, (dict, list)) else f" (got {quote(got)})"
+    return f"{path or 'document'}: {msg}{shown}"

@@ -7,6 +7,10 @@ image id, a setting or the machine differs: runs measured on other images or ano
 compare. It then appends the runs still missing to the same file, after a ``resume`` record, in
 the order the first invocation would have run them. Finished runs are never repeated; warmup runs
 are done again (they are not recorded, and the machine has cooled down meanwhile).
+
+The file is locked (``flock``) from the moment it is read until the resumed measurement ends, so
+a resume of a measurement that is still running, or two resumes at once, are refused; and the
+whole file is validated before anything is appended: a refusal changes nothing.
 """
 
 from __future__ import annotations
@@ -17,8 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cprofiler.errors import UsageError
+from cprofiler.results import files
 from cprofiler.results.load import Ceiling, LoadStep
-from cprofiler.results.model import Measurement, RunResult
+from cprofiler.results.model import SCHEMA, Measurement, RunResult
 from cprofiler.results.runlog import RunLog, read_run_log
 from cprofiler.scenario.model import LoadedScenario
 from cprofiler.settings import RunSettings
@@ -43,6 +48,8 @@ class Recorded:
     #: Length of the file up to its last whole line, in bytes: a process killed while writing
     #: leaves a torn last line, which is cut off before anything is appended.
     whole_bytes: int = 0
+    #: The file's descriptor, holding its exclusive lock until the resumed measurement ends.
+    fd: int | None = None
 
     @property
     def settings(self) -> RunSettings:
@@ -60,10 +67,16 @@ class Recorded:
         return UsageError(f"--resume {self.path}: {text}")
 
     def check_scenario(self, loaded: LoadedScenario) -> None:
-        """The file must come from this very scenario file (compared as absolute paths)."""
+        """The file must come from this very scenario file (compared as absolute paths), unedited."""
         recorded = Path(self.settings.scenario_file)
         if recorded != loaded.path:
             raise self._fail(f"it was measured from {recorded}; expected that scenario file, not {loaded.path}")
+        was = self.settings.scenario_sha256
+        if was is not None and was != loaded.sha256:
+            raise self._fail(
+                f"{loaded.path} was edited since the measurement began (sha256 {was[:12]}…, now {loaded.sha256[:12]}…); "
+                "runs of an edited scenario would not compare, so start a new measurement"
+            )
 
     def done(self) -> dict[str, int]:
         """Finished runs per image name (the floor's included)."""
@@ -114,17 +127,47 @@ class Recorded:
 
     def open_log(self, invocation: str, started_at: str) -> RunLog:
         """Append to the same file: cut a torn last line, then a ``resume`` record."""
-        if self.path.stat().st_size > self.whole_bytes:
-            os.truncate(self.path, self.whole_bytes)
+        fd = self.fd if self.fd is not None else files.open_log(self.path, create=False)
+        self.fd = None  # the log owns it now, and closes it
+        if os.fstat(fd).st_size > self.whole_bytes:
+            os.ftruncate(fd, self.whole_bytes)
         return RunLog(
-            self.path, {"invocation": invocation, "started_at": started_at, "runs_before": len(self.runs)}, kind="resume"
+            self.path,
+            {"invocation": invocation, "started_at": started_at, "runs_before": len(self.runs)},
+            kind="resume",
+            fd=fd,
+            measurement=self.settings.invocation,
         )
+
+    def close(self) -> None:
+        """Let go of the file (and its lock) without appending: the resume was refused."""
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
 
 
 def read(path: Path) -> Recorded:
-    """Read the JSON Lines file of an interrupted measurement; UsageError (exit 2) if it is not one."""
+    """Lock and read the JSON Lines file of an interrupted measurement; UsageError (exit 2) if it
+    is not one, or another process is writing it."""
     path = Path(path)
-    contents = read_run_log(path, where=f"--resume {path}")
+    where = f"--resume {path}"
+    try:
+        fd = files.open_log(path, create=False)
+    except UsageError as exc:
+        raise type(exc)(f"--resume {exc}") from None
+    try:
+        contents = read_run_log(path, where=where, fd=fd)
+        if contents.header.schema_ != SCHEMA:
+            # Its runs measured rss_bytes otherwise: appending ours would mix two meanings in one file.
+            raise UsageError(
+                f"--resume {path}: written with schema {contents.header.schema_!r}, which measured RSS otherwise; "
+                "start a new measurement"
+            )
+        # Everything an appended run would be combined with must render: validate it all now.
+        contents.measurement().to_json()
+    except BaseException:
+        os.close(fd)
+        raise
     return Recorded(
         path=path,
         header=contents.header,
@@ -132,4 +175,5 @@ def read(path: Path) -> Recorded:
         load_steps=contents.load_steps,
         ceiling=contents.ceiling,
         whole_bytes=contents.whole_bytes,
+        fd=fd,
     )

@@ -4,23 +4,130 @@ A run log holds a ``header`` record (the measurement without runs: :meth:`Measur
 plus the invocation id), one ``run`` record per finished run, a ``resume`` record where a
 resumed measurement went on, and an ``end`` record. ``cprofiler report``/``k8s`` rebuild the
 results from it (:func:`load`) and ``--resume`` continues from it (:mod:`cprofiler.results.resume`).
+
+A run log belongs to one measurement: each run record carries the measurement's id (its first
+invocation's, ``settings.invocation``), the writer holds an exclusive lock on the file
+(:func:`cprofiler.results.files.open_log`), and a new measurement never appends to the log of
+another: only the log of a finished one is replaced. Reading refuses a file that mixes two.
+
+Reading trusts nothing: a file that is not regular (``/dev/zero``, a pipe) or over
+``MAX_READ_BYTES`` is refused before it is read; NaN, infinities and numbers beyond int64 are
+refused by the results model, naming the key; each fault is one UsageError (exit 2).
 """
 
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from cprofiler.errors import UsageError
+from cprofiler.results import files
 from cprofiler.results.load import Ceiling, LoadStep
-from cprofiler.results.model import SCHEMA, Measurement, RunResult, validate
+from cprofiler.results.model import (
+    READABLE_SCHEMAS,
+    SCHEMA,
+    SCHEMA_V1,
+    Measurement,
+    RunResult,
+    upgrade_v1_run,
+    validate,
+)
+
+#: Largest results file or run log read, in bytes: 100,000 runs take about 60 MB.
+MAX_READ_BYTES = 256 << 20
+
+
+def read_bounded(path: Path, *, where: str, fd: int | None = None) -> bytes:
+    """The bytes of a results file or run log: a regular file of at most MAX_READ_BYTES.
+
+    Read from ``fd`` (its start) when given: the descriptor ``--resume`` holds locked. UsageError
+    naming ``where`` for a missing, unreadable, non-regular or too large file; a pipe never blocks.
+    """
+    own = fd is None
+    if own:
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        except FileNotFoundError:
+            raise UsageError(f"{where}: cannot be read (no such file); expected a cprofiler results file or .jsonl") from None
+        except OSError as exc:
+            raise UsageError(f"{where}: cannot be read ({exc.strerror or exc})") from exc
+    assert fd is not None
+    try:
+        st = os.fstat(fd)
+        kind = files.kind_of(st.st_mode)
+        if kind is not None:
+            raise UsageError(f"{where}: is {kind}; expected a cprofiler results file or .jsonl")
+        if st.st_size > MAX_READ_BYTES:
+            raise UsageError(f"{where}: is {st.st_size} bytes; expected a results file of at most {MAX_READ_BYTES} bytes")
+        chunks, size = [], 0
+        offset = 0
+        while size <= MAX_READ_BYTES:
+            chunk = os.pread(fd, 1 << 20, offset)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+            offset += len(chunk)
+        if size > MAX_READ_BYTES:  # it grew while being read
+            raise UsageError(f"{where}: is over {MAX_READ_BYTES} bytes; expected a results file of at most that")
+        return b"".join(chunks)
+    except OSError as exc:
+        raise UsageError(f"{where}: cannot be read ({exc.strerror or exc})") from exc
+    finally:
+        if own:
+            os.close(fd)
 
 
 def jsonl_path(output: Path) -> Path:
     """The JSON Lines file kept beside ``output`` (``r.json`` → ``r.jsonl``)."""
     return output.with_suffix(".jsonl") if output.suffix != ".jsonl" else output
+
+
+def _finished(fd: int, size: int) -> bool:
+    """Whether the log open at ``fd`` ends with the ``end`` record of a measurement that finished."""
+    tail = os.pread(fd, min(size, 1 << 16), max(0, size - (1 << 16)))
+    lines = tail.rstrip(b"\n").split(b"\n")
+    try:
+        last = json.loads(lines[-1]) if tail.endswith(b"\n") else None
+    except ValueError:
+        return False
+    return isinstance(last, dict) and last.get("type") == "end" and last.get("interrupted") is None
+
+
+def claim(path: Path, *, empty: bool = True) -> int:
+    """Open and lock the run log of a new measurement at ``path``; return the descriptor.
+
+    The file must be absent, empty, or the log of an earlier measurement that finished (its runs
+    are in the results file that measurement wrote, which the new one replaces too): that is
+    emptied when ``empty``. The log of an unfinished measurement is refused, naming ``--resume``,
+    and so is one another process is writing. With ``empty=False`` nothing is changed: a check.
+    """
+    fd = files.open_log(path, create=True)
+    try:
+        size = os.fstat(fd).st_size
+        if size and not _finished(fd, size):
+            raise UsageError(
+                f"{path}: holds the runs of another measurement that did not finish; go on with it "
+                f"(--resume {path}), or move the file away first"
+            )
+        if size and empty:
+            os.ftruncate(fd, 0)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def check_new(path: Path) -> None:
+    """Raise UsageError now, before anything is built, if a new measurement could not write its run
+    log at ``path`` (see :func:`claim`). Nothing is created or changed."""
+    if os.path.lexists(path):
+        os.close(claim(path, empty=False))
+    else:
+        files.check_output(path, "run log")
 
 
 class RunLog:
@@ -29,12 +136,20 @@ class RunLog:
     We write each run at once because a crash, Ctrl-C or SIGTERM later on must not lose it.
     """
 
-    def __init__(self, path: Path, header: dict[str, Any], kind: str = "header") -> None:
-        """Open ``path`` for appending and write ``header`` as its first record, of type ``kind``
-        (``resume`` when a resumed measurement appends to the file of the one it continues)."""
+    def __init__(
+        self, path: Path, header: dict[str, Any], kind: str = "header", *, fd: int | None = None, measurement: str | None = None
+    ) -> None:
+        """Write ``header`` as the next record of ``path``, of type ``kind`` (``resume`` when a
+        resumed measurement appends to the file of the one it continues).
+
+        ``fd``: the locked descriptor to append to (``--resume`` holds it); without it ``path`` is
+        claimed for a new measurement (:func:`claim`). ``measurement`` is the id each run record
+        carries; by default the header's ``settings.invocation``.
+        """
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._fh = path.open("a", encoding="utf-8")
+        self._fh = os.fdopen(claim(path) if fd is None else fd, "w", encoding="utf-8")
+        settings = header.get("settings")
+        self.measurement = measurement or (settings.get("invocation") if isinstance(settings, dict) else None)
         self.write({"type": kind, **header})
 
     def write(self, record: dict[str, Any]) -> None:
@@ -42,7 +157,7 @@ class RunLog:
         self._fh.flush()
 
     def run(self, run: RunResult) -> None:
-        self.write({"type": "run", **run.to_json()})
+        self.write({"type": "run", "measurement": self.measurement, **run.to_json()})
 
     def end(self, finished_at: str | None, interrupted: str | None) -> None:
         self.write({"type": "end", "finished_at": finished_at, "interrupted": interrupted})
@@ -90,15 +205,13 @@ class RunLogContents:
         return m
 
 
-def read_run_log(path: Path, *, where: str) -> RunLogContents:
-    """Parse a JSON Lines file of runs; UsageError naming ``where`` (or file:line) if it is not one."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise UsageError(f"{where}: no such file; expected the .jsonl of a cprofiler measurement") from None
-    except OSError as exc:
-        raise UsageError(f"{where}: cannot be read ({exc.strerror or exc})") from exc
+def read_run_log(path: Path, *, where: str, fd: int | None = None) -> RunLogContents:
+    """Parse a JSON Lines file of runs (read from ``fd`` when given); UsageError naming ``where``
+    (or file:line) if it is not the log of one measurement."""
+    raw = read_bounded(path, where=where, fd=fd)
     header: Measurement | None = None
+    measurement: str | None = None
+    seen: dict[tuple[str, int], int] = {}
     runs: list[RunResult] = []
     load_steps: list[tuple[str, LoadStep]] = []
     ceiling: Ceiling | None = None
@@ -112,13 +225,15 @@ def read_run_log(path: Path, *, where: str) -> RunLogContents:
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
-        except (ValueError, RecursionError):
+            record = parse_json(line)
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
             raise UsageError(f"{path}:{n}: not valid JSON; expected the .jsonl of a cprofiler measurement") from None
+        except ValueError as exc:  # a number no measurement can produce (parse_json names it)
+            raise UsageError(f"{path}:{n}: {exc}; expected the .jsonl of a cprofiler measurement") from None
         if not isinstance(record, dict):
             raise UsageError(f"{path}:{n}: expected a JSON object per line (a cprofiler .jsonl)")
         kind = record.pop("type", None)
-        if header is None and (kind != "header" or record.get("schema") != SCHEMA):
+        if header is None and (kind != "header" or record.get("schema") not in READABLE_SCHEMAS):
             raise UsageError(f"{path}:{n}: expected a cprofiler header line with schema {SCHEMA!r} first")
         if kind == "header" and header is None:
             try:
@@ -128,8 +243,30 @@ def read_run_log(path: Path, *, where: str) -> RunLogContents:
                 raise UsageError(
                     f"{path}:{n}: header has no usable {detail}; expected a header written by cprofiler measure"
                 ) from None
+            measurement = header.settings.invocation
+        elif kind == "header":
+            raise UsageError(
+                f"{path}:{n}: a second measurement's header; this file mixes two measurements, so its runs do not "
+                "compare: keep the lines before this one, or measure again"
+            )
         elif kind == "run":
-            runs.append(RunResult.from_json(record, where=f"{path}:{n}"))
+            owner = record.pop("measurement", None)
+            if owner is not None and measurement is not None and owner != measurement:
+                raise UsageError(
+                    f"{path}:{n}: a run of measurement {str(owner)[:20]!r} in the log of {measurement!r}; "
+                    "this file mixes two measurements, so its runs do not compare"
+                )
+            assert header is not None
+            if header.schema_ == SCHEMA_V1:
+                record = upgrade_v1_run(record)
+            run = RunResult.from_json(record, where=f"{path}:{n}")
+            first = seen.setdefault((run.image, run.index), n)
+            if first != n:
+                raise UsageError(
+                    f"{path}:{n}: run {run.index} of {run.image!r} again (first at line {first}); two processes "
+                    "wrote this file at once, so its runs do not compare"
+                )
+            runs.append(run)
         elif kind == "load_step":
             name = record.pop("image", None)
             if not isinstance(name, str):
@@ -145,6 +282,30 @@ def read_run_log(path: Path, *, where: str) -> RunLogContents:
     return RunLogContents(path=path, header=header, runs=runs, load_steps=load_steps, ceiling=ceiling, end=end, whole_bytes=whole)
 
 
+#: Largest magnitude of a number in a results file: every figure cprofiler writes (bytes, ns, ms)
+#: fits in 64 bits, and a bigger one would overflow the statistics' floats.
+MAX_NUMBER = 2**63
+
+
+def _int(text: str) -> int:
+    # Checked on the digits, before int(): Python refuses to parse over 4300 digits anyway.
+    if len(text.lstrip("-")) > 19 or abs(int(text)) >= MAX_NUMBER:
+        raise ValueError(f"a number beyond 64 bits ({text[:20]}…)")
+    return int(text)
+
+
+def _float(text: str) -> float:
+    value = float(text)
+    if abs(value) >= MAX_NUMBER:
+        raise ValueError(f"a number beyond 64 bits ({text[:20]})")
+    return value
+
+
+def parse_json(text: str | bytes) -> Any:
+    """``json.loads``, refusing numbers no measurement can produce (ValueError naming the number)."""
+    return json.loads(text, parse_int=_int, parse_float=_float)
+
+
 def load(path: Path) -> Measurement:
     """Read a results JSON, or rebuild one from the JSON Lines file of a measurement.
 
@@ -153,13 +314,15 @@ def load(path: Path) -> Measurement:
     if path.suffix == ".jsonl":
         return read_run_log(path, where=str(path)).measurement()
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path}: cannot be read as a results file ({exc})") from exc
+        text = read_bounded(path, where=str(path)).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{path}: cannot be read as a results file (not UTF-8 at byte {exc.start})") from exc
     try:
-        data = json.loads(text)
+        data = parse_json(text)
     except json.JSONDecodeError as exc:
         raise UsageError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from exc
+    except ValueError as exc:
+        raise UsageError(f"{path}: {exc}; expected a cprofiler results file") from None
     except RecursionError:
         raise UsageError(f"{path}: nested too deeply; expected a cprofiler results file") from None
     return Measurement.from_json(data, where=str(path))

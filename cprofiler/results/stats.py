@@ -7,9 +7,11 @@ Conventions, chosen so that a reader can check our numbers with common tools:
 
 - Percentiles interpolate linearly between closest ranks (numpy's default ``"linear"`` method,
   R's type 7), so ``percentile(xs, 50)`` is numpy's ``median(xs)``.
-- Confidence intervals are percentile bootstraps of the median, drawn from ``random.Random(seed)``:
-  the same values and the same seed give the same interval on the same Python version (``random``
-  promises a stable sequence only for ``random()``; ``betavariate`` last changed in 3.7).
+- Confidence intervals are percentile bootstraps of the median, or of the ratio or difference of
+  two independent medians, drawn from ``random.Random(seed)``: the same values and the same seed
+  give the same interval on the same Python version (``random`` promises a stable sequence only
+  for ``random()``; ``betavariate`` last changed in 3.7). An interval is kept as its two ends
+  (:class:`Interval`): a percentile interval need not be symmetric.
 - Outliers are judged by the modified z-score of Iglewicz and Hoaglin, ``0.6745·(x − median)/MAD``.
 """
 
@@ -22,9 +24,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-#: Bootstrap resamples behind every confidence interval and ratio uncertainty.
+#: Bootstrap resamples behind every confidence interval, ratio and difference.
 BOOTSTRAP_RESAMPLES = 2000
-#: Confidence level of ``Summary.ci95`` and of ``Ratio.uncertainty``.
+#: Confidence level of ``Summary.ci95`` and of every ``Interval``.
 CI_LEVEL = 0.95
 #: A value is an outlier when its modified z-score exceeds this in absolute value. 3.5 is the cut
 #: Iglewicz and Hoaglin recommend. hyperfine scores the same way but only warns past the
@@ -73,21 +75,40 @@ class Summary:
 
 
 @dataclass(frozen=True)
-class Ratio:
-    """``median(numer) / median(denom)`` with the half-width of its 95 % bootstrap interval."""
+class Interval:
+    """A figure and its 95 % percentile-bootstrap interval, ``low`` to ``high``, in the figure's unit.
 
-    #: Ratio of the medians, unitless.
+    A percentile interval need not be symmetric about the figure (a ratio of medians rarely is), so
+    it is kept and shown as its two ends, never as ``value ± half-width``.
+    """
+
+    #: The point estimate: a ratio of medians, or a difference of medians.
     value: float
-    #: Half the width of the 95 % percentile-bootstrap interval of the ratio, unitless.
-    uncertainty: float
+    #: Lower end of the 95 % interval.
+    low: float
+    #: Upper end of the 95 % interval.
+    high: float
+
+    @property
+    def uncertainty(self) -> float:
+        """Half the interval's width: a summary for sorting and thresholds, not for display."""
+        return (self.high - self.low) / 2
+
+    def holds(self, x: float) -> bool:
+        """True when ``x`` lies within the interval (both ends included)."""
+        return self.low <= x <= self.high
 
     def format(self, digits: int = 2) -> str:
-        """Return the ratio as text, e.g. ``"1.42 ± 0.06 ×"``."""
-        return f"{self.value:.{digits}f} ± {self.uncertainty:.{digits}f} ×"
+        """Return a ratio as text, e.g. ``"2.57× (2.38–2.83)"``."""
+        return f"{self.value:.{digits}f}× ({self.low:.{digits}f}–{self.high:.{digits}f})"
 
     def to_dict(self) -> dict[str, float]:
-        """Return ``{"value": …, "uncertainty": …}`` for JSON."""
-        return {"value": self.value, "uncertainty": self.uncertainty}
+        """Return ``{"value": …, "low": …, "high": …}`` for JSON."""
+        return {"value": self.value, "low": self.low, "high": self.high}
+
+
+#: The interval of a ratio of medians (the name the report's columns use).
+Ratio = Interval
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -156,32 +177,56 @@ def ratio(
     *,
     seed: int = 0,
     resamples: int = BOOTSTRAP_RESAMPLES,
-) -> Ratio:
-    """Return ``median(numer) / median(denom)`` and its uncertainty, ignoring Nones.
+) -> Interval:
+    """Return ``median(numer) / median(denom)`` with its 95 % interval, ignoring Nones.
 
-    The uncertainty is half the width of the 95 % percentile-bootstrap interval of the ratio of
-    medians, each median resampled independently (the two images ran in separate containers).
-    hyperfine instead propagates the standard deviations of the means; the bootstrap keeps our
-    ratio robust to the same outliers the median ignores. A percentile interval need not be
-    symmetric about the value, so ``value ± uncertainty`` summarises it by its half-width.
-    For the reference image itself print ``1.00`` rather than calling this: resampling the same
-    runs twice independently would give it a spurious non-zero uncertainty.
+    The interval is the percentile bootstrap of the ratio of medians, each median resampled
+    independently (the two images ran in separate containers). hyperfine instead propagates the
+    standard deviations of the means; the bootstrap keeps our ratio robust to the same outliers the
+    median ignores. For the reference image itself use ``Interval(1, 1, 1)`` rather than calling
+    this: resampling the same runs twice independently would give it a spurious width.
 
     Raises ``ValueError`` when either side has no values or ``denom`` has a value ≤ 0 (ratios are
     meant for durations and sizes, which are positive).
     """
-    top = sorted(_finite([v for v in numer if v is not None], "ratio"))
-    bottom = sorted(_finite([v for v in denom if v is not None], "ratio"))
-    if not top or not bottom:
-        raise ValueError("ratio needs at least one value on each side")
+    top, bottom = _two_sides(numer, denom, "ratio")
     if bottom[0] <= 0:
         raise ValueError(f"ratio needs positive denominators, got {bottom[0]}")
     rng = random.Random(seed)
     top_medians = _bootstrap_medians(top, resamples, rng)
     bottom_medians = _bootstrap_medians(bottom, resamples, rng)
     low, high = _central_interval([t / b for t, b in zip(top_medians, bottom_medians, strict=True)])
-    value = _percentile_sorted(top, 50) / _percentile_sorted(bottom, 50)
-    return Ratio(value=value, uncertainty=(high - low) / 2)
+    return Interval(_percentile_sorted(top, 50) / _percentile_sorted(bottom, 50), low, high)
+
+
+def difference(
+    minuend: Sequence[float | int | None],
+    subtrahend: Sequence[float | int | None],
+    *,
+    seed: int = 0,
+    resamples: int = BOOTSTRAP_RESAMPLES,
+) -> Interval:
+    """Return ``median(minuend) − median(subtrahend)`` with its 95 % interval, ignoring Nones.
+
+    The same percentile bootstrap as :func:`ratio`, of the difference: an image's cold start minus
+    the runtime floor's is its own share of a start, and the interval says whether that share can
+    be told from zero. Raises ``ValueError`` when either side has no values.
+    """
+    top, bottom = _two_sides(minuend, subtrahend, "difference")
+    rng = random.Random(seed)
+    top_medians = _bootstrap_medians(top, resamples, rng)
+    bottom_medians = _bootstrap_medians(bottom, resamples, rng)
+    low, high = _central_interval([t - b for t, b in zip(top_medians, bottom_medians, strict=True)])
+    return Interval(_percentile_sorted(top, 50) - _percentile_sorted(bottom, 50), low, high)
+
+
+def _two_sides(a: Sequence[float | int | None], b: Sequence[float | int | None], where: str) -> tuple[list[float], list[float]]:
+    """Both samples sorted, Nones dropped; ValueError when one is empty or holds NaN or infinity."""
+    top = sorted(_finite([v for v in a if v is not None], where))
+    bottom = sorted(_finite([v for v in b if v is not None], where))
+    if not top or not bottom:
+        raise ValueError(f"{where} needs at least one value on each side")
+    return top, bottom
 
 
 def shuffled_rounds(names: list[str], rounds: int, *, shuffle: bool, seed: int | None) -> list[list[str]]:

@@ -6,6 +6,7 @@ whatever the file holds: tests/unit/test_bad_input.py checks this with a corpus 
 
 from __future__ import annotations
 
+import hashlib
 import stat
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from pydantic import ValidationError
 from cprofiler.errors import ScenarioError
 from cprofiler.scenario.model import (
     MAX_QUOTE,
+    Budgets,
     ImageSpec,
     LoadedScenario,
     ReadySpec,
@@ -63,6 +65,7 @@ _KNOWN_KEYS: dict[str, list[str]] = {
     "": list(Scenario.model_fields),
     "image": list(ImageSpec.model_fields),
     "ready": list(ReadySpec.model_fields),
+    "budgets": list(Budgets.model_fields),
 }
 
 
@@ -73,6 +76,8 @@ def _expected_keys(loc: tuple[Any, ...]) -> str:
         keys = _KNOWN_KEYS["image"]
     elif len(loc) == 4 and loc[2] == "ready":
         keys = _KNOWN_KEYS["ready"]
+    elif len(loc) >= 2 and loc[-2] == "budgets":
+        keys = _KNOWN_KEYS["budgets"]
     else:
         return ""
     return "; expected one of: " + ", ".join(keys)
@@ -202,7 +207,9 @@ def load(path: Path) -> LoadedScenario:
         if err["type"] == "extra_forbidden":
             expected += _expected_keys(loc)
         raise ScenarioError(path, key, expected, line=_line_of(node, loc)) from exc
-    return LoadedScenario(path=path.resolve(), scenario=_resolve_paths(path, node, scenario))
+    return LoadedScenario(
+        path=path.resolve(), scenario=_resolve_paths(path, node, scenario), sha256=hashlib.sha256(text.encode()).hexdigest()
+    )
 
 
 def _resolve_paths(path: Path, node: yaml.Node, scenario: Scenario) -> Scenario:
@@ -211,12 +218,13 @@ def _resolve_paths(path: Path, node: yaml.Node, scenario: Scenario) -> Scenario:
     A relative ``dockerfile``, ``template`` or ``context`` must not lead out of the scenario file's
     folder (by ``..`` or by a symlink) unless the file says ``allow_outside: true``: a scenario file
     handed around should not quietly send some other folder of this machine to the engine as a
-    build context. An absolute path is an explicit choice and is taken as written.
+    build context. An absolute path is an explicit choice and is taken as written. Each image's
+    ``security`` is resolved here too: its own, else the file's.
     """
     base = path.resolve().parent
     images: dict[str, ImageSpec] = {}
     for name, spec in scenario.images.items():
-        updates: dict[str, Any] = {}
+        updates: dict[str, Any] = {"security": spec.security or scenario.security}
         for key in ("dockerfile", "template", "context"):
             value = getattr(spec, key)
             if value is None:

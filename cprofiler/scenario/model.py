@@ -19,10 +19,16 @@ from cprofiler.scenario.loadspec import LoadSpec
 #: Largest memory limit accepted, in bytes (1 PiB): beyond it a size is a typo, and the engine's
 #: int64 would overflow long before any machine has that much memory.
 MAX_SIZE_BYTES = 1 << 50
+#: Smallest memory limit the engine accepts, in bytes.
+MIN_SIZE_BYTES = 6 << 20
 #: Longest key or value quoted in an error message, in characters; the message stays one short line.
 MAX_QUOTE = 60
 
-_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,62}$")
+#: An image name becomes the path component of the tag ``cprofiler/NAME:…``, so it follows the
+#: engine's grammar for one: lowercase letters and digits, separated by one ``.``, one or two
+#: ``_`` or any number of ``-`` (``a.``, ``a..b`` and ``web-`` are refused by the engine).
+_NAME_RE = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$")
+_NAME_MAX = 63
 _SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]i?b?|b)?\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "b": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
 
@@ -36,6 +42,8 @@ def parse_size(text: str | int) -> int:
             raise ValueError("expected a positive size such as 256m or 1Gi")
         if text > MAX_SIZE_BYTES:
             raise ValueError("expected a size of at most 1024t")
+        if text < MIN_SIZE_BYTES:
+            raise ValueError(f"expected at least 6m (the engine's minimum memory limit); a bare number means bytes, got {text}")
         return text
     m = _SIZE_RE.match(str(text)) if len(str(text)) <= 64 else None
     if not m:
@@ -45,8 +53,9 @@ def parse_size(text: str | int) -> int:
     value = int(Decimal(m.group(1)) * _UNITS[unit])
     if value > MAX_SIZE_BYTES:
         raise ValueError(f"expected a size of at most 1024t, got {quote(text)}")
-    if value < 6 << 20:
-        raise ValueError(f"expected at least 6m (the engine's minimum memory limit), got {quote(text)}")
+    if value < MIN_SIZE_BYTES:
+        bare = "; a bare number means bytes" if not m.group(2) else ""
+        raise ValueError(f"expected at least 6m (the engine's minimum memory limit){bare}, got {quote(text)}")
     return value
 
 
@@ -64,7 +73,7 @@ class _Strict(BaseModel):
 
 
 class HttpCheck(_Strict):
-    """``ready: {http: …}``: an HTTP GET that answers 2xx."""
+    """``ready: {http: …}``: an HTTP GET that answers 200–399 (as the kubelet's httpGet probe)."""
 
     port: int = Field(ge=1, le=65535, strict=True)
     path: str = "/"
@@ -119,6 +128,38 @@ class ReadySpec(_Strict):
         return self.model_dump(exclude_none=True)
 
 
+#: ``security:`` profiles (see ``cprofiler.measure.security``): ``default`` is the engine's default
+#: capabilities, the image's user; ``restricted`` is Kubernetes' restricted Pod Security Standard
+#: (every capability dropped, a non-root user, no privilege escalation).
+Security = Literal["default", "restricted"]
+#: Most processes and threads a measured container may have unless its ``pids_limit`` says
+#: otherwise: a fork bomb stops there instead of taking the host.
+DEFAULT_PIDS_LIMIT = 1024
+
+
+class Budgets(_Strict):
+    """``budgets:``: limits a measurement must keep, at the top (every image) or per image.
+
+    A key set on an image overrides the same key at the top. ``cprofiler measure`` marks what a
+    budget's figure exceeds and exits 1; what each key checks is in :mod:`cprofiler.budgets`.
+    """
+
+    #: Most cold start p95 allowed, in milliseconds.
+    cold_start_p95_ms: float | None = Field(default=None, gt=0, strict=True)
+    #: Most working set allowed (the median over ok runs), in MiB.
+    working_set_mib: float | None = Field(default=None, gt=0, strict=True)
+    #: Largest image allowed, in MiB.
+    image_size_mib: float | None = Field(default=None, gt=0, strict=True)
+    #: Fewest requests per second the load phase must sustain.
+    qps_min: float | None = Field(default=None, gt=0, strict=True)
+    #: Most p99 request latency under load allowed, in milliseconds.
+    p99_ms: float | None = Field(default=None, gt=0, strict=True)
+
+    def set(self) -> dict[str, float]:
+        """The keys that carry a limit, with it."""
+        return {k: v for k, v in self.model_dump().items() if v is not None}
+
+
 class ImageSpec(_Strict):
     """One image to build and measure."""
 
@@ -130,11 +171,19 @@ class ImageSpec(_Strict):
     command: list[str] | None = None
     env: dict[str, str] = Field(default_factory=dict)
     memory_limit: int | None = None
-    #: CPU cap in cores; a list measures the image once per value (one row each).
+    #: CPU cap in cores, from 0.01 (the engine's smallest) up to the engine's CPU count (checked at
+    #: run time); a list measures the image once per value (one row each).
     cpus: float | list[float] | None = None
+    #: Most processes and threads in the container (the engine's ``--pids-limit``).
+    pids_limit: int = Field(default=DEFAULT_PIDS_LIMIT, ge=1, le=4_194_304, strict=True)
+    #: The security profile; None: the scenario file's top-level ``security`` (the loader fills it
+    #: in, so a loaded scenario's images always name theirs).
+    security: Security | None = None
     ready: ReadySpec
     #: This image's load phase: replaces the top-level ``load:``; ``false`` turns it off.
     load: LoadSpec | Literal[False] | None = None
+    #: This image's budgets; a key here overrides the scenario's top-level one.
+    budgets: Budgets | None = None
 
     @field_validator("args", "env", "fallback", mode="before")
     @classmethod
@@ -144,8 +193,15 @@ class ImageSpec(_Strict):
             out = {}
             for k, val in v.items():
                 if isinstance(val, (dict, list)) or val is None:
-                    raise ValueError(f"expected a string, number or boolean for {k!r}")
-                out[str(k)] = str(val).lower() if isinstance(val, bool) else str(val)
+                    raise ValueError(f"expected a string, number or boolean for {quote(k)}")
+                key, text = str(k), str(val).lower() if isinstance(val, bool) else str(val)
+                # The engine takes KEY=VALUE strings: an empty key, '=' in a key or a NUL anywhere
+                # would be cut or refused there.
+                if not key or "=" in key or "\0" in key:
+                    raise ValueError(f"expected a name without '=' or NUL characters, got {quote(key)}")
+                if "\0" in text:
+                    raise ValueError(f"expected a value without NUL characters for {quote(key)}")
+                out[key] = text
             return out
         return v
 
@@ -156,6 +212,8 @@ class ImageSpec(_Strict):
             raise ValueError('expected a list of strings, e.g. ["/app", "--port", "8080"]')
         if isinstance(v, list) and not v:
             raise ValueError("expected a non-empty list of strings")
+        if isinstance(v, list) and any(isinstance(a, str) and "\0" in a for a in v):
+            raise ValueError("expected arguments without NUL characters")
         return v
 
     @field_validator("cpus", mode="before")
@@ -170,8 +228,8 @@ class ImageSpec(_Strict):
             # bool is an int to Python, but `cpus: true` is a typo, not one CPU.
             if isinstance(c, bool) or not isinstance(c, (int, float)):
                 raise ValueError("expected a valid number of CPUs, e.g. 0.5, or a list of them such as [0.5, 1]")
-            if not 0 < c <= 1024:
-                raise ValueError(f"expected CPUs greater than 0 and at most 1024, got {c!r}")
+            if not 0.01 <= c <= 1024:
+                raise ValueError(f"expected CPUs from 0.01 (the engine's smallest limit) to 1024, got {c!r}")
         if isinstance(v, list) and len(set(v)) != len(v):
             raise ValueError("expected each CPU value once")
         return [float(c) for c in v] if isinstance(v, list) else float(v)
@@ -219,9 +277,20 @@ class Scenario(_Strict):
     timeout: float = Field(default=60.0, gt=0, le=24 * 3600, strict=True)
     #: Let relative paths leave the scenario file's folder (``../shared/Dockerfile``).
     allow_outside: bool = Field(default=False, strict=True)
+    #: The security profile of every image that names none itself.
+    security: Security = "default"
     #: The load phase of every image probed by http, unless an image has its own.
     load: LoadSpec | None = None
+    #: Budgets of every image (an image's own ``budgets:`` overrides key by key).
+    budgets: Budgets | None = None
     images: dict[str, ImageSpec]
+
+    def budgets_for(self, name: str) -> Budgets | None:
+        """The budgets image ``name`` must keep: the top-level ones, overridden by its own."""
+        top = self.budgets.set() if self.budgets else {}
+        own = self.images[name].budgets
+        merged = {**top, **(own.set() if own else {})}
+        return Budgets(**merged) if merged else None
 
     @field_validator("images")
     @classmethod
@@ -229,8 +298,11 @@ class Scenario(_Strict):
         if not v:
             raise ValueError("expected at least one image")
         for name in v:
-            if not _NAME_RE.match(name):
-                raise ValueError(f"expected image names of lowercase letters, digits, '.', '_', '-' (got {quote(name)})")
+            if not _NAME_RE.match(name) or len(name) > _NAME_MAX:
+                raise ValueError(
+                    "expected image names of lowercase letters and digits, separated by one '.', one or two '_' "
+                    f"or '-'s, at most {_NAME_MAX} characters (got {quote(name)})"
+                )
         return v
 
     def load_for(self, name: str) -> LoadSpec | None:
@@ -263,3 +335,6 @@ class LoadedScenario(BaseModel):
 
     path: Path
     scenario: Scenario
+    #: sha256 of the file's text: ``--resume`` refuses a scenario file edited since (hex; "" when
+    #: the scenario was not read from a file).
+    sha256: str = ""

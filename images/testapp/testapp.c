@@ -4,16 +4,25 @@
  * (a known start delay, a known amount of touched memory, a crash, a hang) from one binary
  * placed in a FROM scratch image.
  *
- *   MODE      http (default) | tcp | exit | crash | never | flood | quiet
+ *   MODE      http (default) | tcp | exit | crash | never | flood | quiet | caps | forks
  *   PORT      port to listen on (default 8080)
  *   DELAY_MS  milliseconds to sleep before becoming ready (default 0)
  *   ALLOC_MB  MiB of anonymous memory to allocate and touch before becoming ready (default 0)
  *   EXIT_CODE exit code in crash mode (default 3)
+ *   SAY       a line to print first, in any mode (e.g. one a log regex backtracks on)
+ *   LINE_BYTES  flood mode: bytes per line (default: a short sentence)
+ *   FORKS     forks mode: children to fork (at most 5000; each sleeps, and exits after 20 s)
+ *
+ * caps: try mknod, chroot and a raw socket, print what each did and the uid, and exit with the
+ *       number that succeeded (0 when all were refused, as in a restricted container).
+ * forks: fork FORKS sleeping children, print how many forks succeeded, and exit 0 if all did,
+ *       4 if a fork failed (a pids limit); the children die with the container's init.
  *
  * When ready it prints one line:  ready monotonic_ns=<CLOCK_MONOTONIC in ns>
  * Containers share the host's CLOCK_MONOTONIC, so cprofiler can tell the exact instant.
  * Build: cc -static -O2 -o testapp testapp.c
  */
+#include <errno.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,6 +30,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -38,12 +49,44 @@ static void say_ready(void) {
 
 static void on_term(int sig) { (void)sig; _exit(0); }
 
+static const char *outcome(int rc) { return rc == 0 ? "ok" : strerror(errno); }
+
+static int try_caps(void) {
+    int n = 0, rc;
+    rc = mknod("/testapp-node", S_IFCHR | 0600, makedev(1, 3));
+    n += rc == 0;
+    printf("caps: uid=%d mknod=%s", (int)getuid(), outcome(rc));
+    rc = chroot("/");
+    n += rc == 0;
+    printf(" chroot=%s", outcome(rc));
+    int raw = socket(AF_INET, SOCK_RAW, IPPROTO_ICMP);
+    n += raw >= 0;
+    printf(" raw=%s\n", outcome(raw >= 0 ? 0 : -1));
+    fflush(stdout);
+    return n;
+}
+
+static int fork_children(long want) {
+    long made = 0;
+    if (want > 5000) want = 5000;  /* bounded, whatever the environment says */
+    const char *why = "all";
+    for (; made < want; made++) {
+        pid_t pid = fork();
+        if (pid == 0) { alarm(20); pause(); _exit(0); }  /* a child lives 20 s at most */
+        if (pid < 0) { why = strerror(errno); break; }
+    }
+    printf("forks: %ld of %ld (%s)\n", made, want, why);
+    fflush(stdout);
+    return made == want ? 0 : 4;
+}
+
 int main(void) {
     const char *mode = getenv("MODE") ? getenv("MODE") : "http";
     long delay_ms = env_long("DELAY_MS", 0);
     long alloc_mb = env_long("ALLOC_MB", 0);
     signal(SIGTERM, on_term);
     signal(SIGINT, on_term);
+    if (getenv("SAY")) { printf("%s\n", getenv("SAY")); fflush(stdout); }
 
     if (delay_ms > 0) {
         struct timespec d = {delay_ms / 1000, (delay_ms % 1000) * 1000000L};
@@ -61,7 +104,17 @@ int main(void) {
         fprintf(stderr, "testapp: crashing on purpose\n");
         return (int)env_long("EXIT_CODE", 3);
     }
+    if (!strcmp(mode, "caps")) return try_caps();
+    if (!strcmp(mode, "forks")) return fork_children(env_long("FORKS", 100));
     if (!strcmp(mode, "flood")) {
+        long width = env_long("LINE_BYTES", 0);
+        if (width > 0) {  /* long lines: a run of 'x' after the line number */
+            char *pad = malloc((size_t)width + 1);
+            if (!pad) return 1;
+            memset(pad, 'x', (size_t)width);
+            pad[width] = 0;
+            for (unsigned long i = 0;; i++) printf("flood line %lu: %s\n", i, pad);
+        }
         for (unsigned long i = 0;; i++) printf("flood line %lu: the quick brown fox jumps over the lazy dog\n", i);
     }
     if (!strcmp(mode, "exit")) { say_ready(); return 0; }

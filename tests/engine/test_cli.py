@@ -32,14 +32,14 @@ def test_measure_writes_results_json_and_prints_the_table(engine, testapp_contex
     p = cprofiler("measure", str(path), "--runs", "3", "--format", "json", "--output", str(out))
     assert p.returncode == 0, p.stderr
     data = json.loads(out.read_text())
-    assert data["schema"] == "cprofiler/results/v1"
+    assert data["schema"] == "cprofiler/results/v2"
     env = data["environment"]
     for key in ("engine_version", "api_version", "kernel", "cgroup_version", "storage_driver", "cpu_model", "cpu_count"):
         assert env[key], key
     svc = {i["name"]: i for i in data["images"]}["svc"]
     assert svc["image"]["id"].startswith("sha256:") and svc["image_size_bytes"] > 0 and svc["layers"] >= 1
     assert len(svc["runs"]) == 3 and all(r["status"] == "ok" for r in svc["runs"])
-    for field in ("ready_ms", "working_set_bytes", "rss_bytes"):
+    for field in ("ready_ms", "working_set_bytes", "rss_bytes", "mapped_file_bytes"):
         s = svc["summary"][field]
         assert s["min"] <= s["median"] <= s["p95"] <= s["max"]
     assert (tmp_path / "r.jsonl").exists()

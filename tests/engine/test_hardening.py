@@ -96,6 +96,9 @@ def test_socket_not_permitted_is_one_line(engine, testapp_context):
         (folder / "stash").mkdir()
         for path in [folder, *folder.iterdir()]:
             path.chmod(0o755)
+        # nobody may write its run log here: the unwritable run log would be refused (exit 2) before
+        # the engine is asked, and this test is about the engine refusing nobody.
+        folder.chmod(0o777)
         argv = as_nobody([sys.executable, "-m", "cprofiler", "measure", str(scenario)], folder / "stash")
         env = {k: v for k, v in os.environ.items() if k != "DOCKER_HOST"}
         p = subprocess.run(argv, capture_output=True, text=True, cwd=folder, env={**env, "PYTHONPATH": str(ROOT)}, timeout=60)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +17,7 @@ import yaml
 
 from cprofiler.measure.load.server import LOADSERVER_SOURCE
 from cprofiler.results import runlog
+from tests.conftest import static_context
 
 pytestmark = pytest.mark.engine
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,13 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def server_context(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    cc = shutil.which("cc") or shutil.which("gcc")
-    if cc is None:
-        pytest.fail("no C compiler: .ci/run installs gcc (build-essential)", pytrace=False)
-    ctx = tmp_path_factory.mktemp("loadserver")
-    subprocess.run([cc, "-static", "-O2", "-o", str(ctx / "loadserver"), str(LOADSERVER_SOURCE)], check=True)
-    (ctx / "Dockerfile").write_text('FROM scratch\nCOPY loadserver /loadserver\nENTRYPOINT ["/loadserver"]\n')
-    return ctx
+    return static_context(tmp_path_factory.mktemp("loadserver"), LOADSERVER_SOURCE, "loadserver")
 
 
 def cprofiler(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -22,6 +22,7 @@ from cprofiler.k8s.probes import STARTUP_COVER, STARTUP_MIN_FAILURES, guaranteed
 from cprofiler.k8s.quantities import ceil_mib, cpu_quantity, exact, memory_quantity, parse_cpu_quantity
 from cprofiler.k8s.recommend import K8sOptions, recommend
 from cprofiler.k8s.render import TARGET_KUBERNETES_VERSION, render, skip_reason, yaml_stream
+from cprofiler.results.load import LoadResult
 from cprofiler.results.model import ImageResult, Measurement
 from cprofiler.results.stats import percentile
 
@@ -96,7 +97,7 @@ def results_doc(*images: ImageResult, cold: str | None = "warm") -> dict[str, An
     if cold is not None:
         settings["cold"] = cold
     return {
-        "schema": "cprofiler/results/v1",
+        "schema": "cprofiler/results/v2",
         "cprofiler_version": "0.1.0",
         "environment": {},
         "settings": settings,
@@ -108,6 +109,38 @@ def results_doc(*images: ImageResult, cold: str | None = "warm") -> dict[str, An
 def spread(key: str, values: list[Any]) -> list[dict[str, Any]]:
     """Ok runs whose ``key`` takes each of ``values`` in turn (other fields at their defaults)."""
     return [run(i, **{key: v}) for i, v in enumerate(values)]
+
+
+def step(
+    rate: float | None,
+    repeat: int = 0,
+    *,
+    peak: int | None = 60 * MIB,
+    cpu: float | None = 0.2,
+    qps: float | None = None,
+    p99: float = 10.0,
+    status: str = "ok",
+) -> dict[str, Any]:
+    """One load step, shaped as ``cprofiler measure`` writes it; ``qps`` defaults to the rate."""
+    served = qps if qps is not None else rate
+    return {
+        "rate": rate,
+        "repeat": repeat,
+        "status": status,
+        "qps": served if status == "ok" else None,
+        "latency_ms": {"p50": p99 / 4, "p90": p99 / 2, "p99": p99, "p999": p99, "max": p99},
+        "cpu_cores": cpu if status == "ok" else None,
+        "working_set_peak_bytes": peak,
+    }
+
+
+def loaded(name: str, steps: list[dict[str, Any]], slo: float | None = None, **kwargs: Any) -> ImageResult:
+    """An http service with a load phase of ``steps`` (oha, 16 connections, 10 s steps)."""
+    img = image(name, **kwargs)
+    load = {"generator": "oha", "generator_version": "1.16.0", "connections": 16, "duration_s": 10.0, "warmup_s": 2.0}
+    return img.model_copy(
+        update={"load": LoadResult.model_validate({**load, "request": "GET /", "slo_p99_ms": slo, "steps": steps})}
+    )
 
 
 # --- quantities and names -----------------------------------------------------------------------
@@ -583,6 +616,8 @@ def apply_patch(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
                         merge(by_name[c["name"]], c)
                     else:
                         into[key].append(c)
+            elif value is None:
+                into.pop(key, None)  # a null in a strategic-merge patch removes the field
             elif isinstance(value, dict) and value.get("$patch") == "replace":
                 into[key] = {k: v for k, v in value.items() if k != "$patch"}
             elif isinstance(value, dict) and isinstance(into.get(key), dict):
@@ -640,9 +675,25 @@ def _checked(fmt: str, doc: dict[str, Any], options: K8sOptions) -> list[dict[st
                 handlers = {"exec", "httpGet", "tcpSocket", "grpc"} & set(container[key])
                 assert len(handlers) == 1, f"{key} has handlers {handlers}"
         return [merged]
-    # resources and helm are fragments of a container: check them inside one.
-    container = {"name": "check", "image": "check:1", **doc}
-    return [_pod(container)]
+    # resources and helm are fragments of a container: check them inside one; helm's autoscaling
+    # values become the HPA that `helm create`'s template writes from them.
+    values = dict(doc)
+    scaling = values.pop("autoscaling", None)
+    container = {"name": "check", "image": "check:1", **values}
+    checked = [_pod(container)]
+    if scaling is not None:
+        assert scaling["enabled"] is True
+        target = {"type": "Utilization", "averageUtilization": scaling["targetCPUUtilizationPercentage"]}
+        spec = {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "check"},
+            "minReplicas": scaling["minReplicas"],
+            "maxReplicas": scaling["maxReplicas"],
+            "metrics": [{"type": "Resource", "resource": {"name": "cpu", "target": target}}],
+        }
+        checked.append(
+            {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": {"name": "check"}, "spec": spec}
+        )
+    return checked
 
 
 def lifetime_run(index: int, peak: int = 70 * MIB, ready: float = 900.0) -> dict[str, Any]:
@@ -661,6 +712,8 @@ CASES = {
     ),
     "slow": image("jvm", runs=spread("ready", [30_000.0, 45_000.0]), cpus=2.0),
     "job": image("etl", ready={"exit": True}, runs=[lifetime_run(i) for i in range(3)]),
+    "load": loaded("shop", [step(r, i, cpu=r / 1000, p99=r / 5) for r in (100.0, 200.0, 400.0) for i in range(2)], slo=50),
+    "closed": loaded("shop", [step(None, i, qps=2400.0 + i, cpu=0.5) for i in range(2)]),
 }
 
 
@@ -672,12 +725,15 @@ def test_every_manifest_passes_the_kubernetes_schema(version: str, fmt: str, cas
     for schedule in (None, "0 3 * * *") if case == "job" else (None,):
         options = replace(options, schedule=schedule)
         for text in render(results(CASES[case]), fmt, options, index=True).values():
-            doc = yaml.safe_load(text)
-            if doc.get("kind") == "Kustomization":
-                continue  # not a Kubernetes object; checked by a kustomize build in test_k8s_workloads
-            _quantities(doc["resources"] if "resources" in doc else pod_spec(doc)["containers"][0]["resources"])
-            for obj in _checked(fmt, doc, options):
-                kubernetes_validate.validate(obj, version, strict=True)
+            for doc in yaml.safe_load_all(text):
+                if doc.get("kind") == "Kustomization":
+                    continue  # not a Kubernetes object; checked by a kustomize build in test_k8s_workloads
+                if doc.get("kind") == "HorizontalPodAutoscaler":
+                    kubernetes_validate.validate(doc, version, strict=True)
+                    continue
+                _quantities(doc["resources"] if "resources" in doc else pod_spec(doc)["containers"][0]["resources"])
+                for obj in _checked(fmt, doc, options):
+                    kubernetes_validate.validate(obj, version, strict=True)
 
 
 def test_the_schema_check_is_not_vacuous() -> None:

@@ -26,7 +26,7 @@ def _results(*names: str, cpus: float | None = None) -> dict[str, Any]:
         "settle_cpu_cores": 0.05,
     }
     return {
-        "schema": "cprofiler/results/v1",
+        "schema": "cprofiler/results/v2",
         "settings": {"scenario_file": "/s.yaml", "runs": 3, "warmup": 0, "settle_s": 1.0, "timeout_s": 60, "cold": "warm"},
         "images": [
             {
@@ -145,7 +145,7 @@ def test_invalid_json_names_the_line(tmp_path: Path) -> None:
 
 def test_wrong_schema_is_refused(tmp_path: Path) -> None:
     path = _write(tmp_path, {"schema": "something/else", "images": []})
-    with pytest.raises(UsageError, match=f"{path}: schema: expected 'cprofiler/results/v1'"):
+    with pytest.raises(UsageError, match=f"{path}: schema: expected 'cprofiler/results/v2'"):
         k8s_command(path, "resources", None, 0.15, None, None, None)
 
 
@@ -154,7 +154,7 @@ def test_json_lines_of_an_interrupted_measurement(tmp_path: Path, capsys: pytest
     img = doc["images"][0]
     header = {
         "type": "header",
-        "schema": "cprofiler/results/v1",
+        "schema": "cprofiler/results/v2",
         "settings": doc["settings"],
         "images": [{"name": "go", "image": img["image"], "image_size_bytes": 1, "layers": 1, "ready": img["ready"]}],
     }

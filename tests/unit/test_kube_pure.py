@@ -164,3 +164,15 @@ def test_the_table_says_how_a_kubernetes_run_was_timed():
     assert "watch event" in text and "readinessProbe" in text
     assert "/stats/summary" in text and "kubelet v1.20.2 on node n1" in text
     assert "Engine" not in text
+
+
+def test_owner_labels_survive_sanitising_for_the_reaper():
+    from cprofiler.kube.pods import _as_written
+    from cprofiler.labels import LABEL_PIDNS
+    from cprofiler.reaper import is_stale, own_labels, pid_namespace
+
+    labels = {**own_labels("abc"), "cprofiler.pid": "999999999"}  # a dead owner
+    pod_labels = manifest(spec(), labels=labels)["metadata"]["labels"]
+    if pid_namespace():
+        assert pod_labels[LABEL_PIDNS] != pid_namespace()  # ":[" is not allowed in a label value
+    assert is_stale(_as_written(pod_labels))

@@ -163,3 +163,18 @@ def test_the_table_marks_generator_bound_rows_and_lists_failed_steps():
     assert "3/4" in py and "[generator-bound]" not in py
     assert "failed under load: py: unresponsive at closed loop #4" in text
     assert "ceiling: the generator reaches 12,000 QPS" in text
+
+
+def test_load_budgets_are_checked_on_the_summary_figures():
+    from cprofiler import budgets
+    from cprofiler.scenario.model import Budgets
+
+    m = measurement()
+    go, py = m.images
+    go.budgets = Budgets(qps_min=5000, p99_ms=10)
+    py.budgets = Budgets(qps_min=5000, p99_ms=10)
+    assert [r.status for r in budgets.evaluate(go)] == [budgets.KEPT, budgets.KEPT]
+    judged = {r.key: r for r in budgets.evaluate(py)}
+    assert judged["qps_min"].status == budgets.EXCEEDED and judged["qps_min"].figure == 1501
+    assert "falls below its budget of 5000 qps" in judged["qps_min"].describe()
+    assert judged["p99_ms"].status == budgets.EXCEEDED and judged["p99_ms"].figure == 40

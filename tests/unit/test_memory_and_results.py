@@ -11,12 +11,13 @@ from cprofiler.results import model, runlog
 
 def test_v1_formulas():
     s = from_figures(100, {"total_inactive_file": 30, "total_rss": 50, "total_mapped_file": 5}, 120, v2=False)
-    assert (s.working_set_bytes, s.rss_bytes, s.peak_bytes) == (70, 55, 120)
+    # RSS is total_rss alone, as cAdvisor's container_memory_rss; mapped file pages on their own.
+    assert (s.working_set_bytes, s.rss_bytes, s.mapped_file_bytes, s.peak_bytes) == (70, 50, 5, 120)
 
 
 def test_v2_formulas_and_working_set_never_negative():
     s = from_figures(100, {"inactive_file": 130, "anon": 40, "file_mapped": 2}, None, v2=True)
-    assert (s.working_set_bytes, s.rss_bytes, s.peak_bytes) == (0, 42, None)
+    assert (s.working_set_bytes, s.rss_bytes, s.mapped_file_bytes, s.peak_bytes) == (0, 40, 2, None)
 
 
 def test_engine_stats_v2_notes_missing_peak_and_pss():
@@ -53,5 +54,5 @@ def test_jsonl_rebuilds_results_with_a_torn_last_line(tmp_path):
 
 def test_load_refuses_foreign_json(tmp_path):
     (tmp_path / "x.json").write_text('{"schema": "other"}')
-    with pytest.raises(UsageError, match="schema: expected 'cprofiler/results/v1'"):
+    with pytest.raises(UsageError, match="schema: expected 'cprofiler/results/v2'"):
         runlog.load(tmp_path / "x.json")

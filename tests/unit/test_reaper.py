@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 
-from cprofiler.labels import LABEL, LABEL_HOST, LABEL_PID, LABEL_PID_STARTED
+from cprofiler.labels import LABEL, LABEL_HOST, LABEL_PID, LABEL_PID_STARTED, LABEL_PIDNS
 from cprofiler.reaper import is_stale, own_labels
 
 
@@ -30,3 +30,12 @@ def test_unknown_owners_and_other_hosts_are_left_alone():
     assert not is_stale({LABEL: "base"})  # no owner pid: only `clean --all` removes it
     assert not is_stale({**own_labels("x"), LABEL_HOST: "another-host", LABEL_PID: "999999999"})
     assert not is_stale({**own_labels("x"), LABEL_PID_STARTED: "yesterday"})
+
+
+def test_another_pid_namespace_is_left_alone():
+    labels = own_labels("x")
+    assert labels[LABEL_PIDNS].startswith("pid:[")
+    # Pid 1 here is init, started long before: in its own namespace it was a live cprofiler.
+    elsewhere = {**labels, LABEL_PIDNS: "pid:[1]", LABEL_PID: "1", LABEL_PID_STARTED: "1.00"}
+    assert not is_stale(elsewhere)
+    assert is_stale({**elsewhere, LABEL_PIDNS: labels[LABEL_PIDNS]})

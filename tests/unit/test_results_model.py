@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from cprofiler import report
 from cprofiler.errors import UsageError
 from cprofiler.results import runlog
-from cprofiler.results.model import NUMERIC_FIELDS, Measurement
+from cprofiler.results.model import NUMERIC_FIELDS, SCHEMA, SCHEMA_V1, Measurement
 from cprofiler.settings import RunSettings
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "results"
@@ -23,11 +24,13 @@ def test_write_read_write_gives_identical_json(tmp_path, name):
     (tmp_path / "a.json").write_text(json.dumps(first))
     second = runlog.load(tmp_path / "a.json").to_json()
     assert json.dumps(second, sort_keys=True) == json.dumps(first, sort_keys=True)
-    # The older file's own figures are what the model recomputes (newer fields summarise to null).
+    # The older file's own figures are what the model recomputes; its RSS under the name of what it was;
+    # fields newer than the file summarise to null.
     original = json.loads((DOCS / name).read_text())
-    for now, then in zip(first["images"], original["images"], strict=True):
-        assert {k: now["summary"][k] for k in then["summary"]} == then["summary"]
-        assert all(now["summary"][k] is None for k in set(now["summary"]) - set(then["summary"]))
+    for now, was in zip(first["images"], original["images"], strict=True):
+        was = {**was["summary"], "anon_and_mapped_file_bytes": was["summary"]["rss_bytes"], "rss_bytes": None}
+        assert {k: now["summary"][k] for k in was} == was
+        assert all(now["summary"][k] is None for k in set(now["summary"]) - set(was))
 
 
 @pytest.mark.parametrize("name", ["default.jsonl", "pyc.jsonl"])
@@ -71,3 +74,41 @@ def test_settings_are_immutable():
     settings = Measurement.from_json(json.loads((DOCS / "default.json").read_text()), where="x").settings
     with pytest.raises(ValueError, match="frozen"):
         settings.runs = 3  # type: ignore[misc]
+
+
+# --- schema v2: RSS as cAdvisor counts it; v1 files keep reading ---------------------------------
+
+
+def test_a_v1_file_reads_with_its_rss_under_the_name_of_what_it_was():
+    original = json.loads((DOCS / "default.json").read_text())
+    assert original["schema"] == SCHEMA_V1
+    m = runlog.load(DOCS / "default.json")
+    run, was = m.images[0].runs[0], original["images"][0]["runs"][0]
+    assert run.rss_bytes is None and run.anon_and_mapped_file_bytes == was["rss_bytes"]
+    written = m.to_json()
+    assert written["schema"] == SCHEMA and written["images"][0]["summary"]["rss_bytes"] is None
+    assert written["images"][0]["summary"]["anon_and_mapped_file_bytes"] == original["images"][0]["summary"]["rss_bytes"]
+
+
+def test_a_v1_run_log_reads_through_the_same_shim():
+    m = runlog.load(DOCS / "default.jsonl")
+    assert all(r.rss_bytes is None and r.anon_and_mapped_file_bytes for r in m.images[0].runs)
+
+
+def test_the_table_labels_a_v1_column_for_what_it_was_and_a_v2_one_as_rss():
+    v1 = runlog.load(DOCS / "default.json")
+    text = report.render(v1, "table")
+    assert "anon+mapped p50" in text.splitlines()[0] and "RSS p50" not in text.splitlines()[0]
+    assert "what this schema v1 file calls RSS" in text
+    v2 = Measurement.from_json(json.loads(json.dumps(v1.to_json()).replace("anon_and_mapped_file_bytes", "rss_bytes")), where="x")
+    text = report.render(v2, "table")
+    assert "RSS p50" in text.splitlines()[0] and "anon+mapped" not in text and "container_memory_rss" in text
+
+
+def test_resuming_a_v1_run_log_is_refused(tmp_path):
+    from cprofiler.results import resume
+
+    path = tmp_path / "r.jsonl"
+    path.write_text((DOCS / "default.jsonl").read_text())
+    with pytest.raises(UsageError, match="schema 'cprofiler/results/v1', which measured RSS otherwise"):
+        resume.read(path)

@@ -236,9 +236,10 @@ def test_ratio_of_known_samples() -> None:
     r = stats.ratio([140, 142, 144], [100, 100, 100])
     assert r.value == pytest.approx(1.42)
     assert r.uncertainty == pytest.approx(0.02)
-    assert r.format() == "1.42 ± 0.02 ×"
-    assert r.format(digits=1) == "1.4 ± 0.0 ×"
-    assert r.to_dict() == {"value": r.value, "uncertainty": r.uncertainty}
+    assert (r.low, r.high) == (pytest.approx(1.40), pytest.approx(1.44))
+    assert r.format() == "1.42× (1.40–1.44)"
+    assert r.format(digits=1) == "1.4× (1.4–1.4)"
+    assert r.to_dict() == {"value": r.value, "low": r.low, "high": r.high}
     # And the other way round: the denominator's median is resampled too, over 99, 100 and 101.
     r = stats.ratio([142, 142, 142], [99, 100, 101])
     assert r.value == pytest.approx(1.42)
@@ -270,6 +271,21 @@ def test_ratio_ignores_none_and_rejects_bad_denominators() -> None:
         stats.ratio([None], [1.0])
     with pytest.raises(ValueError, match="positive"):
         stats.ratio([1.0], [0.0, 1.0])
+
+
+def test_difference_of_medians_and_its_interval() -> None:
+    # As above: only the first median varies, over 140, 142 and 144; the second is exactly 100.
+    d = stats.difference([140, 142, 144], [100, 100, 100])
+    assert (d.value, d.low, d.high) == (pytest.approx(42), pytest.approx(40), pytest.approx(44))
+    assert not d.holds(0) and stats.difference([99, 100, 101], [100, 100, 100]).holds(0)
+    assert stats.difference([1.0], [3.0]).value == -2.0
+    with pytest.raises(ValueError):
+        stats.difference([], [1.0])
+
+
+def test_an_interval_is_kept_asymmetric() -> None:
+    r = stats.ratio([100, 100, 101, 130, 131], [100, 100, 100], seed=1)
+    assert r.high - r.value != pytest.approx(r.value - r.low)
 
 
 # --- run order ----------------------------------------------------------------------------------

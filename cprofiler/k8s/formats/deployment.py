@@ -2,7 +2,9 @@
 
 A service becomes an ``apps/v1`` Deployment; an exit-probed image, a batch job, becomes a
 ``batch/v1`` Job, or a CronJob with ``--schedule``. Each carries the recommended labels, its
-provenance as ``cprofiler.dev/`` annotations, and a selector unique to the workload.
+provenance as ``cprofiler.dev/`` annotations, and a selector unique to the workload. A Deployment
+sized under load gets its ``autoscaling/v2`` HorizontalPodAutoscaler as a second document in the
+same file, of the same name: the two are applied, and removed, together.
 """
 
 from __future__ import annotations
@@ -22,11 +24,14 @@ def workload(rec: Recommendation, options: K8sOptions) -> dict[str, Any]:
     labels = rec.selector()
     pod: dict[str, Any] = {"metadata": {"labels": labels}, "spec": {"containers": [rec.container(options.container)]}}
     if not rec.batch:
+        # With an HPA, no replicas: the HPA owns the count, and a replicas: field would reset it
+        # to 1 on every kubectl apply (the API server defaults it to 1 at creation).
+        replicas = {} if rec.autoscaling is not None else {"replicas": 1}
         return {
             "apiVersion": "apps/v1",
             "kind": "Deployment",
             "metadata": metadata,
-            "spec": {"replicas": 1, "selector": {"matchLabels": rec.selector()}, "template": pod},
+            "spec": {**replicas, "selector": {"matchLabels": rec.selector()}, "template": pod},
         }
     # Never: a failed pod stays for its logs, and backoffLimit counts failed pods.
     pod["spec"] = {"restartPolicy": "Never", **pod["spec"]}
@@ -60,8 +65,18 @@ class Deployment(Formatter):
     def build(self, rec: Recommendation, options: K8sOptions) -> dict[str, Any]:
         return workload(rec, options)
 
+    def documents(self, rec: Recommendation, options: K8sOptions) -> list[dict[str, Any]]:
+        hpa = rec.horizontal_pod_autoscaler()
+        return [workload(rec, options), *([hpa] if hpa is not None else [])]
+
     def usage(self, rec: Recommendation, options: K8sOptions) -> list[str]:
-        return [
+        lines = [
             f"image: {rec.image_ref} is the local tag that was measured; push it to your registry",
             "and change image: to that reference before kubectl apply -f",
         ]
+        if rec.autoscaling is not None:
+            lines.append(
+                "the HorizontalPodAutoscaler below owns the replica count (the Deployment sets no replicas:); "
+                "it needs the metrics server in the cluster"
+            )
+        return lines

@@ -4,6 +4,10 @@ an existing workload, and a ``kustomization.yaml`` that lists the patches.
 Each probe carries ``$patch: replace``: merged field by field, an ``httpGet`` from us beside an
 ``exec`` already in the base would give a probe with two handlers, which the API server rejects.
 Resources merge, so requests of other resources (``ephemeral-storage``) in the base stay.
+
+An image sized under load also gets its HorizontalPodAutoscaler, ``<image>.hpa.yaml``: a new object,
+so it is listed under ``resources:``, not ``patches:``; and the patch removes the Deployment's
+``replicas`` (``replicas: null``), which would otherwise reset the HPA's count on every apply.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ def patch(rec: Recommendation, options: K8sOptions) -> dict[str, Any]:
     for key, probe in rec.probes().items():
         container[key] = {"$patch": "replace", **probe}
     pod_spec: dict[str, Any] = {"template": {"spec": {"containers": [container]}}}
+    if rec.autoscaling is not None:
+        pod_spec = {"replicas": None, **pod_spec}
     spec = {"jobTemplate": {"spec": pod_spec}} if rec.kind == "CronJob" else pod_spec
     return {
         "apiVersion": _API[rec.kind],
@@ -58,13 +64,27 @@ class Kustomize(Formatter):
             )
         if rec.probes():
             lines.append("each probe has $patch: replace: it replaces the workload's probe whole (handler included)")
+        if rec.autoscaling is not None:
+            lines.append(f"replicas: null removes the Deployment's count: its HorizontalPodAutoscaler, {_hpa_file(rec)}, owns it")
         return lines
 
     def index(self, recs: list[Recommendation], files: list[str], options: K8sOptions) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for rec in recs:
+            hpa = rec.horizontal_pod_autoscaler()
+            if hpa is not None:
+                name = _hpa_file(rec)
+                lines = [
+                    f"{name}: cprofiler k8s --format kustomize",
+                    *rec.header(),
+                    f"the HorizontalPodAutoscaler of Deployment {rec.workload_name!r}, listed under resources: "
+                    "in the kustomization.yaml written beside it; it needs the metrics server in the cluster",
+                ]
+                out[name] = comment(lines) + dump_yaml(hpa)
         doc = {
             "apiVersion": "kustomize.config.k8s.io/v1beta1",
             "kind": "Kustomization",
-            "resources": list(options.kustomize_resources),
+            "resources": [*options.kustomize_resources, *out],
             "patches": [{"path": f} for f in files],
         }
         lines = [
@@ -73,4 +93,8 @@ class Kustomize(Formatter):
             "resources: the workloads these patches change (--kustomize-base; ../base is the usual overlay layout)",
             "kubectl kustomize . (or kustomize build .) shows the result",
         ]
-        return {"kustomization.yaml": comment(lines) + dump_yaml(doc)}
+        return {**out, "kustomization.yaml": comment(lines) + dump_yaml(doc)}
+
+
+def _hpa_file(rec: Recommendation) -> str:
+    return f"{rec.name}.hpa.yaml"

@@ -16,7 +16,7 @@ from cprofiler.plugins import Registry
 
 
 class Formatter(abc.ABC):
-    """Turns one image's :class:`Recommendation` into one YAML document."""
+    """Turns one image's :class:`Recommendation` into one YAML document (or a few, in one file)."""
 
     #: One line for ``--format``'s help.
     summary: ClassVar[str]
@@ -26,6 +26,11 @@ class Formatter(abc.ABC):
     @abc.abstractmethod
     def build(self, rec: Recommendation, options: K8sOptions) -> dict[str, Any]:
         """The document, as plain data for ``yaml.safe_dump``."""
+
+    def documents(self, rec: Recommendation, options: K8sOptions) -> list[dict[str, Any]]:
+        """The documents of ``rec``'s file: :meth:`build`'s, and whatever belongs beside it
+        (the deployment format's HorizontalPodAutoscaler)."""
+        return [self.build(rec, options)]
 
     def file_name(self, rec: Recommendation) -> str:
         """The file written for ``rec``."""

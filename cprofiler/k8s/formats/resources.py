@@ -25,4 +25,6 @@ class Resources(Formatter):
             lines.append("probes measured for this image (not part of resources:):")
             for key, value in probes.items():
                 lines.append(f"  {key}: {dump_yaml(value, flow=True).strip()}")
+        if rec.autoscaling is not None:
+            lines.append("the HPA target above is written as a HorizontalPodAutoscaler by --format deployment, kustomize or helm")
         return lines

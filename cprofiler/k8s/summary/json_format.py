@@ -33,6 +33,24 @@ def _entry(rec: Recommendation) -> dict[str, Any]:
         "job": None if not rec.batch else {"active_deadline_s": rec.job_deadline_s, "backoff_limit": rec.job_backoff_limit},
         "basis": rec.basis,
         "idle": rec.idle,
+        "load": None
+        if rec.sized_at is None
+        else {
+            "rate": rec.sized_at.rate,
+            "closed_loop": rec.sized_at.rate is None,
+            "why": rec.sized_at.why,
+            "steps": len(rec.sized_at.steps),
+        },
+        "hpa": None
+        if rec.autoscaling is None
+        else {
+            "target_cpu_utilization_percent": rec.autoscaling.target_percent,
+            "min_replicas": rec.autoscaling.min_replicas,
+            "max_replicas": rec.autoscaling.max_replicas,
+            "capacity_qps": rec.autoscaling.capacity_qps,
+            "cores_per_qps": rec.autoscaling.cores_per_qps,
+            "scale_out_qps": rec.autoscaling.scale_out_qps,
+        },
         "warnings": list(rec.notes),
         "formula": list(rec.formula),
     }

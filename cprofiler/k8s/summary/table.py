@@ -7,17 +7,17 @@ from tabulate import tabulate
 from cprofiler.k8s.quantities import cpu_quantity, memory_quantity
 from cprofiler.k8s.recommend import Recommendation, Source
 from cprofiler.k8s.render import Skipped
-from cprofiler.k8s.summary.registry import SUMMARIES, probe_window
+from cprofiler.k8s.summary.registry import SUMMARIES, basis_text, hpa_text, probe_window
 
 
 @SUMMARIES.register("table")
 def render_table(recs: list[Recommendation | Skipped], source: Source) -> str:
-    headers = ["image", "workload", "cpu req", "cpu limit", "mem req", "mem limit", "startup window", "basis", "warnings"]
+    headers = ["image", "workload", "cpu req", "cpu limit", "mem req", "mem limit", "startup window", "basis", "hpa", "warnings"]
     rows = []
     notes = []
     for rec in recs:
         if isinstance(rec, Skipped):
-            rows.append([rec.image_name, "skipped", "-", "-", "-", "-", "-", "-", "see below"])
+            rows.append([rec.image_name, "skipped", "-", "-", "-", "-", "-", "-", "-", "see below"])
             notes.append(rec.reason)
             continue
         limit = cpu_quantity(rec.cpu_limit_millicores) if rec.cpu_limit_millicores is not None else "none"
@@ -30,7 +30,8 @@ def render_table(recs: list[Recommendation | Skipped], source: Source) -> str:
                 memory_quantity(rec.memory_request_bytes),
                 memory_quantity(rec.memory_limit_bytes),
                 probe_window(rec),
-                rec.basis + (" (idle)" if rec.idle else ""),
+                basis_text(rec),
+                hpa_text(rec),
                 str(len(rec.notes)),
             ]
         )

@@ -1,4 +1,6 @@
-"""Ready at the first 2xx answer to ``GET path``."""
+"""Ready at the first answer to ``GET path`` with a status from 200 to 399, as the kubelet's httpGet
+probe counts success: a ``/healthz`` that redirects is ready here exactly when it would be in a
+cluster (the redirect is not followed, as the kubelet does not follow one to another host)."""
 
 from __future__ import annotations
 
@@ -26,7 +28,15 @@ class HttpProbe(Probe):
                 if not chunk:
                     break
                 head += chunk
-            parts = head.split(b" ", 2)
-            return len(parts) >= 2 and parts[0].startswith(b"HTTP/") and parts[1][:1] == b"2"
+            return ready_status(head)
 
         poll_connect(watch, target, self.spec.http.port, attempt)
+
+
+def ready_status(head: bytes) -> bool:
+    """True when the status line at the start of ``head`` has a status from 200 to 399."""
+    parts = head.split(b" ", 2)
+    if len(parts) < 2 or not parts[0].startswith(b"HTTP/"):
+        return False
+    code = parts[1].strip()
+    return len(code) == 3 and code.isdigit() and 200 <= int(code) <= 399

@@ -1,0 +1,63 @@
+"""``cprofiler plot`` and ``cprofiler report --html``: charts and the one-file report, from a results file."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+
+from cprofiler.errors import CprofilerError, UsageError
+from cprofiler.plot.render import FORMATS, figures, require_matplotlib, save
+from cprofiler.results import runlog
+
+SUFFIXES = (*FORMATS, ".html")
+
+
+def plot_command(results_path: Path, output: Path | None, charts: list[str]) -> int:
+    """Write the charts of ``results_path``; return 0.
+
+    ``output`` ending in ``.html`` gets the whole report (as ``report --html``); ``.png`` or
+    ``.svg`` gets one chart, or, when several are drawn, one file per chart named
+    ``<stem>-<chart><suffix>`` beside it. Without ``output``: ``<results stem>.html`` here.
+    """
+    target = output if output is not None else Path(results_path.stem + ".html")
+    if target.suffix.lower() not in SUFFIXES:
+        raise UsageError(f"-o {target}: expected a file ending in {', '.join(SUFFIXES)}")
+    if target.suffix.lower() == ".html":
+        return html_command(results_path, target, charts, flag="-o")
+    require_matplotlib("cprofiler plot's charts")
+    drawn = figures(runlog.load(results_path), charts)
+    if not drawn:
+        raise CprofilerError(f"{results_path}: no chart to draw (no image has an ok run)")
+    written = []
+    for chart, fig in drawn:
+        path = target if len(drawn) == 1 else target.with_name(f"{target.stem}-{chart.name}{target.suffix}")
+        _write(path, "-o", partial(save, fig, path, salt=chart.name))
+        written.append(path)
+    print("wrote " + ", ".join(str(p) for p in written), file=sys.stderr)
+    return 0
+
+
+def html_command(results_path: Path, target: Path, charts: list[str] | None = None, *, flag: str = "--html") -> int:
+    """Write the self-contained HTML report of ``results_path`` to ``target``; return 0."""
+    require_matplotlib("the HTML report's charts")
+    from cprofiler.plot.html import render_html
+
+    text = render_html(runlog.load(results_path), str(results_path), charts or None)
+    _write(target, flag, lambda: _write_text(target, text))
+    print(f"wrote {target}", file=sys.stderr)
+    return 0
+
+
+def _write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def _write(path: Path, flag: str, write: Callable[[], None]) -> None:
+    """Run ``write``; a file system error becomes one line naming the flag and the path."""
+    try:
+        write()
+    except OSError as exc:
+        raise CprofilerError(f"{flag} {path}: cannot write ({exc.strerror or exc})") from exc

@@ -1,0 +1,108 @@
+"""``cprofiler recommend``: rank the images of a results file on the user's criteria and choose one."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from tabulate import tabulate
+
+from cprofiler.recommend import limits as flags
+from cprofiler.recommend.criteria import CRITERIA, Estimate, candidates
+from cprofiler.recommend.decide import Recommendation, recommend
+from cprofiler.results import runlog
+
+
+def recommend_command(
+    path: Path,
+    prefer: str | None,
+    weights: str | None,
+    limits: dict[str, str | None],
+    fmt: str,
+) -> int:
+    """Print the ranking, the Pareto set and one recommendation for ``path``; return 0.
+
+    ``limits`` holds the hard-limit flags as given (``{"--max-start": "500ms", …}``). Raises
+    UsageError (exit 2) for a bad flag, NothingLeft (exit 1) when the limits leave no image.
+    """
+    wanted = flags.preferences(prefer, weights)
+    bounds = flags.parse_limits(
+        limits.get("--max-start"), limits.get("--max-memory"), limits.get("--max-size"), limits.get("--min-qps")
+    )
+    measurement = runlog.load(path)
+    rec = recommend(candidates(measurement), wanted, bounds)
+    if measurement.interrupted:
+        rec.notes.append(f"the measurement was interrupted ({measurement.interrupted}): some images have fewer runs")
+    sys.stdout.write(render_json(rec) if fmt == "json" else render_text(rec, weights_given=wanted is not None))
+    return 0
+
+
+def _figure(name: str, est: Estimate) -> str:
+    """``244 ms [223–254]``: the median and, when it has one, its 95 % interval in the same unit."""
+    fmt = CRITERIA[name].fmt
+    text = fmt(est.median)
+    if est.low == est.high:
+        return text
+    unit = text.rpartition(" ")[2]
+    low, high = fmt(est.low), fmt(est.high)
+    if low.endswith(" " + unit) and high.endswith(" " + unit):
+        return f"{text} [{low.rpartition(' ')[0]}–{high.rpartition(' ')[0]}]"
+    return f"{text} [{low}–{high}]"
+
+
+def render_text(rec: Recommendation, *, weights_given: bool = True) -> str:
+    weights = ", ".join(f"{n} ×{w:g}" for n, w in rec.weights.items())
+    how = "" if weights_given else " (the default; choose with --prefer or --weights)"
+    lines = [f"Criteria: {weights}{how}. Figures: medians over ok runs [95 % interval of the median].", ""]
+    headers = ["rank", "image", *(CRITERIA[n].what for n in rec.compared_on), "score ×best", "Pareto set"]
+    rows = [
+        [str(k), r.candidate.label, *(_figure(n, r.candidate.values[n]) for n in rec.compared_on), f"{r.score:.2f}"]
+        + ["yes" if r.pareto else "dominated"]
+        for k, r in enumerate(rec.ranking, 1)
+    ]
+    lines += [tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True), ""]
+    for e in rec.excluded:
+        lines.append(f"Excluded: {e.candidate.label}: {e.reason}.")
+    lines.append("Pareto set: " + "; ".join(r.candidate.label for r in rec.pareto) + ".")
+    for r in rec.ranking:
+        if r.dominated_by:
+            by = "; ".join(f"{d.by} (on {', '.join(d.on)})" for d in r.dominated_by)
+            lines.append(f"Dominated: {r.candidate.label}, by {by}.")
+    lines += ["", f"Recommendation: {rec.choice.candidate.label}.", f"Why: {rec.reason}", f"Uncertainty: {rec.uncertainty}."]
+    lines += [f"Note: {note}." for note in rec.notes]
+    return "\n".join(lines) + "\n"
+
+
+def render_json(rec: Recommendation) -> str:
+    def figures(values: dict[str, Estimate]) -> dict[str, Any]:
+        return {CRITERIA[n].key: {"median": e.median, "ci95": [e.low, e.high]} for n, e in values.items()}
+
+    doc = {
+        "weights": rec.weights,
+        "limits": {CRITERIA[n].key: v for n, v in rec.limits.items()},
+        "compared_on": list(rec.compared_on),
+        "ranking": [
+            {
+                "image": r.candidate.label,
+                "stand_in": r.candidate.stand_in,
+                "runs_ok": r.candidate.runs_ok,
+                "score": r.score,
+                "pareto": r.pareto,
+                "dominated_by": [{"image": d.by, "on": list(d.on)} for d in r.dominated_by],
+                "figures": figures(r.candidate.values),
+            }
+            for r in rec.ranking
+        ],
+        "excluded": [{"image": e.candidate.label, "reason": e.reason} for e in rec.excluded],
+        "pareto": [r.candidate.label for r in rec.pareto],
+        "recommendation": {
+            "image": rec.choice.candidate.label,
+            "reason": rec.reason,
+            "uncertainty": rec.uncertainty,
+            "ties": [{"image": t.other.label, "on": list(t.on)} for t in rec.ties],
+        },
+        "notes": rec.notes,
+    }
+    return json.dumps(doc, indent=2) + "\n"

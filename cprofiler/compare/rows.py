@@ -1,0 +1,103 @@
+"""The rows and notes every human format of a comparison shows, computed once."""
+
+from __future__ import annotations
+
+from cprofiler.compare.verdict import MAIN_METRICS, Comparison, MetricChange
+from cprofiler.report.rows import human_bytes, human_ms
+
+#: Column headers of the human formats.
+HEADERS = ["image", "metric", "before", "after", "change (95 % interval)", "runs", "verdict"]
+#: How the human formats name a metric (any other by its field name).
+LABELS = {
+    "ready_ms": "cold start p50",
+    "working_set_bytes": "working set p50",
+    "rss_bytes": "RSS p50",
+    "anon_and_mapped_file_bytes": "anon+mapped p50",
+    "peak_bytes": "peak p50",
+    "image_size_bytes": "image size",
+}
+
+
+def shown_metrics(c: Comparison) -> list[str]:
+    """The main metrics, and any other that a ``--fail-on`` rule names."""
+    return [*MAIN_METRICS, *(r.rule.metric for r in c.rules if r.rule.metric not in MAIN_METRICS)]
+
+
+def human_value(metric: str, v: float | None) -> str:
+    if v is None:
+        return "-"
+    if metric.endswith("_bytes"):
+        return human_bytes(v)
+    if metric.endswith("_ms"):
+        return human_ms(v)
+    return f"{v:.4g}"
+
+
+def human_change(c: MetricChange) -> str:
+    """``+14.2 % (+8.0…+20.1)``; an exact change (the size) without an interval."""
+    pct = c.change_pct
+    if pct is None:
+        return "-"
+
+    def p(x: float) -> str:
+        return f"{x:+.1f}".replace("-", "−")
+
+    if pct.low == pct.high:
+        return f"{p(pct.value)} %"
+    return f"{p(pct.value)} % ({p(pct.low)}…{p(pct.high)})"
+
+
+def rows(c: Comparison) -> list[list[str]]:
+    broken = {(name, r.rule.metric): r.rule.text for r in c.rules for name, _ in r.broken}
+    out = []
+    for image in c.images:
+        for metric in shown_metrics(c):
+            m = image.metric(metric)
+            if m is None:
+                continue
+            verdict = m.verdict
+            if (image.name, metric) in broken:
+                verdict += f" ✗ {broken[(image.name, metric)]}"
+            runs = "-" if metric == "image_size_bytes" else f"{m.n_before}/{m.n_after}"
+            out.append(
+                [
+                    image.name,
+                    LABELS.get(metric, metric),
+                    human_value(metric, m.before),
+                    human_value(metric, m.after),
+                    human_change(m),
+                    runs,
+                    verdict,
+                ]
+            )
+    return out
+
+
+def notes(c: Comparison) -> list[str]:
+    """Lines under the table: what differs, what is missing, which rules broke."""
+    out = []
+    if c.differences:
+        out.append("warning: the two measurements ran on different set-ups: " + "; ".join(c.differences))
+    out += [f"warning: {line}" for line in c.caveats]
+    for image in c.images:
+        out += [f"note: {image.name}: {n}" for n in image.notes]
+    if c.only_before:
+        out.append(f"unmatched: only in before ({c.before}): {', '.join(c.only_before)}")
+    if c.only_after:
+        out.append(f"unmatched: only in after ({c.after}): {', '.join(c.only_after)}")
+    for r in c.rules:
+        for name, m in r.broken:
+            out.append(f"fail: --fail-on {r.rule.text}: {name}: {human_change(m)}, {m.verdict}")
+        if not r.broken:
+            out.append(f"pass: --fail-on {r.rule.text}")
+        if r.unchecked:
+            out.append(f"warning: --fail-on {r.rule.text} could not be checked on: {', '.join(r.unchecked)}")
+    return out
+
+
+def footnote(c: Comparison) -> str:
+    return (
+        f"before: {c.before}; after: {c.after}. Medians over each side's ok runs; change = after ÷ before − 1 with the "
+        "95 % bootstrap interval of that ratio of medians. A verdict claims a change only when the interval excludes "
+        "zero; 'no evidence of change' means the runs could not tell, not that nothing changed."
+    )

@@ -1,0 +1,292 @@
+"""Before and after: per image and metric, both medians, the change with its interval, a verdict.
+
+Pure: two results models in, a :class:`Comparison` out; no I/O. Images are matched by name (the
+runtime floor too, as ``(floor)``); an image in only one file is named, not guessed at.
+
+The change is ``median(after) / median(before) − 1`` with the 95 % percentile-bootstrap interval of
+that ratio of medians, each side resampled independently (:func:`cprofiler.results.stats.ratio`,
+fixed seed: the same two files always give the same verdict). A verdict claims a change only when
+the interval excludes zero; otherwise it says ``no evidence of change``, which is not "equal": the
+runs could not tell. Why this interval and not another is in the README (*Comparing two results*).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from cprofiler.errors import UsageError
+from cprofiler.results import stats
+from cprofiler.results.model import NUMERIC_FIELDS, ImageResult, Measurement
+
+#: Fewer ok runs than this on either side and no verdict is given: a bootstrap of 2 or 3 values
+#: cannot say how much a median moves.
+MIN_RUNS = 5
+#: The image's size: one figure per file, compared exactly (no runs, no interval).
+SIZE = "image_size_bytes"
+#: Metrics the human formats show, in this order (JSON and CSV carry every metric both files have).
+MAIN_METRICS = ("ready_ms", "working_set_bytes", "rss_bytes", "anon_and_mapped_file_bytes", "peak_bytes", SIZE)
+#: Every metric a comparison or a ``--fail-on`` rule may name: each measured run field, and the size.
+METRICS = (*NUMERIC_FIELDS, SIZE)
+#: A verdict that claims nothing.
+NO_EVIDENCE = "no evidence of change"
+#: Environment facts whose difference makes two measurements compare less well, with their names.
+ENVIRONMENT_FACTS = {
+    "engine_version": "engine",
+    "kernel": "kernel",
+    "cpu_model": "CPU",
+    "cpu_count": "CPU count",
+    "cgroup_version": "cgroup version",
+    "cgroup_driver": "cgroup driver",
+    "storage_driver": "storage driver",
+}
+#: Settings whose difference changes what a figure means (memory is read ``settle_s`` after ready).
+SETTINGS_COMPARED = {"cold": "cold level", "settle_s": "settle (s)", "probe_via": "probe transport"}
+
+
+def words(metric: str) -> tuple[str, str]:
+    """The verdicts for a decrease and an increase of ``metric``: faster/slower for durations."""
+    if metric.endswith("_ms"):
+        return ("faster", "slower")
+    if metric.endswith("_bytes"):
+        return ("smaller", "larger")
+    return ("lower", "higher")
+
+
+@dataclass(frozen=True)
+class MetricChange:
+    """One metric of one image, before and after (medians over ok runs; the size itself)."""
+
+    #: A results field name (``ready_ms``) or ``image_size_bytes``.
+    metric: str
+    #: Median before, in the metric's unit; None when the before file has no value.
+    before: float | None
+    #: Median after, in the metric's unit.
+    after: float | None
+    #: Values the medians rest on (ok runs with a value; 1 for the size).
+    n_before: int
+    n_after: int
+    #: ``after / before`` with its 95 % interval; None when there is nothing to divide.
+    ratio: stats.Interval | None
+    #: faster/slower, smaller/larger, lower/higher, no evidence of change, unchanged (the size),
+    #: too few runs, not comparable (a side without values, or a figure of zero to divide by).
+    verdict: str
+    #: +1 when the verdict claims an increase, −1 a decrease, 0 when it claims nothing.
+    direction: int
+
+    @property
+    def change_pct(self) -> stats.Interval | None:
+        """The change in percent with its interval: ``(ratio − 1) · 100``."""
+        r = self.ratio
+        return None if r is None else stats.Interval((r.value - 1) * 100, (r.low - 1) * 100, (r.high - 1) * 100)
+
+    def to_json(self) -> dict[str, Any]:
+        pct = self.change_pct
+        return {
+            "metric": self.metric,
+            "before_median": self.before,
+            "after_median": self.after,
+            "n_before": self.n_before,
+            "n_after": self.n_after,
+            "change_pct": None if pct is None else pct.value,
+            "change_pct_low": None if pct is None else pct.low,
+            "change_pct_high": None if pct is None else pct.high,
+            "verdict": self.verdict,
+        }
+
+
+@dataclass(frozen=True)
+class ImageComparison:
+    name: str
+    metrics: list[MetricChange]
+    #: What else differs for this image (a stand-in base on one side only, another image id).
+    notes: list[str] = field(default_factory=list)
+
+    def metric(self, name: str) -> MetricChange | None:
+        return next((m for m in self.metrics if m.metric == name), None)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """``--fail-on METRIC:+N%``: fail when METRIC changed by more than N % (``-N%``: fell by more)."""
+
+    text: str
+    metric: str
+    #: +1 for a rise, −1 for a fall.
+    sign: int
+    #: The allowed change, in percent (≥ 0).
+    pct: float
+
+    def broken_by(self, change: MetricChange) -> bool:
+        """True when ``change`` is a real change (the verdict claims it) beyond the allowed percent."""
+        pct = change.change_pct
+        return change.direction == self.sign and pct is not None and pct.value * self.sign > self.pct
+
+
+_RULE_RE = re.compile(r"^\s*([a-z0-9_]+)\s*:\s*([+-]?)\s*(\d+(?:\.\d+)?)\s*%\s*$")
+
+
+def parse_rule(text: str) -> Rule:
+    """A ``--fail-on`` rule from its text (no sign means ``+``); UsageError (exit 2) naming the flag
+    when it is not one."""
+    m = _RULE_RE.match(text)
+    if m is None:
+        raise UsageError(f"--fail-on {text!r}: expected METRIC:+N% or METRIC:-N%, e.g. ready_ms:+10%")
+    metric, sign, pct = m.group(1), m.group(2), float(m.group(3))
+    if metric not in METRICS:
+        raise UsageError(f"--fail-on {text!r}: unknown metric {metric!r}; expected one of: {', '.join(METRICS)}")
+    return Rule(text=text.strip(), metric=metric, sign=-1 if sign == "-" else 1, pct=pct)
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    rule: Rule
+    #: ``(image, change)`` for each image whose change breaks the rule.
+    broken: list[tuple[str, MetricChange]]
+    #: Images the rule could not be checked on (the metric is missing on a side, too few runs).
+    unchecked: list[str]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    #: Where the two results came from, as given.
+    before: str
+    after: str
+    images: list[ImageComparison]
+    #: Images in one file only.
+    only_before: list[str]
+    only_after: list[str]
+    #: ``kernel: 6.1.0 → 6.8.0``, one per differing environment fact or setting.
+    differences: list[str]
+    #: Partial or failed data in either file, one sentence each.
+    caveats: list[str]
+    rules: list[RuleResult]
+
+    @property
+    def failed(self) -> bool:
+        """True when any ``--fail-on`` rule is broken: the command exits 1."""
+        return any(r.broken for r in self.rules)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schema": "cprofiler/compare/v1",
+            "before": self.before,
+            "after": self.after,
+            "images": [{"name": i.name, "notes": i.notes, "metrics": [m.to_json() for m in i.metrics]} for i in self.images],
+            "only_before": self.only_before,
+            "only_after": self.only_after,
+            "differences": self.differences,
+            "caveats": self.caveats,
+            "rules": [
+                {
+                    "rule": r.rule.text,
+                    "broken": [{"image": name, **c.to_json()} for name, c in r.broken],
+                    "unchecked": r.unchecked,
+                }
+                for r in self.rules
+            ],
+            "failed": self.failed,
+        }
+
+
+def change(metric: str, before: list[float], after: list[float]) -> MetricChange:
+    """Compare one metric's ok-run values (the size: one value a side) and give the verdict."""
+    down, up = words(metric)
+    med_b = stats.percentile(before, 50) if before else None
+    med_a = stats.percentile(after, 50) if after else None
+    nb, na = len(before), len(after)
+    if med_b is None or med_a is None:
+        return MetricChange(metric, med_b, med_a, nb, na, None, "not comparable", 0)
+    if metric == SIZE:
+        if med_b <= 0:
+            return MetricChange(metric, med_b, med_a, nb, na, None, "not comparable", 0)
+        exact = med_a / med_b
+        direction = (med_a > med_b) - (med_a < med_b)
+        verdict = {1: up, -1: down, 0: "unchanged"}[direction]
+        return MetricChange(metric, med_b, med_a, nb, na, stats.Interval(exact, exact, exact), verdict, direction)
+    if min(before) <= 0:
+        # A ratio to zero means nothing (settle CPU of an idle service often is 0).
+        return MetricChange(metric, med_b, med_a, nb, na, None, "not comparable", 0)
+    ratio = stats.ratio(after, before)
+    if nb < MIN_RUNS or na < MIN_RUNS:
+        return MetricChange(metric, med_b, med_a, nb, na, ratio, "too few runs", 0)
+    direction = 1 if ratio.low > 1 else -1 if ratio.high < 1 else 0
+    verdict = {1: up, -1: down, 0: NO_EVIDENCE}[direction]
+    return MetricChange(metric, med_b, med_a, nb, na, ratio, verdict, direction)
+
+
+def _values(entry: ImageResult, metric: str) -> list[float]:
+    return [float(entry.image_size_bytes)] if metric == SIZE else entry.values(metric)
+
+
+def compare_images(before: ImageResult, after: ImageResult) -> ImageComparison:
+    """Every metric that both entries have a value for, main metrics first."""
+    order = [*MAIN_METRICS, *(m for m in METRICS if m not in MAIN_METRICS)]
+    metrics = []
+    for metric in order:
+        b, a = _values(before, metric), _values(after, metric)
+        if b or a:
+            metrics.append(change(metric, b, a))
+    notes = []
+    was = before.stand_in.recipe if before.stand_in else None
+    now = after.stand_in.recipe if after.stand_in else None
+    if was != now:
+        notes.append(
+            f"base: {'stand-in ' + was if was else 'the real one'} before, {'stand-in ' + now if now else 'the real one'} after"
+        )
+    if before.ready.kind != after.ready.kind:
+        notes.append(f"probe: {before.ready.kind} before, {after.ready.kind} after; cold starts compare less well")
+    return ImageComparison(before.name, metrics, notes)
+
+
+def differences(before: Measurement, after: Measurement) -> list[str]:
+    """Environment facts and settings that differ between the two measurements."""
+    out = []
+    for key, name in ENVIRONMENT_FACTS.items():
+        b, a = getattr(before.environment, key), getattr(after.environment, key)
+        if b is not None and a is not None and b != a:
+            out.append(f"{name}: {b} → {a}")
+    for key, name in SETTINGS_COMPARED.items():
+        b, a = getattr(before.settings, key), getattr(after.settings, key)
+        if b is not None and a is not None and b != a:
+            out.append(f"{name}: {b} → {a}")
+    return out
+
+
+def caveats(side: str, m: Measurement) -> list[str]:
+    """What makes one side's figures weaker: an interruption, runs that did not end ok."""
+    out = []
+    if m.interrupted:
+        out.append(f"{side}: {m.interrupted}")
+    for entry in m.entries():
+        bad = sum(r.status != "ok" for r in entry.runs)
+        if bad:
+            out.append(f"{side}: {entry.name}: {bad} of {len(entry.runs)} runs did not end ok")
+    return out
+
+
+def compare(before: Measurement, after: Measurement, rules: list[Rule], *, names: tuple[str, str]) -> Comparison:
+    """Compare two measurements image by image and check ``rules``; ``names`` label the two sides."""
+    b, a = before.by_name(), after.by_name()
+    images = [compare_images(b[name], a[name]) for name in b if name in a]
+    results = []
+    for rule in rules:
+        broken, unchecked = [], []
+        for image in images:
+            c = image.metric(rule.metric)
+            if c is None or c.verdict in ("too few runs", "not comparable"):
+                unchecked.append(f"{image.name} ({'not measured' if c is None else c.verdict})")
+            elif rule.broken_by(c):
+                broken.append((image.name, c))
+        results.append(RuleResult(rule, broken, unchecked))
+    return Comparison(
+        before=names[0],
+        after=names[1],
+        images=images,
+        only_before=[n for n in b if n not in a],
+        only_after=[n for n in a if n not in b],
+        differences=differences(before, after),
+        caveats=[*caveats("before", before), *caveats("after", after)],
+        rules=results,
+    )

@@ -1,0 +1,133 @@
+"""What charts and ``recommend`` read of a load phase: a small typed view of ``ImageResult.load``.
+
+The load phase's model (:class:`cprofiler.results.load.LoadResult`) keeps every step as measured,
+with a figure left null where it could not be had, and summarises on demand into dicts
+(``{median, ci95, n}``). Charts want fewer and firmer things: the steps that ended ok with their
+rate and latencies, and the four headline figures as intervals. This module is the one place that
+turns the one into the other (:meth:`LoadPhase.of`); charts and ``recommend`` read only the view,
+so a change in the load model is a change here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from cprofiler.results.load import LoadResult
+from cprofiler.results.model import ImageResult, Measurement
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A median over repeats and its 95 % interval, in the unit of the field that holds it."""
+
+    median: float
+    ci95: tuple[float, float]
+
+    @classmethod
+    def of(cls, figure: Mapping[str, Any] | None) -> Interval | None:
+        """From a summary figure ``{median, ci95: [low, high], n}``; None for a missing one."""
+        if not figure or figure.get("median") is None:
+            return None
+        median = float(figure["median"])
+        low, high = figure.get("ci95") or (median, median)
+        return cls(median, (float(low), float(high)))
+
+
+@dataclass(frozen=True)
+class Latencies:
+    """Latency percentiles of one step, in milliseconds."""
+
+    p50: float
+    p90: float
+    p99: float
+    p999: float
+
+
+@dataclass(frozen=True)
+class LoadStep:
+    """One step that ended ok with every figure a chart draws."""
+
+    #: Offered rate, in requests per second; None for closed loop (as fast as it goes).
+    rate: float | None
+    #: Achieved rate, in requests per second.
+    qps: float
+    latency_ms: Latencies
+
+
+@dataclass(frozen=True)
+class LoadSummary:
+    """The headline figures at the summarised rate (``LoadResult.summary``); None where unmeasured."""
+
+    #: Requests per second.
+    qps: Interval | None
+    #: 99th percentile latency, in milliseconds.
+    latency_p99_ms: Interval | None
+    #: Container CPU use under load, in cores.
+    cpu_cores: Interval | None
+    #: Highest working set under load, in bytes.
+    working_set_peak_bytes: Interval | None
+
+
+@dataclass(frozen=True)
+class LoadPhase:
+    """An image entry's load phase as charts and ``recommend`` read it."""
+
+    #: The load generator's name (``oha``, ``wrk``).
+    generator: str
+    #: Open connections during the load.
+    connections: int
+    #: Measured seconds of each step.
+    duration_s: float
+    #: Steps that ended ok and have a QPS and every latency percentile, in the order run.
+    steps: tuple[LoadStep, ...]
+    summary: LoadSummary
+
+    @classmethod
+    def of(cls, result: LoadResult) -> LoadPhase:
+        steps = []
+        for s in result.steps:
+            lat = s.latency_ms
+            if s.status != "ok" or s.qps is None or None in (lat.p50, lat.p90, lat.p99, lat.p999):
+                continue
+            assert lat.p50 is not None and lat.p90 is not None and lat.p99 is not None and lat.p999 is not None
+            steps.append(LoadStep(s.rate, s.qps, Latencies(lat.p50, lat.p90, lat.p99, lat.p999)))
+        summary = result.summary()
+        return cls(
+            generator=result.generator,
+            connections=result.connections,
+            duration_s=result.duration_s,
+            steps=tuple(steps),
+            summary=LoadSummary(
+                qps=Interval.of(summary.qps),
+                latency_p99_ms=Interval.of(summary.latency_p99_ms),
+                cpu_cores=Interval.of(summary.cpu_cores),
+                working_set_peak_bytes=Interval.of(summary.working_set_peak_bytes),
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class LoadedImage:
+    """An image entry (one row: one ``cpus`` value) and its load phase."""
+
+    image: ImageResult
+    load: LoadPhase
+
+    @property
+    def scenario_image(self) -> str:
+        """The scenario's name for the image, the same for every row of a ``cpus`` list."""
+        return self.image.scenario_image or self.image.name
+
+    @property
+    def label(self) -> str:
+        """The image's label, with its CPU limit (``web@cpus=0.5 (stand-in: …)``, ``go · 2 CPUs``)."""
+        if self.image.cpus is None or self.scenario_image != self.image.name:
+            return self.image.label  # no limit, or the row's name says it already
+        return f"{self.image.label} · {self.image.cpus:g} CPU{'' if self.image.cpus == 1 else 's'}"
+
+
+def loaded_images(m: Measurement) -> list[LoadedImage]:
+    """Every scenario image entry of ``m`` that holds a load phase, in the results' order."""
+    return [LoadedImage(image, LoadPhase.of(image.load)) for image in m.images if image.load is not None]

@@ -1,0 +1,55 @@
+"""What the load charts share: bars per image and per CPU limit, and the load's description."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from matplotlib.axes import Axes
+
+from cprofiler.load_view import Interval, LoadedImage
+from cprofiler.plot import style
+
+CPU_COLORS = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860")
+
+
+def cpus_text(cpus: float | None) -> str:
+    return "no CPU limit" if cpus is None else f"{cpus:g} CPU{'' if cpus == 1 else 's'}"
+
+
+def grouped_bars(ax: Axes, load: list[LoadedImage], figure: Callable[[LoadedImage], Interval | None], scale: float = 1.0) -> None:
+    """One group of bars per image, one bar per CPU limit (the scaling), each the median with its
+    95 % interval; ``figure`` picks the summary figure, ``scale`` divides it (bytes → MiB)."""
+    names = list(dict.fromkeys(e.scenario_image for e in load))
+    limits = sorted({e.image.cpus for e in load}, key=lambda c: (c is None, c or 0.0))
+    width = 0.8 / len(limits)
+    for k, cpus in enumerate(limits):
+        xs, meds, below, above = [], [], [], []
+        for e in load:
+            value = figure(e)
+            if e.image.cpus != cpus or value is None:
+                continue
+            xs.append(names.index(e.scenario_image) + (k - (len(limits) - 1) / 2) * width)
+            meds.append(value.median / scale)
+            below.append((value.median - value.ci95[0]) / scale)
+            above.append((value.ci95[1] - value.median) / scale)
+        bars = ax.bar(
+            xs, meds, width * 0.9, yerr=[below, above], capsize=2, color=CPU_COLORS[k % len(CPU_COLORS)], label=cpus_text(cpus)
+        )
+        ax.bar_label(bars, labels=[short(v) for v in meds], fontsize=7, padding=2)
+    # One group per scenario image: its rows of a cpus list are the group's bars.
+    first = {e.scenario_image: e.image for e in reversed(load)}
+    ax.set_xticks(range(len(names)), [style.tick_label(first[n], name=n) for n in names])
+    ax.margins(y=0.12)
+
+
+def short(value: float) -> str:
+    """A bar's figure in few characters: 17.0k, 340, 6.5, 0.82."""
+    if value >= 10_000:
+        return f"{value / 1000:.1f}k"
+    return f"{value:.0f}" if value >= 10 else f"{value:.2g}"
+
+
+def describe(load: list[LoadedImage]) -> str:
+    """``wrk2, 64 connections, 30 s per step``: how the load was made (as the first image's)."""
+    phase = load[0].load
+    return f"Load: {phase.generator}, {phase.connections} connections, {phase.duration_s:g} s per step."

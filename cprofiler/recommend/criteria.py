@@ -1,0 +1,165 @@
+"""The criteria images are compared on, and the candidates ``recommend`` and the charts compare.
+
+Every figure is an :class:`Estimate`: a median and the 95 % bootstrap interval of that median
+(``stats.summarize``), so that two images are told apart only when the data tell them apart.
+Image size is exact (one number per image), its interval has no width.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from cprofiler.load_view import LoadedImage, loaded_images
+from cprofiler.plugins import Registry
+from cprofiler.report.rows import human_bytes, human_ms
+from cprofiler.results import stats
+from cprofiler.results.model import ImageResult, Measurement
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A median and its 95 % interval ``[low, high]``, in the criterion's unit."""
+
+    median: float
+    low: float
+    high: float
+
+    @classmethod
+    def exact(cls, value: float) -> Estimate:
+        return cls(value, value, value)
+
+    @classmethod
+    def of(cls, values: list[float]) -> Estimate | None:
+        """The median of ``values`` and its bootstrap interval; None without values."""
+        s = stats.summarize(values)
+        return cls(s.median, s.ci95[0], s.ci95[1]) if s is not None else None
+
+
+def separable(a: Estimate, b: Estimate) -> bool:
+    """Whether the two medians' 95 % intervals do not overlap: only then do we call one better."""
+    return a.high < b.low or b.high < a.low
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One thing to prefer an image for; ``higher_is_better`` is False for times and sizes."""
+
+    name: str
+    #: Its key in ``recommend --format json``, with the unit: ``start_ms``.
+    key: str
+    #: What is compared, for sentences: ``cold start``.
+    what: str
+    higher_is_better: bool
+    #: The flag of the hard limit on it (``--max-start``) and the unit its value is given in.
+    limit_flag: str
+    #: ``the fastest cold start``: the best candidate's distinction.
+    best_words: str
+    #: ``a faster cold start``: what being separably better gives.
+    better_words: str
+    #: ``a slower cold start``: what being separably worse costs.
+    worse_words: str
+    #: The figure in a sentence: 244 ms, 1.4 MiB.
+    fmt: Callable[[float], str]
+
+    def better(self, a: Estimate, b: Estimate) -> bool:
+        """Whether ``a`` is separably better than ``b``."""
+        if not separable(a, b):
+            return False
+        return a.low > b.high if self.higher_is_better else a.high < b.low
+
+    def best_of(self, values: list[float]) -> float:
+        return max(values) if self.higher_is_better else min(values)
+
+    def within(self, value: float, limit: float) -> bool:
+        return value >= limit if self.higher_is_better else value <= limit
+
+
+#: The criteria by ``--prefer`` name, in the order tables show them.
+CRITERIA: Registry[Criterion] = Registry("criterion", flag="--prefer")
+for _c in (
+    Criterion(
+        name="start",
+        key="start_ms",
+        what="cold start",
+        higher_is_better=False,
+        limit_flag="--max-start",
+        best_words="the fastest cold start",
+        better_words="a faster cold start",
+        worse_words="a slower cold start",
+        fmt=human_ms,
+    ),
+    Criterion(
+        name="memory",
+        key="working_set_bytes",
+        what="working set",
+        higher_is_better=False,
+        limit_flag="--max-memory",
+        best_words="the least memory",
+        better_words="less memory",
+        worse_words="more memory",
+        fmt=human_bytes,
+    ),
+    Criterion(
+        name="size",
+        key="image_size_bytes",
+        what="image size",
+        higher_is_better=False,
+        limit_flag="--max-size",
+        best_words="the smallest image",
+        better_words="a smaller image",
+        worse_words="a larger image",
+        fmt=human_bytes,
+    ),
+    Criterion(
+        name="qps",
+        key="qps",
+        what="throughput",
+        higher_is_better=True,
+        limit_flag="--min-qps",
+        best_words="the highest throughput",
+        better_words="higher throughput",
+        worse_words="lower throughput",
+        fmt=lambda v: f"{v:,.0f} req/s",
+    ),
+):
+    CRITERIA.add(_c.name, _c)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One image entry as ``recommend`` compares it."""
+
+    #: As tables show it: with the stand-in, and a ``cpus`` list's row with its limit (``web@cpus=0.5``).
+    label: str
+    #: ``go-builder for golang:1.22``; None for a real base.
+    stand_in: str | None
+    #: Measured runs that ended ok.
+    runs_ok: int
+    #: Criterion name → estimate; a criterion the image has no figure for is missing.
+    values: dict[str, Estimate] = field(default_factory=dict)
+
+
+def candidates(m: Measurement, load_phases: list[LoadedImage] | None = None) -> list[Candidate]:
+    """The scenario's images (never the floor) with ok runs, with every figure they have; the
+    throughput comes from ``load_phases`` (default: ``load_view.loaded_images(m)``). A row of a
+    ``cpus`` list is a candidate of its own (``web@cpus=0.5``)."""
+    phases = loaded_images(m) if load_phases is None else load_phases
+    qps = {id(li.image): li.load.summary.qps for li in phases}
+    out = []
+    for image in m.images:
+        if not image.ok_runs():
+            continue
+        values: dict[str, Estimate] = {"size": Estimate.exact(image.image_size_bytes)}
+        for name, fld in (("start", "ready_ms"), ("memory", "working_set_bytes")):
+            est = Estimate.of(image.values(fld))
+            if est is not None:
+                values[name] = est
+        if (q := qps.get(id(image))) is not None:
+            values["qps"] = Estimate(q.median, q.ci95[0], q.ci95[1])
+        out.append(Candidate(image.label, _stand_in(image), len(image.ok_runs()), values))
+    return out
+
+
+def _stand_in(image: ImageResult) -> str | None:
+    return f"{image.stand_in.recipe} for {image.stand_in.replaced}" if image.stand_in is not None else None

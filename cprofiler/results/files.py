@@ -1,0 +1,181 @@
+"""Where results go on disk: checked before anything is measured, and written without harm.
+
+cprofiler writes two files: the ``--output`` file (replaced at the end, atomically) and the run
+log beside it (appended to run by run). Both paths come from the user, so neither may be turned
+into something else: a device node at ``--output`` must never become a regular file, a symlink
+planted at a temporary name or at the run log must never be followed, and a directory or a
+read-only place must be found out before minutes of measuring, not after.
+
+- :func:`check_output` says, before the engine is contacted, whether ``--output`` can be written.
+- :func:`write_replacing` replaces a regular file (or creates one) through a temporary file of
+  a fresh random name, made with ``O_EXCL | O_NOFOLLOW`` in the same folder, then a rename.
+- :func:`open_log` opens a run log for appending without following a symlink, refuses anything
+  but a regular file, and holds an exclusive ``flock`` on it: a second writer is refused.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+import stat
+import tempfile
+from pathlib import Path
+
+from cprofiler.errors import UsageError
+
+_KINDS = {
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFIFO: "a named pipe",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFLNK: "a symbolic link",
+    stat.S_IFDIR: "a directory",
+}
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or str(exc)
+
+
+def kind_of(mode: int) -> str | None:
+    """What a file of ``mode`` is, in words, when it is not a regular file; None for one."""
+    return None if stat.S_ISREG(mode) else _KINDS.get(stat.S_IFMT(mode), "not a regular file")
+
+
+def _existing(path: Path, flag: str) -> os.stat_result | None:
+    """``lstat`` of ``path`` (None when absent); UsageError when it is anything but a regular file."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise UsageError(f"{flag} {path}: cannot be used ({_reason(exc)})") from exc
+    kind = kind_of(st.st_mode)
+    if kind == "a directory":
+        raise UsageError(f"{flag} {path}: is a directory; expected a file name such as {path / 'results.json'}")
+    if kind is not None:
+        raise UsageError(f"{flag} {path}: is {kind}; cprofiler replaces only regular files, so name another path")
+    return st
+
+
+def _folder(path: Path, flag: str) -> Path:
+    """The folder ``path`` goes in, created if missing; UsageError when that cannot be done."""
+    folder = path.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"{flag} {path}: cannot create its folder {folder} ({_reason(exc)})") from exc
+    return folder
+
+
+def _nearest_folder(path: Path, flag: str) -> Path:
+    """The folder ``path`` would go in, or its nearest existing ancestor when that is still to be made."""
+    folder = path.parent
+    while not os.path.lexists(folder) and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise UsageError(f"{flag} {path}: {folder} is not a directory")
+    return folder
+
+
+def check_output(path: Path, flag: str = "--output") -> None:
+    """Raise UsageError (one line naming ``flag``) unless ``path`` can be replaced by a results file.
+
+    It must be absent or a regular file that may be written, in a folder where a new file can be
+    made (not /proc, not read-only, not immutable). Nothing is changed and no folder is made: a
+    file of a fresh name is created and removed in the nearest existing folder, as the probe.
+    """
+    st = _existing(path, flag)
+    folder = _nearest_folder(path, flag)
+    if st is not None:
+        try:
+            # Opening for appending changes nothing, and fails on an immutable or read-only file.
+            os.close(os.open(path, os.O_WRONLY | os.O_APPEND | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC))
+        except OSError as exc:
+            raise UsageError(f"{flag} {path}: cannot be written ({_reason(exc)})") from exc
+    try:
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".check")
+    except OSError as exc:
+        raise UsageError(f"{flag} {path}: cannot write in {folder} ({_reason(exc)})") from exc
+    os.close(fd)
+    os.unlink(probe)
+
+
+def write_replacing(path: Path, text: str, flag: str = "--output") -> None:
+    """Write ``text`` to ``path`` atomically: a reader sees the old file or the new one, never half.
+
+    The temporary file has a fresh random name (``O_EXCL | O_NOFOLLOW``), so nothing planted in
+    the folder is followed; ``path`` is replaced only while it is a regular file or absent, and the
+    new file keeps an existing file's permissions. UsageError naming ``flag`` on any failure.
+    """
+    st = _existing(path, flag)
+    folder = _folder(path, flag)
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise UsageError(f"{flag} {path}: cannot write in {folder} ({_reason(exc)})") from exc
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+            if st is not None:
+                os.fchmod(fh.fileno(), stat.S_IMODE(st.st_mode))
+            else:
+                umask = os.umask(0)
+                os.umask(umask)
+                os.fchmod(fh.fileno(), 0o666 & ~umask)
+        _existing(path, flag)  # still nothing but a regular file there
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise UsageError(f"{flag} {path}: cannot be written ({_reason(exc)})") from exc
+    finally:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+
+
+class LogBusy(UsageError):
+    """Another process holds the run log's lock: it is writing that measurement now."""
+
+
+def open_log(path: Path, *, create: bool) -> int:
+    """A descriptor of the run log at ``path`` for appending, locked exclusively; UsageError if not.
+
+    ``create``: make the file when absent (a new measurement) rather than require it (``--resume``).
+    Never follows a symlink at ``path``; refuses anything but a regular file; refuses, with
+    :class:`LogBusy`, a file another cprofiler holds locked (it is still writing to it). The lock
+    lasts until the descriptor is closed, also when the process is killed.
+    """
+    flags = os.O_RDWR | os.O_APPEND | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC | (os.O_CREAT if create else 0)
+    if create:
+        _folder(path, "run log")
+    try:
+        fd = os.open(path, flags, 0o666)
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such file; expected the .jsonl of a cprofiler measurement") from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise UsageError(f"{path}: is a symbolic link; the run log is never written through one") from None
+        what = "is a directory" if exc.errno == errno.EISDIR else f"cannot be written ({_reason(exc)})"
+        raise UsageError(f"{path}: {what}; expected a run log (.jsonl) cprofiler may append to") from exc
+    try:
+        kind = kind_of(os.fstat(fd).st_mode)
+        if kind is not None:
+            raise UsageError(f"{path}: is {kind}; a run log must be a regular file")
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN):
+                raise LogBusy(
+                    f"{path}: another cprofiler process is writing this run log now; wait until it ends, "
+                    "or give this measurement another --output"
+                ) from None
+            raise UsageError(f"{path}: cannot be locked ({_reason(exc)})") from exc
+        os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd

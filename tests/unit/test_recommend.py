@@ -1,0 +1,207 @@
+"""recommend: limits, the Pareto set, ranking, ties and the one recommendation, on constructed results."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cprofiler.errors import UsageError
+from cprofiler.recommend import limits
+from cprofiler.recommend.criteria import Candidate, Estimate, candidates, separable
+from cprofiler.recommend.decide import NothingLeft, dominations, recommend
+from tests.unit.factories import MiB, image, load_result, loaded, measurement, spread
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def cand(label: str, start: tuple[float, float, float], memory: float, size: float, **more: Estimate) -> Candidate:
+    """A candidate with a start estimate (median, low, high), exact memory and size (MiB)."""
+    values = {"start": Estimate(*start), "memory": Estimate.exact(memory * MiB), "size": Estimate.exact(size * MiB), **more}
+    return Candidate(label, None, 10, values)
+
+
+def test_separable_means_the_intervals_do_not_overlap():
+    assert separable(Estimate(100, 90, 110), Estimate(130, 111, 150))
+    assert not separable(Estimate(100, 90, 110), Estimate(130, 110, 150))
+
+
+def test_a_dominated_image_is_never_recommended_even_when_it_ranks_first():
+    # b is a hair faster on start (not separable) but a is separably smaller in memory: b is
+    # dominated, and --prefer start would rank b first on the medians alone.
+    a = cand("a", (300, 280, 320), memory=5, size=10)
+    b = cand("b", (295, 275, 315), memory=20, size=10)
+    rec = recommend([a, b], {"start": 1})
+    assert [r.candidate.label for r in rec.ranking] == ["b", "a"]
+    assert rec.choice.candidate.label == "a"
+    (dominated,) = [r for r in rec.ranking if not r.pareto]
+    assert dominated.candidate.label == "b"
+    assert dominated.dominated_by[0].by == "a" and dominated.dominated_by[0].on == ("memory",)
+
+
+def test_ties_within_the_interval_are_reported_as_ties():
+    # On the Pareto set both (a uses less memory, b is smaller), and not separable on start: a tie
+    # on --prefer start.
+    a = cand("python-ubuntu", (300, 280, 320), memory=5, size=100)
+    b = cand("go-static", (310, 290, 330), memory=10, size=5)
+    rec = recommend([a, b], {"start": 1})
+    assert rec.choice.candidate.label == "python-ubuntu"
+    assert [t.other.label for t in rec.ties] == ["go-static"] and rec.ties[0].on == ("start",)
+    assert "python-ubuntu and go-static are not separable on start at 10 runs" in rec.uncertainty
+    assert rec.uncertainty.endswith("add --runs")
+
+
+def test_separable_images_are_no_tie():
+    a = cand("a", (100, 95, 105), memory=10, size=100)
+    b = cand("b", (300, 290, 310), memory=10, size=5)
+    rec = recommend([a, b], {"start": 1})
+    assert rec.choice.candidate.label == "a" and rec.ties == []
+    assert "b, with a smaller image, is also on the Pareto set" in rec.uncertainty
+
+
+def test_weights_decide_within_the_pareto_set():
+    fast = cand("fast", (100, 95, 105), memory=40, size=50)
+    small = cand("small", (300, 290, 310), memory=10, size=50)
+    assert recommend([fast, small], {"start": 3, "memory": 1}).choice.candidate.label == "fast"
+    assert recommend([fast, small], {"start": 1, "memory": 3}).choice.candidate.label == "small"
+    rec = recommend([fast, small], {"start": 1, "memory": 1})
+    assert {r.candidate.label for r in rec.pareto} == {"fast", "small"}
+    # The score is the weighted geometric mean of ×best: fast is 1× on start and 4× on memory.
+    scores = {r.candidate.label: r.score for r in rec.ranking}
+    assert scores == {"fast": pytest.approx(2.0), "small": pytest.approx(3**0.5)}
+
+
+def test_the_reason_names_strengths_and_costs_in_one_sentence():
+    fast = cand("fast", (100, 95, 105), memory=10, size=50)
+    small = cand("small", (300, 290, 310), memory=10, size=25)
+    rec = recommend([fast, small], {"start": 2, "size": 1})
+    assert rec.reason == (
+        "fast has the fastest cold start (100 ms), at the cost of a larger image (50.0 MiB against 25.0 MiB for small)."
+    )
+    assert rec.reason.count(".") == 3  # two decimals and the full stop: one sentence
+
+
+def test_hard_limits_exclude_and_say_why():
+    a = cand("a", (600, 590, 610), memory=5, size=10)
+    b = cand("b", (300, 290, 310), memory=20, size=10)
+    rec = recommend([a, b], None, {"start": 500})
+    assert [r.candidate.label for r in rec.ranking] == ["b"]
+    assert rec.excluded[0].candidate.label == "a"
+    assert rec.excluded[0].reason == "cold start 600 ms is over --max-start 500 ms"
+    assert rec.reason == "b is the only image left to choose (cold start 300 ms, working set 20.0 MiB, image size 10.0 MiB)."
+    assert rec.uncertainty == "no other image was left to compare it with"
+
+
+def test_no_image_left_after_the_limits_is_one_line_and_exit_1():
+    a = cand("a", (600, 590, 610), memory=5, size=10)
+    with pytest.raises(NothingLeft) as exc:
+        recommend([a], None, {"start": 100, "memory": 1 * MiB})
+    assert exc.value.exit_code == 1
+    text = str(exc.value)
+    assert "\n" not in text and "--max-start 100 ms" in text and "--max-memory 1.0 MiB" in text and "relax a limit" in text
+
+
+def test_qps_is_higher_is_better_and_comes_from_the_load_phase():
+    slow = loaded(image("slow", spread(300), size_mib=10), load_result(1000, 20))
+    quick = loaded(image("quick", spread(300), size_mib=10), load_result(5000, 5))
+    cands = candidates(measurement(slow, quick))
+    assert cands[1].values["qps"].median == pytest.approx(5000 * 0.995)
+    rec = recommend(cands, {"qps": 1})
+    assert rec.choice.candidate.label == "quick"
+    assert "the highest throughput (4,975 req/s)" in rec.reason
+    assert rec.compared_on == ("start", "memory", "size", "qps")  # every image has it: part of the Pareto set
+    # Without a load phase there is no throughput figure: a usage error naming the flag.
+    plain = measurement(image("a", spread(300)), image("b", spread(400)))
+    with pytest.raises(UsageError, match=r"--prefer/--weights qps: .*needs a load phase"):
+        recommend(candidates(plain), {"qps": 1})
+
+
+def test_each_row_of_a_cpus_list_is_a_candidate():
+    one = image("web@cpus=1", spread(300), cpus=1, scenario_image="web")
+    two = image("web@cpus=2", spread(300), cpus=2, scenario_image="web")
+    assert [c.label for c in candidates(measurement(one, two))] == ["web@cpus=1", "web@cpus=2"]
+
+
+def test_the_floor_is_no_candidate_and_stand_ins_are_named():
+    m = measurement(image("py", spread(300), stand_in="musl-python"), floor_ms=spread(200))
+    (only,) = candidates(m)
+    assert only.label == "py (stand-in: musl-python)" and only.stand_in == "musl-python for real:1"
+    rec = recommend([only])
+    assert rec.notes == [
+        "py (stand-in: musl-python) was measured on a stand-in base (musl-python for real:1), not the real one; "
+        "measure the real base before deciding"
+    ]
+
+
+def test_a_cycle_of_overlapping_dominations_still_leaves_a_pareto_set():
+    # Each is separably better than the next on one criterion, and only overlaps elsewhere.
+    a = Candidate("a", None, 10, {"start": Estimate(100, 99, 101), "memory": Estimate(20, 10, 30), "size": Estimate(25, 15, 35)})
+    b = Candidate("b", None, 10, {"start": Estimate(110, 90, 130), "memory": Estimate(5, 4, 6), "size": Estimate(20, 10, 30)})
+    c = Candidate("c", None, 10, {"start": Estimate(105, 95, 115), "memory": Estimate(10, 0, 20), "size": Estimate(5, 4, 6)})
+    dom = dominations([a, b, c], ("start", "memory", "size"))
+    assert any(not by for by in dom.values())
+
+
+@pytest.mark.parametrize(
+    ("flag", "text", "value"),
+    [
+        ("--max-start", "500ms", 500.0),
+        ("--max-start", "1.5s", 1500.0),
+        ("--max-start", "250", 250.0),
+        ("--max-memory", "64MiB", 64.0 * MiB),
+        ("--max-memory", "64m", 64.0 * MiB),
+        ("--max-size", "1.5GiB", 1.5 * 1024 * MiB),
+        ("--min-qps", "1.5k", 1500.0),
+    ],
+)
+def test_limits_read_units(flag: str, text: str, value: float):
+    got = limits.parse_limits(*(text if f == flag else None for f in ("--max-start", "--max-memory", "--max-size", "--min-qps")))
+    assert list(got.values()) == [value]
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: limits.parse_duration_ms("--max-start", "5 parsecs"), "--max-start 5 parsecs: expected a duration"),
+        (lambda: limits.parse_bytes("--max-memory", "lots"), "--max-memory lots: expected a size"),
+        (lambda: limits.parse_weights("start=2,speed=1"), "unknown criterion 'speed'; expected one of: start, memory"),
+        (lambda: limits.parse_weights("start"), "expected criterion=weight pairs"),
+        (lambda: limits.parse_weights("start=-1"), "start=-1: expected a weight of 0 or more"),
+        (lambda: limits.parse_weights("start=0"), "every weight is 0"),
+        (lambda: limits.preferences("start", "memory=1"), "--prefer cannot be combined with --weights"),
+    ],
+)
+def test_bad_flags_are_usage_errors_naming_the_flag(call, message: str):
+    with pytest.raises(UsageError, match=message.replace("(", r"\(")):
+        call()
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "cprofiler", "recommend", *args], cwd=ROOT, capture_output=True, text=True)
+
+
+def test_cli_on_the_saved_results():
+    out = _cli("docs/results/default.json")
+    assert out.returncode == 0, out.stderr
+    assert "Pareto set: go-static (stand-in: go-builder)." in out.stdout
+    assert (
+        "Dominated: python-alpine (stand-in: musl-python), by go-static (stand-in: go-builder) (on start, memory, size)."
+        in out.stdout
+    )
+    assert "Recommendation: go-static (stand-in: go-builder)." in out.stdout
+    assert "the default; choose with --prefer or --weights" in out.stdout
+    doc = json.loads(_cli("docs/results/pyc.json", "--prefer", "size", "--format", "json").stdout)
+    assert doc["recommendation"]["image"] == "python-alpine (stand-in: musl-python)"
+    assert doc["pareto"] == ["python-alpine (stand-in: musl-python)", "python-alpine-compiled (stand-in: musl-python)"]
+    assert doc["ranking"][0]["figures"]["image_size_bytes"]["median"] == 24714521
+
+
+def test_cli_exit_codes():
+    none_left = _cli("docs/results/default.json", "--max-start", "100ms")
+    assert none_left.returncode == 1 and none_left.stderr.startswith("cprofiler: no image is left after --max-start 100 ms")
+    assert none_left.stderr.count("\n") == 1
+    bad = _cli("docs/results/default.json", "--prefer", "qps")
+    assert bad.returncode == 2 and "needs a load phase" in bad.stderr
