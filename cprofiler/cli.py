@@ -39,6 +39,7 @@ Format = Enum("Format", {n: n for n in report.names()}, type=str)  # type: ignor
 FORMAT_HELP = "Output format: " + ", ".join(report.names()) + "."
 Cold = Enum("Cold", {n: n for n in cold_levels.names()}, type=str)  # type: ignore[misc]
 K8sFormat = Enum("K8sFormat", {n: n for n in sorted(K8S_FORMATS)}, type=str)  # type: ignore[misc]
+Backend = Enum("Backend", {n: n for n in ("docker", "kubernetes")}, type=str)  # type: ignore[misc]
 K8sSummary = Enum("K8sSummary", {n: n for n in K8S_SUMMARIES}, type=str)  # type: ignore[misc]
 
 _state = {"verbose": False}
@@ -99,6 +100,19 @@ def _format_for(output: Path | None) -> str:
     return format_for(output)
 
 
+def _key_values(flag: str, items: list[str] | None) -> dict[str, str] | None:
+    """``["k=v", …]`` → ``{"k": "v"}``; a BadParameter naming ``flag`` for an item without ``=``."""
+    if not items:
+        return None
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise typer.BadParameter(f"expected KEY=VALUE, got {item!r}", param_hint=flag)
+        out[key] = value
+    return out
+
+
 def _version(value: bool) -> None:
     if value:
         print(f"cprofiler {__version__}")
@@ -121,6 +135,7 @@ def main_options(
         "cprofiler measure examples/offline.yaml --runs 5 -o r.json",
         "cprofiler measure scenarios.yaml --only go --runs 30 --format markdown",
         "cprofiler measure scenarios.yaml -o r.json --resume r.jsonl   # after Ctrl-C",
+        "cprofiler measure scenarios.yaml --backend kubernetes --node 127.0.0.1   # every run a Pod",
         exits=MEASURE_EXITS,
     )
 )
@@ -194,6 +209,33 @@ def measure(
         ),
     ] = None,
     wide: Annotated[bool, WIDE_OPTION] = False,
+    backend: Annotated[
+        Backend | None,  # type: ignore[valid-type]
+        typer.Option(
+            help="Where runs run: docker (the local engine) or kubernetes (one Pod per run; images must be on the node).",
+            rich_help_panel="Kubernetes",
+        ),
+    ] = None,
+    context: Annotated[
+        str | None, typer.Option(help="Kubeconfig context (default: its current one).", rich_help_panel="Kubernetes")
+    ] = None,
+    namespace: Annotated[
+        str | None,
+        typer.Option(help="Namespace of the pods (default: the context's, else default).", rich_help_panel="Kubernetes"),
+    ] = None,
+    node: Annotated[
+        str | None,
+        typer.Option(help="Bind every pod to this node (spec.nodeName; no scheduler needed).", rich_help_panel="Kubernetes"),
+    ] = None,
+    node_selector: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--node-selector",
+            metavar="KEY=VALUE",
+            help="Let the scheduler pick a node with this label (repeatable).",
+            rich_help_panel="Kubernetes",
+        ),
+    ] = None,
 ) -> None:
     """Build each image, start it many times, and print the comparison table."""
     from cprofiler.commands.measure import MeasureOptions, measure_command
@@ -201,7 +243,18 @@ def measure(
     opts = MeasureOptions(
         scenario_file=scenario_file,
         # Every flag that sets a RunSettings field, by its name there (see cprofiler/settings.py).
-        setting_flags={"--runs": runs, "--warmup": warmup, "--settle": settle, "--timeout": timeout, "--seed": seed},
+        setting_flags={
+            "--runs": runs,
+            "--warmup": warmup,
+            "--settle": settle,
+            "--timeout": timeout,
+            "--seed": seed,
+            "--backend": backend.value if backend is not None else None,
+            "--context": context,
+            "--namespace": namespace,
+            "--node": node,
+            "--node-selector": _key_values("--node-selector", node_selector),
+        },
         fmt=fmt.value if fmt is not None else _format_for(output),
         output=output,
         only=only or [],
@@ -560,12 +613,21 @@ def clean(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="With --images: list what would go, with sizes; remove nothing.")
     ] = False,
+    backend: Annotated[
+        Backend | None,  # type: ignore[valid-type]
+        typer.Option(help="kubernetes: delete pods instead of containers (in --namespace of --context)."),
+    ] = None,
+    context: Annotated[str | None, typer.Option(help="Kubeconfig context (with --backend kubernetes).")] = None,
+    namespace: Annotated[str | None, typer.Option(help="Namespace (with --backend kubernetes).")] = None,
 ) -> None:
-    """Remove containers that killed cprofiler invocations left behind (found by label); with
-    --images, the images cprofiler built."""
-    from cprofiler.commands.clean import clean_command
+    """Remove containers (or, with --backend kubernetes, pods) that killed cprofiler invocations left
+    behind (found by label); with --images, the images cprofiler built."""
+    from cprofiler.commands.clean import clean_command, clean_pods_command
 
-    _run(lambda: clean_command(all_, images, bases, dry_run))
+    if backend is not None and backend.value == "kubernetes":
+        _run(lambda: clean_pods_command(all_, context, namespace))
+    else:
+        _run(lambda: clean_command(all_, images, bases, dry_run))
 
 
 bases_app = typer.Typer(

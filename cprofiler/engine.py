@@ -587,12 +587,24 @@ class Engine:
 
     def labelled_containers(self, invocation: str | None = None) -> list[dict[str, Any]]:
         """Every container (running or not) carrying the ``cprofiler`` label, with its labels;
-        only those of one ``invocation`` when given."""
+        only those of one ``invocation`` when given.
+
+        Containers a kubelet made for cprofiler's pods (``--backend kubernetes`` on this engine)
+        carry the pod's labels too, but they are the kubelet's: cprofiler deletes the pod and the
+        kubelet removes them, so they are left out here.
+        """
         label = LABEL if invocation is None else f"{LABEL}={invocation}"
         with _engine_call("list containers"):
             found = self.api.containers(all=True, filters={"label": label})
-        return [{"id": c["Id"], "labels": c.get("Labels") or {}, "state": c.get("State")} for c in found]
+        return [
+            {"id": c["Id"], "labels": c.get("Labels") or {}, "state": c.get("State")}
+            for c in found
+            if KUBELET_POD_LABEL not in (c.get("Labels") or {})
+        ]
 
+
+#: The label a kubelet's dockershim puts on every container it makes for a pod.
+KUBELET_POD_LABEL = "io.kubernetes.pod.uid"
 
 _lock = threading.Lock()
 _engine: Engine | None = None

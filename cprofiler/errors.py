@@ -43,6 +43,15 @@ class EngineError(CprofilerError):
     """The Docker engine is missing, refused us, or failed mid-run."""
 
 
+class ClusterError(EngineError):
+    """The Kubernetes API server is missing, refused us, or failed mid-run (``--backend kubernetes``)."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        #: The HTTP status the API server answered (404: no such object), or None.
+        self.status = status
+
+
 class ImageMissing(EngineError):
     """The engine has no image of that id (another invocation's ``--cold image`` may have removed it)."""
 

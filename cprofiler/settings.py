@@ -22,6 +22,7 @@ from cprofiler.errors import UsageError
 from cprofiler.scenario.model import LoadedScenario
 
 Order = Literal["interleaved", "interleaved-shuffled"]
+Backend = Literal["docker", "kubernetes"]
 
 
 def _flag(flag: str, scenario: str | None = None) -> dict[str, Any]:
@@ -69,6 +70,16 @@ class RunSettings(BaseModel):
     probe_via: str | None = None
     #: The invocation that started the measurement (a resumed one keeps it).
     invocation: str | None = None
+    #: Where runs run: docker (the local engine) or kubernetes (one Pod per run).
+    backend: Backend = Field(default="docker", json_schema_extra=_flag("--backend"))
+    #: ``--backend kubernetes``: the kubeconfig context (null: its current context).
+    kube_context: str | None = Field(default=None, json_schema_extra=_flag("--context"))
+    #: ``--backend kubernetes``: the namespace of the pods (null: the context's, else default).
+    kube_namespace: str | None = Field(default=None, json_schema_extra=_flag("--namespace"))
+    #: ``--backend kubernetes``: the node every pod is bound to (``spec.nodeName``; no scheduler involved).
+    kube_node: str | None = Field(default=None, json_schema_extra=_flag("--node"))
+    #: ``--backend kubernetes``: ``key=value`` labels the scheduler must match (``spec.nodeSelector``).
+    kube_node_selector: dict[str, str] | None = Field(default=None, json_schema_extra=_flag("--node-selector"))
 
     @property
     def shuffle(self) -> bool:

@@ -35,5 +35,6 @@ fi
 # the host, pinned by hash (its build downloads nothing); nothing is fetched when it is there.
 bash examples/gateway/fetch-wheels.sh >/dev/null
 extra=""
-[ "${1:-}" = "--test" ] && extra="[test,plot]"
+# --test: the test and lint tools, plots, and the kubernetes client for the --backend kubernetes tests.
+[ "${1:-}" = "--test" ] && extra="[test,plot,kubernetes]"
 python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore -e ".${extra}"

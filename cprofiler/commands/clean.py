@@ -1,5 +1,6 @@
-"""``cprofiler clean``: remove containers that dead cprofiler invocations left behind, and with
-``--images`` the images cprofiler built (stand-in bases only with ``--bases``)."""
+"""``cprofiler clean``: remove containers (or, ``--backend kubernetes``, pods) that dead cprofiler
+invocations left behind, and with ``--images`` the images cprofiler built (stand-in bases only with
+``--bases``)."""
 
 from __future__ import annotations
 
@@ -40,6 +41,19 @@ def clean_command(everything: bool, images: bool = False, bases: bool = False, d
         print(_bases_hint(kept_bases))
     if outcome.failed:
         raise CprofilerError(f"{len(outcome.failed)} images could not be removed: {'; '.join(outcome.failed)}")
+    return 0
+
+
+def clean_pods_command(everything: bool, context: str | None, namespace: str | None) -> int:
+    from cprofiler.kube import cluster as cluster_mod
+    from cprofiler.kube.pods import reap_pods
+
+    cluster = cluster_mod.connect(context, namespace)
+    removed = reap_pods(cluster, everything=everything)
+    if removed:
+        print(f"deleted {len(removed)} pods in namespace {cluster.namespace}: {' '.join(removed)}")
+    else:
+        print(f"nothing to clean: no pod of a dead cprofiler invocation in namespace {cluster.namespace}")
     return 0
 
 

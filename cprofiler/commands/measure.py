@@ -7,7 +7,7 @@ import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -16,6 +16,7 @@ from cprofiler import budgets, reaper, report
 from cprofiler import engine as engine_mod
 from cprofiler.errors import CprofilerError, EngineError, Interrupted, Signalled, UsageError
 from cprofiler.images.build import STAND_IN_PREFIX
+from cprofiler.kube.manifest import PROBE_PERIOD_S
 from cprofiler.measure import cold as cold_levels
 from cprofiler.measure.probes.base import POLL_INTERVAL_S
 from cprofiler.measure.reporter import SilentReporter
@@ -28,6 +29,9 @@ from cprofiler.results.model import Measurement, RunResult
 from cprofiler.results.resume import Recorded
 from cprofiler.scenario import load as scenario
 from cprofiler.settings import RunSettings, new_invocation_id
+
+if TYPE_CHECKING:
+    from cprofiler.kube.cluster import Cluster
 
 
 @dataclass(frozen=True)
@@ -145,8 +149,9 @@ def measure_command(opts: MeasureOptions) -> int:
     log_path = recorded.path if recorded is not None else default_log_path(opts.output, invocation)
     _check_paths(opts.output, log_path, fresh=recorded is None)
     engine = engine_mod.connect()
-    via = probe_via(engine)
-    if engine.is_unix_socket() and not engine.same_pid_namespace():
+    kube = (recorded.settings.backend if recorded is not None else opts.setting_flags.get("--backend")) == "kubernetes"
+    via = "kubelet" if kube else probe_via(engine)
+    if not kube and engine.is_unix_socket() and not engine.same_pid_namespace():
         # Its container pids are not ours: no netns probes, no cgroup files, said once.
         print(
             "cprofiler: the engine's containers run in another PID namespace than cprofiler (cprofiler in a container "
@@ -170,7 +175,8 @@ def measure_command(opts: MeasureOptions) -> int:
             cold=opts.cold,
             floor=opts.floor,
             probe_via=via,
-            probe_interval_ms=POLL_INTERVAL_S * 1000,
+            # On Kubernetes the kubelet probes, once per readinessProbe period.
+            probe_interval_ms=PROBE_PERIOD_S * 1000 if via == "kubelet" else POLL_INTERVAL_S * 1000,
             invocation=invocation,
         )
         images = opts.only
@@ -190,6 +196,8 @@ def measure_command(opts: MeasureOptions) -> int:
         offline=opts.offline,
         resume=recorded,
     )
+    if runner.pod_starter is not None:
+        _reap_stale_pods(runner.pod_starter.pods.cluster)
     try:
         measurement = runner.measure()
     except (KeyboardInterrupt, Signalled, CprofilerError) as exc:
@@ -275,6 +283,17 @@ def _reap_stale(engine: engine_mod.Engine) -> None:
     if removed:
         ids = " ".join(removed)
         print(f"cprofiler: removed {len(removed)} containers left by killed cprofiler invocations: {ids}", file=sys.stderr)
+
+
+def _reap_stale_pods(cluster: Cluster) -> None:
+    """Delete pods of cprofiler invocations that were killed, in the namespace measured in."""
+    from cprofiler.kube.pods import reap_pods
+
+    removed = reap_pods(cluster)
+    if removed:
+        print(
+            f"cprofiler: deleted {len(removed)} pods left by killed cprofiler invocations: {' '.join(removed)}", file=sys.stderr
+        )
 
 
 def _ignore_signals_until_exit() -> None:

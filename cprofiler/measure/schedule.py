@@ -13,7 +13,7 @@ import functools
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cprofiler import __version__
 from cprofiler.engine import Engine, ImageInfo
@@ -37,6 +37,9 @@ from cprofiler.results.runlog import RunLog, jsonl_path
 from cprofiler.scenario.loadspec import LoadSpec
 from cprofiler.scenario.model import Budgets, LoadedScenario
 from cprofiler.settings import RunSettings, new_invocation_id
+
+if TYPE_CHECKING:
+    from cprofiler.kube.starter import PodStarter
 
 
 def _now_iso() -> str:
@@ -96,6 +99,15 @@ class Runner:
             settle_s=settings.settle_s,
         )
         self.load = LoadPhase(engine, self.starter, invocation=invocation)
+        #: With ``--backend kubernetes``, the starter of this invocation's pods (images are still
+        #: built by the local engine); None on Docker.
+        self.pod_starter: PodStarter | None = None
+        if settings.backend == "kubernetes":
+            from cprofiler.kube import backend as kube_backend
+
+            self.pod_starter = kube_backend.pod_starter(
+                settings, invocation=invocation, labels=own_labels(invocation), signals=self.signals
+            )
 
     @classmethod
     def for_scenario(
@@ -120,8 +132,8 @@ class Runner:
             shuffle=shuffle,
             cold=cold,
             floor=floor,
-            probe_via=probe_via(engine),
-            probe_interval_ms=POLL_INTERVAL_S * 1000,
+            probe_via="kubelet" if settings.get("backend") == "kubernetes" else probe_via(engine),
+            probe_interval_ms=1000.0 if settings.get("backend") == "kubernetes" else POLL_INTERVAL_S * 1000,
             invocation=invocation,
         )
         return cls(
@@ -176,13 +188,16 @@ class Runner:
     def run_cold(self, img: Subject, index: int) -> RunResult:
         """One run at the configured cold level: make the start cold (outside the timing), then run it."""
         fetch_ms = self.cold.before_run(img.built.info)
-        try:
-            run = self.starter.run(img, index)
-        except ImageMissing:
-            # Another invocation's --cold image removed this shared image (the floor, or equal
-            # inputs) and puts it back within seconds; no container was made, so just try again.
-            self.wait_for_image(img.built.info)
-            run = self.starter.run(img, index)
+        if self.pod_starter is not None:
+            run = self.pod_starter.run(img, index)
+        else:
+            try:
+                run = self.starter.run(img, index)
+            except ImageMissing:
+                # Another invocation's --cold image removed this shared image (the floor, or equal
+                # inputs) and puts it back within seconds; no container was made, so just try again.
+                self.wait_for_image(img.built.info)
+                run = self.starter.run(img, index)
         run.fetch_ms = fetch_ms
         note = self.cold.note(img.built.info)
         if note is not None:
@@ -210,6 +225,10 @@ class Runner:
         with self.signals:
             self.signals.allow()  # a build may stop anywhere: nothing to clean up yet
             # A cold level, a limit or a load phase that cannot work here fails before anything is built or run.
+            if self.pod_starter is not None:
+                from cprofiler.kube import backend as kube_backend
+
+                kube_backend.check(s, len(self._load_rows()))
             self.cold.check()
             self.check_limits()
             self.load.check(self._load_rows(), s.probe_via or "published-port")
@@ -275,6 +294,8 @@ class Runner:
             finally:
                 self.signals.hold()  # clean-up is never cut short by a second signal
                 self.containers.remove_all()
+                if self.pod_starter is not None:
+                    self.pod_starter.pods.remove_all()
                 measurement.finished_at = _now_iso()
                 log.end(measurement.finished_at, measurement.interrupted)
                 log.close()
@@ -328,7 +349,13 @@ class Runner:
             self.reporter.load_step_done(subject.name, step, step_line(subject.name, step, measurement.ceiling))
 
     def environment(self) -> Environment:
-        facts = {**self.engine.describe(), **host_facts(), "cprofiler_version": __version__, "started_at": _now_iso()}
+        if self.pod_starter is not None:
+            from cprofiler.kube import backend as kube_backend
+
+            where = kube_backend.facts(self.pod_starter)
+        else:
+            where = {**self.engine.describe(), "backend": "docker"}
+        facts = {**where, **host_facts(), "cprofiler_version": __version__, "started_at": _now_iso()}
         return Environment.model_validate(facts)
 
 

@@ -219,11 +219,18 @@ def footnote(m: Measurement) -> str:
     """How the numbers were measured, in a few lines under every human table."""
     s, env = m.settings, m.environment
     polled = [i for i in m.images if i.ready.kind in ("http", "tcp")]
+    kube = env.backend == "kubernetes"
     how = f"the {s.probe_via} probe" if polled else "the probe"
     if polled and s.probe_interval_ms is not None:
         how += f" (http and tcp polled every {s.probe_interval_ms:g} ms)"
+    until = f"{how} saw ready"
+    if kube:
+        until = (
+            "a watch event showed the pod Ready (the kubelet's readinessProbe, every 1 s) or its container exited, "
+            "or its log line arrived"
+        )
     lines = [
-        f"cold start: from just before create until {how} saw ready; medians over the ok runs of {s.runs} planned "
+        f"cold start: from just before create until {until}; medians over the ok runs of {s.runs} planned "
         f"per image, interleaved, after {s.warmup} warmup; cold level {s.cold}."
     ]
     if any(0 < len(e.values("ready_ms")) < P95_PRECISE_RUNS for e in m.entries()):
@@ -234,12 +241,23 @@ def footnote(m: Measurement) -> str:
     if m.floor is not None:
         lines.append(
             "app start: cold start p50 minus the floor's (a static binary of a few hundred bytes FROM scratch that "
-            f"{'exits' if m.floor.kind == 'exit' else 'listens on a port'} at once: the engine's "
-            "own share of a start), with the 95 % bootstrap interval of that difference; ≈0 when the interval holds "
-            "zero. Shown for images probed the same way (exit, or a service)."
+            f"{'exits' if m.floor.kind == 'exit' else 'listens on a port'} at once: the "
+            f"{'cluster (API server, kubelet, engine)' if kube else 'engine'}'s own share of a start), with the 95 % "
+            "bootstrap interval of that difference; ≈0 when the interval holds zero. Shown for images probed the same "
+            "way (exit, or a service)."
         )
     if s.cold == "image":
         lines.append("fetch: time to load the removed image back before each run (not part of cold start).")
+    if kube:
+        facts = env.to_json()
+        lines.append(
+            "memory: the kubelet's /stats/summary working set and RSS (anonymous memory), its first sample taken "
+            f"{s.settle_s} s or more after ready (it samples every ~10 s); ratios are medians over the best image's, "
+            "with the 95 % bootstrap interval of the ratio in brackets. "
+            f"Kubernetes {facts.get('kubernetes_version')}, kubelet {facts.get('kubelet_version')} on node "
+            f"{facts.get('node_name')} ({facts.get('container_runtime')})."
+        )
+        return "\n".join(lines)
     rss = (
         "anon+mapped (anonymous plus mapped file memory: what this schema v1 file calls RSS; cAdvisor's RSS is "
         "the anonymous part alone)"

@@ -96,15 +96,37 @@ class RunResult(_Record):
     lifetime_peak_bytes: int | None = None
     #: CPU time of the container's whole life divided by its ``ready_ms`` (exit-probed images), in cores.
     lifetime_cpu_cores: float | None = None
-    #: Where memory was read: cgroup-v1, cgroup-v2 or engine-stats.
+    #: Where memory was read: cgroup-v1, cgroup-v2, engine-stats or kubelet-summary.
     memory_source: str | None = None
+    # --- ``--backend kubernetes`` only (null on Docker): a run is a Pod -------------------------
+    #: From just before create until a watch event showed the pod bound to a node, in milliseconds
+    #: (a pod created with ``spec.nodeName`` is bound by its create).
+    scheduled_ms: float | None = None
+    #: From just before create until a watch event showed its container running (or already
+    #: ended), in milliseconds.
+    running_ms: float | None = None
+    #: The API server's PodScheduled condition time minus the pod's creationTimestamp, in
+    #: milliseconds; both are whole seconds, so this is a multiple of 1000.
+    server_scheduled_ms: float | None = None
+    #: The container's startedAt minus the pod's creationTimestamp (whole seconds), in milliseconds.
+    server_running_ms: float | None = None
+    #: The Ready condition time minus the pod's creationTimestamp (whole seconds), in milliseconds.
+    server_ready_ms: float | None = None
+    #: How long after ready the kubelet took the memory sample reported (it samples every ~10 s),
+    #: in milliseconds.
+    memory_sample_after_ready_ms: float | None = None
+    #: Page faults of the container so far, from the kubelet's sample (a count).
+    page_faults: int | None = None
+    #: Major page faults of the container so far, from the kubelet's sample (a count).
+    major_page_faults: int | None = None
     #: Why a figure is missing or how it was obtained, one short sentence each.
     notes: list[str] = Field(default_factory=list)
     #: What went wrong, for status other than ok.
     error: str | None = None
     #: Last lines the container wrote (kept for crashed, timeout and oomkilled runs).
     log_tail: list[str] = Field(default_factory=list)
-    #: Probe transport: netns (probed inside the container's network namespace) or published-port.
+    #: Probe transport: netns (probed inside the container's network namespace), published-port,
+    #: or kubelet (the pod's readinessProbe, ``--backend kubernetes``).
     probe_via: str | None = None
 
     def to_json(self) -> dict[str, Any]:
@@ -252,6 +274,10 @@ class Environment(_Record):
 
     model_config = ConfigDict(extra="allow")
 
+    #: Where the runs ran: docker (null in older files) or kubernetes; with kubernetes the engine
+    #: facts below are the node's, and ``kubernetes_version``, ``kubelet_version``, ``node_name``,
+    #: ``node_capacity_*``, ``namespace`` and ``context`` say which cluster.
+    backend: str | None = None
     #: Docker engine version (``20.10.24``).
     engine_version: str | None = None
     #: Engine API version.

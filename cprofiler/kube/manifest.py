@@ -1,0 +1,111 @@
+"""The Pod of one run, as a plain manifest (pure: numbers in, a dict out; tested without a cluster).
+
+One container, never restarted, bound to the node the user named (``spec.nodeName``: no
+scheduler is needed, and ``scheduled`` is then the create itself) or left to the scheduler with a
+``nodeSelector``. The scenario's ``ready`` becomes the readinessProbe for http and tcp; log and exit
+readiness are read from the pod's log and phase, so they get no probe. The image is the one the
+local builder made, referred to by its tag with ``imagePullPolicy: Never``: it must be on the node.
+"""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+from typing import Any
+
+from cprofiler.labels import LABEL_IMAGE
+from cprofiler.scenario.model import ImageSpec
+
+#: The container's name in every pod.
+CONTAINER = "app"
+#: The readinessProbe's period, in seconds: 1 is the smallest Kubernetes accepts, so Ready is seen
+#: up to a second after the app is ready (the kubelet's probe cadence, which real pods pay too).
+PROBE_PERIOD_S = 1
+#: Annotation holding the exact scenario image name (a label value cannot hold ``@`` or ``=``).
+ANNOTATION_IMAGE = "cprofiler.image-name"
+
+_LABEL_VALUE_BAD = re.compile(r"[^A-Za-z0-9_.-]")
+_NAME_BAD = re.compile(r"[^a-z0-9-]")
+
+
+def label_value(text: str) -> str:
+    """``text`` as a valid label value: at most 63 of ``[A-Za-z0-9_.-]``, alphanumeric at both ends."""
+    value = _LABEL_VALUE_BAD.sub("-", text)[:63]
+    return value.strip("_.-")
+
+
+def pod_name(image: str, invocation: str, serial: int) -> str:
+    """``cprofiler-web-3f2a1b0c9d8e-4``: a DNS label, unique within the invocation."""
+    stem = _NAME_BAD.sub("-", image.lower()).strip("-")[:30].strip("-") or "image"
+    return f"cprofiler-{stem}-{invocation[:12]}-{serial}"
+
+
+def probe(spec: ImageSpec) -> dict[str, Any] | None:
+    """The readinessProbe for an http or tcp ``ready``; None for log and exit."""
+    ready = spec.ready
+    timing = {"periodSeconds": PROBE_PERIOD_S, "timeoutSeconds": 1, "successThreshold": 1, "failureThreshold": 1_000_000}
+    if ready.http is not None:
+        return {"httpGet": {"path": ready.http.path, "port": ready.http.port}, **timing}
+    if ready.tcp is not None:
+        return {"tcpSocket": {"port": ready.tcp.port}, **timing}
+    return None
+
+
+def cpu_quantity(cores: float) -> str:
+    """``0.5`` → ``500m``: millicores, the unit Kubernetes rounds CPU to."""
+    return f"{int(Fraction(str(cores)) * 1000)}m"
+
+
+def pod_manifest(
+    *,
+    name: str,
+    image_ref: str,
+    row: str,
+    spec: ImageSpec,
+    cpus: float | None,
+    labels: dict[str, str],
+    node: str | None,
+    node_selector: dict[str, str] | None,
+) -> dict[str, Any]:
+    """The Pod for one run of scenario row ``row`` (``spec``), labelled like cprofiler's containers."""
+    limits: dict[str, str] = {}
+    if spec.memory_limit is not None:
+        limits["memory"] = str(spec.memory_limit)
+    if cpus is not None:
+        limits["cpu"] = cpu_quantity(cpus)
+    container: dict[str, Any] = {
+        "name": CONTAINER,
+        "image": image_ref,
+        "imagePullPolicy": "Never",
+        "env": [{"name": k, "value": v} for k, v in spec.env.items()],
+        "resources": {"limits": limits} if limits else {},
+    }
+    if spec.command is not None:
+        # The scenario's command replaces the image's CMD, as it does on Docker: Kubernetes' args.
+        container["args"] = list(spec.command)
+    readiness = probe(spec)
+    if readiness is not None:
+        container["readinessProbe"] = readiness
+    pod_spec: dict[str, Any] = {
+        "restartPolicy": "Never",
+        # No service account token and no service environment: nothing a measured start should pay
+        # for, and a cluster without a controller-manager has no tokens to mount.
+        "automountServiceAccountToken": False,
+        "enableServiceLinks": False,
+        "terminationGracePeriodSeconds": 0,
+        "containers": [container],
+    }
+    if node is not None:
+        pod_spec["nodeName"] = node
+    if node_selector:
+        pod_spec["nodeSelector"] = dict(node_selector)
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "name": name,
+            "labels": {**{k: label_value(v) for k, v in labels.items()}, LABEL_IMAGE: label_value(row)},
+            "annotations": {ANNOTATION_IMAGE: row},
+        },
+        "spec": pod_spec,
+    }

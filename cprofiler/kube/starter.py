@@ -1,0 +1,316 @@
+"""One run on Kubernetes: create a Pod, time it to ready from the API server's watch, read its
+memory from the kubelet, delete it. The same contract as Docker's ``Starter.run``: one
+:class:`RunResult` per start, and the pod is gone when :meth:`PodStarter.run` returns.
+
+Every instant is taken on this machine's monotonic clock when a watch event (or a log line)
+arrives, in milliseconds from just before the create call; the API server's own timestamps have
+whole-second resolution and are recorded beside them (``server_*_ms``). Readiness:
+
+- http, tcp: the pod's readinessProbe (period 1 s), seen as the Ready condition;
+- log: the line matched in the pod's log, followed from the moment the container runs;
+- exit: the container terminated with code 0.
+
+Memory comes from the kubelet's ``/stats/summary`` (see :mod:`cprofiler.kube.summary`): the first
+sample taken ``settle`` seconds or more after ready, waited for up to SAMPLE_WAIT_S.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import sys
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+
+from cprofiler.errors import ClusterError, CprofilerError
+from cprofiler.kube.cluster import Cluster, PodView
+from cprofiler.kube.manifest import CONTAINER, pod_manifest, pod_name
+from cprofiler.kube.pods import PodSet
+from cprofiler.kube.summary import KubeletSample, container_sample
+from cprofiler.measure.probes.base import STAMP_RE, Watch
+from cprofiler.measure.signals import SignalGuard
+from cprofiler.measure.start import LOG_TAIL_LINES, STAMP_GRACE_S, Subject, split_lines
+from cprofiler.results.model import RunResult
+
+#: Waiting reasons after which a container never starts: the run fails at once instead of timing out.
+FATAL_WAITING = frozenset(
+    {
+        "ErrImageNeverPull",
+        "ErrImagePull",
+        "ImagePullBackOff",
+        "InvalidImageName",
+        "CreateContainerConfigError",
+        "CreateContainerError",
+    }
+)
+#: Longest wait for a kubelet memory sample taken after ``settle``, in seconds beyond settle: the
+#: kubelet samples every 10 s, stretched to 15 s for a container whose figures do not change.
+SAMPLE_WAIT_S = 20.0
+#: Pause between two reads of ``/stats/summary`` while waiting for a sample, in seconds.
+SUMMARY_POLL_S = 1.0
+MEMORY_SOURCE = "kubelet-summary"
+
+
+class PodStarter:
+    """Runs single starts of images as pods, one at a time, for one invocation."""
+
+    def __init__(
+        self,
+        cluster: Cluster,
+        *,
+        invocation: str,
+        labels: dict[str, str],
+        signals: SignalGuard,
+        timeout_s: float,
+        settle_s: float,
+        node: str | None,
+        node_selector: dict[str, str] | None,
+    ) -> None:
+        self.cluster = cluster
+        self.invocation = invocation
+        self.labels = labels
+        self.signals = signals
+        self.timeout_s = timeout_s
+        self.settle_s = settle_s
+        self.node = node
+        self.node_selector = node_selector
+        self.pods = PodSet(cluster, invocation)
+        self._serial = 0
+        #: Node name → whether it is this machine, so the app's monotonic stamp means something here.
+        self._local: dict[str, bool] = {}
+
+    def run(self, img: Subject, index: int) -> RunResult:
+        """Run one pod of ``img`` and measure it; the pod is deleted when this returns."""
+        spec = img.spec
+        res = RunResult(image=img.name, index=index, probe_via="kubelet")
+        self._serial += 1
+        name = pod_name(img.name, self.invocation, self._serial)
+        manifest = pod_manifest(
+            name=name,
+            image_ref=img.built.info.tag,
+            row=img.name,
+            spec=spec,
+            cpus=img.cpus,
+            labels=self.labels,
+            node=self.node,
+            node_selector=self.node_selector,
+        )
+        watch = Watch()
+        marks = _Marks()
+        tail: deque[str] = deque(maxlen=LOG_TAIL_LINES)
+        log_re = re.compile(spec.ready.log.encode()) if spec.ready.log is not None else None
+        # A signal during create waits until the name is recorded: else clean-up would miss the pod.
+        with self.signals.held():
+            t0 = time.monotonic_ns()
+            created = self.cluster.create_pod(manifest)
+            t1 = time.monotonic_ns()
+            self.pods.add(name)
+        try:
+            res.create_ms = (t1 - t0) / 1e6
+            follower = threading.Thread(target=self._follow, args=(name, watch, log_re, tail), daemon=True)
+            watcher = threading.Thread(target=self._watch, args=(created, spec.ready.kind, watch, marks, follower), daemon=True)
+            watcher.start()
+            remaining = self.timeout_s - (time.monotonic_ns() - t0) / 1e9
+            watch.done.wait(max(remaining, 0))
+            self._classify(res, watch, marks, t0)
+            if res.status == "ok":
+                if spec.ready.kind == "exit":
+                    res.notes.append("working set not sampled: an exit-probe container is gone once ready")
+                else:
+                    self._sample(res, name, watch, marks)
+                if res.status == "ok" and watch.app_ready_ns is None and marks.node is not None:
+                    watch.stamped.wait(STAMP_GRACE_S)
+                self._app_stamp(res, watch, marks, t0)
+            if res.status != "ok":
+                if follower.ident is not None:
+                    follower.join(timeout=1.0)  # let the last lines of a dying container arrive
+                res.log_tail = list(tail) or self._log_tail(name)
+        finally:
+            failing = sys.exc_info()[1] is not None
+            watch.stop.set()
+            try:
+                self.pods.remove(name)
+            except CprofilerError:
+                if not failing:
+                    raise
+                # The run failed already (most likely the API server went away): that error says
+                # more. The name stays recorded; remove_all tries again.
+        return res
+
+    # --- threads ----------------------------------------------------------------------------------
+
+    def _watch(self, created: PodView, kind: str, watch: Watch, marks: _Marks, follower: threading.Thread) -> None:
+        """Mark scheduled, running, ready, exited and fatal states as watch events arrive."""
+        try:
+            self._see(created, "ADDED", kind, watch, marks, follower, time.monotonic_ns())
+            # Long enough for the whole run: ready, settle and the wait for the kubelet's sample.
+            length = self.timeout_s + self.settle_s + SAMPLE_WAIT_S + 60
+            for event, pod in self.cluster.watch_pod(created.name, created.resource_version, length, watch.stop):
+                self._see(pod, event, kind, watch, marks, follower, time.monotonic_ns())
+                if watch.stop.is_set():
+                    return
+        except ClusterError as exc:
+            if not watch.stop.is_set():
+                watch.fail(str(exc))
+
+    def _see(
+        self, pod: PodView, event: str, kind: str, watch: Watch, marks: _Marks, follower: threading.Thread, t_ns: int
+    ) -> None:
+        marks.last = pod
+        if event == "DELETED":
+            watch.fail("the pod was deleted by someone else during the run")
+            return
+        if pod.node_name and marks.scheduled_ns is None:
+            marks.scheduled_ns, marks.node = t_ns, pod.node_name
+        c = pod.container
+        if c.state in ("running", "terminated") and marks.running_ns is None:
+            marks.running_ns = t_ns
+            if not follower.is_alive() and follower.ident is None:
+                follower.start()
+        if c.state == "waiting" and c.reason in FATAL_WAITING:
+            watch.fail(f"{c.reason}: {c.message or 'the container cannot start'}")
+        elif c.state == "terminated":
+            if kind == "exit" and c.exit_code == 0:
+                watch.mark_ready(t_ns)
+            marks.reason = c.reason
+            watch.mark_exit(t_ns, c.exit_code)
+        elif kind in ("http", "tcp") and pod.condition("Ready"):
+            watch.mark_ready(t_ns)
+
+    def _follow(self, name: str, watch: Watch, log_re: re.Pattern[bytes] | None, tail: deque[str]) -> None:
+        """Read the pod's output: the log probe, the app's ready stamp, the tail for failed runs."""
+        try:
+            for t_ns, line in split_lines(self.cluster.follow_log(name)):
+                tail.append(line.decode("utf-8", "replace").rstrip("\r"))
+                if watch.app_ready_ns is None:
+                    m = STAMP_RE.search(line)
+                    if m:
+                        watch.mark_stamp(int(m.group(1)))
+                if log_re is not None and watch.ready_ns is None and log_re.search(line):
+                    watch.mark_ready(t_ns)
+                if watch.stop.is_set():
+                    return
+        except ClusterError:
+            pass  # the pod is being deleted: its output is no longer needed
+
+    # --- results ----------------------------------------------------------------------------------
+
+    def _classify(self, res: RunResult, watch: Watch, marks: _Marks, t0: int) -> None:
+        for field, ns in (("scheduled_ms", marks.scheduled_ns), ("running_ms", marks.running_ns)):
+            if ns is not None:
+                setattr(res, field, (ns - t0) / 1e6)
+        self._server_times(res, marks.last)
+        if watch.ready_ns is not None:
+            res.ready_ms = (watch.ready_ns - t0) / 1e6
+            if watch.exit_ns is not None:
+                res.exit_code = watch.exit_code
+            return
+        if watch.exit_ns is not None:
+            res.exit_code = watch.exit_code
+            if marks.reason == "OOMKilled":
+                res.status, res.error = "oomkilled", "killed by its memory limit before it was ready"
+            else:
+                res.status, res.error = "crashed", f"exited with code {res.exit_code} before it was ready"
+        elif watch.probe_error:
+            res.status, res.error = "error", watch.probe_error
+        else:
+            res.status = "timeout"
+            waiting = marks.last.container.reason if marks.last is not None else None
+            res.error = f"not ready within {self.timeout_s:g} s" + (f" (container: {waiting})" if waiting else "")
+
+    @staticmethod
+    def _server_times(res: RunResult, pod: PodView | None) -> None:
+        """The API server's own record (whole seconds), relative to the pod's creationTimestamp."""
+        if pod is None or pod.created_s is None:
+            return
+        created = pod.created_s
+
+        def since(t: float | None) -> float | None:
+            return (t - created) * 1000 if t is not None else None
+
+        res.server_scheduled_ms = since(pod.conditions.get("PodScheduled", (False, None))[1])
+        res.server_running_ms = since(pod.container.started_at_s)
+        ready = pod.conditions.get("Ready", (False, None))
+        res.server_ready_ms = since(ready[1]) if ready[0] else None
+
+    def _app_stamp(self, res: RunResult, watch: Watch, marks: _Marks, t0: int) -> None:
+        """``app_ready_ms`` from the app's ``monotonic_ns=`` stamp: only when the pod ran on this
+        machine, whose monotonic clock the container shares."""
+        stamp = watch.app_ready_ns
+        if stamp is None or res.ready_ms is None or marks.node is None or not self._is_local(marks.node):
+            return
+        if t0 <= stamp <= t0 + res.ready_ms * 1e6:
+            res.app_ready_ms = (stamp - t0) / 1e6
+            res.probe_lag_ms = res.ready_ms - res.app_ready_ms
+
+    def _is_local(self, node: str) -> bool:
+        if node not in self._local:
+            try:
+                addresses = self.cluster.node_facts(node)["node_addresses"]
+            except ClusterError:
+                addresses = []
+            self._local[node] = node == socket.gethostname() or "127.0.0.1" in [node, *addresses]
+        return self._local[node]
+
+    def _sample(self, res: RunResult, name: str, watch: Watch, marks: _Marks) -> None:
+        """Wait ``settle`` seconds after ready, then take the first kubelet sample taken after that
+        instant; the highest working set among the samples seen on the way is the settle peak."""
+        node = marks.node
+        if node is None:
+            res.notes.append("working set not sampled: the pod was never bound to a node")
+            return
+        wall_ready = time.time() - (time.monotonic_ns() - (watch.ready_ns or 0)) / 1e9
+        wanted = wall_ready + self.settle_s
+        deadline = time.monotonic() + self.settle_s + SAMPLE_WAIT_S
+        peak = 0
+        chosen: KubeletSample | None = None
+        while time.monotonic() < deadline:
+            if watch.exited.wait(SUMMARY_POLL_S if time.time() >= wanted else min(SUMMARY_POLL_S, wanted - time.time())):
+                res.exit_code = watch.exit_code
+                res.status = "oomkilled" if marks.reason == "OOMKilled" else "crashed"
+                res.error = f"exited with code {watch.exit_code} after it was ready, before its memory was sampled"
+                return
+            try:
+                sample = container_sample(self.cluster.stats_summary(node), self.cluster.namespace, name, CONTAINER)
+            except ClusterError as exc:
+                res.notes.append(f"working set not sampled: {exc}")
+                return
+            if sample is None or sample.taken_s < wall_ready:
+                continue
+            peak = max(peak, sample.working_set_bytes or 0)
+            if sample.taken_s >= wanted:
+                chosen = sample
+                break
+        if chosen is None:
+            late = f"{self.settle_s:g} s after ready within {SAMPLE_WAIT_S:g} s more"
+            res.notes.append(f"working set not sampled: the kubelet had no sample {late}")
+            return
+        res.working_set_bytes = chosen.working_set_bytes
+        res.rss_bytes = chosen.rss_bytes
+        res.page_faults = chosen.page_faults
+        res.major_page_faults = chosen.major_page_faults
+        res.settle_peak_working_set_bytes = peak or None
+        res.memory_sample_after_ready_ms = (chosen.taken_s - wall_ready) * 1000
+        res.memory_source = MEMORY_SOURCE
+
+    def _log_tail(self, name: str) -> list[str]:
+        try:
+            return self.cluster.log_tail(name, LOG_TAIL_LINES)
+        except ClusterError:
+            return []  # a container that never started has no log
+
+
+@dataclass
+class _Marks:
+    """What the watch saw of one run, besides the shared ``Watch`` (monotonic ns)."""
+
+    scheduled_ns: int | None = None
+    running_ns: int | None = None
+    #: The node the pod was bound to.
+    node: str | None = None
+    #: Why the container ended (``OOMKilled``, ``Error``, ``Completed``).
+    reason: str | None = None
+    #: The last state seen.
+    last: PodView | None = None

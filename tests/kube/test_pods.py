@@ -1,0 +1,189 @@
+"""``--backend kubernetes`` on a real cluster: the engine tests' core cases, each run a Pod.
+
+The pods run the tests' FROM scratch testapp image, built by the local engine, which the local
+cluster's kubelet uses too (``imagePullPolicy: Never``).
+"""
+
+from __future__ import annotations
+
+import signal
+import statistics
+import time
+from dataclasses import replace
+
+import pytest
+
+from cprofiler.kube.starter import PodStarter
+from cprofiler.labels import LABEL, LABEL_PID
+from tests.engine.procs import Cli, wait_until
+from tests.helpers import by_name, measure, runner, write_scenario
+from tests.kube.conftest import NODE
+
+pytestmark = pytest.mark.kube
+MiB = 1 << 20
+SERVICE = {"env": {"MODE": "http"}, "ready": {"http": {"port": 8080, "path": "/healthz"}}}
+
+
+def on_kube(engine, path, **overrides):
+    return measure(engine, path, backend="kubernetes", kube_node=NODE, **overrides)
+
+
+def test_a_known_allocation_reads_as_working_set(engine, cluster, testapp_context, tmp_path):
+    path = write_scenario(
+        tmp_path,
+        testapp_context,
+        {"alloc": {"env": {"MODE": "http", "ALLOC_MB": "64"}, "ready": SERVICE["ready"]}},
+        settle=0.5,
+    )
+    m = on_kube(engine, path)
+    run = by_name(m)["alloc"].runs[0]
+    assert run.status == "ok", (run.error, run.log_tail)
+    assert run.memory_source == "kubelet-summary", run.notes
+    # 64 MiB touched page by page, in a static binary of a few hundred KiB: within ±5 %.
+    assert 0.95 * 64 * MiB <= run.working_set_bytes <= 1.05 * 64 * MiB, run.working_set_bytes / MiB
+    assert run.rss_bytes is not None and run.rss_bytes >= 0.95 * 64 * MiB
+    assert run.page_faults is not None and run.page_faults >= 64 * MiB // 4096
+    # The sample the kubelet took at least settle after ready (it samples every ~10 s).
+    assert run.memory_sample_after_ready_ms is not None and run.memory_sample_after_ready_ms >= 500
+    # Client-side order of events, and the API server's own whole-second record beside it.
+    assert run.create_ms <= run.scheduled_ms <= run.running_ms <= run.ready_ms
+    assert run.server_ready_ms is not None and run.server_ready_ms % 1000 == 0
+    assert run.app_ready_ms is not None and run.app_ready_ms <= run.ready_ms
+    env = m.environment.to_json()
+    assert env["backend"] == "kubernetes" and env["node_name"] == NODE
+    assert env["kubelet_version"].startswith("v1.") and env["kubernetes_version"].startswith("v1.")
+    assert env["node_capacity_cpu"] and env["node_capacity_memory"]
+
+
+def test_a_known_start_delay_shows_in_pod_startup(engine, cluster, testapp_context, tmp_path):
+    # Exit-probed: ready is the container's exit, seen by the watch; no memory wait.
+    path = write_scenario(
+        tmp_path,
+        testapp_context,
+        {
+            "now": {"env": {"MODE": "exit"}, "ready": {"exit": True}},
+            "late": {"env": {"MODE": "exit", "DELAY_MS": "2000"}, "ready": {"exit": True}},
+        },
+        runs=2,
+    )
+    m = by_name(on_kube(engine, path))
+    for img in m.values():
+        assert [r.status for r in img.runs] == ["ok", "ok"], [(r.error, r.log_tail) for r in img.runs]
+    # The app's own stamp (the host's monotonic clock, which the pod shares) moves by the delay.
+    app = statistics.median(m["late"].values("app_ready_ms")) - statistics.median(m["now"].values("app_ready_ms"))
+    assert 1800 <= app <= 2600, app
+    # The watch sees it too, at the kubelet's 1 s status cadence (PLEG relists every second).
+    seen = statistics.median(m["late"].values("ready_ms")) - statistics.median(m["now"].values("ready_ms"))
+    assert 1000 <= seen <= 3500, seen
+
+
+def test_log_and_tcp_readiness(engine, cluster, testapp_context, tmp_path):
+    path = write_scenario(
+        tmp_path,
+        testapp_context,
+        {
+            "log": {"env": {"MODE": "http"}, "ready": {"log": "^ready "}},
+            "tcp": {"env": {"MODE": "tcp", "PORT": "9000"}, "ready": {"tcp": {"port": 9000}}},
+        },
+        settle=0,
+    )
+    m = by_name(on_kube(engine, path))
+    for name, img in m.items():
+        run = img.runs[0]
+        assert run.status == "ok", (name, run.error, run.log_tail)
+        assert run.ready_ms >= run.running_ms
+
+
+def test_a_crash_and_a_timeout_become_rows(engine, cluster, testapp_context, tmp_path):
+    path = write_scenario(
+        tmp_path,
+        testapp_context,
+        {
+            "crash": {"env": {"MODE": "crash", "EXIT_CODE": "3"}, "ready": SERVICE["ready"]},
+            "hang": {"env": {"MODE": "never"}, "ready": {"tcp": {"port": 8080}}},
+        },
+        timeout=4,
+    )
+    m = by_name(on_kube(engine, path))
+    crash, hang = m["crash"].runs[0], m["hang"].runs[0]
+    assert crash.status == "crashed" and crash.exit_code == 3, (crash.error, crash.log_tail)
+    assert any("crashing on purpose" in line for line in crash.log_tail), crash.log_tail
+    assert hang.status == "timeout" and "not ready within 4 s" in (hang.error or "")
+
+
+def test_a_missing_image_is_an_error_not_a_timeout(engine, cluster, testapp_context, tmp_path):
+    path = write_scenario(tmp_path, testapp_context, {"web": SERVICE}, timeout=30)
+    r = runner(engine, path, backend="kubernetes", kube_node=NODE)
+    subject = r.prepare()[0]
+    built = replace(subject.built, info=replace(subject.built.info, tag="cprofiler/not-there:0"))
+    missing = replace(subject, built=built)
+    starter = r.pod_starter
+    assert isinstance(starter, PodStarter)
+    started = time.monotonic()
+    run = starter.run(missing, 0)
+    assert run.status == "error" and "ErrImageNeverPull" in (run.error or ""), run.error
+    assert time.monotonic() - started < 20  # failed at once, not after the timeout
+    starter.pods.remove_all()
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_signal_leaves_no_pod(engine, cluster, testapp_context, tmp_path, signum, code):
+    path = write_scenario(tmp_path, testapp_context, {"hang": {"env": {"MODE": "never"}, "ready": {"tcp": {"port": 8080}}}})
+    cli = Cli(
+        "measure",
+        str(path),
+        "--backend",
+        "kubernetes",
+        "--node",
+        NODE,
+        "--no-floor",
+        "--timeout",
+        "120",
+        "--output",
+        str(tmp_path / "r.json"),
+        cwd=tmp_path,
+    )
+    try:
+
+        def pods():
+            return [p for p in cluster.labelled_pods(LABEL) if p.labels.get(LABEL_PID) == str(cli.pid)]
+
+        wait_until(lambda: [p for p in pods() if p.container.state == "running"], 60, "a running pod of the invocation")
+        cli.send(signum)
+        assert cli.finish(timeout=60) == code, cli.stderr
+        assert pods() == []
+        assert "finished runs kept" in cli.stderr
+    finally:
+        cli.kill()
+
+
+def test_pods_of_a_dead_invocation_are_reaped_by_label(engine, cluster, testapp_context, tmp_path):
+    from cprofiler.kube.manifest import pod_manifest
+    from cprofiler.kube.pods import reap_pods
+    from cprofiler.reaper import own_labels
+    from cprofiler.scenario.load import load as load_scenario
+
+    path = write_scenario(tmp_path, testapp_context, {"web": SERVICE})
+    spec = load_scenario(path).scenario.images["web"]
+    dead = {**own_labels("deadbeef0000"), LABEL_PID: "999999999"}  # no such process
+    alive = own_labels("a11ve0000000")
+    for name, labels in (("cprofiler-reap-dead", dead), ("cprofiler-reap-alive", alive)):
+        cluster.create_pod(
+            pod_manifest(
+                name=name,
+                image_ref="cprofiler/none:0",
+                row="web",
+                spec=spec,
+                cpus=None,
+                labels=labels,
+                node=NODE,
+                node_selector=None,
+            )
+        )
+    try:
+        assert "cprofiler-reap-dead" in reap_pods(cluster)
+        names = [p.name for p in cluster.labelled_pods(LABEL)]
+        assert "cprofiler-reap-dead" not in names and "cprofiler-reap-alive" in names
+    finally:
+        cluster.delete_pod("cprofiler-reap-dead")
+        cluster.delete_pod("cprofiler-reap-alive")
