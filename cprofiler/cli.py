@@ -2,6 +2,8 @@
 
 Each command's work lives in ``cprofiler.commands``; this module only declares options and turns
 cprofiler's errors into one line on stderr and an exit code (a traceback only with ``--verbose``).
+It is long because it is the whole command line in one place (every option, its help and its
+panel), which is what a reader of ``--help`` wants to check against; it holds no logic.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from cprofiler.errors import CprofilerError
-from cprofiler.k8s.recommend import K8sOptions, Source
+from cprofiler.k8s.options import K8sOptions, Source
 from cprofiler.k8s.render import Skipped, recommend_all, render, yaml_stream
 from cprofiler.results import files as output_files
 from cprofiler.results import runlog

@@ -267,7 +267,7 @@ def failures(m: Measurement, *, allow_failed_runs: bool) -> list[str]:
 def _write_k8s(measurement: Measurement, opts: MeasureOptions, log_path: Path) -> None:
     """Deployments from this measurement; the results are on disk already, so a failure here loses nothing."""
     from cprofiler.commands.k8s import file_sha256, write_manifests
-    from cprofiler.k8s.recommend import K8sOptions
+    from cprofiler.k8s.options import K8sOptions
     from cprofiler.k8s.render import render
 
     assert opts.k8s_dir is not None

@@ -15,7 +15,9 @@ import yaml
 
 from cprofiler.errors import CprofilerError, UsageError
 from cprofiler.k8s import escape
-from cprofiler.k8s.recommend import CRONJOB_MAX_NAME, K8sOptions, Recommendation, Source, recommend
+from cprofiler.k8s.options import CRONJOB_MAX_NAME, K8sOptions, Source
+from cprofiler.k8s.recommend import recommend
+from cprofiler.k8s.recommendation import Recommendation
 from cprofiler.results.model import ImageResult, Measurement
 
 #: Oldest Kubernetes release whose OpenAPI schema every manifest is checked against in the tests.

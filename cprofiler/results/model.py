@@ -1,14 +1,16 @@
 """The results model: one record per run, one per image, one per measurement; written and read.
 
-JSON is the stable contract (``schema: cprofiler/results/v2``; v1 files are still read); tables, CSV, Kubernetes output and
-``--resume`` all read it back into these same classes (:meth:`Measurement.from_json`), so every
+JSON is the stable contract (``schema: cprofiler/results/v2``; v1 files are still read); tables,
+CSV, Kubernetes output and ``--resume`` all read it back into these same classes (:meth:`Measurement.from_json`), so every
 consumer gets typed objects, whatever file they came from. Every field name carries its unit
 (``_ms`` milliseconds, ``_bytes`` bytes, ``_cores`` CPU cores) and every time is taken from one
 monotonic clock (``time.monotonic_ns``).
 
 Reading validates (pydantic): a file that is not a results file, or holds a string where a number
 belongs, becomes one :class:`~cprofiler.errors.UsageError` naming the file and the path inside it
-(``images[0].runs[3].working_set_bytes``), never a traceback.
+(``images[0].runs[3].working_set_bytes``), never a traceback. The whole contract is kept in this
+one file on purpose (the load phase's records are in :mod:`cprofiler.results.load`), so that a
+reader sees every field of the JSON, with its unit, in one place.
 """
 
 from __future__ import annotations

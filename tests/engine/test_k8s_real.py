@@ -7,8 +7,9 @@ import pytest
 import yaml
 
 from cprofiler.k8s.formats.registry import FORMATS
+from cprofiler.k8s.options import K8sOptions
 from cprofiler.k8s.quantities import parse_cpu_quantity
-from cprofiler.k8s.recommend import K8sOptions, recommend
+from cprofiler.k8s.recommend import recommend
 from cprofiler.k8s.render import TARGET_KUBERNETES_VERSION, render
 from tests.helpers import measure, write_scenario
 

@@ -18,9 +18,10 @@ import yaml
 from cprofiler.errors import CprofilerError, UsageError
 from cprofiler.k8s.formats.registry import FORMATS, formats_help
 from cprofiler.k8s.names import dns_label, is_dns_label
+from cprofiler.k8s.options import K8sOptions
 from cprofiler.k8s.probes import STARTUP_COVER, STARTUP_MIN_FAILURES, guaranteed_window_s, startup_timing
 from cprofiler.k8s.quantities import ceil_mib, cpu_quantity, exact, memory_quantity, parse_cpu_quantity
-from cprofiler.k8s.recommend import K8sOptions, recommend
+from cprofiler.k8s.recommend import recommend
 from cprofiler.k8s.render import TARGET_KUBERNETES_VERSION, render, skip_reason, yaml_stream
 from cprofiler.results.load import LoadResult
 from cprofiler.results.model import ImageResult, Measurement

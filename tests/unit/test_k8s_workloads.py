@@ -23,7 +23,8 @@ import yaml
 
 from cprofiler.errors import CprofilerError, UsageError
 from cprofiler.k8s.formats.registry import FORMATS
-from cprofiler.k8s.recommend import JOB_BACKOFF_LIMIT, JOB_MIN_DEADLINE_S, K8sOptions, Source, recommend
+from cprofiler.k8s.options import JOB_BACKOFF_LIMIT, JOB_MIN_DEADLINE_S, K8sOptions, Source
+from cprofiler.k8s.recommend import recommend
 from cprofiler.k8s.render import TARGET_KUBERNETES_VERSION, Skipped, recommend_all, render, yaml_stream
 from cprofiler.k8s.security import security_context
 from cprofiler.k8s.summary.registry import SUMMARIES

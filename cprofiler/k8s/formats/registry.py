@@ -11,7 +11,8 @@ import abc
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from cprofiler.k8s.recommend import K8sOptions, Recommendation
+from cprofiler.k8s.options import K8sOptions
+from cprofiler.k8s.recommendation import Recommendation
 from cprofiler.plugins import Registry
 
 

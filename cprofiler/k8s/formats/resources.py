@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from cprofiler.k8s.formats.registry import Formatter, register
-from cprofiler.k8s.recommend import K8sOptions, Recommendation
+from cprofiler.k8s.options import K8sOptions
+from cprofiler.k8s.recommendation import Recommendation
 from cprofiler.k8s.render import dump_yaml
 
 

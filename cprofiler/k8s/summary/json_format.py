@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from cprofiler.k8s.recommend import Recommendation, Source
+from cprofiler.k8s.options import Source
+from cprofiler.k8s.recommendation import Recommendation
 from cprofiler.k8s.render import Skipped
 from cprofiler.k8s.summary.registry import SUMMARIES
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from cprofiler.k8s.recommend import Recommendation, Source
+from cprofiler.k8s.options import Source
+from cprofiler.k8s.recommendation import Recommendation
 from cprofiler.k8s.render import Skipped
 from cprofiler.plugins import Registry
 
