@@ -84,7 +84,9 @@ def test_json_on_stdout_leaves_the_notices_to_stderr(engine, testapp_context, tm
 
 
 def test_compare_exits_1_on_a_broken_rule_and_2_on_a_bad_one(engine, testapp_context, tmp_path):
-    slow = {"env": {"MODE": "exit", "DELAY_MS": "300"}, "ready": {"exit": True}}
+    # 1.5 s of delay: well outside what a noisy shared machine does to a job that exits at once (CI once
+    # saw its median cold start go from 686 to 859 ms between two sets of runs with nothing changed).
+    slow = {"env": {"MODE": "exit", "DELAY_MS": "1500"}, "ready": {"exit": True}}
     before = write_scenario(tmp_path, testapp_context, {"job": JOB}, settle=0)
     assert cprofiler("measure", str(before), "--runs", "5", "--no-floor", "-o", "before.json", cwd=tmp_path).returncode == 0
     write_scenario(tmp_path, testapp_context, {"job": slow}, settle=0)
