@@ -77,12 +77,13 @@ def test_memory_matches_what_the_app_touches(engine, testapp_context, tmp_path):
 def test_start_delay_shows_in_ready_time(engine, testapp_context, tmp_path):
     images = {
         name: {"env": {"MODE": "http", "DELAY_MS": str(delay)}, "ready": {"http": {"port": 8080, "path": "/healthz"}}}
-        for name, delay in (("now", 0), ("late", 600))
+        for name, delay in (("now", 0), ("late", 1000))
     }
-    m = by_name(measure(engine, write_scenario(tmp_path, testapp_context, images, runs=3, settle=0)))
+    m = by_name(measure(engine, write_scenario(tmp_path, testapp_context, images, runs=5, settle=0)))
     grew = statistics.median(r.ready_ms for r in m["late"].runs) - statistics.median(r.ready_ms for r in m["now"].runs)
-    # Medians of 3 on a noisy shared machine: the 600 ms delay must show, give or take 150 ms.
-    assert 450 < grew < 750, grew
+    # Medians of 5 on a noisy shared machine (CI once saw two medians of the same start 170 ms apart):
+    # the 1000 ms delay must show, give or take 300 ms.
+    assert 700 < grew < 1300, grew
 
 
 def test_never_ready_is_a_timeout_row(engine, testapp_context, tmp_path):
