@@ -138,6 +138,7 @@ def main_options(
         "cprofiler measure scenarios.yaml --only go --runs 30 --format markdown",
         "cprofiler measure scenarios.yaml -o r.json --resume r.jsonl   # after Ctrl-C",
         "cprofiler measure scenarios.yaml --backend kubernetes --node 127.0.0.1   # every run a Pod",
+        "cprofiler measure scenarios.yaml --backend kubernetes --node 127.0.0.1 --registry 127.0.0.1:5000/cp --cold image",
         exits=MEASURE_EXITS,
     )
 )
@@ -238,6 +239,14 @@ def measure(
             rich_help_panel="Kubernetes",
         ),
     ] = None,
+    registry: Annotated[
+        str | None,
+        typer.Option(
+            metavar="HOST[:PORT]/PREFIX",
+            help="Push the images there first; pods pull them by digest (--cold image: on every run, timed).",
+            rich_help_panel="Kubernetes",
+        ),
+    ] = None,
 ) -> None:
     """Build each image, start it many times, and print the comparison table."""
     from cprofiler.commands.measure import MeasureOptions, measure_command
@@ -256,6 +265,7 @@ def measure(
             "--namespace": namespace,
             "--node": node,
             "--node-selector": _key_values("--node-selector", node_selector),
+            "--registry": registry,
         },
         fmt=fmt.value if fmt is not None else _format_for(output),
         output=output,

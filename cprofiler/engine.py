@@ -359,6 +359,20 @@ class Engine:
                 return _refusal(exc)
         return None
 
+    def push(self, ref: str) -> str:
+        """Push the local image ``ref`` (``host:port/repo:tag``) to its registry; return the digest
+        (``sha256:…``) the registry stored it under. EngineError with the registry's reason."""
+        repo, _, tag = ref.rpartition(":")
+        digest: str | None = None
+        with _engine_call(f"push {ref}"):
+            for line in self.api.push(repo, tag=tag, stream=True, decode=True):
+                if line.get("error"):
+                    raise EngineError(f"Docker engine: pushing {ref} failed: {line['error']}")
+                digest = (line.get("aux") or {}).get("Digest") or digest
+        if not digest:
+            raise EngineError(f"Docker engine: pushing {ref} reported no digest")
+        return str(digest)
+
     def save_image(self, image_id: str, path: Path) -> None:
         """Write the image as a tarball (``docker save``) to ``path``, atomically."""
         tmp = path.with_name(path.name + ".part")

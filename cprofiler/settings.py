@@ -80,6 +80,9 @@ class RunSettings(BaseModel):
     kube_node: str | None = Field(default=None, json_schema_extra=_flag("--node"))
     #: ``--backend kubernetes``: ``key=value`` labels the scheduler must match (``spec.nodeSelector``).
     kube_node_selector: dict[str, str] | None = Field(default=None, json_schema_extra=_flag("--node-selector"))
+    #: ``--backend kubernetes``: ``HOST[:PORT]/PREFIX`` the images are pushed to; pods pull them by
+    #: digest from there (null: pods use the node's images, ``imagePullPolicy: Never``).
+    kube_registry: str | None = Field(default=None, json_schema_extra=_flag("--registry"))
 
     @property
     def shuffle(self) -> bool:
@@ -109,6 +112,10 @@ class RunSettings(BaseModel):
         if shuffle and values.get("seed") is None:
             # Record the seed we drew, so a shuffled order can always be replayed with --seed.
             values["seed"] = int.from_bytes(os.urandom(4), "little")
+        if values.get("backend", "docker") != "kubernetes":
+            for name, extra in _flagged().items():
+                if name.startswith("kube_") and values.get(name) is not None:
+                    raise UsageError(f"{extra['flag']}: only with --backend kubernetes")
         return cls(
             scenario_file=str(loaded.path),
             scenario_sha256=loaded.sha256 or None,

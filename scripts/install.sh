@@ -9,6 +9,9 @@ cd "$(dirname "$0")/.."
 # wrk: the closed-loop load generator (load.generator: wrk); util-linux: nsenter and taskset, which
 # run a generator inside a container's network namespace on CPUs of its own.
 apt_packages=(build-essential debootstrap wrk util-linux)
+# --test: docker-registry, the registry the --backend kubernetes tests push to (--registry); the
+# tests run their own on 127.0.0.1 only, so the package's own service is never left running.
+[ "${1:-}" = "--test" ] && apt_packages+=(docker-registry)
 missing=()
 for p in "${apt_packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ "${#missing[@]}" -gt 0 ]; then
@@ -18,6 +21,9 @@ if [ "${#missing[@]}" -gt 0 ]; then
   fi
   apt-get update -q
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
+fi
+if [ -d /run/systemd/system ] && systemctl is-enabled docker-registry >/dev/null 2>&1; then
+  systemctl disable --now docker-registry >/dev/null 2>&1 || true  # it would listen on every address
 fi
 # oha: the default load generator (open loop, latency from the intended send time). It is built
 # from source by cargo, 8-10 minutes on 2 cores, so only when this version is not there yet.

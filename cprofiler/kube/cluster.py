@@ -194,6 +194,14 @@ class Cluster:
             pods = self.core.list_namespaced_pod(self.namespace, label_selector=selector, _request_timeout=REQUEST_TIMEOUT_S)
         return [_view(p) for p in pods.items]
 
+    def pod_events(self, name: str) -> list[tuple[str, str]]:
+        """``(reason, message)`` of the events about pod ``name``, oldest first."""
+        with _call(f"list the events of pod {name}"):
+            events = self.core.list_namespaced_event(
+                self.namespace, field_selector=f"involvedObject.name={name}", _request_timeout=REQUEST_TIMEOUT_S
+            )
+        return [(str(e.reason or ""), str(e.message or "")) for e in events.items]
+
     # --- nodes ----------------------------------------------------------------------------------
 
     def stats_summary(self, node: str) -> dict[str, Any]:
@@ -222,6 +230,7 @@ class Cluster:
             "node_capacity_cpu": capacity.get("cpu"),
             "node_capacity_memory": capacity.get("memory"),
             "node_capacity_pods": capacity.get("pods"),
+            "node_boot_id": info.boot_id,
         }
 
     def node_exists(self, node: str) -> bool:

@@ -4,7 +4,8 @@ One container, never restarted, bound to the node the user named (``spec.nodeNam
 scheduler is needed, and ``scheduled`` is then the create itself) or left to the scheduler with a
 ``nodeSelector``. The scenario's ``ready`` becomes the readinessProbe for http and tcp; log and exit
 readiness are read from the pod's log and phase, so they get no probe. The image is the one the
-local builder made, referred to by its tag with ``imagePullPolicy: Never``: it must be on the node.
+local builder made: by its tag with ``imagePullPolicy: Never`` (it must be on the node), or with
+``--registry`` by its digest there with ``IfNotPresent`` (see :mod:`cprofiler.kube.images`).
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ def pod_manifest(
     *,
     name: str,
     image_ref: str,
+    pull_policy: str = "Never",
     row: str,
     spec: ImageSpec,
     cpus: float | None,
@@ -76,7 +78,7 @@ def pod_manifest(
     container: dict[str, Any] = {
         "name": CONTAINER,
         "image": image_ref,
-        "imagePullPolicy": "Never",
+        "imagePullPolicy": pull_policy,
         "env": [{"name": k, "value": v} for k, v in spec.env.items()],
         "resources": {"limits": limits} if limits else {},
     }

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 from cprofiler.errors import ClusterError, CprofilerError
 from cprofiler.kube.cluster import Cluster, PodView
+from cprofiler.kube.images import pull_from_events
 from cprofiler.kube.manifest import CONTAINER, pod_manifest, pod_name
 from cprofiler.kube.pods import PodSet
 from cprofiler.kube.summary import KubeletSample, container_sample
@@ -51,6 +52,9 @@ SAMPLE_WAIT_S = 20.0
 #: Pause between two reads of ``/stats/summary`` while waiting for a sample, in seconds.
 SUMMARY_POLL_S = 1.0
 MEMORY_SOURCE = "kubelet-summary"
+#: Longest wait for the kubelet's Pulled event once the container runs, in seconds (events are sent
+#: asynchronously, usually within milliseconds).
+PULL_EVENT_WAIT_S = 5.0
 
 
 class PodStarter:
@@ -67,6 +71,7 @@ class PodStarter:
         settle_s: float,
         node: str | None,
         node_selector: dict[str, str] | None,
+        registry: str | None = None,
     ) -> None:
         self.cluster = cluster
         self.invocation = invocation
@@ -76,6 +81,10 @@ class PodStarter:
         self.settle_s = settle_s
         self.node = node
         self.node_selector = node_selector
+        #: ``--registry``: where the images are pushed before the runs (see cprofiler.kube.images).
+        self.registry = registry
+        #: Image id → the digest reference pods pull it by; empty without ``--registry``.
+        self.image_refs: dict[str, str] = {}
         self.pods = PodSet(cluster, invocation)
         self._serial = 0
         #: Node name → whether it is this machine, so the app's monotonic stamp means something here.
@@ -87,9 +96,11 @@ class PodStarter:
         res = RunResult(image=img.name, index=index, probe_via="kubelet")
         self._serial += 1
         name = pod_name(img.name, self.invocation, self._serial)
+        pulled_ref = self.image_refs.get(img.built.info.id)
         manifest = pod_manifest(
             name=name,
-            image_ref=img.built.info.tag,
+            image_ref=pulled_ref or img.built.info.tag,
+            pull_policy="IfNotPresent" if pulled_ref else "Never",
             row=img.name,
             spec=spec,
             cpus=img.cpus,
@@ -123,6 +134,8 @@ class PodStarter:
                 if res.status == "ok" and watch.app_ready_ns is None and marks.node is not None:
                     watch.stamped.wait(STAMP_GRACE_S)
                 self._app_stamp(res, watch, marks, t0)
+            if pulled_ref is not None and marks.running_ns is not None:
+                self._pull_time(res, name)
             if res.status != "ok":
                 if follower.ident is not None:
                     follower.join(timeout=1.0)  # let the last lines of a dying container arrive
@@ -294,6 +307,26 @@ class PodStarter:
         res.settle_peak_working_set_bytes = peak or None
         res.memory_sample_after_ready_ms = (chosen.taken_s - wall_ready) * 1000
         res.memory_source = MEMORY_SOURCE
+
+    def _pull_time(self, res: RunResult, name: str) -> None:
+        """``image_pull_ms`` from the kubelet's Pulled event, which its event broadcaster may send
+        a moment after the container started: waited for up to PULL_EVENT_WAIT_S."""
+        deadline = time.monotonic() + PULL_EVENT_WAIT_S
+        while True:
+            try:
+                decided, pull_ms = pull_from_events(self.cluster.pod_events(name))
+            except ClusterError as exc:
+                res.notes.append(f"image_pull_ms not read: {exc}")
+                return
+            if decided:
+                res.image_pull_ms = pull_ms
+                if pull_ms is None:
+                    res.notes.append("image_pull_ms: the image was already on the node (the kubelet's Pulled event)")
+                return
+            if time.monotonic() > deadline:
+                res.notes.append(f"image_pull_ms not read: no Pulled event within {PULL_EVENT_WAIT_S:g} s of the run")
+                return
+            time.sleep(SUMMARY_POLL_S / 4)
 
     def _log_tail(self, name: str) -> list[str]:
         try:

@@ -44,7 +44,8 @@ IN_USE_WAIT_S = 60.0
 
 
 class ColdLevel:
-    """One ``--cold`` level. The runner calls ``check``, ``prepare``, ``before_run`` per run, ``close``."""
+    """One ``--cold`` level. The runner calls ``check``, ``prepare``, ``before_run`` and ``after_run``
+    per run, ``close``."""
 
     #: One line for ``--cold``'s help.
     help: ClassVar[str]
@@ -61,6 +62,9 @@ class ColdLevel:
     def before_run(self, image: ImageInfo) -> float | None:
         """Make the next run of ``image`` cold; return the time spent fetching it in ms, or None."""
         return None
+
+    def after_run(self, image: ImageInfo) -> None:
+        """After a run of ``image`` that returned (``close`` covers one that raised)."""
 
     def note(self, image: ImageInfo) -> str | None:
         """How this level's figure for a run of ``image`` was obtained, for the run's ``notes``."""
@@ -163,7 +167,7 @@ class RemovedImage(ColdLevel):
             tarball.with_suffix(".json").write_text(json.dumps(manifest))
             self._sources[info.id] = ("load", str(tarball))
 
-    def before_run(self, image: ImageInfo) -> float:
+    def before_run(self, image: ImageInfo) -> float | None:
         self._remove(image)
         t0 = time.monotonic_ns()
         self._fetch(image.id)

@@ -106,8 +106,9 @@ class Runner:
             from cprofiler.kube import backend as kube_backend
 
             self.pod_starter = kube_backend.pod_starter(
-                settings, invocation=invocation, labels=own_labels(invocation), signals=self.signals
+                settings, engine, invocation=invocation, labels=own_labels(invocation), signals=self.signals
             )
+            self.cold = kube_backend.cold_level(settings, engine, self.pod_starter)
 
     @classmethod
     def for_scenario(
@@ -198,6 +199,7 @@ class Runner:
                 # inputs) and puts it back within seconds; no container was made, so just try again.
                 self.wait_for_image(img.built.info)
                 run = self.starter.run(img, index)
+        self.cold.after_run(img.built.info)
         run.fetch_ms = fetch_ms
         note = self.cold.note(img.built.info)
         if note is not None:
@@ -267,6 +269,10 @@ class Runner:
             self.reporter.runs_planned(len(names) * warmup + left)
             try:
                 self.signals.allow()
+                if self.pod_starter is not None:
+                    from cprofiler.kube import backend as kube_backend
+
+                    kube_backend.publish(self.engine, self.pod_starter, [p.built.info for p in runnable], self.reporter.message)
                 self.cold.prepare([p.built.info for p in runnable], self.reporter.message)
                 order = [(r, False) for r in stats.shuffled_rounds(names, warmup, shuffle=s.shuffle, seed=s.seed)]
                 order += [(r, True) for r in stats.shuffled_rounds(names, s.runs, shuffle=s.shuffle, seed=s.seed)]

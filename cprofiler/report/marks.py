@@ -18,6 +18,7 @@ LOWER_IS_BETTER = (
     "ready_p95_ms",
     "app_start_median_ms",
     "fetch_median_ms",
+    "image_pull_median_ms",
     "ready_ratio",
     "working_set_median_bytes",
     "rss_median_bytes",

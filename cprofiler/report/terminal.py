@@ -32,6 +32,7 @@ DROP_ORDER = (
     "rss_median_bytes",
     "anon_and_mapped_file_median_bytes",
     "fetch_median_ms",
+    "image_pull_median_ms",
     "peak_max_bytes",
     "app_start_median_ms",
     "runs_ok",

@@ -114,6 +114,10 @@ class RunResult(_Record):
     server_running_ms: float | None = None
     #: The Ready condition time minus the pod's creationTimestamp (whole seconds), in milliseconds.
     server_ready_ms: float | None = None
+    #: The kubelet's pull of the image during this run (``--registry``), from its Pulled event's
+    #: message (the kubelet times it to the nanosecond), in milliseconds; part of ``ready_ms``. Null
+    #: when the image was already on the node (the event then says so) or no pull was read.
+    image_pull_ms: float | None = None
     #: How long after ready the kubelet took the memory sample reported (it samples every ~10 s),
     #: in milliseconds.
     memory_sample_after_ready_ms: float | None = None

@@ -77,6 +77,25 @@ def test_a_known_start_delay_shows_in_pod_startup(engine, cluster, testapp_conte
     assert 1000 <= seen <= 3500, seen
 
 
+def test_cold_image_makes_the_kubelet_pull_by_digest_on_every_run(engine, cluster, registry, testapp_context, tmp_path):
+    path = write_scenario(tmp_path, testapp_context, {"job": {"env": {"MODE": "exit"}, "ready": {"exit": True}}}, runs=2)
+    m = by_name(on_kube(engine, path, kube_registry=registry, cold="image"))
+    for run in m["job"].runs:
+        assert run.status == "ok", (run.error, run.log_tail, run.notes)
+        # The kubelet timed its pull (Pulled event); the pull is inside the pod's start.
+        assert run.image_pull_ms is not None and 0 < run.image_pull_ms < run.ready_ms, run.notes
+        assert any(f"the kubelet pulled {registry}/" in n and "@sha256:" in n for n in run.notes), run.notes
+        assert run.fetch_ms is None
+    # The engine has the image back, under the tag it was built with.
+    tag = m["job"].image.tag
+    assert engine.image(tag) is not None, tag
+
+    # Warm, with the registry: the image is on the node, so the kubelet pulls nothing.
+    warm = by_name(on_kube(engine, path, kube_registry=registry, runs=1))["job"].runs[0]
+    assert warm.status == "ok" and warm.image_pull_ms is None, warm.notes
+    assert "image_pull_ms: the image was already on the node (the kubelet's Pulled event)" in warm.notes
+
+
 def test_log_and_tcp_readiness(engine, cluster, testapp_context, tmp_path):
     path = write_scenario(
         tmp_path,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from cprofiler.errors import UsageError
-from cprofiler.kube import backend
+from cprofiler.kube import backend, images
 from cprofiler.kube.manifest import ANNOTATION_IMAGE, cpu_quantity, label_value, pod_manifest, pod_name
 from cprofiler.kube.summary import container_sample
 from cprofiler.labels import LABEL, LABEL_IMAGE
@@ -134,13 +134,78 @@ def test_settings_round_trip_with_the_backend():
 
 
 def test_backend_refuses_what_it_cannot_do_yet():
-    with pytest.raises(UsageError, match="--cold image"):
+    with pytest.raises(UsageError, match="--cold image with --backend kubernetes: needs --registry"):
         backend.check(settings(backend="kubernetes", cold="image"), 0)
+    with pytest.raises(UsageError, match="--cold image with --backend kubernetes: needs --node"):
+        backend.check(settings(backend="kubernetes", cold="image", kube_registry="127.0.0.1:5000/cp"), 0)
+    with pytest.raises(UsageError, match="--cold cache: not available with --backend kubernetes"):
+        backend.check(settings(backend="kubernetes", cold="cache"), 0)
+    with pytest.raises(UsageError, match=r"--registry 'Reg:5000': expected HOST\[:PORT\]/PREFIX"):
+        backend.check(settings(backend="kubernetes", kube_registry="Reg:5000"), 0)
+    backend.check(settings(backend="kubernetes", cold="image", kube_registry="127.0.0.1:5000/cp", kube_node="n"), 0)
     with pytest.raises(UsageError, match="load:"):
         backend.check(settings(backend="kubernetes"), 1)
     with pytest.raises(UsageError, match="--node cannot be combined"):
         backend.check(settings(backend="kubernetes", kube_node="n", kube_node_selector={"a": "b"}), 0)
     backend.check(settings(backend="kubernetes", cold="warm"), 0)
+
+
+@pytest.mark.parametrize(
+    ("flag", "field", "value"),
+    [("--node", "kube_node", "n"), ("--registry", "kube_registry", "127.0.0.1:5000/cp"), ("--namespace", "kube_namespace", "x")],
+)
+def test_kubernetes_flags_are_refused_on_docker(tmp_path, flag, field, value):
+    from cprofiler.scenario import load as scenario_load
+
+    path = tmp_path / "s.yaml"
+    path.write_text(f"images:\n  web:\n    dockerfile: {tmp_path}/Dockerfile\n    ready: {{exit: true}}\n")
+    (tmp_path / "Dockerfile").write_text("FROM scratch\n")
+    loaded = scenario_load.load(path)
+    kw = {"shuffle": False, "cold": "warm", "floor": False, "probe_via": "netns", "probe_interval_ms": 50.0}
+    with pytest.raises(UsageError, match=f"^{flag}: only with --backend kubernetes$"):
+        RunSettings.build(loaded, {flag: value}, **kw)
+    built = RunSettings.build(loaded, {flag: value, "--backend": "kubernetes"}, **kw)
+    assert getattr(built, field) == value
+
+
+def test_registry_values_and_where_an_image_goes():
+    assert images.parse_registry("127.0.0.1:5000/cp/") == "127.0.0.1:5000/cp"
+    assert images.parse_registry("registry.example.test/team/cprofiler") == "registry.example.test/team/cprofiler"
+    for bad in ("127.0.0.1:5000", "http://127.0.0.1:5000/cp", "127.0.0.1:5000/CP", "127.0.0.1:5000//cp", ""):
+        with pytest.raises(UsageError, match="--registry"):
+            images.parse_registry(bad)
+    assert images.remote_tag("127.0.0.1:5000/cp", "cprofiler/web:3f2a") == "127.0.0.1:5000/cp/cprofiler/web:3f2a"
+    assert images.remote_tag("r:1/cp", "localhost:5000/web:1") == "r:1/cp/web:1"
+    assert images.remote_tag("r:1/cp", "web") == "r:1/cp/web:latest"
+
+
+@pytest.mark.parametrize(
+    ("text", "ms"),
+    [("1.234567891s", 1234.567891), ("523.5ms", 523.5), ("850µs", 0.85), ("1m2.5s", 62500.0), ("12ns", 12e-6), ("0s", 0.0)],
+)
+def test_go_durations_in_milliseconds(text, ms):
+    assert images.go_duration_ms(text) == pytest.approx(ms)
+
+
+@pytest.mark.parametrize("text", ["", "1.5", "s", "1.5 s", "1x", "1s garbage"])
+def test_what_is_not_a_go_duration(text):
+    assert images.go_duration_ms(text) is None
+
+
+def test_pull_time_from_the_kubelets_events():
+    pulled_120 = 'Successfully pulled image "r:1/cp/web@sha256:ab" in 1.234567891s'
+    pulled_new = 'Successfully pulled image "r:1/cp/web@sha256:ab" in 812ms (1.02s including waiting). Image size: 4 bytes.'
+    present = 'Container image "r:1/cp/web@sha256:ab" already present on machine'
+    assert images.pull_from_events([("Scheduled", "x"), ("Pulling", "pulling"), ("Pulled", pulled_120)]) == (True, 1234.567891)
+    assert images.pull_from_events([("Pulled", pulled_new), ("Created", "c")]) == (True, 812.0)
+    assert images.pull_from_events([("Pulled", present)]) == (True, None)
+    assert images.pull_from_events([("Pulling", "pulling")]) == (False, None)
+
+
+def test_a_pushed_image_is_pulled_by_digest_if_not_present():
+    c = manifest(spec(), image_ref="r:1/cp/web@sha256:ab", pull_policy="IfNotPresent")["spec"]["containers"][0]
+    assert c["image"] == "r:1/cp/web@sha256:ab" and c["imagePullPolicy"] == "IfNotPresent"
+    assert manifest(spec())["spec"]["containers"][0]["imagePullPolicy"] == "Never"
 
 
 def test_kubernetes_fields_round_trip_in_results():
@@ -164,6 +229,26 @@ def test_the_table_says_how_a_kubernetes_run_was_timed():
     assert "watch event" in text and "readinessProbe" in text
     assert "/stats/summary" in text and "kubelet v1.20.2 on node n1" in text
     assert "Engine" not in text
+
+
+def test_the_kubelets_pulls_get_a_column_and_a_footnote():
+    import json
+
+    from cprofiler import report
+    from cprofiler.results.model import Measurement
+
+    data = json.loads((Path(__file__).parents[2] / "docs/results/kubernetes.json").read_text())
+    plain = report.render(Measurement.from_json(data, where="test"), "table")
+    assert "pull p50" not in plain and "fetch p50" not in plain
+    data["settings"].update(cold="image", kube_registry="127.0.0.1:5000/cp")
+    for image in data["images"]:
+        for i, run in enumerate(image["runs"]):
+            run["image_pull_ms"] = 100.0 + i
+    text = report.render(Measurement.from_json(data, where="test"), "table")
+    header = text.splitlines()[0]
+    assert "pull p50" in header and "fetch p50" not in header
+    assert "pulled by the kubelet from 127.0.0.1:5000/cp by digest" in text and "fetch:" not in text
+    assert "image_pull_median_ms" in report.render(Measurement.from_json(data, where="test"), "csv").splitlines()[0]
 
 
 def test_owner_labels_survive_sanitising_for_the_reaper():
