@@ -257,7 +257,8 @@ def footnote(m: Measurement) -> str:
         removed = "removed from the node before each run and " if s.cold == "image" else ""
         lines.append(
             f"pull: the image was {removed}pulled by the kubelet from {s.kube_registry} by digest, as the kubelet's "
-            "Pulled event timed it; part of cold start."
+            "Pulled event timed it: the layers the node lacked (layers shared with other images on it stay); part of "
+            "cold start."
         )
     if kube:
         facts = env.to_json()
