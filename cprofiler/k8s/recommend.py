@@ -223,7 +223,7 @@ def recommend(image: ImageResult, options: K8sOptions, source: Source | None = N
             if hpa.note is not None:
                 notes.append(hpa.note)
 
-    sec, sec_why = security_context(image.user)
+    sec, sec_why = security_context(image.user, image.security, image.run_as)
     formula.append(f"securityContext = {sec_why}")
 
     stand_in = None

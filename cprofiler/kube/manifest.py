@@ -1,11 +1,12 @@
 """The Pod of one run, as a plain manifest (pure: numbers in, a dict out; tested without a cluster).
 
-One container, never restarted, bound to the node the user named (``spec.nodeName``: no
-scheduler is needed, and ``scheduled`` is then the create itself) or left to the scheduler with a
-``nodeSelector``. The scenario's ``ready`` becomes the readinessProbe for http and tcp; log and exit
-readiness are read from the pod's log and phase, so they get no probe. The image is the one the
-local builder made: by its tag with ``imagePullPolicy: Never`` (it must be on the node), or with
-``--registry`` by its digest there with ``IfNotPresent`` (see :mod:`cprofiler.kube.images`).
+One container, never restarted, confined as on Docker (``cprofiler.k8s.security``), bound to the
+node the user named (``spec.nodeName``: no scheduler is needed, and ``scheduled`` is then the create
+itself) or left to the scheduler with a ``nodeSelector``. The scenario's ``ready`` becomes the
+readinessProbe for http and tcp; log and exit readiness are read from the pod's log and phase, so
+they get no probe. The image is the one the local builder made: by its tag with ``imagePullPolicy:
+Never`` (it must be on the node), or with ``--registry`` by its digest there with ``IfNotPresent``
+(see :mod:`cprofiler.kube.images`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ import re
 from fractions import Fraction
 from typing import Any
 
+from cprofiler.k8s.security import security_context
 from cprofiler.labels import LABEL_IMAGE
+from cprofiler.measure.security import confinement
 from cprofiler.scenario.model import ImageSpec
 
 #: The container's name in every pod.
@@ -64,6 +67,7 @@ def pod_manifest(
     pull_policy: str = "Never",
     row: str,
     spec: ImageSpec,
+    user: str = "",
     cpus: float | None,
     labels: dict[str, str],
     node: str | None,
@@ -81,6 +85,8 @@ def pod_manifest(
         "imagePullPolicy": pull_policy,
         "env": [{"name": k, "value": v} for k, v in spec.env.items()],
         "resources": {"limits": limits} if limits else {},
+        # Confined as cprofiler's containers on Docker are, under the scenario's security profile.
+        "securityContext": security_context(user, spec.security or "default", confinement(spec, user).user)[0],
     }
     if spec.command is not None:
         # The scenario's command replaces the image's CMD, as it does on Docker: Kubernetes' args.

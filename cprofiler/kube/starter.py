@@ -103,6 +103,7 @@ class PodStarter:
             pull_policy="IfNotPresent" if pulled_ref else "Never",
             row=img.name,
             spec=spec,
+            user=img.built.info.user,
             cpus=img.cpus,
             labels=self.labels,
             node=self.node,

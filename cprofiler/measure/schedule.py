@@ -26,6 +26,7 @@ from cprofiler.measure.containers import ContainerSet
 from cprofiler.measure.loadphase import CEILING_NAME, LoadPhase, step_line
 from cprofiler.measure.probes.base import POLL_INTERVAL_S
 from cprofiler.measure.reporter import Reporter, SilentReporter
+from cprofiler.measure.security import confinement
 from cprofiler.measure.signals import SignalGuard, why_stopped
 from cprofiler.measure.start import Starter, Subject, probe_via
 from cprofiler.reaper import own_labels
@@ -380,5 +381,7 @@ def image_result(p: Subject, budgets: Budgets | None = None, load: LoadResult | 
         scenario_image=p.scenario_name or None,
         load=load,
         user=info.user,
+        security=p.spec.security or "default",
+        run_as=confinement(p.spec, info.user).user,
         budgets=budgets,
     )

@@ -198,6 +198,12 @@ class ImageResult(_Record):
     #: The user the image runs as (its ``Config.User``: ``""`` is root, else a name or
     #: ``uid[:gid]``); null in files written before it was recorded.
     user: str | None = None
+    #: The ``security:`` profile its containers ran under: ``default`` or ``restricted`` (see
+    #: ``cprofiler.measure.security``); null in files written before it was recorded.
+    security: str | None = None
+    #: ``UID:GID`` its containers ran as when the profile chose it (``restricted`` for an image whose
+    #: user is root or a name: ``65534:65534``); null: the image's own ``user``.
+    run_as: str | None = None
     #: The budgets the scenario set for this image (its own over the top-level ones), or null.
     budgets: Budgets | None = None
     runs: list[RunResult] = Field(default_factory=list)

@@ -283,6 +283,9 @@ def test_restricted_refuses_what_the_default_allows(engine, testapp_context, tmp
     assert default.status == "crashed" and default.exit_code == 3, default
     assert default.log_tail == ["caps: uid=0 mknod=ok chroot=ok raw=ok"]
     assert restricted.status == "ok" and restricted.exit_code == 0, restricted  # all three refused
+    # The results say how each was confined, and what it ran as when the profile chose.
+    assert (m["default"].security, m["default"].run_as) == ("default", None)
+    assert (m["restricted"].security, m["restricted"].run_as) == ("restricted", "65534:65534")
 
 
 def test_a_fork_bomb_stops_at_the_pids_limit(engine, testapp_context, tmp_path):

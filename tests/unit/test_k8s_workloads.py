@@ -45,13 +45,11 @@ def job(name: str = "etl", peaks: tuple[int, ...] = (60 * MIB, 64 * MIB, 70 * MI
 
 
 def everything() -> Any:
-    """Services of every probe kind and a batch job: what one scenario file may hold."""
-    return results(
-        image("web"),
-        image("api", ready={"tcp": {"port": 9000}}),
-        image("worker", ready={"log": "started"}),
-        job("etl"),
-    )
+    """Services of every probe kind and a batch job, one measured under ``security: restricted``:
+    what one scenario file may hold."""
+    api = image("api", ready={"tcp": {"port": 9000}})
+    api.security, api.run_as = "restricted", "65534:65534"
+    return results(image("web"), api, image("worker", ready={"log": "started"}), job("etl"))
 
 
 # --- basis --------------------------------------------------------------------------------------
@@ -220,6 +218,26 @@ def test_security_context_as_measured(user: str | None, context: dict[str, Any],
     got, line = security_context(user)
     assert got == context
     assert why in line and "no-new-privileges" in line
+
+
+@pytest.mark.parametrize(
+    ("user", "run_as", "extra", "why"),
+    [
+        ("", "65534:65534", {"runAsUser": 65534, "runAsGroup": 65534}, "runAsUser 65534:65534: the user the measured"),
+        ("app", "65534:65534", {"runAsUser": 65534, "runAsGroup": 65534}, "runAsUser 65534:65534"),
+        ("10001", None, {}, "the image's own user 10001"),
+    ],
+)
+def test_security_context_under_the_restricted_profile(user: str, run_as: str | None, extra: dict, why: str) -> None:
+    got, line = security_context(user, "restricted", run_as)
+    assert got == {
+        "allowPrivilegeEscalation": False,
+        "capabilities": {"drop": ["ALL"]},
+        "runAsNonRoot": True,
+        "seccompProfile": {"type": "RuntimeDefault"},
+        **extra,
+    }
+    assert line.startswith("measured under security: restricted") and why in line
 
 
 def test_the_deployment_container_gets_the_security_context() -> None:

@@ -202,6 +202,15 @@ def test_pull_time_from_the_kubelets_events():
     assert images.pull_from_events([("Pulling", "pulling")]) == (False, None)
 
 
+def test_a_pod_is_confined_as_the_docker_container_would_be():
+    plain = manifest(spec())["spec"]["containers"][0]["securityContext"]
+    assert plain == {"allowPrivilegeEscalation": False}  # no-new-privileges; the runtime's default capabilities
+    strict = manifest(spec(security="restricted"), user="")["spec"]["containers"][0]["securityContext"]
+    assert strict["capabilities"] == {"drop": ["ALL"]} and strict["runAsUser"] == 65534 and strict["runAsNonRoot"]
+    own = manifest(spec(security="restricted"), user="1000:1000")["spec"]["containers"][0]["securityContext"]
+    assert "runAsUser" not in own and own["runAsNonRoot"] is True
+
+
 def test_a_pushed_image_is_pulled_by_digest_if_not_present():
     c = manifest(spec(), image_ref="r:1/cp/web@sha256:ab", pull_policy="IfNotPresent")["spec"]["containers"][0]
     assert c["image"] == "r:1/cp/web@sha256:ab" and c["imagePullPolicy"] == "IfNotPresent"
