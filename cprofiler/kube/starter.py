@@ -18,13 +18,12 @@ from __future__ import annotations
 
 import re
 import socket
-import sys
 import threading
 import time
 from collections import deque
 from dataclasses import dataclass
 
-from cprofiler.errors import ClusterError, CprofilerError
+from cprofiler.errors import ClusterError
 from cprofiler.kube.cluster import Cluster, PodView
 from cprofiler.kube.images import pull_from_events
 from cprofiler.kube.manifest import CONTAINER, pod_manifest, pod_name
@@ -32,7 +31,7 @@ from cprofiler.kube.pods import PodSet
 from cprofiler.kube.summary import KubeletSample, container_sample
 from cprofiler.measure.probes.base import STAMP_RE, Watch
 from cprofiler.measure.signals import SignalGuard
-from cprofiler.measure.start import LOG_TAIL_LINES, STAMP_GRACE_S, Subject, split_lines
+from cprofiler.measure.start import LOG_TAIL_LINES, STAMP_GRACE_S, Subject, end_run, split_lines
 from cprofiler.results.model import RunResult
 
 #: Waiting reasons after which a container never starts: the run fails at once instead of timing out.
@@ -142,15 +141,7 @@ class PodStarter:
                     follower.join(timeout=1.0)  # let the last lines of a dying container arrive
                 res.log_tail = list(tail) or self._log_tail(name)
         finally:
-            failing = sys.exc_info()[1] is not None
-            watch.stop.set()
-            try:
-                self.pods.remove(name)
-            except CprofilerError:
-                if not failing:
-                    raise
-                # The run failed already (most likely the API server went away): that error says
-                # more. The name stays recorded; remove_all tries again.
+            end_run(watch, lambda: self.pods.remove(name))
         return res
 
     # --- threads ----------------------------------------------------------------------------------

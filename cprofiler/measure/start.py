@@ -80,6 +80,20 @@ class Subject:
         return self.spec.cpus if not isinstance(self.spec.cpus, list) else None
 
 
+def end_run(watch: Watch, remove: Callable[[], None]) -> None:
+    """The end of every run, on either backend, called from its ``finally``: stop the run's threads,
+    then ``remove`` its container or pod. A fault while removing is raised only when the run itself
+    did not fail; else the run's own error says more (most likely the engine or the API server went
+    away), the id stays recorded, and the set's ``remove_all`` tries again."""
+    failing = sys.exc_info()[1] is not None
+    watch.stop.set()
+    try:
+        remove()
+    except CprofilerError:
+        if not failing:
+            raise
+
+
 @dataclass(frozen=True)
 class Running:
     """A container that is ready and sampled, handed to ``Starter.run``'s ``while_running``."""
@@ -189,15 +203,8 @@ class Starter:
                 reader.join(timeout=1.0)  # let the last lines of a dying container arrive
                 res.log_tail = kept_tail(list(tail))
         finally:
-            failing = sys.exc_info()[1] is not None
-            watch.stop.set()
             try:
-                self.containers.remove(cid)
-            except CprofilerError:
-                if not failing:
-                    raise
-                # The run failed already, most likely because the engine went away: that error
-                # says more than this one. The id stays recorded; remove_all tries again.
+                end_run(watch, lambda: self.containers.remove(cid))
             finally:
                 if lifetime is not None:
                     lifetime.close(res)
