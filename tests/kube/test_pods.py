@@ -96,6 +96,19 @@ def test_cold_image_makes_the_kubelet_pull_by_digest_on_every_run(engine, cluste
     assert "image_pull_ms: the image was already on the node (the kubelet's Pulled event)" in warm.notes
 
 
+def test_a_pod_is_confined_as_the_docker_container_is(engine, cluster, testapp_context, tmp_path):
+    caps = {"env": {"MODE": "caps"}, "ready": {"exit": True}}
+    images = {"default": caps, "restricted": {**caps, "security": "restricted"}}
+    m = by_name(on_kube(engine, write_scenario(tmp_path, testapp_context, images)))
+    default, restricted = m["default"].runs[0], m["restricted"].runs[0]
+    # The runtime's default capabilities, as on Docker: root, and mknod, chroot and raw sockets work.
+    assert default.status == "crashed" and default.exit_code == 3, (default.error, default.log_tail)
+    assert "caps: uid=0 mknod=ok chroot=ok raw=ok" in default.log_tail
+    # restricted: every capability dropped and uid 65534, from the pod's securityContext.
+    assert restricted.status == "ok" and restricted.exit_code == 0, (restricted.error, restricted.log_tail)
+    assert (m["restricted"].security, m["restricted"].run_as) == ("restricted", "65534:65534")
+
+
 def test_log_and_tcp_readiness(engine, cluster, testapp_context, tmp_path):
     path = write_scenario(
         tmp_path,
