@@ -4,48 +4,26 @@ and the reaper of pods whose invocation died (like ``measure/containers.py`` and
 from __future__ import annotations
 
 import socket
-import threading
 
-from cprofiler.errors import CprofilerError
 from cprofiler.kube.cluster import Cluster
 from cprofiler.kube.manifest import label_value
 from cprofiler.labels import LABEL, LABEL_HOST, LABEL_PIDNS
+from cprofiler.measure.containers import OwnedSet
 from cprofiler.reaper import is_stale, pid_namespace
 
 
-class PodSet:
+class PodSet(OwnedSet):
     """The pods of this invocation not yet deleted; another invocation's pods are never touched."""
 
     def __init__(self, cluster: Cluster, invocation: str) -> None:
+        super().__init__(invocation)
         self.cluster = cluster
-        self.invocation = invocation
-        self._names: set[str] = set()
-        self._lock = threading.Lock()
 
-    def add(self, name: str) -> None:
-        with self._lock:
-            self._names.add(name)
+    def _delete(self, key: str) -> None:
+        self.cluster.delete_pod(key)
 
-    def remove(self, name: str) -> None:
-        self.cluster.delete_pod(name)
-        with self._lock:
-            self._names.discard(name)
-
-    def remove_all(self) -> None:
-        """Delete every pod of this invocation; safe to call again, and after any failure."""
-        with self._lock:
-            names = list(self._names)
-        for name in names:
-            try:
-                self.remove(name)
-            except CprofilerError:
-                pass  # the API server is gone; the next measure (or `cprofiler clean`) reaps it
-        # A backstop for a pod created while the create call was cut short: it carries our label.
-        try:
-            for pod in self.cluster.labelled_pods(f"{LABEL}={self.invocation}"):
-                self.remove(pod.name)
-        except CprofilerError:
-            pass  # as above
+    def _labelled(self) -> list[str]:
+        return [pod.name for pod in self.cluster.labelled_pods(f"{LABEL}={self.invocation}")]
 
 
 def _as_written(labels: dict[str, str]) -> dict[str, str]:

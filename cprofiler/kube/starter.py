@@ -31,7 +31,7 @@ from cprofiler.kube.pods import PodSet
 from cprofiler.kube.summary import KubeletSample, container_sample
 from cprofiler.measure.probes.base import STAMP_RE, Watch
 from cprofiler.measure.signals import SignalGuard
-from cprofiler.measure.start import LOG_TAIL_LINES, STAMP_GRACE_S, Subject, end_run, split_lines
+from cprofiler.measure.start import LOG_TAIL_LINES, STAMP_GRACE_S, Subject, end_run, mark_not_ready, split_lines
 from cprofiler.results.model import RunResult
 
 #: Waiting reasons after which a container never starts: the run fails at once instead of timing out.
@@ -212,18 +212,15 @@ class PodStarter:
             if watch.exit_ns is not None:
                 res.exit_code = watch.exit_code
             return
-        if watch.exit_ns is not None:
-            res.exit_code = watch.exit_code
-            if marks.reason == "OOMKilled":
-                res.status, res.error = "oomkilled", "killed by its memory limit before it was ready"
-            else:
-                res.status, res.error = "crashed", f"exited with code {res.exit_code} before it was ready"
-        elif watch.probe_error:
-            res.status, res.error = "error", watch.probe_error
-        else:
-            res.status = "timeout"
-            waiting = marks.last.container.reason if marks.last is not None else None
-            res.error = f"not ready within {self.timeout_s:g} s" + (f" (container: {waiting})" if waiting else "")
+        waiting = marks.last.container.reason if marks.last is not None else None
+        mark_not_ready(
+            res,
+            exited=watch.exit_ns is not None,
+            exit_code=watch.exit_code,
+            oom_killed=marks.reason == "OOMKilled",
+            probe_error=watch.probe_error,
+            timeout=f"not ready within {self.timeout_s:g} s" + (f" (container: {waiting})" if waiting else ""),
+        )
 
     @staticmethod
     def _server_times(res: RunResult, pod: PodView | None) -> None:

@@ -1,4 +1,5 @@
-"""The containers one invocation has made: recorded the moment they exist, removed on every way out."""
+"""What one invocation has made (containers; pods on Kubernetes): recorded the moment it exists,
+removed on every way out."""
 
 from __future__ import annotations
 
@@ -8,43 +9,64 @@ from cprofiler.engine import Engine
 from cprofiler.errors import CprofilerError
 
 
-class ContainerSet:
-    """The containers this invocation has made and not yet removed; removed on every way out.
+class OwnedSet:
+    """The things this invocation has made and not yet removed; removed on every way out.
 
-    It removes only its own: the ids it recorded, and (``remove_all``) containers labelled with its
-    invocation id. Another invocation's containers on the same engine are never touched.
+    It removes only its own: the keys it recorded, and (``remove_all``) what carries its invocation
+    label. Another invocation's containers or pods are never touched. A backend says how one is
+    deleted (``_delete``) and how to list the labelled ones (``_labelled``).
     """
 
-    def __init__(self, engine: Engine, invocation: str | None = None) -> None:
-        self.engine = engine
+    def __init__(self, invocation: str | None) -> None:
         self.invocation = invocation
-        self._ids: set[str] = set()
+        self._keys: set[str] = set()
         self._lock = threading.Lock()
 
-    def add(self, cid: str) -> None:
-        with self._lock:
-            self._ids.add(cid)
+    def _delete(self, key: str) -> None:
+        raise NotImplementedError
 
-    def remove(self, cid: str) -> None:
-        self.engine.remove(cid)
+    def _labelled(self) -> list[str]:
+        """The keys of everything labelled with this invocation (none without one)."""
+        raise NotImplementedError
+
+    def add(self, key: str) -> None:
         with self._lock:
-            self._ids.discard(cid)
+            self._keys.add(key)
+
+    def remove(self, key: str) -> None:
+        self._delete(key)
+        with self._lock:
+            self._keys.discard(key)
 
     def remove_all(self) -> None:
-        """Remove every container of this invocation; safe to call again, and after any failure."""
+        """Remove everything of this invocation; safe to call again, and after any failure."""
         with self._lock:
-            ids = list(self._ids)
-        for cid in ids:
+            keys = list(self._keys)
+        for key in keys:
             try:
-                self.remove(cid)
+                self.remove(key)
             except CprofilerError:
-                pass  # the engine is gone; `cprofiler clean` reaps it later
+                pass  # the engine or API server is gone; the next measure (or `cprofiler clean`) reaps it
         if self.invocation is None:
             return
-        # A backstop for a container the engine made but whose id never reached us (the create
-        # call cut short): it carries our invocation label, so ask the engine for those too.
+        # A backstop for one made but whose id never reached us (the create call cut short): it
+        # carries our invocation label, so ask for those too.
         try:
-            for c in self.engine.labelled_containers(self.invocation):
-                self.remove(c["id"])
+            for key in self._labelled():
+                self.remove(key)
         except CprofilerError:
-            pass  # as above: the engine is gone, and `cprofiler clean` reaps it later
+            pass  # as above
+
+
+class ContainerSet(OwnedSet):
+    """The containers of this invocation on the engine."""
+
+    def __init__(self, engine: Engine, invocation: str | None = None) -> None:
+        super().__init__(invocation)
+        self.engine = engine
+
+    def _delete(self, key: str) -> None:
+        self.engine.remove(key)
+
+    def _labelled(self) -> list[str]:
+        return [c["id"] for c in self.engine.labelled_containers(self.invocation)] if self.invocation else []

@@ -80,6 +80,23 @@ class Subject:
         return self.spec.cpus if not isinstance(self.spec.cpus, list) else None
 
 
+def mark_not_ready(
+    res: RunResult, *, exited: bool, exit_code: int | None, oom_killed: bool, probe_error: str | None, timeout: str
+) -> None:
+    """The status and error of a run that never became ready, on either backend: an exit explains
+    it best (OOM-killed, else crashed), then a probe's error, else a timeout (``timeout`` says it)."""
+    if exited:
+        res.exit_code = exit_code
+        if oom_killed:
+            res.status, res.error = "oomkilled", "killed by its memory limit before it was ready"
+        else:
+            res.status, res.error = "crashed", f"exited with code {exit_code} before it was ready"
+    elif probe_error:
+        res.status, res.error = "error", probe_error
+    else:
+        res.status, res.error = "timeout", timeout
+
+
 def end_run(watch: Watch, remove: Callable[[], None]) -> None:
     """The end of every run, on either backend, called from its ``finally``: stop the run's threads,
     then ``remove`` its container or pod. A fault while removing is raised only when the run itself
@@ -267,16 +284,14 @@ class Starter:
             # and the OOM flag; give the waiter a moment, or an OOM kill would read as a probe error.
             watch.exited.wait(1.0)
         state = self.engine.state(cid)
-        if watch.exit_ns is not None or not state.running:
-            res.exit_code = watch.exit_code if watch.exit_code is not None else state.exit_code
-            if state.oom_killed:
-                res.status, res.error = "oomkilled", "killed by its memory limit before it was ready"
-            else:
-                res.status, res.error = "crashed", f"exited with code {res.exit_code} before it was ready"
-        elif watch.probe_error:
-            res.status, res.error = "error", watch.probe_error
-        else:
-            res.status, res.error = "timeout", f"not ready within {self.timeout_s:g} s"
+        mark_not_ready(
+            res,
+            exited=watch.exit_ns is not None or not state.running,
+            exit_code=watch.exit_code if watch.exit_code is not None else state.exit_code,
+            oom_killed=state.oom_killed,
+            probe_error=watch.probe_error,
+            timeout=f"not ready within {self.timeout_s:g} s",
+        )
 
     def _sample(self, res: RunResult, cid: str, watch: Watch) -> int:
         """Wait ``settle`` seconds after ready, then read memory and the CPU used while settling.

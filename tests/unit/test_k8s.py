@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import copy
 import re
+import shutil
+import subprocess
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import kubernetes_validate
@@ -34,6 +37,15 @@ OPTS = K8sOptions(results_file="results.json")
 MEMORY_RE = re.compile(r"^[1-9][0-9]*(Ki|Mi|Gi|Ti|Pi|Ei)?$")
 CPU_RE = re.compile(r"^[1-9][0-9]*m?$")
 VERSIONS = sorted({TARGET_KUBERNETES_VERSION, kubernetes_validate.latest_version()})
+
+
+def kubernetes_validate_strict(paths: list[Path], version: str) -> subprocess.CompletedProcess[str]:
+    """The kubernetes-validate command, strict, on ``paths`` against ``version``'s schemas (skips the
+    test where the command is not installed)."""
+    tool = shutil.which("kubernetes-validate")
+    if tool is None:
+        pytest.skip("the kubernetes-validate command is not installed")
+    return subprocess.run([tool, "--strict", "--quiet", "-k", version, *map(str, paths)], capture_output=True, text=True)
 
 
 # --- synthetic results --------------------------------------------------------------------------

@@ -35,10 +35,20 @@ from cprofiler.k8s.summary.registry import SUMMARIES
 from cprofiler.results import runlog
 from cprofiler.results.load import Ceiling
 from cprofiler.results.model import ImageResult
-from tests.unit.test_k8s import MIB, apply_patch, base_workload, image, lifetime_run, loaded, results, step
+from tests.unit.test_k8s import (
+    MIB,
+    VERSIONS,
+    apply_patch,
+    base_workload,
+    image,
+    kubernetes_validate_strict,
+    lifetime_run,
+    loaded,
+    results,
+    step,
+)
 
 OPTS = K8sOptions(results_file="results.json")
-VERSIONS = sorted({TARGET_KUBERNETES_VERSION, kubernetes_validate.latest_version()})
 REAL = Path(__file__).resolve().parents[1] / "data" / "load" / "results-closed-loop.json"
 
 #: rate -> (p99 ms, working-set peaks, cores, qps) of its three repeats.
@@ -361,9 +371,6 @@ def test_a_stream_of_deployments_and_hpas_has_unique_kind_name_pairs() -> None:
 
 @pytest.mark.parametrize("version", VERSIONS)
 def test_every_load_file_and_the_stream_pass_kubernetes_validate_strict(tmp_path: Path, version: str) -> None:
-    tool = shutil.which("kubernetes-validate")
-    if tool is None:
-        pytest.skip("the kubernetes-validate command is not installed")
     paths = []
     for fmt in ("deployment", "kustomize"):
         files = render(mixed(), fmt, OPTS, index=True)
@@ -379,7 +386,7 @@ def test_every_load_file_and_the_stream_pass_kubernetes_validate_strict(tmp_path
             (folder / "stream.yaml").write_text(yaml_stream(files), encoding="utf-8")
             paths.append(folder / "stream.yaml")
     assert len(paths) == 4 + 1 + 2  # four workload files, the stream, two kustomize HPAs
-    done = subprocess.run([tool, "--strict", "--quiet", "-k", version, *map(str, paths)], capture_output=True, text=True)
+    done = kubernetes_validate_strict(paths, version)
     assert done.returncode == 0, done.stdout + done.stderr
 
 

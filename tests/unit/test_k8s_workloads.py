@@ -25,13 +25,23 @@ from cprofiler.errors import CprofilerError, UsageError
 from cprofiler.k8s.formats.registry import FORMATS
 from cprofiler.k8s.options import JOB_BACKOFF_LIMIT, JOB_MIN_DEADLINE_S, K8sOptions, Source
 from cprofiler.k8s.recommend import recommend
-from cprofiler.k8s.render import TARGET_KUBERNETES_VERSION, Skipped, recommend_all, render, yaml_stream
+from cprofiler.k8s.render import Skipped, recommend_all, render, yaml_stream
 from cprofiler.k8s.security import security_context
 from cprofiler.k8s.summary.registry import SUMMARIES
-from tests.unit.test_k8s import MIB, apply_patch, base_workload, image, lifetime_run, pod_spec, results, run
+from tests.unit.test_k8s import (
+    MIB,
+    VERSIONS,
+    apply_patch,
+    base_workload,
+    image,
+    kubernetes_validate_strict,
+    lifetime_run,
+    pod_spec,
+    results,
+    run,
+)
 
 OPTS = K8sOptions(results_file="results.json")
-VERSIONS = sorted({TARGET_KUBERNETES_VERSION, kubernetes_validate.latest_version()})
 # A qualified name: an optional DNS-subdomain prefix and '/', then at most 63 characters.
 ANNOTATION_KEY_RE = re.compile(r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
 
@@ -255,9 +265,6 @@ def test_the_deployment_container_gets_the_security_context() -> None:
 
 @pytest.mark.parametrize("version", VERSIONS)
 def test_every_file_and_the_stream_pass_kubernetes_validate_strict(tmp_path: Path, version: str) -> None:
-    tool = shutil.which("kubernetes-validate")
-    if tool is None:
-        pytest.skip("the kubernetes-validate command is not installed")
     paths = []
     for schedule in (None, "*/5 * * * *"):
         files = render(everything(), "deployment", replace(OPTS, schedule=schedule))
@@ -269,7 +276,7 @@ def test_every_file_and_the_stream_pass_kubernetes_validate_strict(tmp_path: Pat
         stream = folder / "stream.yaml"
         stream.write_text(yaml_stream(files), encoding="utf-8")
         paths.append(stream)
-    done = subprocess.run([tool, "--strict", "--quiet", "-k", version, *map(str, paths)], capture_output=True, text=True)
+    done = kubernetes_validate_strict(paths, version)
     assert done.returncode == 0, done.stdout + done.stderr
 
 
