@@ -41,10 +41,10 @@ if str(ROOT) not in sys.path:  # run as a script from a checkout without install
 
 from cprofiler import engine as engine_mod  # noqa: E402
 from cprofiler.measure.reporter import SilentReporter  # noqa: E402
-from cprofiler.measure.schedule import Runner  # noqa: E402
+from cprofiler.measure.runner import Runner  # noqa: E402
 from cprofiler.results import stats  # noqa: E402
 from cprofiler.results.model import Measurement, RunResult  # noqa: E402
-from cprofiler.scenario.load import load as load_scenario  # noqa: E402
+from cprofiler.scenario.reader import load as load_scenario  # noqa: E402
 
 TESTAPP_SRC = ROOT / "images" / "testapp" / "testapp.c"
 

@@ -20,10 +20,10 @@ import typer
 from cprofiler import __version__, report
 from cprofiler import compare as compare_formats
 from cprofiler.errors import CprofilerError
-from cprofiler.k8s.autoscale import DEFAULT_HEADROOM, DEFAULT_MAX_REPLICAS, DEFAULT_MIN_REPLICAS
-from cprofiler.k8s.formats.registry import FORMATS as K8S_FORMATS
-from cprofiler.k8s.formats.registry import formats_help
-from cprofiler.k8s.summary.registry import SUMMARIES as K8S_SUMMARIES
+from cprofiler.manifests.autoscale import DEFAULT_HEADROOM, DEFAULT_MAX_REPLICAS, DEFAULT_MIN_REPLICAS
+from cprofiler.manifests.formats.registry import FORMATS as K8S_FORMATS
+from cprofiler.manifests.formats.registry import formats_help
+from cprofiler.manifests.summary.registry import SUMMARIES as K8S_SUMMARIES
 from cprofiler.measure import cold as cold_levels
 from cprofiler.recommend.criteria import CRITERIA
 from cprofiler.report import table as table_format

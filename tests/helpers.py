@@ -7,9 +7,9 @@ from typing import Any
 
 import yaml
 
-from cprofiler.measure.schedule import Runner
+from cprofiler.measure.runner import Runner
 from cprofiler.results.model import Measurement
-from cprofiler.scenario.load import load as load_scenario
+from cprofiler.scenario.reader import load as load_scenario
 
 
 def write_scenario(tmp_path: Path, context: Path, images: dict[str, dict[str, Any]], **settings: Any) -> Path:

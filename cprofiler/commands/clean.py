@@ -45,8 +45,8 @@ def clean_command(everything: bool, images: bool = False, bases: bool = False, d
 
 
 def clean_pods_command(everything: bool, context: str | None, namespace: str | None) -> int:
-    from cprofiler.kube import cluster as cluster_mod
-    from cprofiler.kube.pods import reap_pods
+    from cprofiler.backends.kubernetes import cluster as cluster_mod
+    from cprofiler.backends.kubernetes.pods import reap_pods
 
     cluster = cluster_mod.connect(context, namespace)
     removed = reap_pods(cluster, everything=everything)

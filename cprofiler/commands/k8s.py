@@ -8,8 +8,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from cprofiler.errors import CprofilerError
-from cprofiler.k8s.options import K8sOptions, Source
-from cprofiler.k8s.render import Skipped, recommend_all, render, yaml_stream
+from cprofiler.manifests.options import K8sOptions, Source
+from cprofiler.manifests.render import Skipped, recommend_all, render, yaml_stream
 from cprofiler.results import files as output_files
 from cprofiler.results import runlog
 
@@ -86,7 +86,7 @@ def k8s_command(
     measurement = runlog.load(results_path)
     summarize = None
     if summary is not None:
-        from cprofiler.k8s.summary.registry import SUMMARIES
+        from cprofiler.manifests.summary.registry import SUMMARIES
 
         summarize = SUMMARIES.get(summary)
     recs = recommend_all(measurement, options)

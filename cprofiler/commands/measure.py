@@ -14,24 +14,24 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 
 from cprofiler import budgets, reaper, report
 from cprofiler import engine as engine_mod
+from cprofiler.backends.kubernetes.manifest import PROBE_PERIOD_S
 from cprofiler.errors import CprofilerError, EngineError, Interrupted, Signalled, UsageError
 from cprofiler.images.build import STAND_IN_PREFIX
-from cprofiler.kube.manifest import PROBE_PERIOD_S
 from cprofiler.measure import cold as cold_levels
 from cprofiler.measure.probes.base import POLL_INTERVAL_S
 from cprofiler.measure.reporter import SilentReporter
-from cprofiler.measure.schedule import Runner, default_log_path
+from cprofiler.measure.runner import Runner, default_log_path
 from cprofiler.measure.start import probe_via
 from cprofiler.report import notices
 from cprofiler.results import files, resume, runlog
 from cprofiler.results.load import LoadStep
 from cprofiler.results.model import Measurement, RunResult
 from cprofiler.results.resume import Recorded
-from cprofiler.scenario import load as scenario
+from cprofiler.scenario import reader as scenario
 from cprofiler.settings import RunSettings, new_invocation_id
 
 if TYPE_CHECKING:
-    from cprofiler.kube.cluster import Cluster
+    from cprofiler.backends.kubernetes.cluster import Cluster
 
 
 @dataclass(frozen=True)
@@ -267,8 +267,8 @@ def failures(m: Measurement, *, allow_failed_runs: bool) -> list[str]:
 def _write_k8s(measurement: Measurement, opts: MeasureOptions, log_path: Path) -> None:
     """Deployments from this measurement; the results are on disk already, so a failure here loses nothing."""
     from cprofiler.commands.k8s import file_sha256, write_manifests
-    from cprofiler.k8s.options import K8sOptions
-    from cprofiler.k8s.render import render
+    from cprofiler.manifests.options import K8sOptions
+    from cprofiler.manifests.render import render
 
     assert opts.k8s_dir is not None
     source = opts.output or log_path
@@ -287,7 +287,7 @@ def _reap_stale(engine: engine_mod.Engine) -> None:
 
 def _reap_stale_pods(cluster: Cluster) -> None:
     """Delete pods of cprofiler invocations that were killed, in the namespace measured in."""
-    from cprofiler.kube.pods import reap_pods
+    from cprofiler.backends.kubernetes.pods import reap_pods
 
     removed = reap_pods(cluster)
     if removed:

@@ -2,7 +2,7 @@
 
 A scenario file is code: it names Dockerfiles to build and containers to run. Load only files you
 would run yourself. Reading the YAML, with errors that name the file, line and key, is
-:mod:`cprofiler.scenario.load`.
+:mod:`cprofiler.scenario.reader`.
 """
 
 from __future__ import annotations

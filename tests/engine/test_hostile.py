@@ -133,7 +133,7 @@ def own_images(engine):
 
 def built(engine, tmp_path: Path, ctx: Path, name: str = "app"):
     from cprofiler.images.build import build_image
-    from cprofiler.scenario.load import load as load_scenario
+    from cprofiler.scenario.reader import load as load_scenario
 
     scenario = write_scenario(tmp_path, ctx, {name: JOB})
     spec = load_scenario(scenario).scenario.images[name]

@@ -6,9 +6,9 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from cprofiler.k8s.options import K8sOptions
-from cprofiler.k8s.recommend import recommend
-from cprofiler.k8s.render import TARGET_KUBERNETES_VERSION, render
+from cprofiler.manifests.options import K8sOptions
+from cprofiler.manifests.recommend import recommend
+from cprofiler.manifests.render import TARGET_KUBERNETES_VERSION, render
 from cprofiler.measure.lifetime import PREFIX, _hierarchies
 from tests.helpers import measure, write_scenario
 

@@ -6,11 +6,11 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from cprofiler.k8s.formats.registry import FORMATS
-from cprofiler.k8s.options import K8sOptions
-from cprofiler.k8s.quantities import parse_cpu_quantity
-from cprofiler.k8s.recommend import recommend
-from cprofiler.k8s.render import TARGET_KUBERNETES_VERSION, render
+from cprofiler.manifests.formats.registry import FORMATS
+from cprofiler.manifests.options import K8sOptions
+from cprofiler.manifests.quantities import parse_cpu_quantity
+from cprofiler.manifests.recommend import recommend
+from cprofiler.manifests.render import TARGET_KUBERNETES_VERSION, render
 from tests.helpers import measure, write_scenario
 
 pytestmark = pytest.mark.engine

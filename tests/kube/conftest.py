@@ -34,14 +34,14 @@ def _unavailable(why: str) -> None:
 
 @pytest.fixture(scope="session")
 def cluster(engine) -> Any:
-    """The cluster (``cprofiler.kube.cluster.Cluster``), checked to answer and to have the node."""
+    """The cluster (``cprofiler.backends.kubernetes.cluster.Cluster``), checked to answer and to have the node."""
     if "KUBECONFIG" not in os.environ:
         if not LOCAL_KUBECONFIG.exists():
             _unavailable(f"KUBECONFIG is not set and {LOCAL_KUBECONFIG} does not exist")
         os.environ["KUBECONFIG"] = str(LOCAL_KUBECONFIG)
     try:
+        from cprofiler.backends.kubernetes import cluster as cluster_mod
         from cprofiler.errors import CprofilerError
-        from cprofiler.kube import cluster as cluster_mod
     except ImportError as exc:
         _unavailable(f"the kubernetes client is missing: {exc}")
     try:

@@ -13,7 +13,7 @@ from dataclasses import replace
 
 import pytest
 
-from cprofiler.kube.starter import PodStarter
+from cprofiler.backends.kubernetes.starter import PodStarter
 from cprofiler.labels import LABEL, LABEL_PID
 from tests.engine.procs import Cli, wait_until
 from tests.helpers import by_name, measure, runner, write_scenario
@@ -190,10 +190,10 @@ def test_a_signal_leaves_no_pod(engine, cluster, testapp_context, tmp_path, sign
 
 
 def test_pods_of_a_dead_invocation_are_reaped_by_label(engine, cluster, testapp_context, tmp_path):
-    from cprofiler.kube.manifest import pod_manifest
-    from cprofiler.kube.pods import reap_pods
+    from cprofiler.backends.kubernetes.manifest import pod_manifest
+    from cprofiler.backends.kubernetes.pods import reap_pods
     from cprofiler.reaper import own_labels
-    from cprofiler.scenario.load import load as load_scenario
+    from cprofiler.scenario.reader import load as load_scenario
 
     path = write_scenario(tmp_path, testapp_context, {"web": SERVICE})
     spec = load_scenario(path).scenario.images["web"]

@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cprofiler.errors import CprofilerError, ScenarioError
-from cprofiler.scenario.load import MAX_FILE_BYTES
-from cprofiler.scenario.load import load as load_scenario
+from cprofiler.scenario.reader import MAX_FILE_BYTES
+from cprofiler.scenario.reader import load as load_scenario
 
 BAD = Path(__file__).resolve().parent.parent / "data" / "bad"
 #: Files in BAD that are not scenario files: what the scenario files point at.

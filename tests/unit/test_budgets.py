@@ -14,7 +14,7 @@ from cprofiler.budgets.registry import BUDGETS, BudgetCheck
 from cprofiler.commands.measure import failures
 from cprofiler.errors import ScenarioError
 from cprofiler.results.model import SCHEMA, Measurement
-from cprofiler.scenario.load import load as load_scenario
+from cprofiler.scenario.reader import load as load_scenario
 
 MiB = 1 << 20
 

@@ -1,4 +1,4 @@
-"""cprofiler.k8s on fixed synthetic results: the arithmetic, the notes, and every format.
+"""cprofiler.manifests on fixed synthetic results: the arithmetic, the notes, and every format.
 
 Every manifest is checked against the Kubernetes OpenAPI schema that kubernetes-validate ships
 (offline, strict: unknown fields fail), for the version we target and the newest it knows.
@@ -19,13 +19,13 @@ import pytest
 import yaml
 
 from cprofiler.errors import CprofilerError, UsageError
-from cprofiler.k8s.formats.registry import FORMATS, formats_help
-from cprofiler.k8s.names import dns_label, is_dns_label
-from cprofiler.k8s.options import K8sOptions
-from cprofiler.k8s.probes import STARTUP_COVER, STARTUP_MIN_FAILURES, guaranteed_window_s, startup_timing
-from cprofiler.k8s.quantities import ceil_mib, cpu_quantity, exact, memory_quantity, parse_cpu_quantity
-from cprofiler.k8s.recommend import recommend
-from cprofiler.k8s.render import TARGET_KUBERNETES_VERSION, render, skip_reason, yaml_stream
+from cprofiler.manifests.formats.registry import FORMATS, formats_help
+from cprofiler.manifests.names import dns_label, is_dns_label
+from cprofiler.manifests.options import K8sOptions
+from cprofiler.manifests.probes import STARTUP_COVER, STARTUP_MIN_FAILURES, guaranteed_window_s, startup_timing
+from cprofiler.manifests.quantities import ceil_mib, cpu_quantity, exact, memory_quantity, parse_cpu_quantity
+from cprofiler.manifests.recommend import recommend
+from cprofiler.manifests.render import TARGET_KUBERNETES_VERSION, render, skip_reason, yaml_stream
 from cprofiler.results.load import LoadResult
 from cprofiler.results.model import ImageResult, Measurement
 from cprofiler.results.stats import percentile

@@ -1,6 +1,6 @@
 """Issue 14, item 8: newlines in results values never become live YAML in a manifest.
 
-Through the command line, so that the test holds whatever shape ``cprofiler.k8s`` takes inside.
+Through the command line, so that the test holds whatever shape ``cprofiler.manifests`` takes inside.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from cprofiler.k8s.escape import comment, comment_text
+from cprofiler.manifests.escape import comment, comment_text
 
 ROOT = Path(__file__).resolve().parents[2]
 EVIL = "x\nsecurityContext: {privileged: true}\n"

@@ -23,15 +23,15 @@ import pytest
 import yaml
 
 from cprofiler.errors import UsageError
-from cprofiler.k8s.autoscale import HPA_TOLERANCE, MAX_TARGET_PERCENT, MIN_TARGET_PERCENT, autoscaling
-from cprofiler.k8s.formats.registry import FORMATS
-from cprofiler.k8s.options import K8sOptions, Source
-from cprofiler.k8s.quantities import exact
-from cprofiler.k8s.rates import Capacity
-from cprofiler.k8s.recommend import recommend
-from cprofiler.k8s.recommendation import Recommendation
-from cprofiler.k8s.render import TARGET_KUBERNETES_VERSION, recommend_all, render, yaml_stream
-from cprofiler.k8s.summary.registry import SUMMARIES
+from cprofiler.manifests.autoscale import HPA_TOLERANCE, MAX_TARGET_PERCENT, MIN_TARGET_PERCENT, autoscaling
+from cprofiler.manifests.formats.registry import FORMATS
+from cprofiler.manifests.options import K8sOptions, Source
+from cprofiler.manifests.quantities import exact
+from cprofiler.manifests.rates import Capacity
+from cprofiler.manifests.recommend import recommend
+from cprofiler.manifests.recommendation import Recommendation
+from cprofiler.manifests.render import TARGET_KUBERNETES_VERSION, recommend_all, render, yaml_stream
+from cprofiler.manifests.summary.registry import SUMMARIES
 from cprofiler.results import runlog
 from cprofiler.results.load import Ceiling
 from cprofiler.results.model import ImageResult

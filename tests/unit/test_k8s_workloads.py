@@ -22,12 +22,12 @@ import pytest
 import yaml
 
 from cprofiler.errors import CprofilerError, UsageError
-from cprofiler.k8s.formats.registry import FORMATS
-from cprofiler.k8s.options import JOB_BACKOFF_LIMIT, JOB_MIN_DEADLINE_S, K8sOptions, Source
-from cprofiler.k8s.recommend import recommend
-from cprofiler.k8s.render import Skipped, recommend_all, render, yaml_stream
-from cprofiler.k8s.security import security_context
-from cprofiler.k8s.summary.registry import SUMMARIES
+from cprofiler.manifests.formats.registry import FORMATS
+from cprofiler.manifests.options import JOB_BACKOFF_LIMIT, JOB_MIN_DEADLINE_S, K8sOptions, Source
+from cprofiler.manifests.recommend import recommend
+from cprofiler.manifests.render import Skipped, recommend_all, render, yaml_stream
+from cprofiler.manifests.security import security_context
+from cprofiler.manifests.summary.registry import SUMMARIES
 from tests.unit.test_k8s import (
     MIB,
     VERSIONS,

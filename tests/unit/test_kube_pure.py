@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from cprofiler.backends.kubernetes import backend, images
+from cprofiler.backends.kubernetes.manifest import ANNOTATION_IMAGE, cpu_quantity, label_value, pod_manifest, pod_name
+from cprofiler.backends.kubernetes.summary import container_sample
 from cprofiler.errors import UsageError
-from cprofiler.kube import backend, images
-from cprofiler.kube.manifest import ANNOTATION_IMAGE, cpu_quantity, label_value, pod_manifest, pod_name
-from cprofiler.kube.summary import container_sample
 from cprofiler.labels import LABEL, LABEL_IMAGE
 from cprofiler.results.model import Environment, RunResult
 from cprofiler.scenario.model import ImageSpec
@@ -155,7 +155,7 @@ def test_backend_refuses_what_it_cannot_do_yet():
     [("--node", "kube_node", "n"), ("--registry", "kube_registry", "127.0.0.1:5000/cp"), ("--namespace", "kube_namespace", "x")],
 )
 def test_kubernetes_flags_are_refused_on_docker(tmp_path, flag, field, value):
-    from cprofiler.scenario import load as scenario_load
+    from cprofiler.scenario import reader as scenario_load
 
     path = tmp_path / "s.yaml"
     path.write_text(f"images:\n  web:\n    dockerfile: {tmp_path}/Dockerfile\n    ready: {{exit: true}}\n")
@@ -261,7 +261,7 @@ def test_the_kubelets_pulls_get_a_column_and_a_footnote():
 
 
 def test_owner_labels_survive_sanitising_for_the_reaper():
-    from cprofiler.kube.pods import _as_written
+    from cprofiler.backends.kubernetes.pods import _as_written
     from cprofiler.labels import LABEL_PIDNS
     from cprofiler.reaper import is_stale, own_labels, pid_namespace
 

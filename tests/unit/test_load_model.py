@@ -12,7 +12,7 @@ from cprofiler.errors import ScenarioError
 from cprofiler.report import render
 from cprofiler.results.load import Ceiling, LatencyMs, LoadResult, LoadStep, generator_bound
 from cprofiler.results.model import ImageRef, ImageResult, Measurement
-from cprofiler.scenario.load import load as load_scenario
+from cprofiler.scenario.reader import load as load_scenario
 from cprofiler.settings import RunSettings
 
 MIB = 1 << 20

@@ -14,7 +14,7 @@ from cprofiler.errors import Signalled, UsageError
 from cprofiler.measure.signals import SignalGuard as _SignalGuard
 from cprofiler.results import resume
 from cprofiler.results.model import SCHEMA, ImageResult, Measurement
-from cprofiler.scenario import load as schema
+from cprofiler.scenario import reader as schema
 
 SETTINGS = {"scenario_file": "/s/scenario.yaml", "runs": 3, "warmup": 1, "settle_s": 0.5, "timeout_s": 10, "seed": None}
 ENV = {"engine_version": "20.10", "kernel": "6.1", "cpu_model": "x", "cpu_count": 2}

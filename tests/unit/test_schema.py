@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from cprofiler.errors import ScenarioError
-from cprofiler.scenario.load import load as load_scenario
 from cprofiler.scenario.model import parse_size
+from cprofiler.scenario.reader import load as load_scenario
 
 GOOD = """\
 runs: 5

@@ -23,7 +23,7 @@ from cprofiler.images.build import BuiltImage, build_with_fallback
 from cprofiler.images.floor import FLOOR_NAME, build_floor, floor_mode
 from cprofiler.measure import cold as cold_levels
 from cprofiler.measure.containers import ContainerSet
-from cprofiler.measure.loadphase import CEILING_NAME, LoadPhase, step_line
+from cprofiler.measure.load.phase import CEILING_NAME, LoadPhase, step_line
 from cprofiler.measure.probes.base import POLL_INTERVAL_S
 from cprofiler.measure.reporter import Reporter, SilentReporter
 from cprofiler.measure.security import confinement
@@ -40,7 +40,7 @@ from cprofiler.scenario.model import Budgets, LoadedScenario
 from cprofiler.settings import RunSettings, new_invocation_id
 
 if TYPE_CHECKING:
-    from cprofiler.kube.starter import PodStarter
+    from cprofiler.backends.kubernetes.starter import PodStarter
 
 
 def _now_iso() -> str:
@@ -104,7 +104,7 @@ class Runner:
         #: built by the local engine); None on Docker.
         self.pod_starter: PodStarter | None = None
         if settings.backend == "kubernetes":
-            from cprofiler.kube import backend as kube_backend
+            from cprofiler.backends.kubernetes import backend as kube_backend
 
             self.pod_starter = kube_backend.pod_starter(
                 settings, engine, invocation=invocation, labels=own_labels(invocation), signals=self.signals
@@ -229,7 +229,7 @@ class Runner:
             self.signals.allow()  # a build may stop anywhere: nothing to clean up yet
             # A cold level, a limit or a load phase that cannot work here fails before anything is built or run.
             if self.pod_starter is not None:
-                from cprofiler.kube import backend as kube_backend
+                from cprofiler.backends.kubernetes import backend as kube_backend
 
                 kube_backend.check(s, len(self._load_rows()))
             self.cold.check()
@@ -271,7 +271,7 @@ class Runner:
             try:
                 self.signals.allow()
                 if self.pod_starter is not None:
-                    from cprofiler.kube import backend as kube_backend
+                    from cprofiler.backends.kubernetes import backend as kube_backend
 
                     kube_backend.publish(self.engine, self.pod_starter, [p.built.info for p in runnable], self.reporter.message)
                 self.cold.prepare([p.built.info for p in runnable], self.reporter.message)
@@ -357,7 +357,7 @@ class Runner:
 
     def environment(self) -> Environment:
         if self.pod_starter is not None:
-            from cprofiler.kube import backend as kube_backend
+            from cprofiler.backends.kubernetes import backend as kube_backend
 
             where = kube_backend.facts(self.pod_starter)
         else:

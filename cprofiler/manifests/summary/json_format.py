@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from cprofiler.k8s.options import Source
-from cprofiler.k8s.recommendation import Recommendation
-from cprofiler.k8s.render import Skipped
-from cprofiler.k8s.summary.registry import SUMMARIES
+from cprofiler.manifests.options import Source
+from cprofiler.manifests.recommendation import Recommendation
+from cprofiler.manifests.render import Skipped
+from cprofiler.manifests.summary.registry import SUMMARIES
 
 #: The document's schema name; a new key is compatible, a changed one gets a new version.
 SCHEMA = "cprofiler/k8s-summary/v1"

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from cprofiler.k8s.formats.registry import Formatter, register
-from cprofiler.k8s.options import K8sOptions
-from cprofiler.k8s.recommendation import Recommendation
+from cprofiler.manifests.formats.registry import Formatter, register
+from cprofiler.manifests.options import K8sOptions
+from cprofiler.manifests.recommendation import Recommendation
 
 
 @register("helm")

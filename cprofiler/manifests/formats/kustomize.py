@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from cprofiler.k8s.formats.registry import Formatter, register
-from cprofiler.k8s.options import K8sOptions
-from cprofiler.k8s.recommendation import Recommendation
-from cprofiler.k8s.render import comment, dump_yaml
+from cprofiler.manifests.formats.registry import Formatter, register
+from cprofiler.manifests.options import K8sOptions
+from cprofiler.manifests.recommendation import Recommendation
+from cprofiler.manifests.render import comment, dump_yaml
 
 _API = {"Deployment": "apps/v1", "Job": "batch/v1", "CronJob": "batch/v1"}
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from cprofiler.errors import UsageError
-from cprofiler.k8s.quantities import exact
+from cprofiler.manifests.quantities import exact
 from cprofiler.results.load import LoadResult, LoadStep
 from cprofiler.results.stats import percentile
 

@@ -2,7 +2,7 @@
 
 Pure logic, no engine and no cluster. With ``m`` the margin (default 0.15, the VPA recommender's),
 percentiles by linear interpolation between closest ranks (:func:`cprofiler.results.stats.percentile`,
-numpy's default method), and the figures of the image's basis (:mod:`cprofiler.k8s.basis`: the
+numpy's default method), and the figures of the image's basis (:mod:`cprofiler.manifests.basis`: the
 working-set peaks and cores of the ok load steps at the sizing rate, or each run's settle peak
 working set and settle CPU, or a batch job's lifetime peak, or for older files the working-set
 snapshot)::
@@ -14,7 +14,7 @@ snapshot)::
     cpu limit      = none, unless asked for
     startupProbe   = (failureThreshold - 1) * periodSeconds >= 2 * p99(ready_ms), failureThreshold >= 3
     Job            = activeDeadlineSeconds max(60, ceil(3 * max(ready_ms) / 1000)), backoffLimit 3
-    HPA            = a CPU utilisation target from the CPU per request/s under load (cprofiler.k8s.autoscale)
+    HPA            = a CPU utilisation target from the CPU per request/s under load (cprofiler.manifests.autoscale)
 
 16Mi and 10m are the smallest requests written (Kubernetes minimum requests, not cprofiler's
 runtime floor container).
@@ -26,13 +26,13 @@ import math
 from fractions import Fraction
 
 from cprofiler.errors import CprofilerError, UsageError
-from cprofiler.k8s import basis as bases
-from cprofiler.k8s.autoscale import (
+from cprofiler.manifests import basis as bases
+from cprofiler.manifests.autoscale import (
     Autoscaling,
     autoscaling,
 )
-from cprofiler.k8s.names import dns_label
-from cprofiler.k8s.options import (
+from cprofiler.manifests.names import dns_label
+from cprofiler.manifests.options import (
     JOB_BACKOFF_LIMIT,
     JOB_DEADLINE_COVER,
     JOB_MIN_DEADLINE_S,
@@ -41,17 +41,17 @@ from cprofiler.k8s.options import (
     K8sOptions,
     Source,
 )
-from cprofiler.k8s.probes import (
+from cprofiler.manifests.probes import (
     STARTUP_COVER,
     STARTUP_MIN_FAILURES,
     guaranteed_window_s,
     probe_handler,
     startup_timing,
 )
-from cprofiler.k8s.quantities import ceil_mib, cpu_quantity, exact, memory_quantity, mib_text, parse_cpu_quantity
-from cprofiler.k8s.rates import rate_text
-from cprofiler.k8s.recommendation import Recommendation
-from cprofiler.k8s.security import security_context
+from cprofiler.manifests.quantities import ceil_mib, cpu_quantity, exact, memory_quantity, mib_text, parse_cpu_quantity
+from cprofiler.manifests.rates import rate_text
+from cprofiler.manifests.recommendation import Recommendation
+from cprofiler.manifests.security import security_context
 from cprofiler.results.model import ImageResult
 from cprofiler.results.stats import percentile
 
@@ -70,7 +70,7 @@ def recommend(image: ImageResult, options: K8sOptions, source: Source | None = N
     """Recommend requests, limits, probes and a workload for one image of a results file.
 
     Statistics come from the image's ``ok`` runs, or its ok load steps at the sizing rate, through
-    its basis (:func:`cprofiler.k8s.basis.choose`); the memory limit also covers the peak of every
+    its basis (:func:`cprofiler.manifests.basis.choose`); the memory limit also covers the peak of every
     other run and step (a timed-out run's memory was still used). Raise CprofilerError, naming the
     image, when it has no ok run or no memory figure; UsageError for an ``--at-rate`` it was not
     measured at.

@@ -2,7 +2,7 @@
 
 Pure and exact (:class:`fractions.Fraction`). With ``Q`` the capacity of one pod in requests/s
 and ``c`` the median of ``cpu_cores / qps`` over the ok load steps at that rate
-(:func:`cprofiler.k8s.rates.capacity`), ``h`` the headroom (``--hpa-headroom``, default 0.8) and
+(:func:`cprofiler.manifests.rates.capacity`), ``h`` the headroom (``--hpa-headroom``, default 0.8) and
 ``t`` the HPA controller's tolerance (0.1)::
 
     target = clamp(floor(100 x h x c x Q / (1 + t) / cpu request), 20, 90) %
@@ -25,8 +25,8 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 
-from cprofiler.k8s.quantities import exact
-from cprofiler.k8s.rates import Capacity
+from cprofiler.manifests.quantities import exact
+from cprofiler.manifests.rates import Capacity
 
 #: Share of the capacity at which pods should scale out (``--hpa-headroom``).
 DEFAULT_HEADROOM = 0.8

@@ -14,10 +14,10 @@ from typing import Any
 import yaml
 
 from cprofiler.errors import CprofilerError, UsageError
-from cprofiler.k8s import escape
-from cprofiler.k8s.options import CRONJOB_MAX_NAME, K8sOptions, Source
-from cprofiler.k8s.recommend import recommend
-from cprofiler.k8s.recommendation import Recommendation
+from cprofiler.manifests import escape
+from cprofiler.manifests.options import CRONJOB_MAX_NAME, K8sOptions, Source
+from cprofiler.manifests.recommend import recommend
+from cprofiler.manifests.recommendation import Recommendation
 from cprofiler.results.model import ImageResult, Measurement
 
 #: Oldest Kubernetes release whose OpenAPI schema every manifest is checked against in the tests.
@@ -108,8 +108,8 @@ def render(measurement: Measurement, fmt: str, options: K8sOptions, *, index: bo
     be recommended for.
     """
     # Imported here, not at the top: the resources format imports dump_yaml from this module, and
-    # importing the registry imports every format (cprofiler.k8s.formats registers them).
-    from cprofiler.k8s.formats.registry import FORMATS, format_names
+    # importing the registry imports every format (cprofiler.manifests.formats registers them).
+    from cprofiler.manifests.formats.registry import FORMATS, format_names
 
     if fmt not in FORMATS:
         raise UsageError(f"--format {fmt!r} is unknown; choose one of: {format_names()}")

@@ -1,6 +1,6 @@
 """One image's recommendation (:class:`Recommendation`): requests, limits, probes and workload, with
 the provenance of every number and the pieces every format writes (resources, probes, labels,
-annotations, the header). Made by :func:`cprofiler.k8s.recommend.recommend`."""
+annotations, the header). Made by :func:`cprofiler.manifests.recommend.recommend`."""
 
 from __future__ import annotations
 
@@ -8,17 +8,17 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from cprofiler.k8s.autoscale import (
+from cprofiler.manifests.autoscale import (
     Autoscaling,
 )
-from cprofiler.k8s.options import ANNOTATION_PREFIX, Source
-from cprofiler.k8s.probes import (
+from cprofiler.manifests.options import ANNOTATION_PREFIX, Source
+from cprofiler.manifests.probes import (
     READINESS_FAILURES,
     READINESS_PERIOD_S,
     guaranteed_window_s,
 )
-from cprofiler.k8s.quantities import cpu_quantity, memory_quantity
-from cprofiler.k8s.rates import RateChoice
+from cprofiler.manifests.quantities import cpu_quantity, memory_quantity
+from cprofiler.manifests.rates import RateChoice
 
 
 @dataclass(frozen=True)
@@ -55,14 +55,14 @@ class Recommendation:
     probe_handler: dict[str, Any] | None
     #: The port the service listens on, from an http or tcp probe.
     port: int | None
-    #: The container's securityContext (:mod:`cprofiler.k8s.security`).
+    #: The container's securityContext (:mod:`cprofiler.manifests.security`).
     security_context: dict[str, Any]
     #: Job ``activeDeadlineSeconds`` and ``backoffLimit``; ``None`` for a service.
     job_deadline_s: int | None
     job_backoff_limit: int | None
     #: Cron schedule of a CronJob; ``None`` otherwise.
     schedule: str | None
-    #: What the figures were sized from (:mod:`cprofiler.k8s.basis`): name, one-line description, idle,
+    #: What the figures were sized from (:mod:`cprofiler.manifests.basis`): name, one-line description, idle,
     #: what the percentiles are over.
     basis: str
     basis_description: str

@@ -1,7 +1,7 @@
 """The summaries of ``cprofiler k8s --summary``, by name; each summary module adds itself on import.
 
 A summary is one text for all the selected images (krr's table and JSON), where a format
-(:mod:`cprofiler.k8s.formats`) is one manifest per image: the two are chosen by separate flags
+(:mod:`cprofiler.manifests.formats`) is one manifest per image: the two are chosen by separate flags
 and can be asked for together.
 """
 
@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from cprofiler.k8s.options import Source
-from cprofiler.k8s.recommendation import Recommendation
-from cprofiler.k8s.render import Skipped
+from cprofiler.manifests.options import Source
+from cprofiler.manifests.recommendation import Recommendation
+from cprofiler.manifests.render import Skipped
 from cprofiler.plugins import Registry
 
 #: A summary: every selected image's recommendation, or why it has none, and where the results

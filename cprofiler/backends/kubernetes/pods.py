@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import socket
 
-from cprofiler.kube.cluster import Cluster
-from cprofiler.kube.manifest import label_value
+from cprofiler.backends.kubernetes.cluster import Cluster
+from cprofiler.backends.kubernetes.manifest import label_value
 from cprofiler.labels import LABEL, LABEL_HOST, LABEL_PIDNS
 from cprofiler.measure.containers import OwnedSet
 from cprofiler.reaper import is_stale, pid_namespace

@@ -1,12 +1,12 @@
 """The Pod of one run, as a plain manifest (pure: numbers in, a dict out; tested without a cluster).
 
-One container, never restarted, confined as on Docker (``cprofiler.k8s.security``), bound to the
+One container, never restarted, confined as on Docker (``cprofiler.manifests.security``), bound to the
 node the user named (``spec.nodeName``: no scheduler is needed, and ``scheduled`` is then the create
 itself) or left to the scheduler with a ``nodeSelector``. The scenario's ``ready`` becomes the
 readinessProbe for http and tcp; log and exit readiness are read from the pod's log and phase, so
 they get no probe. The image is the one the local builder made: by its tag with ``imagePullPolicy:
 Never`` (it must be on the node), or with ``--registry`` by its digest there with ``IfNotPresent``
-(see :mod:`cprofiler.kube.images`).
+(see :mod:`cprofiler.backends.kubernetes.images`).
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import re
 from fractions import Fraction
 from typing import Any
 
-from cprofiler.k8s.security import security_context
 from cprofiler.labels import LABEL_IMAGE
+from cprofiler.manifests.security import security_context
 from cprofiler.measure.security import confinement
 from cprofiler.scenario.model import ImageSpec
 

@@ -1,5 +1,5 @@
 """What the user chose for ``cprofiler k8s`` (:class:`K8sOptions`), where the figures came from
-(:class:`Source`), and the constants of the rules in :mod:`cprofiler.k8s.recommend`."""
+(:class:`Source`), and the constants of the rules in :mod:`cprofiler.manifests.recommend`."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from cprofiler.errors import UsageError
-from cprofiler.k8s.autoscale import (
+from cprofiler.manifests.autoscale import (
     DEFAULT_HEADROOM,
     DEFAULT_MAX_REPLICAS,
     DEFAULT_MIN_REPLICAS,
 )
-from cprofiler.k8s.names import dns_label, is_dns_label, is_dns_subdomain
-from cprofiler.k8s.quantities import MIB, parse_cpu_quantity
+from cprofiler.manifests.names import dns_label, is_dns_label, is_dns_subdomain
+from cprofiler.manifests.quantities import MIB, parse_cpu_quantity
 from cprofiler.results.load import Ceiling
 from cprofiler.results.model import Measurement
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from cprofiler.backends.kubernetes import cluster as cluster_mod
+from cprofiler.backends.kubernetes import images
+from cprofiler.backends.kubernetes.starter import PodStarter
 from cprofiler.errors import UsageError
-from cprofiler.kube import cluster as cluster_mod
-from cprofiler.kube import images
-from cprofiler.kube.starter import PodStarter
 from cprofiler.measure import cold as cold_levels
 from cprofiler.measure.signals import SignalGuard
 from cprofiler.settings import RunSettings

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from tabulate import tabulate
 
-from cprofiler.k8s.options import Source
-from cprofiler.k8s.quantities import cpu_quantity, memory_quantity
-from cprofiler.k8s.recommendation import Recommendation
-from cprofiler.k8s.render import Skipped
-from cprofiler.k8s.summary.registry import SUMMARIES, basis_text, hpa_text, probe_window
+from cprofiler.manifests.options import Source
+from cprofiler.manifests.quantities import cpu_quantity, memory_quantity
+from cprofiler.manifests.recommendation import Recommendation
+from cprofiler.manifests.render import Skipped
+from cprofiler.manifests.summary.registry import SUMMARIES, basis_text, hpa_text, probe_window
 
 
 @SUMMARIES.register("table")

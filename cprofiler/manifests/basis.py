@@ -6,7 +6,7 @@ the CPU request, and says how they were measured. :func:`choose` takes the first
 still gets the rule it was written for:
 
 * ``load`` (images with a load phase): the working-set peaks under load and the cores used at one
-  rate of the load phase (:mod:`cprofiler.k8s.rates`: ``--at-rate``, by default the highest rate
+  rate of the load phase (:mod:`cprofiler.manifests.rates`: ``--at-rate``, by default the highest rate
   within the SLO); the limit from the largest peak the container reached, under load at any rate
   or while starting;
 * ``lifetime`` (exit-probed images): each run's memory high-water mark over its whole life,
@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from cprofiler.errors import UsageError
-from cprofiler.k8s.rates import Capacity, RateChoice, at_rate_text, capacity, choose_rate, rate_text
+from cprofiler.manifests.rates import Capacity, RateChoice, at_rate_text, capacity, choose_rate, rate_text
 from cprofiler.results.load import GENERATOR_BOUND_SHARE, Ceiling, LoadStep, generator_bound
 from cprofiler.results.model import ImageResult
 
@@ -102,7 +102,7 @@ def _settle_limit(image: ImageResult, notes: list[str]) -> Figure:
 
 def load(image: ImageResult, context: Context) -> Basis | None:
     """Sized under load: working-set peaks and cores at the sizing rate, when the image has a load
-    phase with ok steps (:func:`cprofiler.k8s.rates.choose_rate`; UsageError for a bad ``--at-rate``)."""
+    phase with ok steps (:func:`cprofiler.manifests.rates.choose_rate`; UsageError for a bad ``--at-rate``)."""
     phase = image.load
     if phase is None:
         return None

@@ -10,7 +10,7 @@ whole-second resolution and are recorded beside them (``server_*_ms``). Readines
 - log: the line matched in the pod's log, followed from the moment the container runs;
 - exit: the container terminated with code 0.
 
-Memory comes from the kubelet's ``/stats/summary`` (see :mod:`cprofiler.kube.summary`): the first
+Memory comes from the kubelet's ``/stats/summary`` (see :mod:`cprofiler.backends.kubernetes.summary`): the first
 sample taken ``settle`` seconds or more after ready, waited for up to SAMPLE_WAIT_S.
 """
 
@@ -23,12 +23,12 @@ import time
 from collections import deque
 from dataclasses import dataclass
 
+from cprofiler.backends.kubernetes.cluster import Cluster, PodView
+from cprofiler.backends.kubernetes.images import pull_from_events
+from cprofiler.backends.kubernetes.manifest import CONTAINER, pod_manifest, pod_name
+from cprofiler.backends.kubernetes.pods import PodSet
+from cprofiler.backends.kubernetes.summary import KubeletSample, container_sample
 from cprofiler.errors import ClusterError
-from cprofiler.kube.cluster import Cluster, PodView
-from cprofiler.kube.images import pull_from_events
-from cprofiler.kube.manifest import CONTAINER, pod_manifest, pod_name
-from cprofiler.kube.pods import PodSet
-from cprofiler.kube.summary import KubeletSample, container_sample
 from cprofiler.measure.probes.base import STAMP_RE, Watch
 from cprofiler.measure.signals import SignalGuard
 from cprofiler.measure.start import LOG_TAIL_LINES, STAMP_GRACE_S, Subject, end_run, mark_not_ready, split_lines
@@ -80,7 +80,7 @@ class PodStarter:
         self.settle_s = settle_s
         self.node = node
         self.node_selector = node_selector
-        #: ``--registry``: where the images are pushed before the runs (see cprofiler.kube.images).
+        #: ``--registry``: where the images are pushed before the runs (see cprofiler.backends.kubernetes.images).
         self.registry = registry
         #: Image id → the digest reference pods pull it by; empty without ``--registry``.
         self.image_refs: dict[str, str] = {}

@@ -1,6 +1,6 @@
 """The Kubernetes output formats by ``--format`` name; each format module adds itself on import.
 
-Adding a format is adding one module to :mod:`cprofiler.k8s.formats` (and its import there): a
+Adding a format is adding one module to :mod:`cprofiler.manifests.formats` (and its import there): a
 :class:`Formatter` subclass decorated with ``@register("name")``. The CLI builds its ``--format``
 help from :data:`FORMATS`.
 """
@@ -11,8 +11,8 @@ import abc
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from cprofiler.k8s.options import K8sOptions
-from cprofiler.k8s.recommendation import Recommendation
+from cprofiler.manifests.options import K8sOptions
+from cprofiler.manifests.recommendation import Recommendation
 from cprofiler.plugins import Registry
 
 

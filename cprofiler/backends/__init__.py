@@ -1,0 +1,1 @@
+"""The measuring backends: where a run's container starts (``docker``, ``kubernetes``)."""
