@@ -60,6 +60,16 @@ class ImageInUse(EngineError):
     """The engine refused to remove an image because a running container uses it."""
 
 
+class RegistryRefused(EngineError):
+    """The engine answered a pull or a push with a refusal (no such image, registry unreachable from
+    the engine, access denied): the engine itself works, the transfer does not."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        #: The engine's or the registry's one-line reason, for callers that word their own message.
+        self.reason = reason
+
+
 class BuildError(CprofilerError):
     """An image did not build; the message carries the image name and the build log's tail."""
 

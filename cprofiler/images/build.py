@@ -3,7 +3,7 @@
 An image's tag is a hash of what went into it, so an unchanged image is found and reused instead
 of rebuilt: the Dockerfile text, the build args, the id of every image it names in ``FROM`` or
 ``COPY --from`` (a base retagged to other content is noticed), and every entry of the build
-context the engine is sent (``engine.context_files``: what ``.dockerignore`` leaves in, nothing
+context the engine is sent (``images.context``: what ``.dockerignore`` leaves in, nothing
 skipped besides). Files are hashed in chunks; a pipe, a device or a symlink that leads out of the
 context is refused with one line, since the engine could not take it as a file. Content the engine
 fetches itself, ``ADD <URL>``, cannot be hashed: such an image is built every time, and says so.
@@ -15,20 +15,21 @@ the scenario names a fallback, is replaced by that stand-in (``images.bases``) a
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
 import re
 import stat
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
-from cprofiler.engine import Engine, ImageInfo, context_files
-from cprofiler.errors import BuildError, UsageError
+from cprofiler.engine import Engine, ImageInfo
+from cprofiler.errors import BuildError, RegistryRefused, UsageError
 from cprofiler.images.bases import catalog
 from cprofiler.images.bases.build import stand_ins
 from cprofiler.images.bases.mirror import find_mirror
+from cprofiler.images.context import context_files
 from cprofiler.labels import LABEL, LABEL_IMAGE_INPUTS_HASH
 from cprofiler.scenario.model import ImageSpec
 
@@ -52,7 +53,7 @@ class BaseUnavailable(BuildError):
         self.reason = reason
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class BuiltImage:
     name: str
     info: ImageInfo
@@ -235,9 +236,12 @@ def ensure_bases(engine: Engine, name: str, dockerfile_text: str, args: Mapping[
     for ref in base_images(dockerfile_text, args):
         if engine.image(ref) is not None:
             continue
-        reason = "--offline: not pulled" if offline else engine.pull(ref)
-        if reason is not None:
-            raise BaseUnavailable(name, ref, reason)
+        if offline:
+            raise BaseUnavailable(name, ref, "--offline: not pulled")
+        try:
+            engine.pull(ref)
+        except RegistryRefused as exc:
+            raise BaseUnavailable(name, ref, exc.reason) from exc
 
 
 def build_image(
@@ -247,18 +251,13 @@ def build_image(
     *,
     invocation: str,
     offline: bool = False,
-    args: Mapping[str, str] | None = None,
     on_line: Callable[[str], None] | None = None,
-    stand_in: dict[str, str] | None = None,
 ) -> BuiltImage:
-    """Build (or reuse) the image of one scenario entry.
-
-    ``args`` overrides the spec's build args; the fallback logic uses it to swap a base for a
-    stand-in while keeping the rest of the spec.
-    """
+    """Build (or reuse) the image of one scenario entry (``build_with_fallback`` swaps a base for a
+    stand-in by building a copy of ``spec`` whose build args name the stand-in)."""
     dockerfile = spec.source
     text = _read_dockerfile(name, dockerfile)
-    build_args = dict(spec.args if args is None else args)
+    build_args = dict(spec.args)
     context = spec.build_context
     # The bases first: their ids are inputs (a base retagged to other content is a new image).
     ensure_bases(engine, name, text, build_args, offline=offline)
@@ -281,7 +280,7 @@ def build_image(
             engine.tag(same, tag)
             found = engine.image(tag)
     if found is not None:
-        return BuiltImage(name=name, info=found, stand_in=stand_in, reused=True)
+        return BuiltImage(name=name, info=found, reused=True)
     labels = {LABEL: invocation, LABEL_IMAGE_INPUTS_HASH: digest}
     engine.build(
         name=name,
@@ -295,7 +294,7 @@ def build_image(
     built = engine.image(tag)
     if built is None:
         raise BuildError(f"image {name!r}: built, but the engine does not list {tag}")
-    return BuiltImage(name=name, info=built, stand_in=stand_in, note=note)
+    return BuiltImage(name=name, info=built, note=note)
 
 
 def _read_dockerfile(name: str, path: Path) -> str:
@@ -343,7 +342,9 @@ def build_with_fallback(
         details.append(detail)
         args[key] = tag
     stand_in = {"for": ", ".join(replaced), "recipe": ", ".join(recipes), "detail": "; ".join(details)}
-    return build_image(engine, name, spec, invocation=invocation, offline=True, args=args, on_line=on_line, stand_in=stand_in)
+    swapped = spec.model_copy(update={"args": args})
+    built = build_image(engine, name, swapped, invocation=invocation, offline=True, on_line=on_line)
+    return dataclasses.replace(built, stand_in=stand_in)
 
 
 def resolve_fallback(engine: Engine, name: str, key: str, value: str, on_line: Callable[[str], None] | None) -> tuple[str, str]:

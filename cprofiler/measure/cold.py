@@ -27,7 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from cprofiler.errors import CprofilerError, EngineError, ImageInUse
+from cprofiler.errors import CprofilerError, EngineError, ImageInUse, RegistryRefused
 from cprofiler.plugins import Registry
 
 if TYPE_CHECKING:  # the CLI imports this module for --cold's choices; keep docker out of that path
@@ -148,7 +148,7 @@ class RemovedImage(ColdLevel):
             tags, digests = self.engine.image_refs(info.id)
             self._tags[info.id] = tags
             # A pull by digest brings back exactly this image; a tag may have moved since.
-            if digests and self.engine.pull_digest(digests[0]) is None:
+            if digests and self._pulls_back(digests[0]):
                 self._sources[info.id] = ("pull", digests[0])
                 say(f"--cold image: {info.tag} is pulled back before each run ({digests[0]})")
                 continue
@@ -198,11 +198,20 @@ class RemovedImage(ColdLevel):
     def _fetch(self, image_id: str) -> None:
         how, where = self._sources[image_id]
         if how == "pull":
-            reason = self.engine.pull_digest(where)
-            if reason is None:
-                return
-            raise EngineError(f"--cold image: pulling {where} back failed ({reason}); use --cold cache")
+            try:
+                self.engine.pull(where)
+            except RegistryRefused as exc:
+                raise EngineError(f"--cold image: pulling {where} back failed ({exc.reason}); use --cold cache") from exc
+            return
         self.engine.load_image(Path(where))
+
+    def _pulls_back(self, digest_ref: str) -> bool:
+        """Whether the engine can pull ``repo@sha256:…`` (then a pull brings the image back)."""
+        try:
+            self.engine.pull(digest_ref)
+        except RegistryRefused:
+            return False
+        return True
 
     def _retag(self, image_id: str) -> None:
         for tag in self._tags.get(image_id, []):
