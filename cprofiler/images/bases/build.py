@@ -168,48 +168,56 @@ def build_stand_ins(
         get_recipe(name)
     bound = stand_ins(engine, mirror)
     todo = [n for n in _build_order(wanted) if (force and n in wanted) or not bound[n].is_built()]
-    for name in todo:
-        bound[name].recipe.check()
+    _check_before_building(engine, [bound[n] for n in todo])
+    # Recipes whose parents are built go together: musl-python's compiler keeps both cores busy
+    # while go-builder mostly downloads and unpacks, so side by side they take the time of one.
+    for wave in _waves(todo):
+        if len(wave) == 1:
+            _make(bound, wave[0], say, force=force)
+            continue
+        with ThreadPoolExecutor(max_workers=len(wave), thread_name_prefix="cprofiler-base") as pool:
+            futures = [pool.submit(_make, bound, name, say, force=force) for name in wave]
+            for future in futures:
+                future.result()  # the first failure, in wave order, is the one reported
+    return [bound[n].status() for n in wanted]
+
+
+def _check_before_building(engine: Engine, todo: list[StandIn]) -> None:
+    """Every requirement of every recipe to build, and the engine's free disk space, or the error."""
+    for stand_in in todo:
+        stand_in.recipe.check()
     if todo:
         root = engine.data_root()
         if root and engine.is_local() and Path(root).exists():
             checks.check_free_space(Path(root), checks.MIN_FREE_ENGINE_BYTES, "the Docker engine's data directory")
 
-    def make(name: str) -> None:
-        with _build_lock(name, lambda: say(name, "waiting: another cprofiler process is building it")):
-            if not force and bound[name].is_built():
-                say(name, f"built meanwhile by another cprofiler process: {bound[name].tag}")
-                return
-            make_unlocked(bound[name])
 
-    def make_unlocked(stand_in: StandIn) -> None:
-        recipe = stand_in.recipe
-        job = BuildJob(
-            engine=engine,
-            mirror=mirror,
-            tag=stand_in.tag,
-            dependency_tags={d: bound[d].tag for d in recipe.requires},
-            progress=say,
-            labels={
-                LABEL: STAND_IN_OWNER,
-                LABEL_RECIPE: recipe.name,
-                LABEL_STANDS_IN_FOR: recipe.stands_in_for,
-                LABEL_RECIPE_INPUTS_HASH: stand_in.inputs_hash,
-            },
-        )
-        started = time.monotonic()
-        say(recipe.name, f"building {stand_in.tag} (stand-in for {recipe.stands_in_for}) from {mirror.archive}")
-        recipe.make(job)
-        say(recipe.name, f"built {stand_in.tag} in {time.monotonic() - started:.0f} s")
+def _make(bound: dict[str, StandIn], name: str, say: Progress, *, force: bool) -> None:
+    """Build stand-in ``name`` under this machine's lock, unless another process built it meanwhile."""
+    with _build_lock(name, lambda: say(name, "waiting: another cprofiler process is building it")):
+        if not force and bound[name].is_built():
+            say(name, f"built meanwhile by another cprofiler process: {bound[name].tag}")
+            return
+        _make_unlocked(bound, bound[name], say)
 
-    # Recipes whose parents are built go together: musl-python's compiler keeps both cores busy
-    # while go-builder mostly downloads and unpacks, so side by side they take the time of one.
-    for wave in _waves(todo):
-        if len(wave) == 1:
-            make(wave[0])
-            continue
-        with ThreadPoolExecutor(max_workers=len(wave), thread_name_prefix="cprofiler-base") as pool:
-            futures = [pool.submit(make, name) for name in wave]
-            for future in futures:
-                future.result()  # the first failure, in wave order, is the one reported
-    return [bound[n].status() for n in wanted]
+
+def _make_unlocked(bound: dict[str, StandIn], stand_in: StandIn, say: Progress) -> None:
+    """Run ``stand_in``'s recipe, FROM the tags of the stand-ins it requires, with its labels."""
+    recipe = stand_in.recipe
+    job = BuildJob(
+        engine=stand_in.engine,
+        mirror=stand_in.mirror,
+        tag=stand_in.tag,
+        dependency_tags={d: bound[d].tag for d in recipe.requires},
+        progress=say,
+        labels={
+            LABEL: STAND_IN_OWNER,
+            LABEL_RECIPE: recipe.name,
+            LABEL_STANDS_IN_FOR: recipe.stands_in_for,
+            LABEL_RECIPE_INPUTS_HASH: stand_in.inputs_hash,
+        },
+    )
+    started = time.monotonic()
+    say(recipe.name, f"building {stand_in.tag} (stand-in for {recipe.stands_in_for}) from {stand_in.mirror.archive}")
+    recipe.make(job)
+    say(recipe.name, f"built {stand_in.tag} in {time.monotonic() - started:.0f} s")
