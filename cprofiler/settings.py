@@ -6,15 +6,18 @@ the JSON Lines header and the results (``settings``), and read back from there b
 and by every reader, through the same class. Nothing changes it after it is built: the seed of
 ``--shuffle`` and the invocation id are drawn while building.
 
-Adding a setting is one field here (with its ``flag`` and, if the scenario file has it, its
-``scenario`` key in the field's metadata) and one option in ``cli.py``.
+Adding a setting is one field here. A field annotated with a :class:`Flag` also gets a
+``cprofiler measure`` option, generated from the field (its type, its bounds) and the Flag (its
+name, help line and ``--help`` panel) by ``cprofiler.cli_kit.setting_options``; the flag wins over
+the scenario file's ``scenario`` key, and ``--resume`` refuses it.
 """
 
 from __future__ import annotations
 
 import os
 import uuid
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal, NotRequired, TypedDict, Unpack
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -24,10 +27,45 @@ from cprofiler.scenario.model import LoadedScenario
 Order = Literal["interleaved", "interleaved-shuffled"]
 Backend = Literal["docker", "kubernetes"]
 
+#: ``--help`` panels of the setting flags.
+RUNS = "Runs"
+KUBERNETES = "Kubernetes"
 
-def _flag(flag: str, scenario: str | None = None) -> dict[str, Any]:
-    """Field metadata: the command-line flag that sets a setting, and its key in the scenario file."""
-    return {"flag": flag, "scenario": scenario}
+
+@dataclass(frozen=True)
+class Flag:
+    """How the command line sets one setting (in a ``RunSettings`` field's ``Annotated`` metadata)."""
+
+    #: The option, ``--runs``.
+    name: str
+    #: Its line in ``cprofiler measure --help``.
+    help: str
+    #: The ``--help`` panel it is listed in.
+    panel: str
+    #: The scenario file's key for the same setting, when the file has one (the flag wins over it).
+    scenario: str | None = None
+    #: What ``--help`` shows for its value (``KEY=VALUE``); None: its type.
+    metavar: str | None = None
+    #: The smallest value the option takes, where the field's bound is exclusive (``gt=0``).
+    min: float | None = None
+
+
+class Chosen(TypedDict):
+    """What ``RunSettings.build`` takes besides the flags: the measurement's other choices, and how
+    its probes reach the containers (facts of the engine, not choices)."""
+
+    #: ``--shuffle``: shuffle the image order within each round.
+    shuffle: bool
+    #: ``--cold``: the cold level's name.
+    cold: str
+    #: ``--floor/--no-floor``.
+    floor: bool
+    #: How http and tcp probes reach the containers: netns, published-port or kubelet.
+    probe_via: str
+    #: Pause between two probe attempts, in milliseconds.
+    probe_interval_ms: float
+    #: The invocation id; absent or None: a new one is drawn.
+    invocation: NotRequired[str | None]
 
 
 def new_invocation_id() -> str:
@@ -47,17 +85,23 @@ class RunSettings(BaseModel):
     scenario_sha256: str | None = None
     #: Measured runs per image.
     # The bounds are the scenario file's: a header read back by --resume obeys them too.
-    runs: int = Field(ge=1, le=100_000, json_schema_extra=_flag("--runs", "runs"))
+    runs: Annotated[int, Flag("--runs", "Measured runs per image (overrides the file).", RUNS, scenario="runs")] = Field(
+        ge=1, le=100_000
+    )
     #: Unmeasured runs per image before the measured ones.
-    warmup: int = Field(ge=0, le=10_000, json_schema_extra=_flag("--warmup", "warmup"))
+    warmup: Annotated[int, Flag("--warmup", "Unmeasured runs per image first.", RUNS, scenario="warmup")] = Field(ge=0, le=10_000)
     #: Seconds after ready before memory is sampled.
-    settle_s: float = Field(ge=0, le=3600, json_schema_extra=_flag("--settle", "settle"))
+    settle_s: Annotated[float, Flag("--settle", "Seconds after ready before sampling memory.", RUNS, scenario="settle")] = Field(
+        ge=0, le=3600
+    )
     #: Seconds a container may take to become ready.
-    timeout_s: float = Field(gt=0, le=24 * 3600, json_schema_extra=_flag("--timeout", "timeout"))
+    timeout_s: Annotated[
+        float, Flag("--timeout", "Seconds an image may take to become ready.", RUNS, scenario="timeout", min=0.001)
+    ] = Field(gt=0, le=24 * 3600)
     #: Run order within each round: images interleaved, or interleaved and shuffled (``--shuffle``).
     order: Order = "interleaved"
     #: Seed of the shuffled order (drawn when ``--shuffle`` has none, so the order can be replayed).
-    seed: int | None = Field(default=None, json_schema_extra=_flag("--seed"))
+    seed: Annotated[int | None, Flag("--seed", "Seed for --shuffle (same seed, same order).", RUNS)] = None
     #: Cold level (``cprofiler.measure.cold``): warm, cache or image.
     cold: str | None = None
     #: Whether the runtime floor image ran each round.
@@ -71,60 +115,71 @@ class RunSettings(BaseModel):
     #: The invocation that started the measurement (a resumed one keeps it).
     invocation: str | None = None
     #: Where runs run: docker (the local engine) or kubernetes (one Pod per run).
-    backend: Backend = Field(default="docker", json_schema_extra=_flag("--backend"))
+    backend: Annotated[
+        Backend,
+        Flag(
+            "--backend",
+            "Where runs run: docker (the local engine) or kubernetes (one Pod per run; images must be on the node).",
+            KUBERNETES,
+        ),
+    ] = "docker"
     #: ``--backend kubernetes``: the kubeconfig context (null: its current context).
-    kube_context: str | None = Field(default=None, json_schema_extra=_flag("--context"))
+    kube_context: Annotated[str | None, Flag("--context", "Kubeconfig context (default: its current one).", KUBERNETES)] = None
     #: ``--backend kubernetes``: the namespace of the pods (null: the context's, else default).
-    kube_namespace: str | None = Field(default=None, json_schema_extra=_flag("--namespace"))
+    kube_namespace: Annotated[
+        str | None, Flag("--namespace", "Namespace of the pods (default: the context's, else default).", KUBERNETES)
+    ] = None
     #: ``--backend kubernetes``: the node every pod is bound to (``spec.nodeName``; no scheduler involved).
-    kube_node: str | None = Field(default=None, json_schema_extra=_flag("--node"))
+    kube_node: Annotated[
+        str | None, Flag("--node", "Bind every pod to this node (spec.nodeName; no scheduler needed).", KUBERNETES)
+    ] = None
     #: ``--backend kubernetes``: ``key=value`` labels the scheduler must match (``spec.nodeSelector``).
-    kube_node_selector: dict[str, str] | None = Field(default=None, json_schema_extra=_flag("--node-selector"))
+    kube_node_selector: Annotated[
+        dict[str, str] | None,
+        Flag("--node-selector", "Let the scheduler pick a node with this label (repeatable).", KUBERNETES, metavar="KEY=VALUE"),
+    ] = None
     #: ``--backend kubernetes``: ``HOST[:PORT]/PREFIX`` the images are pushed to; pods pull them by
     #: digest from there (null: pods use the node's images, ``imagePullPolicy: Never``).
-    kube_registry: str | None = Field(default=None, json_schema_extra=_flag("--registry"))
+    kube_registry: Annotated[
+        str | None,
+        Flag(
+            "--registry",
+            "Push the images there first; pods pull them by digest (--cold image: on every run, timed).",
+            KUBERNETES,
+            metavar="HOST[:PORT]/PREFIX",
+        ),
+    ] = None
 
     @property
     def shuffle(self) -> bool:
         return self.order == "interleaved-shuffled"
 
     @classmethod
-    def build(
-        cls,
-        loaded: LoadedScenario,
-        flags: dict[str, Any],
-        *,
-        shuffle: bool,
-        cold: str,
-        floor: bool,
-        probe_via: str,
-        probe_interval_ms: float,
-        invocation: str | None = None,
-    ) -> RunSettings:
+    def build(cls, loaded: LoadedScenario, flags: dict[str, Any], **chosen: Unpack[Chosen]) -> RunSettings:
         """Settings from the scenario file and ``flags`` (flag → value, None for not given)."""
         values: dict[str, Any] = {}
-        for name, extra in _flagged().items():
-            given = flags.get(extra["flag"])
+        for name, flag in flagged(cls).items():
+            given = flags.get(flag.name)
             if given is not None:
                 values[name] = given
-            elif extra["scenario"] is not None:
-                values[name] = getattr(loaded.scenario, extra["scenario"])
-        if shuffle and values.get("seed") is None:
+            elif flag.scenario is not None:
+                values[name] = getattr(loaded.scenario, flag.scenario)
+        if chosen["shuffle"] and values.get("seed") is None:
             # Record the seed we drew, so a shuffled order can always be replayed with --seed.
             values["seed"] = int.from_bytes(os.urandom(4), "little")
         if values.get("backend", "docker") != "kubernetes":
-            for name, extra in _flagged().items():
+            for name, flag in flagged(cls).items():
                 if name.startswith("kube_") and values.get(name) is not None:
-                    raise UsageError(f"{extra['flag']}: only with --backend kubernetes")
+                    raise UsageError(f"{flag.name}: only with --backend kubernetes")
         return cls(
             scenario_file=str(loaded.path),
             scenario_sha256=loaded.sha256 or None,
-            order="interleaved-shuffled" if shuffle else "interleaved",
-            cold=cold,
-            floor=floor,
-            probe_via=probe_via,
-            probe_interval_ms=probe_interval_ms,
-            invocation=invocation or new_invocation_id(),
+            order="interleaved-shuffled" if chosen["shuffle"] else "interleaved",
+            cold=chosen["cold"],
+            floor=chosen["floor"],
+            probe_via=chosen["probe_via"],
+            probe_interval_ms=chosen["probe_interval_ms"],
+            invocation=chosen.get("invocation") or new_invocation_id(),
             **values,
         )
 
@@ -143,11 +198,11 @@ class RunSettings(BaseModel):
         return cls.model_validate(data)
 
 
-def _flagged() -> dict[str, dict[str, Any]]:
-    """Setting name → its field metadata, for the settings that a flag can set."""
+def flagged(settings: type[BaseModel] = RunSettings) -> dict[str, Flag]:
+    """Field name → its :class:`Flag`, for the fields of ``settings`` that a flag can set, in field order."""
     out = {}
-    for name, info in RunSettings.model_fields.items():
-        extra = info.json_schema_extra
-        if isinstance(extra, dict) and "flag" in extra:
-            out[name] = extra
+    for name, info in settings.model_fields.items():
+        for meta in info.metadata:
+            if isinstance(meta, Flag):
+                out[name] = meta
     return out

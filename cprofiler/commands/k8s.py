@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 
 from cprofiler.errors import CprofilerError
 from cprofiler.manifests.options import K8sOptions, Source
+from cprofiler.manifests.recommendation import Recommendation
 from cprofiler.manifests.render import Skipped, recommend_all, render, yaml_stream
 from cprofiler.results import files as output_files
 from cprofiler.results import runlog
+from cprofiler.results.model import Measurement
 
 
 def write_manifests(files: Mapping[str, str], output_dir: Path) -> list[Path]:
@@ -37,64 +40,23 @@ def file_sha256(path: Path) -> str | None:
 
 
 def k8s_command(
-    results_path: Path,
-    fmt: str,
-    output_dir: Path | None,
-    margin: float,
-    cpu_limit: str | None,
-    name: str | None,
-    container: str | None,
-    *,
-    only: Sequence[str] = (),
-    schedule: str | None = None,
-    part_of: str | None = None,
-    kustomize_resources: Sequence[str] = (),
-    summary: str | None = None,
-    at_rate: float | None = None,
-    hpa: bool = True,
-    min_replicas: int = K8sOptions.min_replicas,
-    max_replicas: int = K8sOptions.max_replicas,
-    hpa_headroom: float = K8sOptions.hpa_headroom,
+    results_path: Path, fmt: str, options: K8sOptions, *, output_dir: Path | None = None, summary: str | None = None
 ) -> int:
     """Render ``results_path`` in format ``fmt``: one file per selected image (and the format's
     index, ``kustomization.yaml``) into ``output_dir``, or one YAML stream on stdout when it is
     ``None``. With ``summary``, print that summary on stdout instead of the stream. Return 0.
 
-    ``results_path`` is a results JSON, or the JSON Lines file of an interrupted measurement.
-    ``cpu_limit``: None for none, ``"measured"`` for the scenario's ``cpus:``, else a quantity such
-    as ``500m``. ``at_rate``: the load-phase rate to size at (None: the highest within the SLO);
-    ``hpa``, ``min_replicas``, ``max_replicas``, ``hpa_headroom``: the HorizontalPodAutoscaler of
-    images sized under load.
+    ``results_path`` is a results JSON, or the JSON Lines file of an interrupted measurement; it is
+    named, with its SHA-256, in every file (``options``' own ``results_file`` is replaced).
     """
-    options = K8sOptions(
-        margin=margin,
-        cpu_limit=cpu_limit,
-        name=name,
-        container=container,
-        only=tuple(only),
-        schedule=schedule,
-        part_of=part_of,
-        kustomize_resources=tuple(kustomize_resources) or K8sOptions.kustomize_resources,
-        at_rate=at_rate,
-        hpa=hpa,
-        min_replicas=min_replicas,
-        max_replicas=max_replicas,
-        hpa_headroom=hpa_headroom,
-        results_file=str(results_path),
-        results_sha256=file_sha256(results_path),
-    )
+    options = dataclasses.replace(options, results_file=str(results_path), results_sha256=file_sha256(results_path))
     measurement = runlog.load(results_path)
     summarize = None
     if summary is not None:
         from cprofiler.manifests.summary.registry import SUMMARIES
 
         summarize = SUMMARIES.get(summary)
-    recs = recommend_all(measurement, options)
-    for rec in recs:
-        if isinstance(rec, Skipped):
-            print(f"cprofiler: {rec.reason}", file=sys.stderr)
-    if all(isinstance(rec, Skipped) for rec in recs):
-        raise CprofilerError(f"{results_path}: nothing to write, every selected image was skipped (see above)")
+    recs = _recommendations(measurement, options, results_path)
     if output_dir is not None or summarize is None:
         files = render(measurement, fmt, options, index=True)
         if output_dir is None:
@@ -105,3 +67,15 @@ def k8s_command(
     if summarize is not None:
         sys.stdout.write(summarize(recs, Source.of(measurement, options)))
     return 0
+
+
+def _recommendations(measurement: Measurement, options: K8sOptions, results_path: Path) -> list[Recommendation | Skipped]:
+    """The sizing of every selected image; why each skipped one was skipped goes to stderr, and
+    CprofilerError when every one was."""
+    recs = recommend_all(measurement, options)
+    for rec in recs:
+        if isinstance(rec, Skipped):
+            print(f"cprofiler: {rec.reason}", file=sys.stderr)
+    if all(isinstance(rec, Skipped) for rec in recs):
+        raise CprofilerError(f"{results_path}: nothing to write, every selected image was skipped (see above)")
+    return recs

@@ -59,3 +59,23 @@ def test_report_to_an_unwritable_output_is_one_line_exit_2(tmp_path):
     (tmp_path / "file").write_text("")
     result = run("report", str(DOCS / "default.json"), "-o", str(tmp_path / "file" / "r.md"))
     assert result.exit_code == 2 and "--output" in result.output
+
+
+@pytest.mark.parametrize("command", [[], *COMMANDS, ["plot"], ["recommend"]], ids=lambda c: " ".join(c) or "cprofiler")
+def test_no_flag_shows_a_value_type_in_help(command):
+    text = run(*command, "--help").output
+    assert "--help" in text and "<bool>" not in text
+
+
+@pytest.mark.parametrize(
+    ("args", "refused"),
+    [
+        (["report", str(DOCS / "default.json"), "-f", "nope"], "'nope' is not one of 'csv', 'json', 'markdown', 'table'."),
+        (["k8s", str(DOCS / "default.json"), "--summary", "nope"], "'nope' is not one of 'table', 'json'."),
+        (["measure", "x.yaml", "--cold", "hot"], "'hot' is not one of 'warm', 'cache', 'image'."),
+        (["measure", "x.yaml", "--backend", "podman"], "'podman' is not one of 'docker', 'kubernetes'."),
+    ],
+)
+def test_a_choice_outside_its_registry_is_a_usage_error(args, refused):
+    result = run(*args)
+    assert result.exit_code == 2 and refused in " ".join(result.output.split())

@@ -12,6 +12,7 @@ import yaml
 
 from cprofiler.commands.k8s import k8s_command
 from cprofiler.errors import CprofilerError, UsageError
+from cprofiler.manifests.options import K8sOptions
 
 MIB = 1 << 20
 
@@ -51,7 +52,7 @@ def _write(tmp_path: Path, doc: Any) -> Path:
 
 def test_stdout_gets_one_yaml_stream(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = _write(tmp_path, _results("go", "node"))
-    assert k8s_command(path, "deployment", None, 0.15, None, None, None) == 0
+    assert k8s_command(path, "deployment", K8sOptions()) == 0
     out = capsys.readouterr().out
     assert [d["metadata"]["name"] for d in yaml.safe_load_all(out)] == ["go", "node"]
     assert f"# from: {path}; 3 ok of 3 runs; cold level: warm; margin: 15%" in out
@@ -60,7 +61,7 @@ def test_stdout_gets_one_yaml_stream(tmp_path: Path, capsys: pytest.CaptureFixtu
 def test_output_dir_gets_one_file_per_image(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = _write(tmp_path, _results("go", "node"))
     out_dir = tmp_path / "k8s" / "base"
-    assert k8s_command(path, "kustomize", out_dir, 0.15, None, None, "app") == 0
+    assert k8s_command(path, "kustomize", K8sOptions(container="app"), output_dir=out_dir) == 0
     # One patch per image, and the kustomization.yaml that lists them.
     assert sorted(p.name for p in out_dir.iterdir()) == ["go.patch.yaml", "kustomization.yaml", "node.patch.yaml"]
     patch = yaml.safe_load((out_dir / "go.patch.yaml").read_text(encoding="utf-8"))
@@ -74,8 +75,8 @@ def test_name_needs_one_image_selected(tmp_path: Path, capsys: pytest.CaptureFix
     path = _write(tmp_path, _results("go", "node"))
     out_dir = tmp_path / "k8s"
     with pytest.raises(UsageError, match=r"--name 'web' names one workload, but 2 images are selected \(go, node\)"):
-        k8s_command(path, "kustomize", out_dir, 0.15, None, "web", "app")
-    assert k8s_command(path, "kustomize", out_dir, 0.15, None, "web", "app", only=["go"]) == 0
+        k8s_command(path, "kustomize", K8sOptions(name="web", container="app"), output_dir=out_dir)
+    assert k8s_command(path, "kustomize", K8sOptions(name="web", container="app", only=("go",)), output_dir=out_dir) == 0
     assert sorted(p.name for p in out_dir.iterdir()) == ["go.patch.yaml", "kustomization.yaml"]
     patch = yaml.safe_load((out_dir / "go.patch.yaml").read_text(encoding="utf-8"))
     assert patch["metadata"]["name"] == "web"
@@ -84,12 +85,12 @@ def test_name_needs_one_image_selected(tmp_path: Path, capsys: pytest.CaptureFix
 def test_only_names_an_image_of_the_results(tmp_path: Path) -> None:
     path = _write(tmp_path, _results("go", "node"))
     with pytest.raises(UsageError, match=r"--only 'rust': no such image in .*; expected one of: go, node"):
-        k8s_command(path, "deployment", None, 0.15, None, None, None, only=["rust"])
+        k8s_command(path, "deployment", K8sOptions(only=("rust",)))
 
 
 def test_annotations_carry_the_results_digest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = _write(tmp_path, _results("go"))
-    k8s_command(path, "deployment", None, 0.15, None, None, None)
+    k8s_command(path, "deployment", K8sOptions())
     doc = yaml.safe_load(capsys.readouterr().out)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     assert doc["metadata"]["annotations"]["cprofiler.dev/results-sha256"] == digest
@@ -98,7 +99,7 @@ def test_annotations_carry_the_results_digest(tmp_path: Path, capsys: pytest.Cap
 @pytest.mark.parametrize("summary", ["table", "json"])
 def test_summary_instead_of_the_stream(tmp_path: Path, capsys: pytest.CaptureFixture[str], summary: str) -> None:
     path = _write(tmp_path, _results("go", "node"))
-    assert k8s_command(path, "deployment", None, 0.15, None, None, None, summary=summary) == 0
+    assert k8s_command(path, "deployment", K8sOptions(), summary=summary) == 0
     out = capsys.readouterr().out
     assert "apiVersion" not in out
     if summary == "json":
@@ -114,7 +115,7 @@ def test_summary_instead_of_the_stream(tmp_path: Path, capsys: pytest.CaptureFix
 
 def test_margin_reaches_the_numbers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = _write(tmp_path, _results("go"))
-    k8s_command(path, "resources", None, 0.5, None, None, None)
+    k8s_command(path, "resources", K8sOptions(margin=0.5))
     doc = yaml.safe_load(capsys.readouterr().out)
     assert doc["resources"]["requests"] == {"cpu": "75m", "memory": "45Mi"}
     assert doc["resources"]["limits"] == {"memory": "60Mi"}
@@ -125,14 +126,14 @@ def test_cpu_limit_measured_or_a_quantity(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], cpu_limit: str, expected: str
 ) -> None:
     path = _write(tmp_path, _results("go", cpus=1.5))
-    k8s_command(path, "helm", None, 0.15, cpu_limit, None, None)
+    k8s_command(path, "helm", K8sOptions(cpu_limit=cpu_limit))
     assert yaml.safe_load(capsys.readouterr().out)["resources"]["limits"]["cpu"] == expected
 
 
 def test_missing_file_is_a_usage_error_naming_it(tmp_path: Path) -> None:
     missing = tmp_path / "nope.json"
     with pytest.raises(UsageError, match=f"{missing}: cannot be read") as info:
-        k8s_command(missing, "resources", None, 0.15, None, None, None)
+        k8s_command(missing, "resources", K8sOptions())
     assert info.value.exit_code == 2
 
 
@@ -140,13 +141,13 @@ def test_invalid_json_names_the_line(tmp_path: Path) -> None:
     path = tmp_path / "broken.json"
     path.write_text('{"schema":\n  oops}', encoding="utf-8")
     with pytest.raises(UsageError, match=f"{path}:2: not valid JSON"):
-        k8s_command(path, "resources", None, 0.15, None, None, None)
+        k8s_command(path, "resources", K8sOptions())
 
 
 def test_wrong_schema_is_refused(tmp_path: Path) -> None:
     path = _write(tmp_path, {"schema": "something/else", "images": []})
     with pytest.raises(UsageError, match=f"{path}: schema: expected 'cprofiler/results/v2'"):
-        k8s_command(path, "resources", None, 0.15, None, None, None)
+        k8s_command(path, "resources", K8sOptions())
 
 
 def test_json_lines_of_an_interrupted_measurement(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -161,7 +162,7 @@ def test_json_lines_of_an_interrupted_measurement(tmp_path: Path, capsys: pytest
     lines = [header] + [{"type": "run", "image": "go", **r} for r in img["runs"][:2]]
     path = tmp_path / "results.jsonl"
     path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
-    assert k8s_command(path, "resources", None, 0.15, None, None, None) == 0
+    assert k8s_command(path, "resources", K8sOptions()) == 0
     out = capsys.readouterr().out
     assert "2 ok of 2 runs" in out
     assert "note: the measurement stopped early" in out
@@ -172,7 +173,7 @@ def test_image_without_ok_runs_is_named(tmp_path: Path) -> None:
     for r in doc["images"][1]["runs"]:
         r["status"] = "crashed"
     with pytest.raises(CprofilerError, match="image 'broken' has no ok run"):
-        k8s_command(_write(tmp_path, doc), "resources", None, 0.15, None, None, None)
+        k8s_command(_write(tmp_path, doc), "resources", K8sOptions())
 
 
 def test_unwritable_output_dir_names_the_flag(tmp_path: Path) -> None:
@@ -180,4 +181,4 @@ def test_unwritable_output_dir_names_the_flag(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("", encoding="utf-8")
     with pytest.raises(CprofilerError, match="--output-dir"):
-        k8s_command(path, "resources", blocker / "sub", 0.15, None, None, None)
+        k8s_command(path, "resources", K8sOptions(), output_dir=blocker / "sub")
