@@ -266,6 +266,8 @@ class ImageResult(_Record):
             **({"scenario_image": self.scenario_image} if self.scenario_image not in (None, self.name) else {}),
             **({"load": self.load.model_dump(mode="json", exclude={"steps"})} if self.load is not None else {}),
             "user": self.user,
+            "security": self.security,
+            "run_as": self.run_as,
             "budgets": self.budgets.set() if self.budgets is not None else None,
         }
 

@@ -112,3 +112,41 @@ def test_resuming_a_v1_run_log_is_refused(tmp_path):
     path.write_text((DOCS / "default.jsonl").read_text())
     with pytest.raises(UsageError, match="schema 'cprofiler/results/v1', which measured RSS otherwise"):
         resume.read(path)
+
+
+# --- what a measurement ran under reaches the saved file and its run log ------------------------
+
+
+def _restricted() -> Measurement:
+    from tests.unit import factories
+
+    img = factories.image("web", [100.0, 110.0, 120.0], ws_mib=30)
+    img.user, img.security, img.run_as = "", "restricted", "65534:65534"
+    return factories.measurement(img)
+
+
+def _security_contexts(m: Measurement) -> list[dict[str, object]]:
+    import yaml
+
+    from cprofiler.manifests.options import K8sOptions
+    from cprofiler.manifests.render import render
+
+    docs = [d for text in render(m, "deployment", K8sOptions()).values() for d in yaml.safe_load_all(text) if d]
+    return [c["securityContext"] for d in docs for c in d["spec"]["template"]["spec"]["containers"]]
+
+
+def test_security_and_run_as_are_written_into_the_results_file_and_the_run_log(tmp_path):
+    m = _restricted()
+    (tmp_path / "r.json").write_text(report.render(m, "json"))
+    log = runlog.RunLog(tmp_path / "r.jsonl", {"invocation": "test", **m.header_json()})
+    for run in m.images[0].runs:
+        log.run(run)
+    log.end(None, None)
+    log.close()
+    in_memory = _security_contexts(m)
+    assert in_memory[0]["runAsUser"] == 65534
+    for saved in (tmp_path / "r.json", tmp_path / "r.jsonl"):
+        back = runlog.load(saved).images[0]
+        assert (back.user, back.security, back.run_as) == ("", "restricted", "65534:65534"), saved
+        # So `cprofiler k8s` on the saved file writes what `measure --k8s` wrote from memory.
+        assert _security_contexts(runlog.load(saved)) == in_memory, saved
