@@ -18,7 +18,16 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    field_serializer,
+    model_serializer,
+    model_validator,
+)
 
 from cprofiler import __version__
 from cprofiler.budgets import BudgetResult
@@ -160,7 +169,7 @@ class ImageRef(_Record):
 class StandInUse(_Record):
     """Which stand-in bases replaced the real ones an image names (``cprofiler bases list``)."""
 
-    model_config = ConfigDict(populate_by_name=True)
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
 
     #: The real base images replaced, comma-separated (``python:3.12-alpine``).
     replaced: str = Field(alias="for")
@@ -168,9 +177,6 @@ class StandInUse(_Record):
     recipe: str
     #: The versions inside the stand-ins (``musl 1.2.3, busybox 1.35.0, CPython 3.11.2``).
     detail: str = ""
-
-    def to_json(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", by_alias=True)
 
 
 class ImageResult(_Record):
@@ -252,35 +258,45 @@ class ImageResult(_Record):
         """Each of this image's budgets, judged on its ok runs (:func:`cprofiler.budgets.evaluate`)."""
         return evaluate_budgets(self)
 
+    @field_serializer("ready")
+    def _ready_json(self, ready: ReadySpec) -> dict[str, Any]:
+        return ready.model_dump(mode="json", exclude_none=True)
+
+    @field_serializer("budgets")
+    def _budgets_json(self, budgets: Budgets | None) -> dict[str, float] | None:
+        return budgets.set() if budgets is not None else None
+
+    @model_serializer(mode="wrap")
+    def _omit_absent(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # A row's scenario name is written only where it differs from the row's, and a load phase
+        # only where there is one: files without them read the same.
+        data: dict[str, Any] = handler(self)
+        if data.get("scenario_image") in (None, self.name):
+            data.pop("scenario_image", None)
+        if "load" in data and data["load"] is None:
+            del data["load"]
+        return data
+
     def header_json(self) -> dict[str, Any]:
         """The image's entry without runs and derived figures: what a run log's header holds."""
-        return {
-            "name": self.name,
-            "image": self.image.model_dump(mode="json"),
-            "image_size_bytes": self.image_size_bytes,
-            "layers": self.layers,
-            "ready": self.ready.to_json(),
-            "memory_limit_bytes": self.memory_limit_bytes,
-            "cpus": self.cpus,
-            "stand_in": self.stand_in.to_json() if self.stand_in is not None else None,
-            **({"scenario_image": self.scenario_image} if self.scenario_image not in (None, self.name) else {}),
-            **({"load": self.load.model_dump(mode="json", exclude={"steps"})} if self.load is not None else {}),
-            "user": self.user,
-            "security": self.security,
-            "run_as": self.run_as,
-            "budgets": self.budgets.set() if self.budgets is not None else None,
-        }
+        return self.model_dump(mode="json", exclude=HEADER_EXCLUDES)
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            **{k: v for k, v in self.header_json().items() if k != "load"},
-            "runs": [r.to_json() for r in self.runs],
-            "summary": self.summary(),
-            "warnings": self.warnings(),
-            **({"load": self.load.to_json()} if self.load is not None else {}),
-            **({"max_rate_within_slo": self.load.max_rate_within_slo()} if self.load and self.load.slo_p99_ms else {}),
-            "budget_checks": [b.to_json() for b in self.budget_results()],
-        }
+        data = self.model_dump(mode="json")
+        load = data.pop("load", None)
+        data["summary"] = self.summary()
+        data["warnings"] = self.warnings()
+        if self.load is not None:
+            data["load"] = {**load, "summary": self.load.summary().model_dump(mode="json")}
+            if self.load.slo_p99_ms:
+                data["max_rate_within_slo"] = self.load.max_rate_within_slo()
+        data["budget_checks"] = [b.to_json() for b in self.budget_results()]
+        return data
+
+
+#: What an image's entry in a run log's header leaves out: its runs and load steps (each is a
+#: record of its own).
+HEADER_EXCLUDES: dict[str, Any] = {"runs": True, "load": {"steps"}}
 
 
 class Environment(_Record):
@@ -327,29 +343,49 @@ class Environment(_Record):
                 raise ValueError(f"{key}: expected a finite number")
         return self
 
+    @model_serializer(mode="wrap")
+    def _only_known(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # A fact is written only where it was known (measured, or read from the file): older files
+        # stay as they were.
+        data: dict[str, Any] = handler(self)
+        return {k: v for k, v in data.items() if k in self.model_fields_set or k in (self.model_extra or {})}
+
     def to_json(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", exclude_unset=True)
+        return self.model_dump(mode="json")
 
 
 class Measurement(_Record):
     """A whole ``cprofiler measure`` invocation."""
 
-    environment: Environment = Field(default_factory=Environment)
-    settings: RunSettings
+    # In the order the results file lists them.
+    schema_: str = Field(default=SCHEMA, alias="schema")
+    #: The cprofiler version that wrote the file.
+    cprofiler_version: str = __version__
     started_at: str | None = None
-    images: list[ImageResult] = Field(default_factory=list)
-    #: The runtime floor (an empty static binary), measured like the images; None with ``--no-floor``.
-    floor: ImageResult | None = None
     finished_at: str | None = None
     #: Set when the measurement stopped early: why.
     interrupted: str | None = None
+    environment: Environment = Field(default_factory=Environment)
+    settings: RunSettings
+    images: list[ImageResult] = Field(default_factory=list)
+    #: The runtime floor (an empty static binary), measured like the images; None with ``--no-floor``.
+    floor: ImageResult | None = None
     #: The load generator against a trivial server, once per invocation; null without a load phase.
     ceiling: Ceiling | None = None
-    #: The cprofiler version that wrote the file.
-    cprofiler_version: str = __version__
-    schema_: str = Field(default=SCHEMA, alias="schema")
 
-    model_config = ConfigDict(populate_by_name=True)
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+    @field_serializer("schema_")
+    def _written_schema(self, _schema: str) -> str:
+        # A v1 file is upgraded as it is read (upgrade_v1_run): what is written is v2.
+        return SCHEMA
+
+    @model_serializer(mode="wrap")
+    def _omit_absent(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if "ceiling" in data and data["ceiling"] is None:
+            del data["ceiling"]
+        return data
 
     def entries(self) -> list[ImageResult]:
         """The scenario's images, then the floor when there is one: everything that has runs."""
@@ -360,29 +396,23 @@ class Measurement(_Record):
 
     def header_json(self) -> dict[str, Any]:
         """Everything but the runs and derived figures: the first record of a run log."""
-        return {
-            "schema": SCHEMA,
-            "cprofiler_version": self.cprofiler_version,
-            "started_at": self.started_at,
-            "environment": self.environment.to_json(),
-            "settings": self.settings.to_json(),
-            "images": [i.header_json() for i in self.images],
-            "floor": self.floor.header_json() if self.floor is not None else None,
-        }
+        return self.model_dump(
+            mode="json",
+            exclude={
+                "finished_at": True,
+                "interrupted": True,
+                "ceiling": True,
+                "images": {"__all__": HEADER_EXCLUDES},
+                "floor": HEADER_EXCLUDES,
+            },
+        )
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "schema": SCHEMA,
-            "cprofiler_version": self.cprofiler_version,
-            "started_at": self.started_at,
-            "finished_at": self.finished_at,
-            "interrupted": self.interrupted,
-            "environment": self.environment.to_json(),
-            "settings": self.settings.to_json(),
-            "images": [i.to_json() for i in self.images],
-            "floor": self.floor.to_json() if self.floor is not None else None,
-            **({"ceiling": self.ceiling.model_dump(mode="json")} if self.ceiling is not None else {}),
-        }
+        # Entries without their runs here: each is replaced, in its place, by its full entry.
+        data = self.model_dump(mode="json", exclude={"images": {"__all__": {"runs"}}, "floor": {"runs"}})
+        data["images"] = [i.to_json() for i in self.images]
+        data["floor"] = self.floor.to_json() if self.floor is not None else None
+        return data
 
     @classmethod
     def from_json(cls, data: Any, *, where: str) -> Measurement:

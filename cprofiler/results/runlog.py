@@ -159,6 +159,12 @@ class RunLog:
     def run(self, run: RunResult) -> None:
         self.write({"type": "run", "measurement": self.measurement, **run.to_json()})
 
+    def load_step(self, image: str, step: LoadStep) -> None:
+        self.write({"type": "load_step", "image": image, **step.model_dump(mode="json")})
+
+    def ceiling(self, ceiling: Ceiling) -> None:
+        self.write({"type": "ceiling", **ceiling.model_dump(mode="json")})
+
     def end(self, finished_at: str | None, interrupted: str | None) -> None:
         self.write({"type": "end", "finished_at": finished_at, "interrupted": interrupted})
 
