@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from cprofiler.results.derive import load_summary
 from cprofiler.results.load import LoadResult
 from cprofiler.results.model import ImageResult, Measurement
 
@@ -93,7 +94,7 @@ class LoadPhase:
                 continue
             assert lat.p50 is not None and lat.p90 is not None and lat.p99 is not None and lat.p999 is not None
             steps.append(LoadStep(s.rate, s.qps, Latencies(lat.p50, lat.p90, lat.p99, lat.p999)))
-        summary = result.summary()
+        summary = load_summary(result)
         return cls(
             generator=result.generator,
             connections=result.connections,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cprofiler.budgets.registry import BUDGETS, BudgetCheck
-from cprofiler.results import stats
+from cprofiler.results import derive, stats
 
 if TYPE_CHECKING:
     from cprofiler.results.model import ImageResult
@@ -40,7 +40,7 @@ def _load_median(image: ImageResult, figure: str) -> float | None:
     """The median of a load summary figure (``qps``, ``latency_p99_ms``), as the under-load table shows it."""
     if image.load is None:
         return None
-    summary = getattr(image.load.summary(), figure)
+    summary = getattr(derive.load_summary(image.load), figure)
     return float(summary["median"]) if summary else None
 
 

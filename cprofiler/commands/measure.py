@@ -258,7 +258,7 @@ def failures(m: Measurement, *, allow_failed_runs: bool) -> list[str]:
     bad = sum(r.status != "ok" for e in m.entries() for r in e.runs)
     if bad and not allow_failed_runs:
         out.append(f"{bad} runs did not end ok: exit status 1 (--allow-failed-runs accepts them)")
-    exceeded = [f"{e.name} {b.key}" for e in m.images for b in e.budget_results() if b.status == budgets.EXCEEDED]
+    exceeded = [f"{e.name} {b.key}" for e in m.images for b in budgets.evaluate(e) if b.status == budgets.EXCEEDED]
     if exceeded:
         out.append(f"{len(exceeded)} budgets exceeded ({', '.join(exceeded)}): exit status 1")
     return out

@@ -20,6 +20,7 @@ from fractions import Fraction
 
 from cprofiler.errors import UsageError
 from cprofiler.manifests.quantities import exact
+from cprofiler.results.derive import max_rate_within_slo
 from cprofiler.results.load import LoadResult, LoadStep
 from cprofiler.results.stats import percentile
 
@@ -97,7 +98,7 @@ def choose_rate(image_name: str, phase: LoadResult, at_rate: float | None) -> Ra
                 f"({', '.join(statuses)}); {with_ok}"
             )
         return RateChoice(at_rate, "chosen with --at-rate", _sized(phase.ok_steps_at(at_rate)))
-    within = phase.max_rate_within_slo()
+    within = max_rate_within_slo(phase)
     if within is not None and within in usable:
         return RateChoice(
             within, f"the highest rate within the p99 <= {phase.slo_p99_ms:g}ms SLO", _sized(phase.ok_steps_at(within))
@@ -115,7 +116,7 @@ def choose_rate(image_name: str, phase: LoadResult, at_rate: float | None) -> Ra
 def capacity(phase: LoadResult, choice: RateChoice) -> Capacity | None:
     """What one pod serves: the highest rate within the SLO; without one, the sizing rate; closed
     loop, the median QPS reached. None when no ok step at that rate has CPU and QPS."""
-    within = phase.max_rate_within_slo()
+    within = max_rate_within_slo(phase)
     if choice.rate is None:
         steps = [s for s in phase.ok_steps_at(None) if s.qps]
         if not steps:

@@ -20,6 +20,7 @@ from cprofiler.recommend.decide import recommend
 from cprofiler.report.load_rows import LOAD_COLUMNS, human_load_row, load_footnote, load_rows
 from cprofiler.report.marks import alerts, best_cells
 from cprofiler.report.rows import columns, comparison_rows, footnote, human_bytes, human_row
+from cprofiler.results import derive
 from cprofiler.results.model import Measurement
 
 CSS = """
@@ -92,7 +93,7 @@ def _warnings(m: Measurement) -> str:
         if counts:
             what = ", ".join(f"{v} {k}" for k, v in counts.items())
             items.append(f"{entry.label}: {what} of {len(entry.runs)} runs; their figures leave those runs out.")
-        items += [f"{entry.label}: {w}" for w in entry.warnings()]
+        items += [f"{entry.label}: {w}" for w in derive.warnings(entry)]
     for image in m.images:
         if image.stand_in is not None:
             items.append(

@@ -12,6 +12,7 @@ from typing import Any
 from tabulate import tabulate
 
 from cprofiler.report.rows import human_bytes
+from cprofiler.results import derive
 from cprofiler.results.load import GENERATOR_BOUND_SHARE, generator_bound
 from cprofiler.results.model import ImageResult, Measurement
 
@@ -51,7 +52,7 @@ def load_rows(m: Measurement) -> list[dict[str, Any]]:
     qps_of: list[float | None] = []
     for image in loaded(m):
         assert image.load is not None
-        s = image.load.summary()
+        s = derive.load_summary(image.load)
         qps, ws = _median(s.qps), _median(s.working_set_peak_bytes)
         qps_of.append(qps)
         failed = [f"{x.status} at {_rate(x.rate)} #{x.repeat + 1}: {x.error}" for x in image.load.steps if x.status != "ok"]
@@ -69,7 +70,7 @@ def load_rows(m: Measurement) -> list[dict[str, Any]]:
                 "working_set_peak_bytes": ws,
                 "qps_per_core": _median(s.qps_per_core),
                 "mib_per_kqps": ws / MIB / (qps / 1000) if ws is not None and qps else None,
-                "max_rate_within_slo": image.load.max_rate_within_slo(),
+                "max_rate_within_slo": derive.max_rate_within_slo(image.load),
                 "generator_bound": generator_bound(qps, m.ceiling),
                 "failed": failed,
             }

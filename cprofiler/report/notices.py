@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from cprofiler import budgets
+from cprofiler.results import derive
 from cprofiler.results.model import ImageResult, Measurement, RunResult
 
 #: Failed runs listed per image; the rest are counted (every one is in the results JSON).
@@ -109,7 +110,7 @@ def _printable(line: str) -> str:
 
 def _budgets(m: Measurement) -> list[Notice]:
     """Exceeded budgets first (they fail the measurement), then those that could not be judged."""
-    results = [(e.name, b) for e in m.images for b in e.budget_results()]
+    results = [(e.name, b) for e in m.images for b in budgets.evaluate(e)]
     exceeded = [Notice("budget", f"{name}: {b.describe()}") for name, b in results if b.status == budgets.EXCEEDED]
     unjudged = [
         Notice("budget", f"{name}: {b.describe()}")
@@ -120,4 +121,4 @@ def _budgets(m: Measurement) -> list[Notice]:
 
 
 def _warnings(m: Measurement) -> list[Notice]:
-    return [Notice("warning", f"{e.name}: {w}") for e in m.entries() for w in e.warnings()]
+    return [Notice("warning", f"{e.name}: {w}") for e in m.entries() for w in derive.warnings(e)]

@@ -127,7 +127,7 @@ def comparison_rows(m: Measurement) -> list[dict[str, Any]]:
                 "peak_max_bytes": max(peak) if peak else None,
                 "memory_ratio": _ratio(ws, best_ws),
                 "budget_marks": budget_marks(image),
-                "budgets_exceeded": [b.key for b in image.budget_results() if b.status == budgets.EXCEEDED],
+                "budgets_exceeded": [b.key for b in budgets.evaluate(image) if b.status == budgets.EXCEEDED],
             }
         )
     if m.floor is not None:
@@ -214,7 +214,7 @@ def human_row(row: dict[str, Any], keys: dict[str, str] = COLUMNS) -> list[str]:
 def budget_marks(image: ImageResult) -> dict[str, str]:
     """Column key → the budget its figure exceeds (``≤ 500 ms``), for each exceeded budget."""
     marks = {}
-    for b in image.budget_results():
+    for b in budgets.evaluate(image):
         if b.status == budgets.EXCEEDED and b.check is not None and b.check.column is not None:
             marks[b.check.column] = f"{'≤' if b.check.kind == 'max' else '≥'} {b.limit:g} {b.check.unit}"
     return marks

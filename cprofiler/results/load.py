@@ -11,8 +11,6 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from cprofiler.results import stats
-
 #: A step whose QPS is above this share of the generator's ceiling measured the generator, not the image.
 GENERATOR_BOUND_SHARE = 0.7
 
@@ -128,44 +126,6 @@ class LoadResult(_Record):
                 seen.append(s.rate)
         return seen
 
-    def summary(self) -> LoadSummary:
-        """Headline figures over the repeats of one rate: the highest rate that met the SLO, else
-        the highest rate (closed loop: its only one)."""
-        rates = self.rates()
-        chosen = self.max_rate_within_slo()
-        if chosen is None and rates:
-            chosen = rates[-1] if None not in rates else None
-        steps = self.ok_steps_at(chosen)
-
-        def summarise(values: list[float | int | None]) -> dict[str, Any] | None:
-            s = stats.summarize(values)
-            return {"median": s.median, "ci95": list(s.ci95), "n": s.n} if s is not None else None
-
-        per_core = [s.qps / s.cpu_cores if s.qps is not None and s.cpu_cores else None for s in steps]
-        return LoadSummary(
-            qps=summarise([s.qps for s in steps]),
-            latency_p99_ms=summarise([s.latency_ms.p99 for s in steps]),
-            cpu_cores=summarise([s.cpu_cores for s in steps]),
-            working_set_peak_bytes=summarise([s.working_set_peak_bytes for s in steps]),
-            qps_per_core=summarise(per_core),
-            rate=chosen,
-        )
-
-    def max_rate_within_slo(self) -> float | None:
-        """The highest rate whose every repeat ended ok with p99 at or under the SLO; None without
-        an SLO or when no rate met it."""
-        if self.slo_p99_ms is None:
-            return None
-        best: float | None = None
-        for rate in self.rates():
-            steps = [s for s in self.steps if s.rate == rate]
-            if rate is not None and steps and all(_within(s, self.slo_p99_ms) for s in steps):
-                best = rate if best is None else max(best, rate)
-        return best
-
-    def to_json(self) -> dict[str, Any]:
-        return {**self.model_dump(mode="json"), "summary": self.summary().model_dump(mode="json")}
-
 
 class Ceiling(_Record):
     """The generator against a trivial static server with the same settings: what it can reach here."""
@@ -175,10 +135,6 @@ class Ceiling(_Record):
     latency_ms: LatencyMs = Field(default_factory=LatencyMs)
     #: Median of how many steps.
     n: int = 0
-
-
-def _within(step: LoadStep, p99_ms: float) -> bool:
-    return step.status == "ok" and step.latency_ms.p99 is not None and step.latency_ms.p99 <= p99_ms
 
 
 def generator_bound(qps: float | None, ceiling: Ceiling | None) -> bool:

@@ -8,9 +8,12 @@ monotonic clock (``time.monotonic_ns``).
 
 Reading validates (pydantic): a file that is not a results file, or holds a string where a number
 belongs, becomes one :class:`~cprofiler.errors.UsageError` naming the file and the path inside it
-(``images[0].runs[3].working_set_bytes``), never a traceback. The whole contract is kept in this
-one file on purpose (the load phase's records are in :mod:`cprofiler.results.load`), so that a
-reader sees every field of the JSON, with its unit, in one place.
+(``images[0].runs[3].working_set_bytes``), never a traceback.
+
+The model is data: it is serialised by pydantic (``model_dump``), every field, so a new field is
+written without further edits. Figures derived from the runs (summary, warnings, the load summary,
+budget checks) are computed by :mod:`cprofiler.results.derive` and added by
+:mod:`cprofiler.results.writer`; on reading they are ignored and computed again.
 """
 
 from __future__ import annotations
@@ -30,10 +33,7 @@ from pydantic import (
 )
 
 from cprofiler import __version__
-from cprofiler.budgets import BudgetResult
-from cprofiler.budgets import evaluate as evaluate_budgets
 from cprofiler.errors import UsageError
-from cprofiler.results import stats
 from cprofiler.results.load import Ceiling, LoadResult
 from cprofiler.scenario.model import Budgets, ReadySpec, quote
 from cprofiler.settings import RunSettings
@@ -241,23 +241,6 @@ class ImageResult(_Record):
     def status_counts(self) -> dict[str, int]:
         return {s: sum(r.status == s for r in self.runs) for s in STATUSES}
 
-    def summary(self) -> dict[str, Any]:
-        """Statistics of each numeric field over ok runs, plus a count of runs by status."""
-        out: dict[str, Any] = {"status_counts": self.status_counts()}
-        for name in NUMERIC_FIELDS:
-            s = stats.summarize(self.values(name))
-            out[name] = s.to_dict() if s is not None else None
-        return out
-
-    def warnings(self) -> list[str]:
-        """What a reader should do about this image's numbers: outliers in ``ready_ms``, in run order."""
-        warning = stats.outlier_warning([r.ready_ms if r.status == "ok" else None for r in self.runs])
-        return [f"ready_ms: {warning}"] if warning else []
-
-    def budget_results(self) -> list[BudgetResult]:
-        """Each of this image's budgets, judged on its ok runs (:func:`cprofiler.budgets.evaluate`)."""
-        return evaluate_budgets(self)
-
     @field_serializer("ready")
     def _ready_json(self, ready: ReadySpec) -> dict[str, Any]:
         return ready.model_dump(mode="json", exclude_none=True)
@@ -280,18 +263,6 @@ class ImageResult(_Record):
     def header_json(self) -> dict[str, Any]:
         """The image's entry without runs and derived figures: what a run log's header holds."""
         return self.model_dump(mode="json", exclude=HEADER_EXCLUDES)
-
-    def to_json(self) -> dict[str, Any]:
-        data = self.model_dump(mode="json")
-        load = data.pop("load", None)
-        data["summary"] = self.summary()
-        data["warnings"] = self.warnings()
-        if self.load is not None:
-            data["load"] = {**load, "summary": self.load.summary().model_dump(mode="json")}
-            if self.load.slo_p99_ms:
-                data["max_rate_within_slo"] = self.load.max_rate_within_slo()
-        data["budget_checks"] = [b.to_json() for b in self.budget_results()]
-        return data
 
 
 #: What an image's entry in a run log's header leaves out: its runs and load steps (each is a
@@ -406,13 +377,6 @@ class Measurement(_Record):
                 "floor": HEADER_EXCLUDES,
             },
         )
-
-    def to_json(self) -> dict[str, Any]:
-        # Entries without their runs here: each is replaced, in its place, by its full entry.
-        data = self.model_dump(mode="json", exclude={"images": {"__all__": {"runs"}}, "floor": {"runs"}})
-        data["images"] = [i.to_json() for i in self.images]
-        data["floor"] = self.floor.to_json() if self.floor is not None else None
-        return data
 
     @classmethod
     def from_json(cls, data: Any, *, where: str) -> Measurement:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cprofiler.errors import UsageError
-from cprofiler.results import files
+from cprofiler.results import files, writer
 from cprofiler.results.load import Ceiling, LoadStep
 from cprofiler.results.model import SCHEMA, Measurement, RunResult
 from cprofiler.results.runlog import RunLog, read_run_log
@@ -164,7 +164,7 @@ def read(path: Path) -> Recorded:
                 "start a new measurement"
             )
         # Everything an appended run would be combined with must render: validate it all now.
-        contents.measurement().to_json()
+        writer.results_json(contents.measurement())
     except BaseException:
         os.close(fd)
         raise

@@ -11,6 +11,7 @@ import uuid
 import pytest
 
 from cprofiler.report.rows import comparison_rows
+from cprofiler.results import derive, writer
 from cprofiler.results import runlog as results
 from tests.helpers import by_name, measure, typed, write_scenario
 from tests.helpers import runner as make_runner
@@ -48,7 +49,7 @@ def test_cold_image_records_fetch_ms_and_puts_the_image_back(engine, testapp_con
         for r in job.runs:
             assert r.fetch_ms is not None and r.fetch_ms > 0
             assert "fetch_ms: loaded from a tarball cprofiler saved" in r.notes
-        assert job.summary()["fetch_ms"]["n"] == 2
+        assert derive.summary(job)["fetch_ms"]["n"] == 2
         # Back on the engine, under the same id and tag, and the saved tarball is gone.
         back = engine.image(job.image.tag)
         assert back is not None and back.id == image_id
@@ -83,7 +84,7 @@ def test_floor_row_and_app_start_on_the_real_json(engine, testapp_context, tmp_p
     # The table printed at the end has the floor row and the column.
     assert "app start" in p.stdout and any(line.startswith("(floor)") for line in p.stdout.splitlines())
     # The JSON Lines file rebuilds the floor too.
-    rebuilt = results.load(out.with_suffix(".jsonl")).to_json()
+    rebuilt = writer.results_json(results.load(out.with_suffix(".jsonl")))
     assert [r["ready_ms"] for r in rebuilt["floor"]["runs"]] == [r["ready_ms"] for r in floor["runs"]]
 
 

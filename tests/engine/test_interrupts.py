@@ -17,6 +17,7 @@ import pytest
 from cprofiler.labels import LABEL_IMAGE
 from cprofiler.reaper import is_stale, own_labels
 from cprofiler.results import runlog as results
+from cprofiler.results import writer
 from tests.engine.procs import Cli, records, run_count, stop_all, wait_until
 from tests.helpers import write_scenario
 
@@ -197,7 +198,7 @@ def test_resume_continues_without_repeating_a_run(engine, testapp_context, tmp_p
     runs = [(r["image"], r["index"]) for r in recs if r["type"] == "run"]
     assert runs[: len(done)] == done
     assert sorted(runs) == sorted((name, i) for name in ("(floor)", "a", "b") for i in range(6))  # each once
-    final = results.load(out).to_json()
+    final = writer.results_json(results.load(out))
     assert final["interrupted"] is None and final["settings"]["runs"] == 6
     assert [len(img["runs"]) for img in final["images"]] == [6, 6] and len(final["floor"]["runs"]) == 6
 

@@ -15,6 +15,7 @@ from cprofiler import compare as compare_formats
 from cprofiler.commands.compare import compare_command
 from cprofiler.compare.verdict import NO_EVIDENCE, Rule, change, compare, parse_rule
 from cprofiler.errors import UsageError
+from cprofiler.results import writer
 from cprofiler.results.model import SCHEMA, SCHEMA_V1, Measurement
 
 MiB = 1 << 20
@@ -172,7 +173,7 @@ def test_every_format_renders_and_csv_and_json_carry_numbers():
 def test_the_command_exits_1_on_a_broken_rule_and_writes_output(tmp_path, capsys):
     for name, centre in (("b.json", 300), ("a.json", 360)):
         m = measurement({"app": {"ready_ms": sample(20, centre, 20, centre)}})
-        (tmp_path / name).write_text(json.dumps(m.to_json()))
+        (tmp_path / name).write_text(json.dumps(writer.results_json(m)))
     out = tmp_path / "c.md"
     code = compare_command(tmp_path / "b.json", tmp_path / "a.json", "markdown", out, ["ready_ms:+10%"])
     assert code == 1 and out.read_text().startswith("| image")

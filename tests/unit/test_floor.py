@@ -21,6 +21,7 @@ from cprofiler.errors import CprofilerError
 from cprofiler.images import floor
 from cprofiler.measure import cold
 from cprofiler.report.rows import comparison_rows
+from cprofiler.results import writer
 from cprofiler.results.model import SCHEMA, ImageResult, RunResult
 from cprofiler.results.runlog import RunLog, load
 from tests.helpers import typed
@@ -129,7 +130,7 @@ def _image(name: str, ready: dict, values: list[float], fetch: list[float] | Non
     img = ImageResult(name=name, image={"tag": f"t/{name}", "id": "sha256:x"}, image_size_bytes=1000, layers=1, ready=ready)
     for i, v in enumerate(values):
         img.runs.append(RunResult(image=name, index=i, ready_ms=v, fetch_ms=fetch[i] if fetch else None))
-    return img.to_json()
+    return writer.image_json(img)
 
 
 def results(floor_ready: dict, cold_level: str = "warm", fetch: list[float] | None = None) -> dict:
@@ -193,7 +194,7 @@ def test_jsonl_rebuild_keeps_the_floor(tmp_path):
         for run in entry["runs"]:
             log.run(RunResult.from_json(run))
     log.close()
-    rebuilt = load(tmp_path / "r.jsonl").to_json()
+    rebuilt = writer.results_json(load(tmp_path / "r.jsonl"))
     assert rebuilt["floor"]["name"] == "(floor)" and len(rebuilt["floor"]["runs"]) == 5
     assert rebuilt["floor"]["summary"]["ready_ms"]["median"] == 252
     assert [len(i["runs"]) for i in rebuilt["images"]] == [5, 5]

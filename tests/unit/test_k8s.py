@@ -26,6 +26,7 @@ from cprofiler.manifests.probes import STARTUP_COVER, STARTUP_MIN_FAILURES, guar
 from cprofiler.manifests.quantities import ceil_mib, cpu_quantity, exact, memory_quantity, parse_cpu_quantity
 from cprofiler.manifests.recommend import recommend
 from cprofiler.manifests.render import TARGET_KUBERNETES_VERSION, render, skip_reason, yaml_stream
+from cprofiler.results import writer
 from cprofiler.results.load import LoadResult
 from cprofiler.results.model import ImageResult, Measurement
 from cprofiler.results.stats import percentile
@@ -115,7 +116,7 @@ def results_doc(*images: ImageResult, cold: str | None = "warm") -> dict[str, An
         "environment": {},
         "settings": settings,
         "started_at": "2025-01-01T00:00:00+00:00",
-        "images": [i.to_json() for i in images or [image()]],
+        "images": [writer.image_json(i) for i in images or [image()]],
     }
 
 

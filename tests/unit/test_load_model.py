@@ -10,6 +10,7 @@ import yaml
 
 from cprofiler.errors import ScenarioError
 from cprofiler.report import render
+from cprofiler.results import derive, writer
 from cprofiler.results.load import Ceiling, LatencyMs, LoadResult, LoadStep, generator_bound
 from cprofiler.results.model import ImageRef, ImageResult, Measurement
 from cprofiler.scenario.reader import load as load_scenario
@@ -111,15 +112,15 @@ def test_max_rate_within_slo_needs_every_repeat_ok_and_under_the_target():
     steps = [step(r, i, r * 0.99, p99) for i in range(2) for r, p99 in ((100, 10.0), (200, 40.0), (400, 90.0))]
     steps.append(step(200, 2, 150, 70.0))  # one repeat of 200/s over the SLO
     load = loaded("a", steps, slo=50).load
-    assert load is not None and load.max_rate_within_slo() == 100
-    summary = load.summary()
+    assert load is not None and derive.max_rate_within_slo(load) == 100
+    summary = derive.load_summary(load)
     assert summary.rate == 100 and summary.qps is not None and summary.qps["median"] == pytest.approx(99)
 
 
 def test_summary_of_a_closed_loop_image_is_over_its_repeats():
     load = loaded("a", [step(None, 0, 1000, 5), step(None, 1, 1200, 6), step(None, 2, 1100, 7, status="crashed")]).load
     assert load is not None
-    s = load.summary()
+    s = derive.load_summary(load)
     assert s.qps is not None and s.qps["median"] == 1100 and s.qps["n"] == 2  # the crashed step is not summarised
     assert s.qps_per_core is not None and s.qps_per_core["median"] == pytest.approx(5000)
 
@@ -139,7 +140,7 @@ def measurement() -> Measurement:
 
 
 def test_the_json_holds_the_contract_and_reads_back_the_same():
-    data = measurement().to_json()
+    data = writer.results_json(measurement())
     go = data["images"][0]["load"]
     assert set(go) >= {"generator", "connections", "duration_s", "warmup_s", "cpuset", "latency_method", "steps", "summary"}
     assert set(go["steps"][0]) >= {
@@ -150,7 +151,7 @@ def test_the_json_holds_the_contract_and_reads_back_the_same():
     assert set(go["steps"][0]["latency_ms"]) == {"p50", "p90", "p99", "p999", "max"}
     assert set(go["summary"]) >= {"qps", "latency_p99_ms", "cpu_cores", "working_set_peak_bytes", "qps_per_core"}
     assert data["ceiling"]["qps"] == 12_000
-    again = Measurement.from_json(json.loads(json.dumps(data)), where="x").to_json()
+    again = writer.results_json(Measurement.from_json(json.loads(json.dumps(data)), where="x"))
     assert again == data
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from cprofiler.errors import UsageError
 from cprofiler.measure.memory import from_engine_stats, from_figures
-from cprofiler.results import model, runlog
+from cprofiler.results import model, runlog, writer
 
 
 def test_v1_formulas():
@@ -46,7 +46,7 @@ def test_jsonl_rebuilds_results_with_a_torn_last_line(tmp_path):
     }
     run = {"type": "run", "image": "a", "index": 0, "status": "ok", "ready_ms": 12.5}
     path.write_text(json.dumps(header) + "\n" + json.dumps(run) + "\n" + '{"type": "run", "ima')
-    data = runlog.load(path).to_json()
+    data = writer.results_json(runlog.load(path))
     assert data["images"][0]["runs"][0]["ready_ms"] == 12.5
     assert data["images"][0]["summary"]["ready_ms"]["median"] == 12.5
     assert "did not finish" in data["interrupted"]

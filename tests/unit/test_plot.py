@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cprofiler.cli import app
-from cprofiler.results import runlog
+from cprofiler.results import runlog, writer
 from tests.unit.factories import image, load_result, loaded, measurement, require_matplotlib, spread
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -110,7 +110,7 @@ def _load_measurement():
 
 def test_load_charts_from_a_load_phase_results_file(tmp_path: Path):
     path = tmp_path / "load.json"
-    path.write_text(json.dumps(_load_measurement().to_json()))
+    path.write_text(json.dumps(writer.results_json(_load_measurement())))
     out = _plot(str(path), "-o", str(tmp_path / "c.svg"))
     assert out.returncode == 0, out.stderr
     assert sorted(p.name for p in tmp_path.glob("c-*.svg")) == sorted(f"c-{c}.svg" for c in IDLE_CHARTS + LOAD_CHARTS)
@@ -141,7 +141,7 @@ def test_the_latency_chart_needs_a_sweep():
 
 def test_the_html_report_holds_the_load_table_and_charts(tmp_path: Path):
     path = tmp_path / "load.json"
-    path.write_text(json.dumps(_load_measurement().to_json()))
+    path.write_text(json.dumps(writer.results_json(_load_measurement())))
     out = CliRunner().invoke(app, ["report", str(path), "--html", str(tmp_path / "r.html")])
     assert out.exit_code == 0, out.output
     page = (tmp_path / "r.html").read_text()

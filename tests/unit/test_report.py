@@ -14,7 +14,7 @@ import pytest
 from cprofiler import report
 from cprofiler.errors import UsageError
 from cprofiler.report.rows import human_interval_ms
-from cprofiler.results import runlog, stats
+from cprofiler.results import runlog, stats, writer
 from cprofiler.results.model import SCHEMA, ImageResult, RunResult
 from tests.helpers import typed
 
@@ -32,7 +32,7 @@ def results() -> dict:
                 RunResult(image=name, index=i, ready_ms=ready + i, working_set_bytes=ws + i, rss_bytes=ws, peak_bytes=ws + MiB)
             )
         img.runs.append(RunResult(image=name, index=5, status="timeout"))
-        images.append(img.to_json())
+        images.append(writer.image_json(img))
     images[1]["stand_in"] = {"for": "python:3.12-alpine", "recipe": "musl-python", "detail": "musl"}
     return {
         "schema": SCHEMA,
@@ -60,7 +60,7 @@ def test_csv_has_raw_numbers():
 
 def test_json_round_trips_and_markdown_is_a_table():
     data = results()
-    assert json.loads(report.render(typed(data), "json")) == typed(data).to_json()
+    assert json.loads(report.render(typed(data), "json")) == writer.results_json(typed(data))
     assert report.render(typed(data), "markdown").splitlines()[1].startswith("|--")
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from cprofiler import report
 from cprofiler.errors import UsageError
-from cprofiler.results import runlog
+from cprofiler.results import runlog, writer
 from cprofiler.results.model import NUMERIC_FIELDS, SCHEMA, SCHEMA_V1, Measurement
 from cprofiler.settings import RunSettings
 
@@ -20,9 +20,9 @@ DOCS = Path(__file__).resolve().parents[2] / "docs" / "results"
 def test_write_read_write_gives_identical_json(tmp_path, name):
     """A v1 file written by an older cprofiler reads into the model; writing it, reading that and
     writing again changes nothing."""
-    first = runlog.load(DOCS / name).to_json()
+    first = writer.results_json(runlog.load(DOCS / name))
     (tmp_path / "a.json").write_text(json.dumps(first))
-    second = runlog.load(tmp_path / "a.json").to_json()
+    second = writer.results_json(runlog.load(tmp_path / "a.json"))
     assert json.dumps(second, sort_keys=True) == json.dumps(first, sort_keys=True)
     # The older file's own figures are what the model recomputes; its RSS under the name of what it was;
     # fields newer than the file summarise to null.
@@ -35,8 +35,8 @@ def test_write_read_write_gives_identical_json(tmp_path, name):
 
 @pytest.mark.parametrize("name", ["default.jsonl", "pyc.jsonl"])
 def test_a_run_log_reads_into_the_same_model_as_its_results_file(name):
-    from_log = runlog.load(DOCS / name).to_json()
-    from_json = runlog.load(DOCS / name.replace(".jsonl", ".json")).to_json()
+    from_log = writer.results_json(runlog.load(DOCS / name))
+    from_json = writer.results_json(runlog.load(DOCS / name.replace(".jsonl", ".json")))
     assert [i["summary"] for i in from_log["images"]] == [i["summary"] for i in from_json["images"]]
 
 
@@ -85,7 +85,7 @@ def test_a_v1_file_reads_with_its_rss_under_the_name_of_what_it_was():
     m = runlog.load(DOCS / "default.json")
     run, was = m.images[0].runs[0], original["images"][0]["runs"][0]
     assert run.rss_bytes is None and run.anon_and_mapped_file_bytes == was["rss_bytes"]
-    written = m.to_json()
+    written = writer.results_json(m)
     assert written["schema"] == SCHEMA and written["images"][0]["summary"]["rss_bytes"] is None
     assert written["images"][0]["summary"]["anon_and_mapped_file_bytes"] == original["images"][0]["summary"]["rss_bytes"]
 
@@ -100,7 +100,9 @@ def test_the_table_labels_a_v1_column_for_what_it_was_and_a_v2_one_as_rss():
     text = report.render(v1, "table")
     assert "anon+mapped p50" in text.splitlines()[0] and "RSS p50" not in text.splitlines()[0]
     assert "what this schema v1 file calls RSS" in text
-    v2 = Measurement.from_json(json.loads(json.dumps(v1.to_json()).replace("anon_and_mapped_file_bytes", "rss_bytes")), where="x")
+    v2 = Measurement.from_json(
+        json.loads(json.dumps(writer.results_json(v1)).replace("anon_and_mapped_file_bytes", "rss_bytes")), where="x"
+    )
     text = report.render(v2, "table")
     assert "RSS p50" in text.splitlines()[0] and "anon+mapped" not in text and "container_memory_rss" in text
 
