@@ -22,11 +22,9 @@ import math
 from typing import Any
 
 from pydantic import (
-    BaseModel,
     ConfigDict,
     Field,
     SerializerFunctionWrapHandler,
-    ValidationError,
     field_serializer,
     model_serializer,
     model_validator,
@@ -35,7 +33,8 @@ from pydantic import (
 from cprofiler import __version__
 from cprofiler.errors import UsageError
 from cprofiler.results.load import Ceiling, LoadResult
-from cprofiler.scenario.model import Budgets, ReadySpec, quote
+from cprofiler.results.record import Cores, Duration, Record, Size, validate
+from cprofiler.scenario.model import Budgets, ReadySpec
 from cprofiler.settings import RunSettings
 
 #: The schema this version writes. v2 (from v1): ``rss_bytes`` is anonymous memory alone, as
@@ -50,72 +49,65 @@ READABLE_SCHEMAS = (SCHEMA_V1, SCHEMA)
 STATUSES = ("ok", "timeout", "crashed", "oomkilled", "error")
 
 
-class _Record(BaseModel):
-    # Extra keys (``summary``, ``warnings``, ``budget_checks``: derived, recomputed on reading) are ignored; NaN and
-    # infinity are not numbers any run measured. Strict: a number written as a string ("9Mi",
-    # "640") is a malformed file, not something to guess at.
-    model_config = ConfigDict(extra="ignore", allow_inf_nan=False, validate_assignment=False, strict=True)
-
-
-class RunResult(_Record):
+class RunResult(Record):
     """One measured start of one image."""
 
     #: Scenario image name.
     image: str
     #: Measured run number for this image, from 0 (warmup runs are not recorded).
-    index: int
+    index: Size
     #: ok | timeout (never ready) | crashed (exited before ready, or after it) | oomkilled | error.
     status: str = "ok"
     #: Container exit code when it exited during the run, else null.
     exit_code: int | None = None
     #: Time to bring the image back onto the engine before this run (``--cold image``: load of the
     #: tarball cprofiler saved, or a pull), in milliseconds; not part of ``ready_ms``; null at other levels.
-    fetch_ms: float | None = None
+    fetch_ms: Duration | None = None
     #: Duration of the engine's create call, in milliseconds.
-    create_ms: float | None = None
+    create_ms: Duration | None = None
     #: Duration of the engine's start call, in milliseconds.
-    start_ms: float | None = None
+    start_ms: Duration | None = None
     #: From just before create until the probe saw the container ready, in milliseconds.
-    ready_ms: float | None = None
+    ready_ms: Duration | None = None
     #: From just before create until the app said it was ready (``monotonic_ns=`` in its output),
     #: in milliseconds; null when the app prints no such stamp.
-    app_ready_ms: float | None = None
+    app_ready_ms: Duration | None = None
     #: How much later the probe noticed readiness than the app reported it, in milliseconds.
     probe_lag_ms: float | None = None
     #: Memory usage minus inactive file cache after settle (kubelet's working set), in bytes.
-    working_set_bytes: int | None = None
+    working_set_bytes: Size | None = None
     #: Anonymous memory after settle, in bytes: cAdvisor's ``container_memory_rss`` (cgroup v1
     #: ``total_rss``, v2 ``anon``), what Kubernetes tooling calls a container's RSS.
-    rss_bytes: int | None = None
+    rss_bytes: Size | None = None
     #: File pages mapped into the container's processes after settle (shared libraries, the
     #: executable), in bytes: v1 ``total_mapped_file``, v2 ``file_mapped``.
-    mapped_file_bytes: int | None = None
+    mapped_file_bytes: Size | None = None
     #: Anonymous plus mapped file memory after settle, in bytes: what a schema v1 file called
     #: ``rss_bytes``, kept under its own name when such a file is read; null in files written now.
-    anon_and_mapped_file_bytes: int | None = None
+    anon_and_mapped_file_bytes: Size | None = None
     #: Highest memory usage the cgroup recorded during the run, in bytes (null: see ``notes``).
-    peak_bytes: int | None = None
+    peak_bytes: Size | None = None
     #: Proportional set size summed over the container's processes after settle, in bytes.
-    pss_bytes: int | None = None
+    pss_bytes: Size | None = None
     #: Container CPU time over the settle window divided by its length, in cores.
-    settle_cpu_cores: float | None = None
+    settle_cpu_cores: Cores | None = None
     #: Highest working set seen while settling, sampled every ``SETTLE_SAMPLE_INTERVAL_S``
     #: (cprofiler.measure.settle_peak) from ready until the end of settle, in bytes.
-    settle_peak_working_set_bytes: int | None = None
+    settle_peak_working_set_bytes: Size | None = None
     #: Highest memory usage over the container's whole life, kept by a per-run parent cgroup
     #: after the container is gone (exit-probed images; cprofiler.measure.lifetime), in bytes.
-    lifetime_peak_bytes: int | None = None
+    lifetime_peak_bytes: Size | None = None
     #: CPU time of the container's whole life divided by its ``ready_ms`` (exit-probed images), in cores.
-    lifetime_cpu_cores: float | None = None
+    lifetime_cpu_cores: Cores | None = None
     #: Where memory was read: cgroup-v1, cgroup-v2, engine-stats or kubelet-summary.
     memory_source: str | None = None
     # --- ``--backend kubernetes`` only (null on Docker): a run is a Pod -------------------------
     #: From just before create until a watch event showed the pod bound to a node, in milliseconds
     #: (a pod created with ``spec.nodeName`` is bound by its create).
-    scheduled_ms: float | None = None
+    scheduled_ms: Duration | None = None
     #: From just before create until a watch event showed its container running (or already
     #: ended), in milliseconds.
-    running_ms: float | None = None
+    running_ms: Duration | None = None
     #: The API server's PodScheduled condition time minus the pod's creationTimestamp, in
     #: milliseconds; both are whole seconds, so this is a multiple of 1000.
     server_scheduled_ms: float | None = None
@@ -126,14 +118,14 @@ class RunResult(_Record):
     #: The kubelet's pull of the image during this run (``--registry``), from its Pulled event's
     #: message (the kubelet times it to the nanosecond), in milliseconds; part of ``ready_ms``. Null
     #: when the image was already on the node (the event then says so) or no pull was read.
-    image_pull_ms: float | None = None
+    image_pull_ms: Duration | None = None
     #: How long after ready the kubelet took the memory sample reported (it samples every ~10 s),
     #: in milliseconds.
-    memory_sample_after_ready_ms: float | None = None
+    memory_sample_after_ready_ms: Duration | None = None
     #: Page faults of the container so far, from the kubelet's sample (a count).
-    page_faults: int | None = None
+    page_faults: Size | None = None
     #: Major page faults of the container so far, from the kubelet's sample (a count).
-    major_page_faults: int | None = None
+    major_page_faults: Size | None = None
     #: Why a figure is missing or how it was obtained, one short sentence each.
     notes: list[str] = Field(default_factory=list)
     #: What went wrong, for status other than ok.
@@ -157,7 +149,7 @@ class RunResult(_Record):
 NUMERIC_FIELDS = tuple(n for n in RunResult.model_fields if n.endswith(("_ms", "_bytes", "_cores")))
 
 
-class ImageRef(_Record):
+class ImageRef(Record):
     """The image that was run."""
 
     #: Its local tag (``cprofiler/web:3f2a…``).
@@ -166,7 +158,7 @@ class ImageRef(_Record):
     id: str
 
 
-class StandInUse(_Record):
+class StandInUse(Record):
     """Which stand-in bases replaced the real ones an image names (``cprofiler bases list``)."""
 
     model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
@@ -179,7 +171,7 @@ class StandInUse(_Record):
     detail: str = ""
 
 
-class ImageResult(_Record):
+class ImageResult(Record):
     """Everything measured for one scenario image (or for the runtime floor)."""
 
     #: Scenario image name.
@@ -187,15 +179,15 @@ class ImageResult(_Record):
     #: The image that was run.
     image: ImageRef
     #: Uncompressed image size as the engine reports it, in bytes.
-    image_size_bytes: int
+    image_size_bytes: Size
     #: Number of filesystem layers.
-    layers: int
+    layers: Size
     #: The probe used, as in the scenario file (``{"http": {"port": 8080, "path": "/healthz"}}``).
     ready: ReadySpec
     #: Memory limit given to the engine, in bytes; null when none.
-    memory_limit_bytes: int | None = None
+    memory_limit_bytes: Size | None = None
     #: CPU limit given to the engine, in cores; null when none.
-    cpus: float | None = None
+    cpus: Cores | None = None
     #: Set when a stand-in base replaced the real one.
     stand_in: StandInUse | None = None
     #: The scenario's name for the image; differs from ``name`` for a row of a ``cpus`` list
@@ -215,6 +207,15 @@ class ImageResult(_Record):
     runs: list[RunResult] = Field(default_factory=list)
     #: The load phase, when the scenario has one for this image.
     load: LoadResult | None = None
+
+    @model_validator(mode="after")
+    def _one_record_per_run(self) -> ImageResult:
+        first: set[int] = set()
+        for run in self.runs:
+            if run.index in first:
+                raise ValueError(f"run {run.index} is listed twice; expected one record per run")
+            first.add(run.index)
+        return self
 
     @property
     def kind(self) -> str:
@@ -270,7 +271,7 @@ class ImageResult(_Record):
 HEADER_EXCLUDES: dict[str, Any] = {"runs": True, "load": {"steps"}}
 
 
-class Environment(_Record):
+class Environment(Record):
     """Facts of the engine and the machine a measurement ran on (all optional: older files lack some)."""
 
     model_config = ConfigDict(extra="allow")
@@ -294,13 +295,13 @@ class Environment(_Record):
     #: overlay2, fuse-overlayfs, …
     storage_driver: str | None = None
     #: CPUs the engine sees.
-    engine_cpus: int | None = None
+    engine_cpus: Size | None = None
     #: Memory the engine sees, in bytes.
-    engine_memory_bytes: int | None = None
+    engine_memory_bytes: Size | None = None
     #: This machine's CPU model.
     cpu_model: str | None = None
     #: This machine's CPU count.
-    cpu_count: int | None = None
+    cpu_count: Size | None = None
     #: Python version cprofiler ran on.
     python: str | None = None
     cprofiler_version: str | None = None
@@ -325,7 +326,7 @@ class Environment(_Record):
         return self.model_dump(mode="json")
 
 
-class Measurement(_Record):
+class Measurement(Record):
     """A whole ``cprofiler measure`` invocation."""
 
     # In the order the results file lists them.
@@ -416,27 +417,3 @@ def upgrade_v1_run(record: Any) -> Any:
     record = {**record}
     record["anon_and_mapped_file_bytes"] = record.pop("rss_bytes")
     return record
-
-
-def validate(model: type[Any], data: Any, where: str) -> Any:
-    """``model`` validated from ``data``; UsageError naming ``where`` and the path inside it."""
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        raise UsageError(f"{where}: {describe_error(exc)}") from None
-    except RecursionError:
-        raise UsageError(f"{where}: nested too deeply; expected a cprofiler results file") from None
-
-
-def describe_error(exc: ValidationError) -> str:
-    """The first validation error as ``images[0].runs[3].working_set_bytes: expected …``."""
-    err = exc.errors()[0]
-    path = ""
-    for part in err["loc"]:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    if err["type"] == "missing":
-        return f"{path or 'document'}: required key is missing"
-    msg = str(err["msg"]).removeprefix("Value error, ")
-    got = err.get("input")
-    shown = "" if isinstance(got, (dict, list)) else f" (got {quote(got)})"
-    return f"{path or 'document'}: {msg}{shown}"

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,8 +34,8 @@ from cprofiler.results.model import (
     Measurement,
     RunResult,
     upgrade_v1_run,
-    validate,
 )
+from cprofiler.results.record import validate
 
 #: Largest results file or run log read, in bytes: 100,000 runs take about 60 MB.
 MAX_READ_BYTES = 256 << 20
@@ -307,9 +308,22 @@ def _float(text: str) -> float:
     return value
 
 
+#: A JSON escape of a UTF-16 surrogate (``\\ud800``): half of a pair, or a lone one.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE_ESCAPE_BYTES = re.compile(_SURROGATE_ESCAPE.pattern.encode())
+
+
 def parse_json(text: str | bytes) -> Any:
-    """``json.loads``, refusing numbers no measurement can produce (ValueError naming the number)."""
-    return json.loads(text, parse_int=_int, parse_float=_float)
+    """``json.loads``, refusing numbers no measurement can produce and text that is not Unicode
+    (a lone surrogate, ``"\\ud800"``, which no output can print): ValueError naming what it is."""
+    data = json.loads(text, parse_int=_int, parse_float=_float)
+    found = _SURROGATE_ESCAPE_BYTES.search(text) if isinstance(text, bytes) else _SURROGATE_ESCAPE.search(text)
+    if found:
+        try:
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise ValueError(f"a lone UTF-16 surrogate ({exc.object[exc.start]!r}) in a string, which is not text") from None
+    return data
 
 
 def load(path: Path) -> Measurement:

@@ -169,3 +169,28 @@ def test_a_mutated_run_log_renders_or_is_one_line_exit_2(tmp_path, name, line, k
     path = tmp_path / "r.jsonl"
     path.write_text("\n".join(lines) + "\n")
     assert_reads_or_refuses(path)
+
+
+@pytest.mark.parametrize("command", ["report", "compare", "recommend", "plot"])
+def test_a_lone_surrogate_is_exit_2_with_one_line_naming_the_file(tmp_path, command):
+    """``"\\ud800"`` is valid JSON but no text: printing it would be a traceback in every command."""
+    import subprocess
+    import sys
+
+    doc = json.loads(json.dumps(DOCUMENTS["default.json"]))
+    doc["images"][0]["name"] = "\ud800"
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(doc))  # ensure_ascii: the file holds the escape, as a broken tool writes it
+    lines = LOG_LINES["default.jsonl"][:]
+    run = json.loads(lines[1])
+    run["error"] = "\udc00"
+    log = tmp_path / "r.jsonl"
+    log.write_text("\n".join([lines[0], json.dumps(run), *lines[2:]]) + "\n")
+    extra = {"compare": [str(DOCS / "default.json")], "plot": ["-o", str(tmp_path / "p.svg")]}.get(command, [])
+    for bad, where in ((path, f"{path}:"), (log, f"{log}:2:")):
+        out = subprocess.run(
+            [sys.executable, "-m", "cprofiler", command, str(bad), *extra], capture_output=True, text=True, timeout=120
+        )
+        assert out.returncode == 2, out.stderr
+        assert out.stderr.count("\n") == 1 and f"cprofiler: {where} a lone UTF-16 surrogate" in out.stderr, out.stderr
+        assert "Traceback" not in out.stderr

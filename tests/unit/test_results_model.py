@@ -152,3 +152,60 @@ def test_security_and_run_as_are_written_into_the_results_file_and_the_run_log(t
         assert (back.user, back.security, back.run_as) == ("", "restricted", "65534:65534"), saved
         # So `cprofiler k8s` on the saved file writes what `measure --k8s` wrote from memory.
         assert _security_contexts(runlog.load(saved)) == in_memory, saved
+
+
+# --- one strict record base: load steps as strict as runs, no negative figure, one record per run ---
+
+
+def test_a_latency_written_as_a_string_is_refused_as_a_run_figure_is():
+    from pydantic import ValidationError
+
+    from cprofiler.results.load import LatencyMs
+    from cprofiler.results.model import RunResult
+
+    for model, data in ((LatencyMs, {"p50": "640"}), (RunResult, {"image": "a", "index": 0, "ready_ms": "640"})):
+        with pytest.raises(ValidationError):
+            model.model_validate(data)
+
+
+def _first_step(d):
+    return next(i for i in d["images"] if i.get("load"))["load"]["steps"][0]
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda d: _first_step(d).update(qps="1651"), ".load.steps[0].qps:"),
+        (lambda d: _first_step(d)["latency_ms"].update(p99="12"), ".load.steps[0].latency_ms.p99:"),
+        (lambda d: _first_step(d).update(qps=-1651.0), ".load.steps[0].qps: Input should be greater than or equal to 0"),
+        (lambda d: _first_step(d).update(rate=-100.0), ".load.steps[0].rate: Input should be greater than or equal to 0"),
+        (lambda d: _first_step(d).update(cpu_cores=-0.5), ".load.steps[0].cpu_cores: Input should be greater than or equal to 0"),
+        (lambda d: d["images"][0].update(image_size_bytes=-1), "images[0].image_size_bytes: Input should be greater"),
+        (lambda d: d["images"][0]["runs"][2].update(ready_ms=-3.5), "images[0].runs[2].ready_ms: Input should be greater"),
+        (lambda d: d["images"][0]["runs"][2].update(working_set_bytes=-1), "images[0].runs[2].working_set_bytes: Input should"),
+        (lambda d: d["images"][0]["runs"][2].update(settle_cpu_cores=-0.1), "images[0].runs[2].settle_cpu_cores: Input should"),
+        (lambda d: d["images"][0].update(cpus=-2.0), "images[0].cpus: Input should be greater than or equal to 0"),
+        (lambda d: d["images"][0]["runs"][3].update(index=1), "images[0]: run 1 is listed twice; expected one record per run"),
+    ],
+)
+def test_a_results_file_with_a_string_negative_or_repeated_figure_is_refused_naming_it(tmp_path, change, expected):
+    data = json.loads((DOCS / "gateway.json").read_text())
+    change(data)
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(UsageError) as info:
+        runlog.load(path)
+    text = str(info.value)
+    assert text.startswith(f"{path}: ") and expected in text and "\n" not in text, text
+
+
+def test_a_load_step_of_a_run_log_is_as_strict(tmp_path):
+    lines = (DOCS / "gateway.jsonl").read_text().splitlines()
+    n = next(i for i, line in enumerate(lines) if json.loads(line)["type"] == "load_step")
+    step = json.loads(lines[n])
+    step["qps"] = str(step["qps"])
+    lines[n] = json.dumps(step)
+    path = tmp_path / "r.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(UsageError, match=rf"^{path}:{n + 1}: qps: Input should be a valid number"):
+        runlog.load(path)
