@@ -43,6 +43,7 @@ from cprofiler import engine as engine_mod  # noqa: E402
 from cprofiler.measure.reporter import SilentReporter  # noqa: E402
 from cprofiler.measure.runner import Runner  # noqa: E402
 from cprofiler.results import stats  # noqa: E402
+from cprofiler.results.kinds import RunStatus  # noqa: E402
 from cprofiler.results.model import Measurement, RunResult  # noqa: E402
 from cprofiler.scenario.reader import load as load_scenario  # noqa: E402
 
@@ -100,7 +101,7 @@ def measure(engine: engine_mod.Engine, path: Path, workdir: Path) -> tuple[Measu
 
 
 def ok(runs: list[RunResult], field: str) -> list[float]:
-    return [v for r in runs if r.status == "ok" and (v := getattr(r, field)) is not None]
+    return [v for r in runs if r.status == RunStatus.OK and (v := getattr(r, field)) is not None]
 
 
 def spread(values: list[float]) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cprofiler.results.derive import load_summary
+from cprofiler.results.kinds import StepStatus
 from cprofiler.results.load import LoadResult
 from cprofiler.results.model import ImageResult, Measurement
 
@@ -90,7 +91,7 @@ class LoadPhase:
         steps = []
         for s in result.steps:
             lat = s.latency_ms
-            if s.status != "ok" or s.qps is None or None in (lat.p50, lat.p90, lat.p99, lat.p999):
+            if s.status != StepStatus.OK or s.qps is None or None in (lat.p50, lat.p90, lat.p99, lat.p999):
                 continue
             assert lat.p50 is not None and lat.p90 is not None and lat.p99 is not None and lat.p999 is not None
             steps.append(LoadStep(s.rate, s.qps, Latencies(lat.p50, lat.p90, lat.p99, lat.p999)))

@@ -24,6 +24,7 @@ from cprofiler.measure.runner import Runner, default_log_path
 from cprofiler.measure.start import probe_via
 from cprofiler.report import notices
 from cprofiler.results import files, resume, runlog
+from cprofiler.results.kinds import RunStatus, StepStatus
 from cprofiler.results.load import LoadStep
 from cprofiler.results.model import Measurement, RunResult
 from cprofiler.results.resume import Recorded
@@ -98,7 +99,7 @@ class RichReporter:
         self.task = self.progress.add_task("", total=total)
 
     def run_done(self, run: RunResult, warmup: bool) -> None:
-        if run.status != "ok":
+        if run.status != RunStatus.OK:
             self.failures += 1
             self.console.print(f"[yellow]{run.image}: run {run.status}: {run.error}[/yellow]", highlight=False)
         if self.progress is not None and self.task is not None:
@@ -112,9 +113,9 @@ class RichReporter:
         self.load_task = self.progress.add_task("load steps", total=total)
 
     def load_step_done(self, name: str, step: LoadStep, line: str) -> None:
-        if step.status != "ok":
+        if step.status != StepStatus.OK:
             self.failures += 1
-        self.console.print(f"[yellow]{line}[/yellow]" if step.status != "ok" else f"[dim]{line}[/dim]", highlight=False)
+        self.console.print(f"[yellow]{line}[/yellow]" if step.status != StepStatus.OK else f"[dim]{line}[/dim]", highlight=False)
         if self.progress is not None and self.load_task is not None:
             self.progress.update(self.load_task, advance=1, description=f"{name} load")
 
@@ -255,7 +256,7 @@ def failures(m: Measurement, *, allow_failed_runs: bool) -> list[str]:
     """Why ``m`` fails, one line each (the exit status is then 1): runs that did not end ok (unless
     allowed) and exceeded budgets. Empty when every run ended ok and every budget was kept."""
     out = []
-    bad = sum(r.status != "ok" for e in m.entries() for r in e.runs)
+    bad = sum(r.status != RunStatus.OK for e in m.entries() for r in e.runs)
     if bad and not allow_failed_runs:
         out.append(f"{bad} runs did not end ok: exit status 1 (--allow-failed-runs accepts them)")
     exceeded = [f"{e.name} {b.key}" for e in m.images for b in budgets.evaluate(e) if b.status == budgets.EXCEEDED]

@@ -18,6 +18,7 @@ from typing import Any
 
 from cprofiler.errors import UsageError
 from cprofiler.results import stats
+from cprofiler.results.kinds import RunStatus
 from cprofiler.results.model import NUMERIC_FIELDS, ImageResult, Measurement
 
 #: Fewer ok runs than this on either side and no verdict is given: a bootstrap of 2 or 3 values
@@ -260,7 +261,7 @@ def caveats(side: str, m: Measurement) -> list[str]:
     if m.interrupted:
         out.append(f"{side}: {m.interrupted}")
     for entry in m.entries():
-        bad = sum(r.status != "ok" for r in entry.runs)
+        bad = sum(r.status != RunStatus.OK for r in entry.runs)
         if bad:
             out.append(f"{side}: {entry.name}: {bad} of {len(entry.runs)} runs did not end ok")
     return out

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 from cprofiler.errors import UsageError
 from cprofiler.manifests.rates import Capacity, RateChoice, at_rate_text, capacity, choose_rate, rate_text
+from cprofiler.results.kinds import StepStatus
 from cprofiler.results.load import GENERATOR_BOUND_SHARE, Ceiling, LoadStep, generator_bound
 from cprofiler.results.model import ImageResult
 
@@ -134,7 +135,7 @@ def load(image: ImageResult, context: Context) -> Basis | None:
 def _load_notes(every: list[LoadStep], used: list[LoadStep], ceiling: Ceiling | None, capped: bool) -> list[str]:
     """What to know about the load steps: failures, steps that measured the generator, throttling."""
     notes = []
-    failed = [s for s in every if s.status != "ok"]
+    failed = [s for s in every if s.status != StepStatus.OK]
     if failed:
         what = ", ".join(f"{s.status} {at_rate_text(s.rate)}" for s in failed)
         notes.append(

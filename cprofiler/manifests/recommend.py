@@ -52,6 +52,7 @@ from cprofiler.manifests.quantities import ceil_mib, cpu_quantity, exact, memory
 from cprofiler.manifests.rates import rate_text
 from cprofiler.manifests.recommendation import Recommendation
 from cprofiler.manifests.security import security_context
+from cprofiler.results.kinds import RunStatus, StepStatus
 from cprofiler.results.model import ImageResult
 from cprofiler.results.stats import percentile
 
@@ -85,7 +86,7 @@ def recommend(image: ImageResult, options: K8sOptions, source: Source | None = N
         detail = ", ".join(f"{n} {s}" for s, n in sorted(statuses.items()) if n) or "no runs at all"
         hint = (
             " It was OOM-killed: raise its memory_limit in the scenario file and measure again."
-            if statuses["oomkilled"]
+            if statuses[RunStatus.OOMKILLED]
             else " Read the runs' error fields, fix the scenario and measure again."
         )
         raise CprofilerError(f"{src.results_file}: image {name!r} has no ok run ({detail}); nothing to base resources on.{hint}")
@@ -121,8 +122,8 @@ def recommend(image: ImageResult, options: K8sOptions, source: Source | None = N
     formula.append(f"memory limit   = max(request, {limit_what}, up to Mi) = {memory_quantity(mem_limit)}")
 
     oom_bumped = False
-    oom_runs = [r for r in image.runs if r.status == "oomkilled"]
-    oom_steps = [s for s in image.load.steps if s.status == "oomkilled"] if image.load is not None else []
+    oom_runs = [r for r in image.runs if r.status == RunStatus.OOMKILLED]
+    oom_steps = [s for s in image.load.steps if s.status == StepStatus.OOMKILLED] if image.load is not None else []
     if oom_runs or oom_steps:
         at_oom_candidates = [float(v) for r in oom_runs for v in (r.peak_bytes, r.lifetime_peak_bytes) if v is not None]
         at_oom_candidates += [float(s.working_set_peak_bytes) for s in oom_steps if s.working_set_peak_bytes is not None]

@@ -19,6 +19,7 @@ from cprofiler.manifests.probes import (
 )
 from cprofiler.manifests.quantities import cpu_quantity, memory_quantity
 from cprofiler.manifests.rates import RateChoice
+from cprofiler.results.kinds import RunStatus
 
 
 @dataclass(frozen=True)
@@ -213,7 +214,7 @@ class Recommendation:
         return {ANNOTATION_PREFIX + k: v for k, v in facts.items() if v is not None}
 
     def _runs_text(self) -> str:
-        others = ", ".join(f"{n} {s}" for s, n in sorted(self.run_statuses.items()) if s != "ok" and n)
+        others = ", ".join(f"{n} {s}" for s, n in sorted(self.run_statuses.items()) if s != RunStatus.OK and n)
         return f"{self.ok_runs} ok of {self.total_runs} runs" + (f" ({others})" if others else "")
 
     def header(self) -> list[str]:

@@ -21,6 +21,8 @@ from typing import Any
 
 import psutil
 
+from cprofiler.results.kinds import MemorySource
+
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 
 
@@ -31,7 +33,7 @@ class MemorySample:
     mapped_file_bytes: int | None = None
     peak_bytes: int | None = None
     pss_bytes: int | None = None
-    source: str | None = None
+    source: MemorySource | None = None
     notes: list[str] = field(default_factory=list)
 
 
@@ -180,7 +182,7 @@ class Cgroup:
             s = from_figures(usage, stat, peak, v2=True)
             if peak is None:
                 s.notes.append("peak_bytes is null: this kernel has no memory.peak (added in Linux 5.19)")
-        s.source = f"cgroup-v{self.version}"
+        s.source = MemorySource.CGROUP_V2 if self.version == 2 else MemorySource.CGROUP_V1
         s.pss_bytes = pss_of(self.pids())
         if s.pss_bytes is None:
             s.notes.append("pss_bytes is null: the container's processes' smaps could not be read")
@@ -207,7 +209,7 @@ def from_engine_stats(data: dict[str, Any]) -> MemorySample:
     stat = {k: int(v) for k, v in (mem.get("stats") or {}).items() if isinstance(v, (int, float))}
     v2 = "anon" in stat or "inactive_file" in stat and "total_inactive_file" not in stat
     s = from_figures(mem.get("usage"), stat, mem.get("max_usage"), v2=v2)
-    s.source = "engine-stats"
+    s.source = MemorySource.ENGINE_STATS
     s.notes.append("pss_bytes is null: the engine runs elsewhere, its processes are not visible here")
     if s.peak_bytes is None:
         s.notes.append("peak_bytes is null: the engine's stats carry no peak on cgroup v2")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from cprofiler.results.kinds import RunStatus, StepStatus
 from cprofiler.results.load import LoadStep
 from cprofiler.results.model import RunResult
 
@@ -39,14 +40,14 @@ class SilentReporter:
         pass
 
     def run_done(self, run: RunResult, warmup: bool) -> None:
-        if run.status != "ok":
+        if run.status != RunStatus.OK:
             self.failures += 1
 
     def load_planned(self, total: int) -> None:
         pass
 
     def load_step_done(self, name: str, step: LoadStep, line: str) -> None:
-        if step.status != "ok":
+        if step.status != StepStatus.OK:
             self.failures += 1
 
     def close(self) -> None:

@@ -28,6 +28,7 @@ from cprofiler.measure.probes.base import STAMP_RE
 from cprofiler.measure.security import confinement
 from cprofiler.measure.settle_peak import wait_settle
 from cprofiler.measure.signals import SignalGuard
+from cprofiler.results.kinds import ProbeVia, RunStatus
 from cprofiler.results.model import RunResult
 from cprofiler.scenario.loadspec import LoadSpec
 from cprofiler.scenario.model import ImageSpec
@@ -88,13 +89,13 @@ def mark_not_ready(
     if exited:
         res.exit_code = exit_code
         if oom_killed:
-            res.status, res.error = "oomkilled", "killed by its memory limit before it was ready"
+            res.status, res.error = RunStatus.OOMKILLED, "killed by its memory limit before it was ready"
         else:
-            res.status, res.error = "crashed", f"exited with code {exit_code} before it was ready"
+            res.status, res.error = RunStatus.CRASHED, f"exited with code {exit_code} before it was ready"
     elif probe_error:
-        res.status, res.error = "error", probe_error
+        res.status, res.error = RunStatus.ERROR, probe_error
     else:
-        res.status, res.error = "timeout", timeout
+        res.status, res.error = RunStatus.TIMEOUT, timeout
 
 
 def end_run(watch: Watch, remove: Callable[[], None]) -> None:
@@ -156,7 +157,7 @@ class Starter:
         spec = img.spec
         probe = make_probe(spec.ready)
         watch = Watch()
-        res = RunResult(image=img.name, index=index, probe_via="netns" if self.use_netns else "published-port")
+        res = RunResult(image=img.name, index=index, probe_via=ProbeVia.NETNS if self.use_netns else ProbeVia.PUBLISHED_PORT)
         tail: deque[str] = deque(maxlen=LOG_TAIL_LINES)
         publish = None if self.use_netns else probe.ports()
         confined = confinement(spec, img.built.info.user)
@@ -208,15 +209,15 @@ class Starter:
             watch.done.wait(max(remaining, 0))
             self._classify(res, watch, cid, t0)
             pid = 0
-            if res.status == "ok" and spec.ready.kind != "exit":
+            if res.status == RunStatus.OK and spec.ready.kind != "exit":
                 pid = self._sample(res, cid, watch)
-            elif res.status == "ok":
+            elif res.status == RunStatus.OK:
                 res.notes.append("working set not sampled: an exit-probe container is gone once ready (see lifetime_peak_bytes)")
-            if res.status == "ok":
+            if res.status == RunStatus.OK:
                 self._late_stamp(res, watch, img.name, t0)
-            if res.status == "ok" and while_running is not None and pid:
+            if res.status == RunStatus.OK and while_running is not None and pid:
                 while_running(Running(container_id=cid, pid=pid, exited=watch.exited, log_tail=lambda: list(tail)))
-            if res.status != "ok":
+            if res.status != RunStatus.OK:
                 reader.join(timeout=1.0)  # let the last lines of a dying container arrive
                 res.log_tail = kept_tail(list(tail))
         finally:
@@ -306,7 +307,7 @@ class Starter:
         if exited:
             st = self.engine.state(cid)
             res.exit_code = watch.exit_code
-            res.status = "oomkilled" if st.oom_killed else "crashed"
+            res.status = RunStatus.OOMKILLED if st.oom_killed else RunStatus.CRASHED
             res.error = f"exited with code {watch.exit_code} {settle:g} s or less after it was ready"
             return 0
         sample: MemorySample

@@ -21,6 +21,7 @@ from cprofiler.report.load_rows import LOAD_COLUMNS, human_load_row, load_footno
 from cprofiler.report.marks import alerts, best_cells
 from cprofiler.report.rows import columns, comparison_rows, footnote, human_bytes, human_row
 from cprofiler.results import derive
+from cprofiler.results.kinds import RunStatus
 from cprofiler.results.model import Measurement
 
 CSS = """
@@ -89,7 +90,7 @@ def _warnings(m: Measurement) -> str:
     if m.interrupted:
         items.append(f"The measurement did not finish: {m.interrupted}. Images may have fewer runs than the others.")
     for entry in m.entries():
-        counts = {k: v for k, v in entry.status_counts().items() if k != "ok" and v}
+        counts = {k: v for k, v in entry.status_counts().items() if k != RunStatus.OK and v}
         if counts:
             what = ", ".join(f"{v} {k}" for k, v in counts.items())
             items.append(f"{entry.label}: {what} of {len(entry.runs)} runs; their figures leave those runs out.")

@@ -13,6 +13,7 @@ from tabulate import tabulate
 
 from cprofiler.report.rows import human_bytes
 from cprofiler.results import derive
+from cprofiler.results.kinds import StepStatus
 from cprofiler.results.load import GENERATOR_BOUND_SHARE, generator_bound
 from cprofiler.results.model import ImageResult, Measurement
 
@@ -55,8 +56,10 @@ def load_rows(m: Measurement) -> list[dict[str, Any]]:
         s = derive.load_summary(image.load)
         qps, ws = _median(s.qps), _median(s.working_set_peak_bytes)
         qps_of.append(qps)
-        failed = [f"{x.status} at {_rate(x.rate)} #{x.repeat + 1}: {x.error}" for x in image.load.steps if x.status != "ok"]
-        ok = sum(step.status == "ok" for step in image.load.steps)
+        failed = [
+            f"{x.status} at {_rate(x.rate)} #{x.repeat + 1}: {x.error}" for x in image.load.steps if x.status != StepStatus.OK
+        ]
+        ok = sum(step.status == StepStatus.OK for step in image.load.steps)
         rows.append(
             {
                 "image": image.label,

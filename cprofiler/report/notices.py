@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from cprofiler import budgets
 from cprofiler.results import derive
+from cprofiler.results.kinds import RunStatus
 from cprofiler.results.model import ImageResult, Measurement, RunResult
 
 #: Failed runs listed per image; the rest are counted (every one is in the results JSON).
@@ -78,10 +79,10 @@ def _partial(m: Measurement) -> list[Notice]:
 def _failed(m: Measurement) -> list[Notice]:
     out = []
     for entry in m.entries():
-        bad = [r for r in entry.runs if r.status != "ok"]
+        bad = [r for r in entry.runs if r.status != RunStatus.OK]
         if not bad:
             continue
-        kinds = ", ".join(f"{n} {s}" for s, n in entry.status_counts().items() if n and s != "ok")
+        kinds = ", ".join(f"{n} {s}" for s, n in entry.status_counts().items() if n and s != RunStatus.OK)
         out.append(Notice("failed", f"{entry.name}: {len(bad)} of {len(entry.runs)} recorded runs did not end ok ({kinds})"))
         for run in bad[:FAILED_RUNS_SHOWN]:
             out.append(_failed_run(entry, run))

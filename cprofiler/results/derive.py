@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from cprofiler.results import stats
+from cprofiler.results.kinds import RunStatus, StepStatus
 from cprofiler.results.load import LoadResult, LoadStep, LoadSummary
 from cprofiler.results.model import NUMERIC_FIELDS, ImageResult
 
@@ -26,7 +27,7 @@ def summary(image: ImageResult) -> dict[str, Any]:
 
 def warnings(image: ImageResult) -> list[str]:
     """What a reader should do about ``image``'s numbers: outliers in ``ready_ms``, in run order."""
-    warning = stats.outlier_warning([r.ready_ms if r.status == "ok" else None for r in image.runs])
+    warning = stats.outlier_warning([r.ready_ms if r.status == RunStatus.OK else None for r in image.runs])
     return [f"ready_ms: {warning}"] if warning else []
 
 
@@ -45,7 +46,7 @@ def max_rate_within_slo(load: LoadResult) -> float | None:
 
 
 def _within(step: LoadStep, p99_ms: float) -> bool:
-    return step.status == "ok" and step.latency_ms.p99 is not None and step.latency_ms.p99 <= p99_ms
+    return step.status == StepStatus.OK and step.latency_ms.p99 is not None and step.latency_ms.p99 <= p99_ms
 
 
 def _interval(values: list[float | int | None]) -> dict[str, Any] | None:

@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import Field
 
+from cprofiler.results.kinds import StepStatus, StepStatusField
 from cprofiler.results.record import Cores, Duration, Rate, Record, Size
 
 #: A step whose QPS is above this share of the generator's ceiling measured the generator, not the image.
@@ -34,8 +35,8 @@ class LoadStep(Record):
     rate: Rate | None = None
     #: Which repetition of this step, from 0.
     repeat: Size = 0
-    #: ok | crashed | oomkilled | unresponsive | error: how the container came through the step.
-    status: str = "ok"
+    #: ok | timeout | crashed | oomkilled | unresponsive | error: how the container came through the step.
+    status: StepStatusField = StepStatus.OK
     #: What went wrong, for a status other than ok.
     error: str | None = None
     #: The container's exit code when it exited during the step, else null.
@@ -114,7 +115,7 @@ class LoadResult(Record):
 
     def ok_steps_at(self, rate: float | None) -> list[LoadStep]:
         """Steps at ``rate`` that ended ok."""
-        return [s for s in self.steps if s.status == "ok" and s.rate == rate]
+        return [s for s in self.steps if s.status == StepStatus.OK and s.rate == rate]
 
     def rates(self) -> list[float | None]:
         """The step rates, in the order first run."""

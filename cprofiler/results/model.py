@@ -32,6 +32,7 @@ from pydantic import (
 
 from cprofiler import __version__
 from cprofiler.errors import UsageError
+from cprofiler.results.kinds import BackendNameField, MemorySourceField, ProbeViaField, RunStatus, RunStatusField
 from cprofiler.results.load import Ceiling, LoadResult
 from cprofiler.results.record import Cores, Duration, Record, Size, validate
 from cprofiler.scenario.model import Budgets, ReadySpec
@@ -46,7 +47,8 @@ SCHEMA_V1 = "cprofiler/results/v1"
 #: Every schema a reader accepts.
 READABLE_SCHEMAS = (SCHEMA_V1, SCHEMA)
 
-STATUSES = ("ok", "timeout", "crashed", "oomkilled", "error")
+#: Every way a run can end, in the order tables count them.
+STATUSES = tuple(RunStatus)
 
 
 class RunResult(Record):
@@ -57,7 +59,7 @@ class RunResult(Record):
     #: Measured run number for this image, from 0 (warmup runs are not recorded).
     index: Size
     #: ok | timeout (never ready) | crashed (exited before ready, or after it) | oomkilled | error.
-    status: str = "ok"
+    status: RunStatusField = RunStatus.OK
     #: Container exit code when it exited during the run, else null.
     exit_code: int | None = None
     #: Time to bring the image back onto the engine before this run (``--cold image``: load of the
@@ -100,7 +102,7 @@ class RunResult(Record):
     #: CPU time of the container's whole life divided by its ``ready_ms`` (exit-probed images), in cores.
     lifetime_cpu_cores: Cores | None = None
     #: Where memory was read: cgroup-v1, cgroup-v2, engine-stats or kubelet-summary.
-    memory_source: str | None = None
+    memory_source: MemorySourceField | None = None
     # --- ``--backend kubernetes`` only (null on Docker): a run is a Pod -------------------------
     #: From just before create until a watch event showed the pod bound to a node, in milliseconds
     #: (a pod created with ``spec.nodeName`` is bound by its create).
@@ -134,7 +136,7 @@ class RunResult(Record):
     log_tail: list[str] = Field(default_factory=list)
     #: Probe transport: netns (probed inside the container's network namespace), published-port,
     #: or kubelet (the pod's readinessProbe, ``--backend kubernetes``).
-    probe_via: str | None = None
+    probe_via: ProbeViaField | None = None
 
     def to_json(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
@@ -228,14 +230,14 @@ class ImageResult(Record):
         return f"{self.name} (stand-in: {self.stand_in.recipe})" if self.stand_in else self.name
 
     def ok_runs(self) -> list[RunResult]:
-        return [r for r in self.runs if r.status == "ok"]
+        return [r for r in self.runs if r.status == RunStatus.OK]
 
     def values(self, field: str) -> list[float]:
         """``field`` of every ok run that has it, in run order."""
         out = []
         for r in self.runs:
             value = getattr(r, field)
-            if r.status == "ok" and value is not None:
+            if r.status == RunStatus.OK and value is not None:
                 out.append(value)
         return out
 
@@ -279,7 +281,7 @@ class Environment(Record):
     #: Where the runs ran: docker (null in older files) or kubernetes; with kubernetes the engine
     #: facts below are the node's, and ``kubernetes_version``, ``kubelet_version``, ``node_name``,
     #: ``node_capacity_*``, ``namespace`` and ``context`` say which cluster.
-    backend: str | None = None
+    backend: BackendNameField | None = None
     #: Docker engine version (``20.10.24``).
     engine_version: str | None = None
     #: Engine API version.

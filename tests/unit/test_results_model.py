@@ -209,3 +209,54 @@ def test_a_load_step_of_a_run_log_is_as_strict(tmp_path):
     path.write_text("\n".join(lines) + "\n")
     with pytest.raises(UsageError, match=rf"^{path}:{n + 1}: qps: Input should be a valid number"):
         runlog.load(path)
+
+
+# --- one word per meaning: status, probe transport, memory source and backend are enums ----------
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda d: d["images"][0]["runs"][0].update(status="okay"), "images[0].runs[0].status: Input should be 'ok', 'timeout'"),
+        (lambda d: d["images"][0]["runs"][0].update(probe_via="pigeon"), "images[0].runs[0].probe_via: Input should be 'netns'"),
+        (lambda d: d["images"][0]["runs"][0].update(memory_source="guess"), "images[0].runs[0].memory_source: Input should be"),
+        (lambda d: d["environment"].update(backend="podman"), "environment.backend: Input should be 'docker' or 'kubernetes'"),
+    ],
+)
+def test_a_word_the_results_do_not_use_is_refused_naming_its_key(tmp_path, change, expected):
+    data = json.loads((DOCS / "docker-10.json").read_text())
+    change(data)
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(UsageError) as info:
+        runlog.load(path)
+    assert str(info.value).startswith(f"{path}: {expected}"), str(info.value)
+
+
+def test_the_enums_are_written_as_the_strings_they_always_were():
+    from cprofiler.results.kinds import BackendName, MemorySource, ProbeVia, RunStatus
+
+    m = runlog.load(DOCS / "docker-10.json")
+    run = m.images[0].runs[0]
+    assert (run.status, run.probe_via, run.memory_source, m.environment.backend) == (
+        RunStatus.OK,
+        ProbeVia.NETNS,
+        MemorySource.CGROUP_V1,
+        BackendName.DOCKER,
+    )
+    written = writer.results_json(m)
+    assert json.dumps(written) == json.dumps(json.loads(json.dumps(written)))
+    first = written["images"][0]["runs"][0]
+    assert (first["status"], first["probe_via"], first["memory_source"], written["environment"]["backend"]) == (
+        "ok",
+        "netns",
+        "cgroup-v1",
+        "docker",
+    )
+    assert type(first["status"]) is str and list(written["images"][0]["summary"]["status_counts"]) == [
+        "ok",
+        "timeout",
+        "crashed",
+        "oomkilled",
+        "error",
+    ]

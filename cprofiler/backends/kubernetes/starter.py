@@ -32,6 +32,7 @@ from cprofiler.errors import ClusterError
 from cprofiler.measure.probes.base import STAMP_RE, Watch
 from cprofiler.measure.signals import SignalGuard
 from cprofiler.measure.start import LOG_TAIL_LINES, STAMP_GRACE_S, Subject, end_run, mark_not_ready, split_lines
+from cprofiler.results.kinds import MemorySource, ProbeVia, RunStatus
 from cprofiler.results.model import RunResult
 
 #: Waiting reasons after which a container never starts: the run fails at once instead of timing out.
@@ -50,7 +51,7 @@ FATAL_WAITING = frozenset(
 SAMPLE_WAIT_S = 20.0
 #: Pause between two reads of ``/stats/summary`` while waiting for a sample, in seconds.
 SUMMARY_POLL_S = 1.0
-MEMORY_SOURCE = "kubelet-summary"
+MEMORY_SOURCE = MemorySource.KUBELET_SUMMARY
 #: Longest wait for the kubelet's Pulled event once the container runs, in seconds (events are sent
 #: asynchronously, usually within milliseconds).
 PULL_EVENT_WAIT_S = 5.0
@@ -92,7 +93,7 @@ class PodStarter:
     def run(self, img: Subject, index: int) -> RunResult:
         """Run one pod of ``img`` and measure it; the pod is deleted when this returns."""
         spec = img.spec
-        res = RunResult(image=img.name, index=index, probe_via="kubelet")
+        res = RunResult(image=img.name, index=index, probe_via=ProbeVia.KUBELET)
         self._serial += 1
         name = pod_name(img.name, self.invocation, self._serial)
         pulled_ref = self.image_refs.get(img.built.info.id)
@@ -126,17 +127,17 @@ class PodStarter:
             remaining = self.timeout_s - (time.monotonic_ns() - t0) / 1e9
             watch.done.wait(max(remaining, 0))
             self._classify(res, watch, marks, t0)
-            if res.status == "ok":
+            if res.status == RunStatus.OK:
                 if spec.ready.kind == "exit":
                     res.notes.append("working set not sampled: an exit-probe container is gone once ready")
                 else:
                     self._sample(res, name, watch, marks)
-                if res.status == "ok" and watch.app_ready_ns is None and marks.node is not None:
+                if res.status == RunStatus.OK and watch.app_ready_ns is None and marks.node is not None:
                     watch.stamped.wait(STAMP_GRACE_S)
                 self._app_stamp(res, watch, marks, t0)
             if pulled_ref is not None and marks.running_ns is not None:
                 self._pull_time(res, name)
-            if res.status != "ok":
+            if res.status != RunStatus.OK:
                 if follower.ident is not None:
                     follower.join(timeout=1.0)  # let the last lines of a dying container arrive
                 res.log_tail = list(tail) or self._log_tail(name)
@@ -271,7 +272,7 @@ class PodStarter:
         while time.monotonic() < deadline:
             if watch.exited.wait(SUMMARY_POLL_S if time.time() >= wanted else min(SUMMARY_POLL_S, wanted - time.time())):
                 res.exit_code = watch.exit_code
-                res.status = "oomkilled" if marks.reason == "OOMKilled" else "crashed"
+                res.status = RunStatus.OOMKILLED if marks.reason == "OOMKilled" else RunStatus.CRASHED
                 res.error = f"exited with code {watch.exit_code} after it was ready, before its memory was sampled"
                 return
             try:

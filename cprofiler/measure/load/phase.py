@@ -25,6 +25,7 @@ from cprofiler.measure.load.server import LOADSERVER_NAME, LOADSERVER_PORT, LOAD
 from cprofiler.measure.load.step import CpuSplit, LoadStepFailed, run_step, split_cpus
 from cprofiler.measure.start import Running, Starter, Subject
 from cprofiler.results import stats
+from cprofiler.results.kinds import StepStatus
 from cprofiler.results.load import Ceiling, LatencyMs, LoadResult, LoadStep
 from cprofiler.scenario.loadspec import LoadSpec
 from cprofiler.scenario.model import ImageSpec
@@ -150,7 +151,7 @@ class LoadPhase:
         request = replace(self.request(first), port=LOADSERVER_PORT)
         shape = LoadShape(connections=spec.connections, duration_s=spec.duration, rate=None)
         steps = [self._step(server, request, shape, spec, split, i) for i in range(CEILING_REPEATS)]
-        ok = sorted((s for s in steps if s.status == "ok" and s.qps is not None), key=lambda s: s.qps or 0.0)
+        ok = sorted((s for s in steps if s.status == StepStatus.OK and s.qps is not None), key=lambda s: s.qps or 0.0)
         if not ok:
             why = next((s.error for s in steps if s.error), "no step ended ok")
             raise GeneratorError(f"the load generator's ceiling could not be measured: {why}")
@@ -180,7 +181,9 @@ class LoadPhase:
             except LoadStepFailed as exc:
                 step = exc.step
             except GeneratorError as exc:
-                step = LoadStep(rate=shape.rate, repeat=repeat, status="error", error=str(exc), log_tail=running.log_tail())
+                step = LoadStep(
+                    rate=shape.rate, repeat=repeat, status=StepStatus.ERROR, error=str(exc), log_tail=running.log_tail()
+                )
             got.append(step.model_copy(update={"notes": notes}))
 
         run = self.starter.run(s, -1, while_running=load)
@@ -188,13 +191,13 @@ class LoadPhase:
             return got[0]
         # Never loaded: it did not become ready (or died while settling).
         error = f"not loaded: {run.error or 'the container was not ready'}"
-        return LoadStep(rate=shape.rate, repeat=repeat, status=run.status, error=error, log_tail=run.log_tail)
+        return LoadStep(rate=shape.rate, repeat=repeat, status=StepStatus(run.status), error=error, log_tail=run.log_tail)
 
 
 def step_line(name: str, step: LoadStep, ceiling: Ceiling | None) -> str:
     """One line of progress for a finished step."""
     rate = "closed loop" if step.rate is None else f"{step.rate:g} req/s"
-    if step.status != "ok":
+    if step.status != StepStatus.OK:
         return f"{name}: load {rate} #{step.repeat + 1}: {step.status}: {step.error}"
     lat = step.latency_ms or LatencyMs()
     bound = ""

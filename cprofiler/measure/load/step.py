@@ -29,6 +29,7 @@ from cprofiler.measure.load.generators import (
 from cprofiler.measure.load.sampler import StepSampler
 from cprofiler.measure.load.server import LOADSERVER_PORT, build_loadserver, started
 from cprofiler.measure.memory import Cgroup, from_figures
+from cprofiler.results.kinds import StepStatus
 from cprofiler.results.load import Ceiling, LoadStep
 
 #: Seconds of quiet after a step before ``working_set_after_bytes`` is read.
@@ -106,19 +107,19 @@ def run_step(
     """
     tail = log_tail or (lambda: [])
 
-    def failed(status: str, error: str, exit_code: int | None = None) -> LoadStepFailed:
+    def failed(status: StepStatus, error: str, exit_code: int | None = None) -> LoadStepFailed:
         step = LoadStep(rate=shape.rate, repeat=repeat, status=status, error=error, exit_code=exit_code, log_tail=tail())
         return LoadStepFailed(step)
 
     def check_alive(when: str) -> None:
         state = engine.state(container_id)
         if not state.running:
-            status = "oomkilled" if state.oom_killed else "crashed"
+            status = StepStatus.OOMKILLED if state.oom_killed else StepStatus.CRASHED
             raise failed(status, f"the container exited with {state.exit_code} {when}", state.exit_code)
 
     state = engine.state(container_id)
     if not state.running or state.pid <= 0:
-        raise failed("crashed", "the container was not running when the step began", state.exit_code)
+        raise failed(StepStatus.CRASHED, "the container was not running when the step began", state.exit_code)
     cgroup = Cgroup.of_pid(state.pid)
     netns_fd = open_container_netns(state.pid, container_id)
     try:
@@ -127,7 +128,7 @@ def run_step(
             try:
                 return generator.run(request, replace(shape, duration_s=duration_s), netns_fd=netns_fd, cpuset=generator_cpuset)
             except GeneratorTimeout as exc:
-                raise failed("timeout", str(exc)) from None
+                raise failed(StepStatus.TIMEOUT, str(exc)) from None
 
         if warmup_s > 0:
             load(warmup_s)
@@ -143,7 +144,7 @@ def run_step(
         answered = result.requests - result.errors_socket
         if answered <= 0:
             raise failed(
-                "unresponsive",
+                StepStatus.UNRESPONSIVE,
                 f"the container answered no request in {shape.duration_s:g} s ({result.errors_socket} socket errors)",
             )
         time.sleep(after_s)
