@@ -4,7 +4,7 @@ The load phase's model (:class:`cprofiler.results.load.LoadResult`) keeps every 
 with a figure left null where it could not be had, and summarises on demand into dicts
 (``{median, ci95, n}``). Charts want fewer and firmer things: the steps that ended ok with their
 rate and latencies, and the four headline figures as intervals. This module is the one place that
-turns the one into the other (:meth:`LoadPhase.of`); charts and ``recommend`` read only the view,
+turns the one into the other (:meth:`LoadView.of`); charts and ``recommend`` read only the view,
 so a change in the load model is a change here.
 """
 
@@ -21,14 +21,14 @@ from cprofiler.results.model import ImageResult, Measurement
 
 
 @dataclass(frozen=True)
-class Interval:
+class FigureSpan:
     """A median over repeats and its 95 % interval, in the unit of the field that holds it."""
 
     median: float
     ci95: tuple[float, float]
 
     @classmethod
-    def of(cls, figure: Mapping[str, Any] | None) -> Interval | None:
+    def of(cls, figure: Mapping[str, Any] | None) -> FigureSpan | None:
         """From a summary figure ``{median, ci95: [low, high], n}``; None for a missing one."""
         if not figure or figure.get("median") is None:
             return None
@@ -48,7 +48,7 @@ class Latencies:
 
 
 @dataclass(frozen=True)
-class LoadStep:
+class StepView:
     """One step that ended ok with every figure a chart draws."""
 
     #: Offered rate, in requests per second; None for closed loop (as fast as it goes).
@@ -59,21 +59,21 @@ class LoadStep:
 
 
 @dataclass(frozen=True)
-class LoadSummary:
-    """The headline figures at the summarised rate (``LoadResult.summary``); None where unmeasured."""
+class SummaryView:
+    """The headline figures at the summarised rate (:func:`cprofiler.results.derive.load_summary`); None where unmeasured."""
 
     #: Requests per second.
-    qps: Interval | None
+    qps: FigureSpan | None
     #: 99th percentile latency, in milliseconds.
-    latency_p99_ms: Interval | None
+    latency_p99_ms: FigureSpan | None
     #: Container CPU use under load, in cores.
-    cpu_cores: Interval | None
+    cpu_cores: FigureSpan | None
     #: Highest working set under load, in bytes.
-    working_set_peak_bytes: Interval | None
+    working_set_peak_bytes: FigureSpan | None
 
 
 @dataclass(frozen=True)
-class LoadPhase:
+class LoadView:
     """An image entry's load phase as charts and ``recommend`` read it."""
 
     #: The load generator's name (``oha``, ``wrk``).
@@ -83,29 +83,29 @@ class LoadPhase:
     #: Measured seconds of each step.
     duration_s: float
     #: Steps that ended ok and have a QPS and every latency percentile, in the order run.
-    steps: tuple[LoadStep, ...]
-    summary: LoadSummary
+    steps: tuple[StepView, ...]
+    summary: SummaryView
 
     @classmethod
-    def of(cls, result: LoadResult) -> LoadPhase:
+    def of(cls, result: LoadResult) -> LoadView:
         steps = []
         for s in result.steps:
             lat = s.latency_ms
             if s.status != StepStatus.OK or s.qps is None or None in (lat.p50, lat.p90, lat.p99, lat.p999):
                 continue
             assert lat.p50 is not None and lat.p90 is not None and lat.p99 is not None and lat.p999 is not None
-            steps.append(LoadStep(s.rate, s.qps, Latencies(lat.p50, lat.p90, lat.p99, lat.p999)))
+            steps.append(StepView(s.rate, s.qps, Latencies(lat.p50, lat.p90, lat.p99, lat.p999)))
         summary = load_summary(result)
         return cls(
             generator=result.generator,
             connections=result.connections,
             duration_s=result.duration_s,
             steps=tuple(steps),
-            summary=LoadSummary(
-                qps=Interval.of(summary.qps),
-                latency_p99_ms=Interval.of(summary.latency_p99_ms),
-                cpu_cores=Interval.of(summary.cpu_cores),
-                working_set_peak_bytes=Interval.of(summary.working_set_peak_bytes),
+            summary=SummaryView(
+                qps=FigureSpan.of(summary.qps),
+                latency_p99_ms=FigureSpan.of(summary.latency_p99_ms),
+                cpu_cores=FigureSpan.of(summary.cpu_cores),
+                working_set_peak_bytes=FigureSpan.of(summary.working_set_peak_bytes),
             ),
         )
 
@@ -115,7 +115,7 @@ class LoadedImage:
     """An image entry (one row: one ``cpus`` value) and its load phase."""
 
     image: ImageResult
-    load: LoadPhase
+    load: LoadView
 
     @property
     def scenario_image(self) -> str:
@@ -132,4 +132,4 @@ class LoadedImage:
 
 def loaded_images(m: Measurement) -> list[LoadedImage]:
     """Every scenario image entry of ``m`` that holds a load phase, in the results' order."""
-    return [LoadedImage(image, LoadPhase.of(image.load)) for image in m.images if image.load is not None]
+    return [LoadedImage(image, LoadView.of(image.load)) for image in m.images if image.load is not None]

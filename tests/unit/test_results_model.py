@@ -260,3 +260,19 @@ def test_the_enums_are_written_as_the_strings_they_always_were():
         "oomkilled",
         "error",
     ]
+
+
+def test_no_class_of_the_results_or_their_views_shares_its_name_with_another():
+    """``load_view``'s figures are views (FigureSpan, StepView, SummaryView, LoadView), not a second
+    Interval, LoadStep, LoadSummary or LoadPhase beside the results' and the load phase's own."""
+    import ast
+
+    root = Path(__file__).resolve().parents[2] / "cprofiler"
+    mine = [root / "load_view.py", *(root / "results").glob("*.py")]
+    where: dict[str, list[str]] = {}
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ClassDef):
+                where.setdefault(node.name, []).append(str(path.relative_to(root)))
+    names = {n.name for p in mine for n in ast.walk(ast.parse(p.read_text())) if isinstance(n, ast.ClassDef)}
+    assert {name: where[name] for name in names if len(where[name]) > 1} == {}

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from matplotlib.axes import Axes
 
-from cprofiler.load_view import Interval, LoadedImage
+from cprofiler.load_view import FigureSpan, LoadedImage
 from cprofiler.plot import style
 
 CPU_COLORS = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860")
@@ -16,7 +16,9 @@ def cpus_text(cpus: float | None) -> str:
     return "no CPU limit" if cpus is None else f"{cpus:g} CPU{'' if cpus == 1 else 's'}"
 
 
-def grouped_bars(ax: Axes, load: list[LoadedImage], figure: Callable[[LoadedImage], Interval | None], scale: float = 1.0) -> None:
+def grouped_bars(
+    ax: Axes, load: list[LoadedImage], figure: Callable[[LoadedImage], FigureSpan | None], scale: float = 1.0
+) -> None:
     """One group of bars per image, one bar per CPU limit (the scaling), each the median with its
     95 % interval; ``figure`` picks the summary figure, ``scale`` divides it (bytes → MiB)."""
     names = list(dict.fromkeys(e.scenario_image for e in load))

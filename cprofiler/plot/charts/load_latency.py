@@ -9,7 +9,7 @@ from collections.abc import Callable
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from cprofiler.load_view import Latencies, LoadStep
+from cprofiler.load_view import Latencies, StepView
 from cprofiler.plot import style
 from cprofiler.plot.charts._load import describe
 from cprofiler.plot.registry import ChartInput, chart
@@ -26,10 +26,10 @@ def _sweeps(data: ChartInput) -> bool:
     return any(len({s.rate for s in e.load.steps}) > 1 for e in data.load)
 
 
-def _by_rate(steps: list[LoadStep]) -> list[tuple[float, list[float]]]:
+def _by_rate(steps: list[StepView]) -> list[tuple[float, list[float]]]:
     """Per offered rate: the median achieved rate, and each of ``PERCENTILES`` as the median over
     the step's repeats, in milliseconds; sorted by achieved rate."""
-    groups: dict[float | None, list[LoadStep]] = defaultdict(list)
+    groups: dict[float | None, list[StepView]] = defaultdict(list)
     for s in steps:
         groups[s.rate].append(s)
     out = []
