@@ -22,8 +22,8 @@ from pathlib import Path
 
 from cprofiler.errors import UsageError
 from cprofiler.results import files, writer
-from cprofiler.results.load import Ceiling, LoadStep
-from cprofiler.results.model import SCHEMA, Measurement, RunResult
+from cprofiler.results.load import Ceiling, LoadResult, LoadStep
+from cprofiler.results.model import SCHEMA, Environment, ImageResult, Measurement, RunResult
 from cprofiler.results.runlog import RunLog, read_run_log
 from cprofiler.scenario.model import LoadedScenario
 from cprofiler.settings import RunSettings
@@ -86,6 +86,22 @@ class Recorded:
         """Check that ``measurement`` (freshly built) continues this one, then take over its
         start, settings, machine facts and finished runs."""
         now = measurement.by_name()
+        self._check_images(now)
+        self._check_settings(measurement.settings)
+        self._check_machine(measurement.environment)
+        loaded = {name: r.load for name, r in now.items() if r.load is not None}
+        self._check_records(now, loaded)
+        measurement.environment = self.header.environment
+        measurement.settings = self.settings
+        measurement.started_at = self.header.started_at
+        for record in self.runs:
+            now[record.image].runs.append(record)
+        for name, step in self.load_steps:
+            loaded[name].steps.append(step)
+        measurement.ceiling = self.ceiling
+
+    def _check_images(self, now: dict[str, ImageResult]) -> None:
+        """The same images, of the same ids."""
         recorded = self.header.entries()
         for entry in recorded:
             if entry.name not in now:
@@ -99,31 +115,31 @@ class Recorded:
         extra = sorted(set(now) - {e.name for e in recorded})
         if extra:
             raise self._fail(f"image {extra[0]!r} was not in the interrupted measurement; expected the same images")
-        was_set, now_set = self.settings.to_json(), measurement.settings.to_json()
-        for key, was in was_set.items():
+
+    def _check_settings(self, settings: RunSettings) -> None:
+        """Every setting both record, but the invocation, equal."""
+        now_set = settings.to_json()
+        for key, was in self.settings.to_json().items():
             now_value = now_set.get(key)
             if key != "invocation" and was is not None and now_value is not None and now_value != was:
                 raise self._fail(f"setting {key} was {was!r}, now {now_value!r}; expected the same")
-        before, after = self.header.environment, measurement.environment
+
+    def _check_machine(self, after: Environment) -> None:
+        """The same machine and engine, where both record a fact."""
+        before = self.header.environment
         for key in _MACHINE:
             was_, is_now = getattr(before, key), getattr(after, key)
             if was_ is not None and is_now is not None and was_ != is_now:
                 raise self._fail(f"{key} was {was_!r}, now {is_now!r}; resume on the machine and engine it started on")
+
+    def _check_records(self, now: dict[str, ImageResult], loaded: dict[str, LoadResult]) -> None:
+        """Every recorded run of an image measured now, every load step of one with a load phase."""
         for record in self.runs:
             if record.image not in now:
                 raise self._fail(f"a run of {record.image!r}, an image its header does not list")
-        loaded = {name: r.load for name, r in now.items() if r.load is not None}
         for name, _step in self.load_steps:
             if name not in loaded:
                 raise self._fail(f"a load step of {name!r}, an image without a load phase now")
-        measurement.environment = before
-        measurement.settings = self.settings
-        measurement.started_at = self.header.started_at
-        for record in self.runs:
-            now[record.image].runs.append(record)
-        for name, step in self.load_steps:
-            loaded[name].steps.append(step)
-        measurement.ceiling = self.ceiling
 
     def open_log(self, invocation: str, started_at: str) -> RunLog:
         """Append to the same file: cut a torn last line, then a ``resume`` record."""

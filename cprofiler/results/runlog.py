@@ -20,7 +20,8 @@ from __future__ import annotations
 import json
 import os
 import re
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -216,77 +217,118 @@ def read_run_log(path: Path, *, where: str, fd: int | None = None) -> RunLogCont
     """Parse a JSON Lines file of runs (read from ``fd`` when given); UsageError naming ``where``
     (or file:line) if it is not the log of one measurement."""
     raw = read_bounded(path, where=where, fd=fd)
-    header: Measurement | None = None
-    measurement: str | None = None
-    seen: dict[tuple[str, int], int] = {}
-    runs: list[RunResult] = []
-    load_steps: list[tuple[str, LoadStep]] = []
-    ceiling: Ceiling | None = None
-    end: tuple[str | None, str | None] | None = None
-    whole = 0
-    lines = raw.split(b"\n")
+    reader = _LogReader(path)
+    for n, record in _records(path, raw):
+        reader.take(n, record)
+    if reader.header is None:
+        raise UsageError(f"{where}: no header line; expected the .jsonl of a cprofiler measurement")
+    return RunLogContents(
+        path=path,
+        header=reader.header,
+        runs=reader.runs,
+        load_steps=reader.load_steps,
+        ceiling=reader.ceiling,
+        end=reader.end,
+        # Up to the last newline: what follows it is torn (the process died while writing it).
+        whole_bytes=raw.rfind(b"\n") + 1,
+    )
+
+
+def _records(path: Path, raw: bytes) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``(line number, record)`` of every whole, non-blank line; UsageError naming file:line for
+    one that is not a JSON object."""
     # Every line but the last ends with a newline; the last is empty when the file ends with one,
-    # and otherwise is torn (the process died while writing it): it is left out.
-    for n, line in enumerate(lines[:-1], 1):
-        whole += len(line) + 1
+    # and otherwise is torn: it is left out.
+    for n, line in enumerate(raw.split(b"\n")[:-1], 1):
         if not line.strip():
             continue
         try:
             record = parse_json(line)
         except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
             raise UsageError(f"{path}:{n}: not valid JSON; expected the .jsonl of a cprofiler measurement") from None
-        except ValueError as exc:  # a number no measurement can produce (parse_json names it)
+        except ValueError as exc:  # a number no measurement can produce, or no text (parse_json names it)
             raise UsageError(f"{path}:{n}: {exc}; expected the .jsonl of a cprofiler measurement") from None
         if not isinstance(record, dict):
             raise UsageError(f"{path}:{n}: expected a JSON object per line (a cprofiler .jsonl)")
+        yield n, record
+
+
+@dataclass
+class _LogReader:
+    """The records of one run log, taken in file order: the header first, then runs, load
+    steps, the ceiling and end records (``resume`` records need nothing taken from them)."""
+
+    path: Path
+    header: Measurement | None = None
+    runs: list[RunResult] = field(default_factory=list)
+    load_steps: list[tuple[str, LoadStep]] = field(default_factory=list)
+    ceiling: Ceiling | None = None
+    end: tuple[str | None, str | None] | None = None
+    #: ``(image, run index)`` → the line it was first on.
+    seen: dict[tuple[str, int], int] = field(default_factory=dict)
+
+    def take(self, n: int, record: dict[str, Any]) -> None:
         kind = record.pop("type", None)
-        if header is None and (kind != "header" or record.get("schema") not in READABLE_SCHEMAS):
-            raise UsageError(f"{path}:{n}: expected a cprofiler header line with schema {SCHEMA!r} first")
-        if kind == "header" and header is None:
-            try:
-                header = Measurement.from_json(record, where=f"{path}:{n}")
-            except UsageError as exc:
-                detail = str(exc).removeprefix(f"{path}:{n}: ")
-                raise UsageError(
-                    f"{path}:{n}: header has no usable {detail}; expected a header written by cprofiler measure"
-                ) from None
-            measurement = header.settings.invocation
-        elif kind == "header":
+        if self.header is None:
+            self._header(n, kind, record)
+            return
+        take = {
+            "header": self._second_header,
+            "run": self._run,
+            "load_step": self._load_step,
+            "ceiling": self._ceiling,
+            "end": self._end,
+        }.get(kind if isinstance(kind, str) else "")
+        if take is not None:
+            take(n, record)
+
+    def _header(self, n: int, kind: Any, record: dict[str, Any]) -> None:
+        where = f"{self.path}:{n}"
+        if kind != "header" or record.get("schema") not in READABLE_SCHEMAS:
+            raise UsageError(f"{where}: expected a cprofiler header line with schema {SCHEMA!r} first")
+        try:
+            self.header = Measurement.from_json(record, where=where)
+        except UsageError as exc:
+            detail = str(exc).removeprefix(f"{where}: ")
+            raise UsageError(f"{where}: header has no usable {detail}; expected a header written by cprofiler measure") from None
+
+    def _second_header(self, n: int, _record: dict[str, Any]) -> None:
+        raise UsageError(
+            f"{self.path}:{n}: a second measurement's header; this file mixes two measurements, so its runs do not "
+            "compare: keep the lines before this one, or measure again"
+        )
+
+    def _run(self, n: int, record: dict[str, Any]) -> None:
+        assert self.header is not None
+        owner, measurement = record.pop("measurement", None), self.header.settings.invocation
+        if owner is not None and measurement is not None and owner != measurement:
             raise UsageError(
-                f"{path}:{n}: a second measurement's header; this file mixes two measurements, so its runs do not "
-                "compare: keep the lines before this one, or measure again"
+                f"{self.path}:{n}: a run of measurement {str(owner)[:20]!r} in the log of {measurement!r}; "
+                "this file mixes two measurements, so its runs do not compare"
             )
-        elif kind == "run":
-            owner = record.pop("measurement", None)
-            if owner is not None and measurement is not None and owner != measurement:
-                raise UsageError(
-                    f"{path}:{n}: a run of measurement {str(owner)[:20]!r} in the log of {measurement!r}; "
-                    "this file mixes two measurements, so its runs do not compare"
-                )
-            assert header is not None
-            if header.schema_ == SCHEMA_V1:
-                record = upgrade_v1_run(record)
-            run = RunResult.from_json(record, where=f"{path}:{n}")
-            first = seen.setdefault((run.image, run.index), n)
-            if first != n:
-                raise UsageError(
-                    f"{path}:{n}: run {run.index} of {run.image!r} again (first at line {first}); two processes "
-                    "wrote this file at once, so its runs do not compare"
-                )
-            runs.append(run)
-        elif kind == "load_step":
-            name = record.pop("image", None)
-            if not isinstance(name, str):
-                raise UsageError(f"{path}:{n}: a load step without its image name")
-            load_steps.append((name, validate(LoadStep, record, f"{path}:{n}")))
-        elif kind == "ceiling":
-            ceiling = validate(Ceiling, record, f"{path}:{n}")
-        elif kind == "end":
-            finished, interrupted = record.get("finished_at"), record.get("interrupted")
-            end = (finished if isinstance(finished, str) else None, interrupted if isinstance(interrupted, str) else None)
-    if header is None:
-        raise UsageError(f"{where}: no header line; expected the .jsonl of a cprofiler measurement")
-    return RunLogContents(path=path, header=header, runs=runs, load_steps=load_steps, ceiling=ceiling, end=end, whole_bytes=whole)
+        if self.header.schema_ == SCHEMA_V1:
+            record = upgrade_v1_run(record)
+        run = RunResult.from_json(record, where=f"{self.path}:{n}")
+        first = self.seen.setdefault((run.image, run.index), n)
+        if first != n:
+            raise UsageError(
+                f"{self.path}:{n}: run {run.index} of {run.image!r} again (first at line {first}); two processes "
+                "wrote this file at once, so its runs do not compare"
+            )
+        self.runs.append(run)
+
+    def _load_step(self, n: int, record: dict[str, Any]) -> None:
+        name = record.pop("image", None)
+        if not isinstance(name, str):
+            raise UsageError(f"{self.path}:{n}: a load step without its image name")
+        self.load_steps.append((name, validate(LoadStep, record, f"{self.path}:{n}")))
+
+    def _ceiling(self, n: int, record: dict[str, Any]) -> None:
+        self.ceiling = validate(Ceiling, record, f"{self.path}:{n}")
+
+    def _end(self, _n: int, record: dict[str, Any]) -> None:
+        finished, interrupted = record.get("finished_at"), record.get("interrupted")
+        self.end = (finished if isinstance(finished, str) else None, interrupted if isinstance(interrupted, str) else None)
 
 
 #: Largest magnitude of a number in a results file: every figure cprofiler writes (bytes, ns, ms)
