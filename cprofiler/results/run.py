@@ -25,7 +25,7 @@ class RunResult(Record):
     #: Scenario image name.
     image: str
     #: Measured run number for this image, from 0 (warmup runs are not recorded).
-    index: Size
+    index: int
     #: ok | timeout (never ready) | crashed (exited before ready, or after it) | oomkilled | error.
     status: RunStatusField = RunStatus.OK
     #: Container exit code when it exited during the run, else null.

@@ -276,3 +276,10 @@ def test_no_class_of_the_results_or_their_views_shares_its_name_with_another():
                 where.setdefault(node.name, []).append(str(path.relative_to(root)))
     names = {n.name for p in mine for n in ast.walk(ast.parse(p.read_text())) if isinstance(n, ast.ClassDef)}
     assert {name: where[name] for name in names if len(where[name]) > 1} == {}
+
+
+def test_the_load_phase_s_unrecorded_start_may_have_index_minus_one():
+    """The load phase starts its container as run -1 (never recorded); only figures are never negative."""
+    from cprofiler.results.model import RunResult
+
+    assert RunResult(image="a", index=-1).index == -1
