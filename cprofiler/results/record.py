@@ -11,7 +11,7 @@ the API server's times) may be.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -35,7 +35,10 @@ Rate = Annotated[float, Field(ge=0)]
 Cores = Annotated[float, Field(ge=0)]
 
 
-def validate(model: type[Any], data: Any, where: str) -> Any:
+M = TypeVar("M", bound=BaseModel)
+
+
+def validate(model: type[M], data: Any, where: str) -> M:
     """``model`` validated from ``data``; UsageError naming ``where`` and the path inside it."""
     try:
         return model.model_validate(data)

@@ -127,13 +127,10 @@ def _restricted() -> Measurement:
     return factories.measurement(img)
 
 
-def _security_contexts(m: Measurement) -> list[dict[str, object]]:
+def _security_contexts(texts) -> list[dict[str, object]]:
     import yaml
 
-    from cprofiler.manifests.options import K8sOptions
-    from cprofiler.manifests.render import render
-
-    docs = [d for text in render(m, "deployment", K8sOptions()).values() for d in yaml.safe_load_all(text) if d]
+    docs = [d for text in texts for d in yaml.safe_load_all(text) if d]
     return [c["securityContext"] for d in docs for c in d["spec"]["template"]["spec"]["containers"]]
 
 
@@ -145,13 +142,20 @@ def test_security_and_run_as_are_written_into_the_results_file_and_the_run_log(t
         log.run(run)
     log.end(None, None)
     log.close()
-    in_memory = _security_contexts(m)
+    from cprofiler.commands.k8s import k8s_command
+    from cprofiler.manifests.options import K8sOptions
+    from cprofiler.manifests.render import render
+
+    # What `cprofiler measure --k8s` writes: the manifests of the measurement in memory.
+    in_memory = _security_contexts(render(m, "deployment", K8sOptions()).values())
     assert in_memory[0]["runAsUser"] == 65534
     for saved in (tmp_path / "r.json", tmp_path / "r.jsonl"):
         back = runlog.load(saved).images[0]
         assert (back.user, back.security, back.run_as) == ("", "restricted", "65534:65534"), saved
-        # So `cprofiler k8s` on the saved file writes what `measure --k8s` wrote from memory.
-        assert _security_contexts(runlog.load(saved)) == in_memory, saved
+        # And `cprofiler k8s` on the saved file writes the same.
+        out = tmp_path / f"k8s-{saved.suffix[1:]}"
+        assert k8s_command(saved, "deployment", K8sOptions(), output_dir=out) == 0
+        assert _security_contexts(p.read_text() for p in sorted(out.glob("web*.yaml"))) == in_memory, saved
 
 
 # --- one strict record base: load steps as strict as runs, no negative figure, one record per run ---
