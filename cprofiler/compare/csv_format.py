@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
+from typing import Any
 
 from cprofiler.compare.registry import FORMATS
 from cprofiler.compare.verdict import Comparison
+from cprofiler.text import csv_text
 
 HEADER = [
     "image",
@@ -29,9 +29,7 @@ def _num(v: float | None, digits: int = 3) -> str | float:
 
 @FORMATS.register("csv")
 def render_csv(c: Comparison) -> str:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(HEADER)
+    lines: list[list[Any]] = []
     broken: dict[tuple[str, str], list[str]] = {}
     for r in c.rules:
         for name, _ in r.broken:
@@ -39,7 +37,7 @@ def render_csv(c: Comparison) -> str:
     for image in c.images:
         for m in image.metrics:
             pct = m.change_pct
-            writer.writerow(
+            lines.append(
                 [
                     image.name,
                     m.metric,
@@ -54,4 +52,4 @@ def render_csv(c: Comparison) -> str:
                     " ".join(broken.get((image.name, m.metric), [])),
                 ]
             )
-    return buf.getvalue()
+    return csv_text(HEADER, lines)

@@ -7,10 +7,12 @@ from tabulate import tabulate
 from cprofiler.compare.registry import FORMATS
 from cprofiler.compare.rows import HEADERS, footnote, notes, rows
 from cprofiler.compare.verdict import Comparison
+from cprofiler.text import markdown_cell
 
 
 @FORMATS.register("markdown")
 def render_markdown(c: Comparison) -> str:
-    text = tabulate(rows(c), headers=HEADERS, tablefmt="github", disable_numparse=True)
-    below = "".join(f"- {line}\n" for line in notes(c))
-    return f"{text}\n\n{below}{'' if not below else chr(10)}> {footnote(c)}\n"
+    cells = [[markdown_cell(cell) for cell in row] for row in rows(c)]
+    text = tabulate(cells, headers=HEADERS, tablefmt="github", disable_numparse=True)
+    below = "".join(f"- {markdown_cell(line)}\n" for line in notes(c))
+    return f"{text}\n\n{below}{'' if not below else chr(10)}> {markdown_cell(footnote(c))}\n"

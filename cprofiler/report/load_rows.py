@@ -14,6 +14,7 @@ from tabulate import tabulate
 from cprofiler.report.rows import human_bytes
 from cprofiler.results.load import GENERATOR_BOUND_SHARE, generator_bound
 from cprofiler.results.model import ImageResult, Measurement
+from cprofiler.text import markdown_cell
 
 MIB = 1 << 20
 
@@ -142,10 +143,11 @@ def load_section(m: Measurement, tablefmt: str) -> str:
     rows = load_rows(m)
     if not rows:
         return ""
-    text = tabulate(
-        [human_load_row(r) for r in rows], headers=list(LOAD_COLUMNS.values()), tablefmt=tablefmt, disable_numparse=True
-    )
+    cells = [human_load_row(r) for r in rows]
+    if tablefmt == "github":
+        cells = [[markdown_cell(c) for c in row] for row in cells]
+    text = tabulate(cells, headers=list(LOAD_COLUMNS.values()), tablefmt=tablefmt, disable_numparse=True)
     note = load_footnote(m)
     if tablefmt == "github":
-        note = "\n".join(f"> {line}" for line in note.splitlines())
+        note = "\n".join(f"> {markdown_cell(line)}" for line in note.splitlines())
     return f"\n{text}\n\n{note}\n"

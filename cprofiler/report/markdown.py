@@ -9,12 +9,13 @@ from cprofiler.report.load_rows import load_section
 from cprofiler.report.registry import FORMATS
 from cprofiler.report.rows import columns, comparison_rows, footnote, human_row
 from cprofiler.results.model import Measurement
+from cprofiler.text import markdown_cell
 
 
 @FORMATS.register("markdown")
 def render_markdown(results: Measurement) -> str:
     keys = columns(results)
-    rows = [human_row(r, keys) for r in comparison_rows(results)]
+    rows = [[markdown_cell(c) for c in human_row(r, keys)] for r in comparison_rows(results)]
     text = tabulate(rows, headers=list(keys.values()), tablefmt="github", disable_numparse=True)
-    notes = "\n".join(f"> {line}" for line in footnote(results).splitlines())
+    notes = "\n".join(f"> {markdown_cell(line)}" for line in footnote(results).splitlines())
     return f"{text}\n\n{notices.as_markdown(results)}{notes}\n" + load_section(results, "github")

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from cprofiler import budgets
 from cprofiler.results.model import ImageResult, Measurement, RunResult
+from cprofiler.text import fence, markdown_cell
 
 #: Failed runs listed per image; the rest are counted (every one is in the results JSON).
 FAILED_RUNS_SHOWN = 3
@@ -48,12 +49,16 @@ def as_text(m: Measurement) -> str:
 
 
 def as_markdown(m: Measurement) -> str:
-    """The notices as a Markdown list, details in a code block; ``""`` when there are none."""
+    """The notices as a Markdown list, details in a code block; ``""`` when there are none.
+
+    A notice's text is escaped and its details fenced (:mod:`cprofiler.text`): they quote image
+    names, errors and a container's output, which must not become markup in a pull request comment.
+    """
     out = []
     for n in notices(m):
-        out.append(f"- **{n.kind}:** {n.text}")
+        out.append(f"- **{n.kind}:** {markdown_cell(n.text)}")
         if n.details:
-            out += ["", "  ```", *[f"  {d}" for d in n.details], "  ```"]
+            out += ["", fence("\n".join(n.details), indent="  ")]
     return "\n".join(out) + "\n\n" if out else ""
 
 
