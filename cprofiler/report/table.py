@@ -15,8 +15,8 @@ from contextvars import ContextVar
 
 from tabulate import tabulate
 
-from cprofiler.report import notices
 from cprofiler.report.load_rows import load_section
+from cprofiler.report.notices import as_text
 from cprofiler.report.registry import FORMATS
 from cprofiler.report.rows import columns, comparison_rows, footnote, human_row
 from cprofiler.results.model import Measurement
@@ -49,4 +49,4 @@ def render_table(results: Measurement) -> str:
     keys = columns(results)
     rows = [human_row(r, keys) for r in comparison_rows(results)]
     text = tabulate(rows, headers=list(keys.values()), tablefmt="simple", disable_numparse=True)
-    return f"{text}\n\n{notices.as_text(results)}{footnote(results)}\n" + load_section(results, "simple")
+    return f"{text}\n\n{as_text(results)}{footnote(results)}\n" + load_section(results, "simple")
