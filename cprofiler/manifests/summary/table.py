@@ -6,13 +6,13 @@ from tabulate import tabulate
 
 from cprofiler.manifests.options import Source
 from cprofiler.manifests.quantities import cpu_quantity, memory_quantity
-from cprofiler.manifests.recommendation import Recommendation
 from cprofiler.manifests.render import Skipped
+from cprofiler.manifests.sizing import Sizing
 from cprofiler.manifests.summary.registry import SUMMARIES, basis_text, hpa_text, probe_window
 
 
 @SUMMARIES.register("table")
-def render_table(recs: list[Recommendation | Skipped], source: Source) -> str:
+def render_table(recs: list[Sizing | Skipped], source: Source) -> str:
     headers = ["image", "workload", "cpu req", "cpu limit", "mem req", "mem limit", "startup window", "basis", "hpa", "warnings"]
     rows = []
     notes = []
