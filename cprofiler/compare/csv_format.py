@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from cprofiler import tables
 from cprofiler.compare.registry import FORMATS
 from cprofiler.compare.verdict import Comparison
-from cprofiler.text import csv_text
+from cprofiler.tables import Table
 
 HEADER = [
     "image",
@@ -52,4 +53,4 @@ def render_csv(c: Comparison) -> str:
                     " ".join(broken.get((image.name, m.metric), [])),
                 ]
             )
-    return csv_text(HEADER, lines)
+    return tables.csv(Table(HEADER, lines))

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from cprofiler import tables
 from cprofiler.report.registry import FORMATS
 from cprofiler.report.rows import COLUMNS, comparison_rows
 from cprofiler.results.model import Measurement
-from cprofiler.text import csv_text
+from cprofiler.tables import Table
 
 #: Decimals kept per unit suffix.
 _DIGITS = {"_ms": 2, "_ratio": 4}
@@ -60,4 +61,4 @@ def render_csv(results: Measurement) -> str:
             else:
                 line.append(_number(key, v))
         lines.append([*line, " ".join(row.get("budgets_exceeded") or [])])
-    return csv_text(_header(), lines)
+    return tables.csv(Table(_header(), lines))

@@ -222,6 +222,11 @@ def budget_marks(image: ImageResult) -> dict[str, str]:
 
 def footnote(m: Measurement) -> str:
     """How the numbers were measured, in a few lines under every human table."""
+    return "\n".join(footnote_lines(m))
+
+
+def footnote_lines(m: Measurement) -> list[str]:
+    """The footnote's lines, each a sentence or two of cprofiler's own that may quote the results."""
     s, env = m.settings, m.environment
     polled = [i for i in m.images if i.ready.kind in ("http", "tcp")]
     kube = env.backend == "kubernetes"
@@ -261,7 +266,7 @@ def footnote(m: Measurement) -> str:
             "cold start."
         )
     lines.append(_memory_line(m))
-    return "\n".join(lines)
+    return lines
 
 
 def _memory_line(m: Measurement) -> str:

@@ -58,7 +58,10 @@ def hostile_measurement() -> Measurement:
             log_tail=HOSTILE_TAIL,
         )
     )
-    return measurement(*images)
+    m = measurement(*images)
+    # The footnote quotes the environment: a crafted file's line break must not start a heading there.
+    m.environment.engine_version = "99\n# owned ![x](https://127.0.0.1/y.png)"
+    return m
 
 
 def parse(markdown: str) -> list[Token]:
