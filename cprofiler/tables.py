@@ -4,7 +4,7 @@ A family builds :class:`Table` objects (headers, rows, the notes a reader must s
 how the figures were measured) and its format modules only pick a renderer:
 
 - :func:`text`: the table (tabulate's ``simple``), a blank line, the notes (a note's details
-  indented under it), a blank line when there are notes, the footnote;
+  indented under it), a blank line when there are notes, the footnote; control characters escaped;
 - :func:`markdown`: the same as GitHub-flavoured Markdown: a table, the notes as a list (details
   in a code fence), the footnote quoted;
 - :func:`csv`: the header and the rows, numbers as numbers (a spreadsheet reads cells, not notes);
@@ -24,7 +24,7 @@ from typing import Any
 
 from tabulate import tabulate
 
-from cprofiler.text import csv_text, fence, markdown_cell
+from cprofiler.text import csv_text, fence, markdown_cell, plain
 
 
 @dataclass(frozen=True)
@@ -57,12 +57,13 @@ def _layout(body: str, notes: list[str], footnote: list[str]) -> str:
 
 
 def _text(t: Table) -> str:
-    body = tabulate(t.rows, headers=list(t.headers), tablefmt="simple", disable_numparse=True)
+    rows = [["" if c is None else plain(c) for c in row] for row in t.rows]
+    body = tabulate(rows, headers=[plain(h) for h in t.headers], tablefmt="simple", disable_numparse=True)
     lines = []
     for n in t.notes:
-        lines.append(t.note_mark + (f"{n.kind}: {n.text}" if n.kind else n.text))
-        lines += [f"    | {d}" for d in n.details]
-    return _layout(body, lines, list(t.footnote))
+        lines.append(t.note_mark + plain(f"{n.kind}: {n.text}" if n.kind else n.text))
+        lines += [f"    | {plain(d)}" for d in n.details]
+    return _layout(body, lines, [plain(line) for line in t.footnote])
 
 
 def _markdown(t: Table) -> str:

@@ -4,6 +4,7 @@ A results file carries text that no one at cprofiler wrote (a scenario's image n
 error, the last lines a container printed), and the Markdown and CSV formats end up in pull request
 comments and spreadsheets. So every such text goes through one of these before it is written:
 
+- :func:`plain` for a terminal or a text file: no control character but the line feed is written raw;
 - :func:`markdown_cell` for a table cell or one line of Markdown prose: ``|`` cannot end a cell, a
   line break cannot end a row or a list item, ``[``, backticks and HTML stay characters;
 - :func:`fence` for verbatim lines: a code fence longer than any backtick run inside, so no line
@@ -32,8 +33,11 @@ _MARKDOWN = {
 }
 _MARKDOWN_RE = re.compile("|".join(re.escape(c) for c in _MARKDOWN))
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
-#: Control characters other than the line breaks: shown as escapes, never written raw.
-_CONTROL = re.compile(r"[\x00-\x09\x0b\x0c\x0e-\x1f\x7f]")
+#: Control characters other than the line breaks (C0, DEL and C1: ESC and CSI start terminal
+#: sequences that recolour, retitle or plant links): shown as escapes, never written raw.
+_CONTROL = re.compile(r"[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+#: The same, and a bare CR (it sends a terminal's cursor back over what the line said).
+_CONTROL_OR_CR = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 _BACKTICKS = re.compile(r"`+")
 
 #: A spreadsheet runs a cell starting with one of these as a formula.
@@ -46,6 +50,12 @@ _CSV_QUOTED = re.compile(r'[,"\r\n]')
 
 def _escape_control(text: str) -> str:
     return _CONTROL.sub(lambda c: repr(c.group())[1:-1], text)
+
+
+def plain(text: object) -> str:
+    """``text`` for a terminal or a plain text file: every control character but the line feed
+    shown as its escape (``\\x1b``), so a name cannot move the cursor or start a terminal sequence."""
+    return _CONTROL_OR_CR.sub(lambda c: repr(c.group())[1:-1], str(text))
 
 
 def markdown_cell(text: object) -> str:

@@ -17,6 +17,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from cprofiler import compare as compare_formats
+from cprofiler import report
 from cprofiler.commands.report import report_command
 from cprofiler.compare.verdict import compare, parse_rule
 from cprofiler.results.model import Measurement, RunResult
@@ -204,3 +205,41 @@ def test_the_escapes_themselves():
     ]
     assert csv_row(["a\rb", "c\nd", 'e"f', "g,h", None, 1.5]) == '"a\rb","c\nd","e""f","g,h",,1.5\n'
     assert csv_rows(csv_row(["a\rb", "x"])) == [["a\rb", "x"]]
+
+
+#: A name that would plant a terminal hyperlink and recolour the screen (OSC 8, C1 CSI).
+TERMINAL_NAME = "esc\x1b]8;;https://127.0.0.1\x07link\x1b]8;;\x07 \x9b31mred"
+
+
+def terminal_measurement() -> Measurement:
+    m = measurement(image(TERMINAL_NAME, spread(300)), *hostile_measurement().images)
+    m.environment.engine_version = "[link=https://127.0.0.1]99[/link]\x1b[2J"
+    return m
+
+
+def test_text_tables_write_no_control_character(tmp_path):
+    from cprofiler.manifests.options import K8sOptions, Source
+    from cprofiler.manifests.render import recommend_all
+    from cprofiler.manifests.summary.registry import SUMMARIES
+
+    m = terminal_measurement()
+    c = compare(m, terminal_measurement(), [], names=("b\x1b[2J.json", "a.json"))
+    options = K8sOptions(results_file="r\x1b[2J.json")
+    m.images = m.images[:3]  # k8s names must differ: the first three do
+    texts = [
+        report.render(m, "table"),
+        compare_formats.render(c, "table"),
+        SUMMARIES.get("table")(recommend_all(m, options), Source.of(m, options)),
+    ]
+    for text in texts:
+        assert not any(ch in text for ch in "\x1b\x9b\x07\r"), text
+    assert "esc\\x1b]8;;https://127.0.0.1\\x07link" in texts[0] and "\\x9b31mred" in texts[0]
+
+
+def test_the_terminal_table_plants_no_link_and_takes_no_markup():
+    from cprofiler.report.terminal import render_rich
+
+    out = render_rich(terminal_measurement(), 400, wide=True, color=False)
+    assert "\x1b]8" not in out and "\x9b" not in out and "\x1b[2J" not in out
+    assert "esc\\x1b]8;;https://127.0.0.1\\x07link" in out
+    assert "[link=https://127.0.0.1]99[/link]\\x1b[2J" in out  # the footnote as written, not as Rich markup
