@@ -42,6 +42,7 @@ class Table:
     """Headers, rows of cells (text for people, numbers for CSV), notes under it and a footnote."""
 
     headers: Sequence[str]
+    #: One sequence of cells per row; None is an empty cell (``null`` in JSON).
     rows: Sequence[Sequence[Any]]
     notes: Sequence[Note] = field(default=())
     #: How the figures were measured, one sentence or two a line: each line is quoted on its own in
@@ -53,7 +54,8 @@ class Table:
 
 def _layout(body: str, notes: list[str], footnote: list[str]) -> str:
     below = "\n".join(notes) + "\n\n" if notes else ""
-    return f"{body}\n\n{below}{chr(10).join(footnote)}\n"
+    end = "\n".join(footnote)
+    return f"{body}\n\n{below}{end}\n"
 
 
 def _text(t: Table) -> str:
@@ -67,7 +69,7 @@ def _text(t: Table) -> str:
 
 
 def _markdown(t: Table) -> str:
-    rows = [[markdown_cell(c) for c in row] for row in t.rows]
+    rows = [["" if c is None else markdown_cell(c) for c in row] for row in t.rows]
     body = tabulate(rows, headers=[markdown_cell(h) for h in t.headers], tablefmt="github", disable_numparse=True)
     items = []
     for n in t.notes:
