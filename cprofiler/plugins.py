@@ -48,6 +48,10 @@ class Registry(Generic[T]):
             raise ValueError(f"{self.kind} {name!r} is registered twice")
         self._items[name] = item
 
+    def remove(self, name: str) -> T:
+        """Take the entry ``name`` out again and return it (a test that registered a plug-in undoes it)."""
+        return self._items.pop(name)
+
     def get(self, name: str) -> T:
         """The entry ``name``; UsageError (exit 2) naming the flag and the choices when unknown."""
         try:

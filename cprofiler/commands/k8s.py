@@ -10,8 +10,8 @@ from pathlib import Path
 
 from cprofiler.errors import CprofilerError
 from cprofiler.manifests.options import K8sOptions, Source
-from cprofiler.manifests.recommendation import Recommendation
 from cprofiler.manifests.render import Skipped, recommend_all, render, yaml_stream
+from cprofiler.manifests.sizing import Sizing
 from cprofiler.results import files as output_files
 from cprofiler.results import runlog
 from cprofiler.results.model import Measurement
@@ -69,7 +69,7 @@ def k8s_command(
     return 0
 
 
-def _recommendations(measurement: Measurement, options: K8sOptions, results_path: Path) -> list[Recommendation | Skipped]:
+def _recommendations(measurement: Measurement, options: K8sOptions, results_path: Path) -> list[Sizing | Skipped]:
     """The sizing of every selected image; why each skipped one was skipped goes to stderr, and
     CprofilerError when every one was."""
     recs = recommend_all(measurement, options)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
+from typing import Any
 
+from cprofiler import tables
 from cprofiler.compare.registry import FORMATS
 from cprofiler.compare.verdict import Comparison
+from cprofiler.tables import Table
 
 HEADER = [
     "image",
@@ -29,9 +30,7 @@ def _num(v: float | None, digits: int = 3) -> str | float:
 
 @FORMATS.register("csv")
 def render_csv(c: Comparison) -> str:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(HEADER)
+    lines: list[list[Any]] = []
     broken: dict[tuple[str, str], list[str]] = {}
     for r in c.rules:
         for name, _ in r.broken:
@@ -39,7 +38,7 @@ def render_csv(c: Comparison) -> str:
     for image in c.images:
         for m in image.metrics:
             pct = m.change_pct
-            writer.writerow(
+            lines.append(
                 [
                     image.name,
                     m.metric,
@@ -54,4 +53,4 @@ def render_csv(c: Comparison) -> str:
                     " ".join(broken.get((image.name, m.metric), [])),
                 ]
             )
-    return buf.getvalue()
+    return tables.csv(Table(HEADER, lines))

@@ -9,7 +9,8 @@ this package re-exports nothing, so import from the module that owns a name:
   the provenance (:class:`~cprofiler.manifests.options.Source`) and the rules' constants;
 * :mod:`~cprofiler.manifests.basis`, :mod:`~cprofiler.manifests.rates`, :mod:`~cprofiler.manifests.probes`,
   :mod:`~cprofiler.manifests.security`, :mod:`~cprofiler.manifests.autoscale`: what each figure is sized from;
-* :mod:`~cprofiler.manifests.recommend`: the rules; :mod:`~cprofiler.manifests.recommendation`: their result;
+* :mod:`~cprofiler.manifests.recommend`: the rules, one function per figure; :mod:`~cprofiler.manifests.sizing`: their
+  result (:class:`~cprofiler.manifests.sizing.Sizing`; the base-image choice is ``recommend.decide.Recommendation``);
 * :mod:`~cprofiler.manifests.render`: every image of a measurement in one format, with its header;
 * :mod:`~cprofiler.manifests.escape`: text quoted from a results file, made safe for a YAML comment;
 * :mod:`~cprofiler.manifests.formats`: one module per ``--format``, behind the registry in

@@ -1,4 +1,6 @@
-"""The recommendation: one image's measured runs in, requests, limits, probes and workload out.
+"""Kubernetes sizing: one image's measured runs in, requests, limits, probes and workload out
+(a :class:`~cprofiler.manifests.sizing.Sizing`), one function per figure, each returning a
+:class:`Derivation`: its value, its formula line with the real figures, and its notes.
 
 Pure logic, no engine and no cluster. With ``m`` the margin (default 0.15, the VPA recommender's),
 percentiles by linear interpolation between closest ranks (:func:`cprofiler.results.stats.percentile`,
@@ -23,7 +25,9 @@ runtime floor container).
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any, Generic, TypeVar
 
 from cprofiler.errors import CprofilerError, UsageError
 from cprofiler.manifests import basis as bases
@@ -50,11 +54,43 @@ from cprofiler.manifests.probes import (
 )
 from cprofiler.manifests.quantities import ceil_mib, cpu_quantity, exact, memory_quantity, mib_text, parse_cpu_quantity
 from cprofiler.manifests.rates import rate_text
-from cprofiler.manifests.recommendation import Recommendation
 from cprofiler.manifests.security import security_context
+from cprofiler.manifests.sizing import Sizing
 from cprofiler.results.kinds import RunStatus, StepStatus
 from cprofiler.results.model import ImageResult
 from cprofiler.results.stats import percentile
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Derivation(Generic[T]):
+    """One figure of a sizing: its value, the formula lines that derive it (with the real figures)
+    and the notes it adds, in the order the header writes them."""
+
+    value: T
+    formula: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class StartupProbe:
+    """The probe handler for the scenario's readiness probe, and the startupProbe's timing."""
+
+    handler: dict[str, Any] | None
+    port: int | None
+    #: periodSeconds and failureThreshold, and the p99 ready time they cover; None without timing.
+    period_s: int | None = None
+    failures: int | None = None
+    p99_ms: float | None = None
+
+
+@dataclass(frozen=True)
+class JobLimits:
+    """A batch job's ``activeDeadlineSeconds`` and ``backoffLimit``."""
+
+    deadline_s: int
+    backoff_limit: int
 
 
 def _reduce(figure: bases.Figure) -> Fraction:
@@ -67,22 +103,77 @@ def _stat(figure: bases.Figure) -> str:
     return f"p{figure.percentile}" if figure.percentile is not None else "max"
 
 
-def recommend(image: ImageResult, options: K8sOptions, source: Source | None = None) -> Recommendation:
-    """Recommend requests, limits, probes and a workload for one image of a results file.
+def _times(options: K8sOptions) -> str:
+    return f"x {float(1 + exact(options.margin)):g}"
 
-    Statistics come from the image's ``ok`` runs, or its ok load steps at the sizing rate, through
-    its basis (:func:`cprofiler.manifests.basis.choose`); the memory limit also covers the peak of every
-    other run and step (a timed-out run's memory was still used). Raise CprofilerError, naming the
-    image, when it has no ok run or no memory figure; UsageError for an ``--at-rate`` it was not
-    measured at.
-    """
-    name = image.name
-    src = source or Source(
-        results_file=options.results_file, results_sha256=options.results_sha256, cold=options.cold or "not recorded"
+
+def recommend(image: ImageResult, options: K8sOptions, source: Source | None = None) -> Sizing:
+    """Requests, limits, probes and a workload for one image, one function per figure, from its ok runs
+    or ok load steps at the sizing rate, through its basis (:func:`cprofiler.manifests.basis.choose`).
+
+    CprofilerError naming the image when it has no ok run or no memory figure; UsageError for an
+    ``--at-rate`` it was not measured at."""
+    src = source or Source(options.results_file, options.results_sha256, cold=options.cold or "not recorded")
+    basis = _basis(image, options, src)
+    batch = image.kind == "exit"
+    mem_request = memory_request(basis, options)
+    mem_limit = memory_limit(basis, options, mem_request.value)
+    bump = oom_bump(image, basis)
+    cpu = cpu_request(image, basis, options)
+    cpu_max = cpu_limit(image, options, cpu.value)
+    probe = startup_probe(image, batch)
+    job = job_limits(image, batch)
+    hpa = autoscaler(basis, options, cpu.value, batch)
+    sec = security(image)
+    stand_in = stand_in_note(image)
+    parts: list[Derivation[Any]] = [idle_note(image, basis), mem_request, mem_limit, bump, cpu, cpu_max, probe, job]
+    parts += [hpa, sec, stand_in]
+    label = dns_label(image.name)
+    return Sizing(
+        image_name=image.name,
+        name=label,
+        workload_name=options.name or label,
+        kind=("CronJob" if options.schedule else "Job") if batch else "Deployment",
+        image_ref=image.image.tag or image.name,
+        image_id=image.image.id,
+        memory_request_bytes=max(mem_request.value, bump.value or 0),
+        memory_limit_bytes=max(mem_limit.value, bump.value or 0),
+        cpu_request_millicores=cpu.value,
+        cpu_limit_millicores=cpu_max.value,
+        startup_period_s=probe.value.period_s,
+        startup_failure_threshold=probe.value.failures,
+        startup_p99_ms=probe.value.p99_ms,
+        probe_handler=probe.value.handler,
+        port=probe.value.port,
+        security_context=sec.value,
+        job_deadline_s=job.value.deadline_s if job.value else None,
+        job_backoff_limit=job.value.backoff_limit if job.value else None,
+        schedule=options.schedule if batch else None,
+        basis=basis.name,
+        basis_description=basis.description,
+        idle=basis.idle,
+        basis_over=basis.over,
+        coverage=_coverage(image, basis, batch),
+        notes=(*basis.notes, *(n for part in parts for n in part.notes)),
+        oom_bumped=bump.value is not None,
+        ok_runs=len(image.ok_runs()),
+        total_runs=len(image.runs),
+        run_statuses=image.status_counts(),
+        margin=options.margin,
+        formula=tuple(line for part in parts for line in part.formula),
+        stand_in=stand_in.value,
+        part_of=options.part_of,
+        sized_at=basis.rate,
+        autoscaling=hpa.value,
+        source=src,
     )
+
+
+def _basis(image: ImageResult, options: K8sOptions, src: Source) -> bases.Basis:
+    """The image's basis; CprofilerError naming the image when it has no ok run or no memory figure."""
+    name = image.name
     statuses = image.status_counts()
-    ok = image.ok_runs()
-    if not ok:
+    if not image.ok_runs():
         detail = ", ".join(f"{n} {s}" for s, n in sorted(statuses.items()) if n) or "no runs at all"
         hint = (
             " It was OOM-killed: raise its memory_limit in the scenario file and measure again."
@@ -97,181 +188,162 @@ def recommend(image: ImageResult, options: K8sOptions, source: Source | None = N
             f"{src.results_file}: image {name!r} has no {field_name} in its ok runs; "
             "memory could not be read on this engine (see the runs' notes)"
         )
+    return basis
 
-    m = exact(options.margin)
-    factor = 1 + m
-    notes: list[str] = list(basis.notes)
+
+def idle_note(image: ImageResult, basis: bases.Basis) -> Derivation[None]:
+    """An image with a load phase whose basis is idle says so."""
     if image.load is not None and basis.rate is None:
-        notes.append("the load phase has no ok step with a working-set peak: the figures are idle figures")
-    formula: list[str] = []
-    x = f"x {float(factor):g}"
-    min_memory = options.min_memory_request_bytes
-    min_cpu = options.min_cpu_request_millicores
+        return Derivation(None, (), ("the load phase has no ok step with a working-set peak: the figures are idle figures",))
+    return Derivation(None)
 
-    fig = basis.memory_request
-    mem_basis = _reduce(fig)
-    mem_request = max(min_memory, ceil_mib(mem_basis * factor))
-    formula.append(
-        f"memory request = max({memory_quantity(min_memory)} floor, "
-        f"{_stat(fig)} {fig.what} {mib_text(mem_basis)} {x}, up to Mi) = {memory_quantity(mem_request)}"
+
+def memory_request(basis: bases.Basis, options: K8sOptions) -> Derivation[int]:
+    """``max(16Mi, ceil_Mi(p95(basis memory figure) x (1 + m)))``, in bytes."""
+    fig, least = basis.memory_request, options.min_memory_request_bytes
+    figure = _reduce(fig)
+    request = max(least, ceil_mib(figure * (1 + exact(options.margin))))
+    line = (
+        f"memory request = max({memory_quantity(least)} floor, "
+        f"{_stat(fig)} {fig.what} {mib_text(figure)} {_times(options)}, up to Mi) = {memory_quantity(request)}"
     )
+    return Derivation(request, (line,))
 
+
+def memory_limit(basis: bases.Basis, options: K8sOptions, request: int) -> Derivation[int]:
+    """``max(memory request, ceil_Mi(max(basis peak over all runs and steps) x (1 + m)))``, in bytes: the
+    peak of every run and step, not only the ok ones (a timed-out run's memory was still used)."""
     peak = _reduce(basis.memory_limit)
-    mem_limit = max(mem_request, ceil_mib(peak * factor))
-    limit_what = f"max {basis.memory_limit.what} {mib_text(peak)} {x}"
-    formula.append(f"memory limit   = max(request, {limit_what}, up to Mi) = {memory_quantity(mem_limit)}")
+    limit = max(request, ceil_mib(peak * (1 + exact(options.margin))))
+    what = f"max {basis.memory_limit.what} {mib_text(peak)} {_times(options)}"
+    return Derivation(limit, (f"memory limit   = max(request, {what}, up to Mi) = {memory_quantity(limit)}",))
 
-    oom_bumped = False
+
+def oom_bump(image: ImageResult, basis: bases.Basis) -> Derivation[int | None]:
+    """After an OOM kill at M bytes (a run or a load step), the least request and limit:
+    ``ceil_Mi(max(M + 100Mi, M x 1.2))``, the VPA recommender's rule; None without an OOM kill."""
     oom_runs = [r for r in image.runs if r.status == RunStatus.OOMKILLED]
     oom_steps = [s for s in image.load.steps if s.status == StepStatus.OOMKILLED] if image.load is not None else []
-    if oom_runs or oom_steps:
-        at_oom_candidates = [float(v) for r in oom_runs for v in (r.peak_bytes, r.lifetime_peak_bytes) if v is not None]
-        at_oom_candidates += [float(s.working_set_peak_bytes) for s in oom_steps if s.working_set_peak_bytes is not None]
-        if image.memory_limit_bytes is not None:
-            at_oom_candidates.append(float(image.memory_limit_bytes))
-        at_oom = exact(max(at_oom_candidates)) if at_oom_candidates else peak
-        bumped = ceil_mib(max(at_oom + OOM_MIN_BUMP_BYTES, at_oom * OOM_BUMP_RATIO))
-        oom_bumped = True
-        mem_request = max(mem_request, bumped)
-        mem_limit = max(mem_limit, bumped)
-        formula.append(
-            f"OOM bump       = max({mib_text(at_oom)} + 100Mi, {mib_text(at_oom)} x 1.2, up to Mi) = "
-            f"{memory_quantity(bumped)}; request and limit raised to at least that"
-        )
-        killed = " and ".join(f"{n} {what}" for n, what in ((len(oom_runs), "run(s)"), (len(oom_steps), "load step(s)")) if n)
-        notes.append(
-            f"{killed} were OOM-killed at about {mib_text(at_oom)}: memory bumped to "
-            f"{memory_quantity(bumped)} by the VPA recommender's rule max(+100Mi, x1.2); "
-            "measure again with a higher memory_limit to replace the guess by a measurement"
-        )
-
-    cpu_fig = basis.cpu_request
-    if cpu_fig.values:
-        cpu_basis = _reduce(cpu_fig)
-        cpu_request = max(min_cpu, math.ceil(cpu_basis * factor * 1000))
-        formula.append(
-            f"cpu request    = max({min_cpu}m floor, {_stat(cpu_fig)} {cpu_fig.what} "
-            f"{float(cpu_basis * 1000):.1f}m {x}, up to 1m) = {cpu_quantity(cpu_request)}"
-        )
-    else:
-        cpu_request = min_cpu
-        formula.append(f"cpu request    = {min_cpu}m floor (no {cpu_fig.what} measured)")
-        notes.append(f"no {cpu_fig.what} was measured; the CPU request is the smallest written, {min_cpu}m")
-    if image.cpus is not None:
-        notes.append(f"measured under a {image.cpus:g}-CPU cap (cpus: in the scenario)")
-
-    cpu_limit = _cpu_limit(image, options, cpu_request)
-    if cpu_limit is None:
-        formula.append("cpu limit      = none: a CPU limit throttles start-up and bursts even on an idle node")
-    else:
-        origin = "the scenario's cpus:" if options.cpu_limit == "measured" else "--cpu-limit"
-        formula.append(f"cpu limit      = {cpu_quantity(cpu_limit)} from {origin}")
-        measured_mc = math.ceil(exact(image.cpus) * 1000) if image.cpus is not None else None
-        if measured_mc is None or cpu_limit < measured_mc:
-            how = "without a CPU limit" if measured_mc is None else f"under a {cpu_quantity(measured_mc)} CPU cap"
-            notes.append(
-                f"start-up was measured {how}; under the lower limit of {cpu_quantity(cpu_limit)} it can take "
-                "longer than measured, and longer than the startupProbe allows"
-            )
-
-    handler, port, probe_note = probe_handler(image.ready)
-    if probe_note is not None:
-        notes.append(probe_note)
-    period: int | None = None
-    failures: int | None = None
-    p99_ms: float | None = None
-    ready = image.values("ready_ms")
-    batch = image.kind == "exit"
-    if ready and not batch:
-        p99 = exact(percentile(ready, 99))
-        p99_ms = float(p99)
-        period, failures = startup_timing(p99)
-        cap = "without a CPU limit" if image.cpus is None else f"under a {image.cpus:g}-CPU cap (cpus:)"
-        window = guaranteed_window_s(period, failures)
-        formula.append(
-            f"startupProbe   = every {period}s x {failures} failures: at least ({failures} - 1) x {period}s = {window}s "
-            "to start, "
-            f"covers {STARTUP_COVER} x p99 ready {p99_ms:.0f}ms (p99 of {len(ready)} ok runs, measured {cap}; "
-            f"never under {STARTUP_MIN_FAILURES} failures)"
-        )
-    elif not batch:
-        notes.append("no ok run reported ready_ms, so no startupProbe timing")
-
-    deadline: int | None = None
-    backoff: int | None = None
-    if batch:
-        longest = exact(max(ready)) if ready else Fraction(0)
-        deadline = max(JOB_MIN_DEADLINE_S, math.ceil(JOB_DEADLINE_COVER * longest / 1000))
-        backoff = JOB_BACKOFF_LIMIT
-        formula.append(
-            f"activeDeadlineSeconds = max({JOB_MIN_DEADLINE_S}s, {JOB_DEADLINE_COVER} x longest run "
-            f"{float(longest):.0f}ms, up to 1s) = {deadline}s; backoffLimit {backoff}"
-        )
-
-    hpa: Autoscaling | None = None
-    if basis.rate is not None and not batch and options.hpa:
-        if basis.capacity is None:
-            notes.append("no HPA: no ok load step at the capacity rate has both CPU and QPS figures")
-        else:
-            hpa = autoscaling(
-                basis.capacity,
-                cpu_request,
-                headroom=options.hpa_headroom,
-                min_replicas=options.min_replicas,
-                max_replicas=options.max_replicas,
-            )
-            formula.append(f"HPA target     = {hpa.formula}")
-            if hpa.note is not None:
-                notes.append(hpa.note)
-
-    sec, sec_why = security_context(image.user, image.security, image.run_as)
-    formula.append(f"securityContext = {sec_why}")
-
-    stand_in = None
-    if image.stand_in is not None:
-        stand_in = image.stand_in.detail or image.stand_in.replaced or "see the results file"
-        notes.append(f"measured on a stand-in base ({stand_in}), not the real one")
-
-    label = dns_label(name)
-    kind = ("CronJob" if options.schedule else "Job") if batch else "Deployment"
-    return Recommendation(
-        image_name=name,
-        name=label,
-        workload_name=options.name or label,
-        kind=kind,
-        image_ref=image.image.tag or name,
-        image_id=image.image.id,
-        memory_request_bytes=mem_request,
-        memory_limit_bytes=mem_limit,
-        cpu_request_millicores=cpu_request,
-        cpu_limit_millicores=cpu_limit,
-        startup_period_s=period,
-        startup_failure_threshold=failures,
-        startup_p99_ms=p99_ms,
-        probe_handler=handler,
-        port=port,
-        security_context=sec,
-        job_deadline_s=deadline,
-        job_backoff_limit=backoff,
-        schedule=options.schedule if batch else None,
-        basis=basis.name,
-        basis_description=basis.description,
-        idle=basis.idle,
-        basis_over=basis.over,
-        coverage=_coverage(image, basis, batch),
-        notes=tuple(notes),
-        oom_bumped=oom_bumped,
-        ok_runs=len(ok),
-        total_runs=len(image.runs),
-        run_statuses=statuses,
-        margin=options.margin,
-        formula=tuple(formula),
-        stand_in=stand_in,
-        part_of=options.part_of,
-        sized_at=basis.rate,
-        autoscaling=hpa,
-        source=src,
+    if not oom_runs and not oom_steps:
+        return Derivation(None)
+    candidates = [float(v) for r in oom_runs for v in (r.peak_bytes, r.lifetime_peak_bytes) if v is not None]
+    candidates += [float(s.working_set_peak_bytes) for s in oom_steps if s.working_set_peak_bytes is not None]
+    if image.memory_limit_bytes is not None:
+        candidates.append(float(image.memory_limit_bytes))
+    at_oom = exact(max(candidates)) if candidates else _reduce(basis.memory_limit)
+    bumped = ceil_mib(max(at_oom + OOM_MIN_BUMP_BYTES, at_oom * OOM_BUMP_RATIO))
+    line = (
+        f"OOM bump       = max({mib_text(at_oom)} + 100Mi, {mib_text(at_oom)} x 1.2, up to Mi) = "
+        f"{memory_quantity(bumped)}; request and limit raised to at least that"
     )
+    killed = " and ".join(f"{n} {what}" for n, what in ((len(oom_runs), "run(s)"), (len(oom_steps), "load step(s)")) if n)
+    note = (
+        f"{killed} were OOM-killed at about {mib_text(at_oom)}: memory bumped to "
+        f"{memory_quantity(bumped)} by the VPA recommender's rule max(+100Mi, x1.2); "
+        "measure again with a higher memory_limit to replace the guess by a measurement"
+    )
+    return Derivation(bumped, (line,), (note,))
+
+
+def cpu_request(image: ImageResult, basis: bases.Basis, options: K8sOptions) -> Derivation[int]:
+    """``max(10m, ceil(p90(basis CPU) x (1 + m) x 1000) m)``, in millicores; 10m when none was measured."""
+    fig, least = basis.cpu_request, options.min_cpu_request_millicores
+    cap = (f"measured under a {image.cpus:g}-CPU cap (cpus: in the scenario)",) if image.cpus is not None else ()
+    if not fig.values:
+        note = f"no {fig.what} was measured; the CPU request is the smallest written, {least}m"
+        return Derivation(least, (f"cpu request    = {least}m floor (no {fig.what} measured)",), (note, *cap))
+    figure = _reduce(fig)
+    request = max(least, math.ceil(figure * (1 + exact(options.margin)) * 1000))
+    line = (
+        f"cpu request    = max({least}m floor, {_stat(fig)} {fig.what} "
+        f"{float(figure * 1000):.1f}m {_times(options)}, up to 1m) = {cpu_quantity(request)}"
+    )
+    return Derivation(request, (line,), cap)
+
+
+def cpu_limit(image: ImageResult, options: K8sOptions, request: int) -> Derivation[int | None]:
+    """None unless asked for (``--cpu-limit``), with a note when it is below what start-up was measured under."""
+    limit = _cpu_limit(image, options, request)
+    if limit is None:
+        return Derivation(None, ("cpu limit      = none: a CPU limit throttles start-up and bursts even on an idle node",))
+    origin = "the scenario's cpus:" if options.cpu_limit == "measured" else "--cpu-limit"
+    line = f"cpu limit      = {cpu_quantity(limit)} from {origin}"
+    measured_mc = math.ceil(exact(image.cpus) * 1000) if image.cpus is not None else None
+    if measured_mc is not None and limit >= measured_mc:
+        return Derivation(limit, (line,))
+    how = "without a CPU limit" if measured_mc is None else f"under a {cpu_quantity(measured_mc)} CPU cap"
+    note = (
+        f"start-up was measured {how}; under the lower limit of {cpu_quantity(limit)} it can take "
+        "longer than measured, and longer than the startupProbe allows"
+    )
+    return Derivation(limit, (line,), (note,))
+
+
+def startup_probe(image: ImageResult, batch: bool) -> Derivation[StartupProbe]:
+    """The probe handler, and ``(failureThreshold - 1) x periodSeconds >= 2 x p99(ready_ms)``,
+    failureThreshold >= 3, for a service whose ok runs reported ready_ms."""
+    handler, port, probe_note = probe_handler(image.ready)
+    notes = (probe_note,) if probe_note is not None else ()
+    ready = image.values("ready_ms")
+    if batch:
+        return Derivation(StartupProbe(handler, port), (), notes)
+    if not ready:
+        return Derivation(StartupProbe(handler, port), (), (*notes, "no ok run reported ready_ms, so no startupProbe timing"))
+    p99 = exact(percentile(ready, 99))
+    period, failures = startup_timing(p99)
+    cap = "without a CPU limit" if image.cpus is None else f"under a {image.cpus:g}-CPU cap (cpus:)"
+    window = guaranteed_window_s(period, failures)
+    line = (
+        f"startupProbe   = every {period}s x {failures} failures: at least ({failures} - 1) x {period}s = {window}s "
+        "to start, "
+        f"covers {STARTUP_COVER} x p99 ready {float(p99):.0f}ms (p99 of {len(ready)} ok runs, measured {cap}; "
+        f"never under {STARTUP_MIN_FAILURES} failures)"
+    )
+    return Derivation(StartupProbe(handler, port, period, failures, float(p99)), (line,), notes)
+
+
+def job_limits(image: ImageResult, batch: bool) -> Derivation[JobLimits | None]:
+    """A batch job's ``activeDeadlineSeconds max(60, ceil(3 x max(ready_ms) / 1000))`` and ``backoffLimit 3``."""
+    if not batch:
+        return Derivation(None)
+    ready = image.values("ready_ms")
+    longest = exact(max(ready)) if ready else Fraction(0)
+    deadline = max(JOB_MIN_DEADLINE_S, math.ceil(JOB_DEADLINE_COVER * longest / 1000))
+    line = (
+        f"activeDeadlineSeconds = max({JOB_MIN_DEADLINE_S}s, {JOB_DEADLINE_COVER} x longest run "
+        f"{float(longest):.0f}ms, up to 1s) = {deadline}s; backoffLimit {JOB_BACKOFF_LIMIT}"
+    )
+    return Derivation(JobLimits(deadline, JOB_BACKOFF_LIMIT), (line,))
+
+
+def autoscaler(basis: bases.Basis, options: K8sOptions, cpu_request: int, batch: bool) -> Derivation[Autoscaling | None]:
+    """The HPA's CPU target (:mod:`cprofiler.manifests.autoscale`), for a service sized under load with ``--hpa``."""
+    if basis.rate is None or batch or not options.hpa:
+        return Derivation(None)
+    if basis.capacity is None:
+        return Derivation(None, (), ("no HPA: no ok load step at the capacity rate has both CPU and QPS figures",))
+    hpa = autoscaling(
+        basis.capacity,
+        cpu_request,
+        headroom=options.hpa_headroom,
+        min_replicas=options.min_replicas,
+        max_replicas=options.max_replicas,
+    )
+    return Derivation(hpa, (f"HPA target     = {hpa.formula}",), (hpa.note,) if hpa.note is not None else ())
+
+
+def security(image: ImageResult) -> Derivation[dict[str, Any]]:
+    """The container's securityContext (:mod:`cprofiler.manifests.security`) and why."""
+    sec, why = security_context(image.user, image.security, image.run_as)
+    return Derivation(sec, (f"securityContext = {why}",))
+
+
+def stand_in_note(image: ImageResult) -> Derivation[str | None]:
+    """What the stand-in base was, when the image was measured on one."""
+    if image.stand_in is None:
+        return Derivation(None)
+    stand_in = image.stand_in.detail or image.stand_in.replaced or "see the results file"
+    return Derivation(stand_in, (), (f"measured on a stand-in base ({stand_in}), not the real one",))
 
 
 def _coverage(image: ImageResult, basis: bases.Basis, batch: bool) -> tuple[str, ...]:

@@ -17,7 +17,7 @@ from cprofiler.errors import CprofilerError, UsageError
 from cprofiler.manifests import escape
 from cprofiler.manifests.options import CRONJOB_MAX_NAME, K8sOptions, Source
 from cprofiler.manifests.recommend import recommend
-from cprofiler.manifests.recommendation import Recommendation
+from cprofiler.manifests.sizing import Sizing
 from cprofiler.results.model import ImageResult, Measurement
 
 #: Oldest Kubernetes release whose OpenAPI schema every manifest is checked against in the tests.
@@ -67,13 +67,13 @@ def select(measurement: Measurement, options: K8sOptions) -> list[ImageResult]:
     return chosen
 
 
-def recommend_all(measurement: Measurement, options: K8sOptions) -> list[Recommendation | Skipped]:
+def recommend_all(measurement: Measurement, options: K8sOptions) -> list[Sizing | Skipped]:
     """A recommendation, or why there is none, for every selected image, in the results' order.
 
     Raise CprofilerError when two images would become workloads of one kind and name.
     """
     source = Source.of(measurement, options)
-    out: list[Recommendation | Skipped] = []
+    out: list[Sizing | Skipped] = []
     owners: dict[str, str] = {}
     for image in select(measurement, options):
         reason = skip_reason(image)
@@ -114,7 +114,7 @@ def render(measurement: Measurement, fmt: str, options: K8sOptions, *, index: bo
     if fmt not in FORMATS:
         raise UsageError(f"--format {fmt!r} is unknown; choose one of: {format_names()}")
     spec = FORMATS[fmt]
-    recs = [r for r in recommend_all(measurement, options) if isinstance(r, Recommendation)]
+    recs = [r for r in recommend_all(measurement, options) if isinstance(r, Sizing)]
     files: dict[str, str] = {}
     for rec in recs:
         filename = spec.file_name(rec)

@@ -7,13 +7,13 @@ interval is three columns (value, low, high). An empty cell is a figure that was
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
+from cprofiler import tables
 from cprofiler.report.registry import FORMATS
 from cprofiler.report.rows import COLUMNS, comparison_rows
 from cprofiler.results.model import Measurement
+from cprofiler.tables import Table
 
 #: Decimals kept per unit suffix.
 _DIGITS = {"_ms": 2, "_ratio": 4}
@@ -46,9 +46,7 @@ def _header() -> list[str]:
 
 @FORMATS.register("csv")
 def render_csv(results: Measurement) -> str:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(_header())
+    lines: list[list[Any]] = []
     for row in comparison_rows(results):
         line: list[Any] = []
         for key in COLUMNS:
@@ -62,5 +60,5 @@ def render_csv(results: Measurement) -> str:
                 line += [_number(key, x) for x in (v, iv.low if iv else None, iv.high if iv else None)]
             else:
                 line.append(_number(key, v))
-        writer.writerow([*line, " ".join(row.get("budgets_exceeded") or [])])
-    return buf.getvalue()
+        lines.append([*line, " ".join(row.get("budgets_exceeded") or [])])
+    return tables.csv(Table(_header(), lines))

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from tabulate import tabulate
-
+from cprofiler import tables
 from cprofiler.report.rows import human_bytes
 from cprofiler.results import derive
 from cprofiler.results.kinds import StepStatus
 from cprofiler.results.load import GENERATOR_BOUND_SHARE, generator_bound
 from cprofiler.results.model import ImageResult, Measurement
+from cprofiler.tables import Table
 
 MIB = 1 << 20
 
@@ -118,9 +118,14 @@ def human_load_row(row: dict[str, Any]) -> list[str]:
 
 def load_footnote(m: Measurement) -> str:
     """How the load figures were measured, under every human table that shows them."""
+    return "\n".join(load_footnote_lines(m))
+
+
+def load_footnote_lines(m: Measurement) -> list[str]:
+    """The load footnote's lines; none without a load phase."""
     images = loaded(m)
     if not images:
-        return ""
+        return []
     first = images[0].load
     assert first is not None
     cpuset = ", ".join(f"{k} CPUs {v}" for k, v in first.cpuset.items())
@@ -138,18 +143,21 @@ def load_footnote(m: Measurement) -> str:
         )
     failed = [f"{r['image']}: {f}" for r in load_rows(m) for f in r["failed"]]
     lines += [f"failed under load: {f}" for f in failed]
-    return "\n".join(lines)
+    return lines
+
+
+def load_table(m: Measurement) -> Table | None:
+    """The under-load table with its footnote, or None without a load phase."""
+    rows = load_rows(m)
+    if not rows:
+        return None
+    return Table(list(LOAD_COLUMNS.values()), [human_load_row(r) for r in rows], footnote=load_footnote_lines(m))
 
 
 def load_section(m: Measurement, tablefmt: str) -> str:
-    """The under-load table and its footnote in ``tablefmt`` (tabulate's), or "" without a load phase."""
-    rows = load_rows(m)
-    if not rows:
+    """The under-load table as it follows another table: plain text (``simple``) or Markdown
+    (``github``), after a blank line; "" without a load phase."""
+    table = load_table(m)
+    if table is None:
         return ""
-    text = tabulate(
-        [human_load_row(r) for r in rows], headers=list(LOAD_COLUMNS.values()), tablefmt=tablefmt, disable_numparse=True
-    )
-    note = load_footnote(m)
-    if tablefmt == "github":
-        note = "\n".join(f"> {line}" for line in note.splitlines())
-    return f"\n{text}\n\n{note}\n"
+    return "\n" + (tables.markdown(table) if tablefmt == "github" else tables.text(table))

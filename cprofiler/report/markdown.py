@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-from tabulate import tabulate
-
-from cprofiler.report import notices
-from cprofiler.report.load_rows import load_section
+from cprofiler import tables
+from cprofiler.report.human import report_tables
 from cprofiler.report.registry import FORMATS
-from cprofiler.report.rows import columns, comparison_rows, footnote, human_row
 from cprofiler.results.model import Measurement
 
 
 @FORMATS.register("markdown")
 def render_markdown(results: Measurement) -> str:
-    keys = columns(results)
-    rows = [human_row(r, keys) for r in comparison_rows(results)]
-    text = tabulate(rows, headers=list(keys.values()), tablefmt="github", disable_numparse=True)
-    notes = "\n".join(f"> {line}" for line in footnote(results).splitlines())
-    return f"{text}\n\n{notices.as_markdown(results)}{notes}\n" + load_section(results, "github")
+    return tables.markdown(*report_tables(results))

@@ -1,7 +1,8 @@
 """What a reader must know before trusting a table: budgets, partial data, failed runs, warnings.
 
-The human formats (table, markdown) print these between the table and its footnote; ``measure``
-prints them on stderr when its standard output carries a machine format instead. Each notice is a
+The human formats (table, markdown) print these between the table and its footnote, as the notes of
+the report's table (:mod:`cprofiler.report.human`); ``measure`` prints them on stderr when its
+standard output carries a machine format instead. Each notice is a
 sentence, with detail lines (a failed run's last lines of output) that formats indent or quote.
 """
 
@@ -38,25 +39,6 @@ class Notice:
 def notices(m: Measurement) -> list[Notice]:
     """Every notice about ``m``, most important first."""
     return [*_budgets(m), *_partial(m), *_failed(m), *_warnings(m)]
-
-
-def as_text(m: Measurement) -> str:
-    """The notices for a terminal, each detail indented; ``""`` when there are none."""
-    lines = []
-    for n in notices(m):
-        lines.append(f"{n.kind}: {n.text}")
-        lines += [f"    | {d}" for d in n.details]
-    return "\n".join(lines) + "\n\n" if lines else ""
-
-
-def as_markdown(m: Measurement) -> str:
-    """The notices as a Markdown list, details in a code block; ``""`` when there are none."""
-    out = []
-    for n in notices(m):
-        out.append(f"- **{n.kind}:** {n.text}")
-        if n.details:
-            out += ["", "  ```", *[f"  {d}" for d in n.details], "  ```"]
-    return "\n".join(out) + "\n\n" if out else ""
 
 
 def _partial(m: Measurement) -> list[Notice]:

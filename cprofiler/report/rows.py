@@ -222,6 +222,11 @@ def budget_marks(image: ImageResult) -> dict[str, str]:
 
 def footnote(m: Measurement) -> str:
     """How the numbers were measured, in a few lines under every human table."""
+    return "\n".join(footnote_lines(m))
+
+
+def footnote_lines(m: Measurement) -> list[str]:
+    """The footnote's lines, each a sentence or two of cprofiler's own that may quote the results."""
     s, env = m.settings, m.environment
     polled = [i for i in m.images if i.ready.kind in ("http", "tcp")]
     kube = env.backend == "kubernetes"
@@ -260,25 +265,30 @@ def footnote(m: Measurement) -> str:
             "Pulled event timed it: the layers the node lacked (layers shared with other images on it stay); part of "
             "cold start."
         )
-    if kube:
+    lines.append(_memory_line(m))
+    return lines
+
+
+def _memory_line(m: Measurement) -> str:
+    """How memory was read: the kubelet's summary on a cluster, the cgroup's files on an engine."""
+    s, env = m.settings, m.environment
+    if env.backend == "kubernetes":
         facts = env.to_json()
-        lines.append(
+        return (
             "memory: the kubelet's /stats/summary working set and RSS (anonymous memory), its first sample taken "
             f"{s.settle_s} s or more after ready (it samples every ~10 s); ratios are medians over the best image's, "
             "with the 95 % bootstrap interval of the ratio in brackets. "
             f"Kubernetes {facts.get('kubernetes_version')}, kubelet {facts.get('kubelet_version')} on node "
             f"{facts.get('node_name')} ({facts.get('container_runtime')})."
         )
-        return "\n".join(lines)
     rss = (
         "anon+mapped (anonymous plus mapped file memory: what this schema v1 file calls RSS; cAdvisor's RSS is "
         "the anonymous part alone)"
         if from_v1(m)
         else "RSS (anonymous memory, as cAdvisor's container_memory_rss)"
     )
-    lines.append(
+    return (
         f"memory: cgroup working set (usage − inactive file) and {rss} {s.settle_s} s after ready; "
         "ratios are medians over the best image's, with the 95 % bootstrap interval of the ratio in brackets. "
         f"Engine {env.engine_version}, cgroup v{env.cgroup_version}, {env.storage_driver}."
     )
-    return "\n".join(lines)

@@ -13,12 +13,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from tabulate import tabulate
-
-from cprofiler.report import notices
-from cprofiler.report.load_rows import load_section
+from cprofiler import tables
+from cprofiler.report.human import report_tables
 from cprofiler.report.registry import FORMATS
-from cprofiler.report.rows import columns, comparison_rows, footnote, human_row
 from cprofiler.results.model import Measurement
 
 #: Set inside ``terminal()``: whether ``--wide`` asked for every column. None: plain text.
@@ -46,7 +43,4 @@ def render_table(results: Measurement) -> str:
         from cprofiler.report.terminal import no_color, render_rich
 
         return render_rich(results, shutil.get_terminal_size().columns, wide=wide, color=not no_color())
-    keys = columns(results)
-    rows = [human_row(r, keys) for r in comparison_rows(results)]
-    text = tabulate(rows, headers=list(keys.values()), tablefmt="simple", disable_numparse=True)
-    return f"{text}\n\n{notices.as_text(results)}{footnote(results)}\n" + load_section(results, "simple")
+    return tables.text(*report_tables(results))

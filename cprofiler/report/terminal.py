@@ -22,6 +22,7 @@ from cprofiler.report.load_rows import load_section
 from cprofiler.report.marks import alerts, best_cells
 from cprofiler.report.rows import columns, comparison_rows, footnote, human_row
 from cprofiler.results.model import Measurement
+from cprofiler.text import plain
 
 #: Columns left out first when the terminal is too narrow, least needed first; the image, cold
 #: start, working set and size always stay.
@@ -48,7 +49,8 @@ def render_rich(m: Measurement, width: int, *, wide: bool = False, color: bool =
     """The table, its key and the footnotes as terminal text (with ANSI styles), ``width`` columns
     wide; columns in ``DROP_ORDER`` are left out until it fits, unless ``wide``."""
     keys = columns(m)
-    texts = [human_row(r, keys) for r in comparison_rows(m)]
+    # Cells quote the results file: control characters escaped, so a name starts no terminal sequence.
+    texts = [[plain(c) for c in human_row(r, keys)] for r in comparison_rows(m)]
     hidden: list[str] = []
     widths = _fit(keys, texts, width)
     if wide:
@@ -80,7 +82,7 @@ def render_rich(m: Measurement, width: int, *, wide: bool = False, color: bool =
         key += f". Hidden to fit {width} columns: {', '.join(hidden)} (--wide shows all)"
     console.print(key + ".", style="dim", highlight=False)
     console.print()
-    console.print(footnote(m), style="dim", highlight=False)
+    console.print(plain(footnote(m)), style="dim", highlight=False, markup=False)
     out = console.file
     assert isinstance(out, io.StringIO)
     # The under-load table as the plain format draws it: its own width, its own notes.

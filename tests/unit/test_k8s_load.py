@@ -29,8 +29,8 @@ from cprofiler.manifests.options import K8sOptions, Source
 from cprofiler.manifests.quantities import exact
 from cprofiler.manifests.rates import Capacity
 from cprofiler.manifests.recommend import recommend
-from cprofiler.manifests.recommendation import Recommendation
 from cprofiler.manifests.render import TARGET_KUBERNETES_VERSION, recommend_all, render, yaml_stream
+from cprofiler.manifests.sizing import Sizing
 from cprofiler.manifests.summary.registry import SUMMARIES
 from cprofiler.results import runlog
 from cprofiler.results.load import Ceiling
@@ -217,7 +217,7 @@ def test_generator_bound_steps_are_noted() -> None:
     m = results(web())
     m.ceiling = Ceiling(qps=500.0, n=3)  # 400/s steps served 390 QPS: above 70 % of 500
     (rec,) = recommend_all(m, OPTS)
-    assert isinstance(rec, Recommendation)
+    assert isinstance(rec, Sizing)
     assert any(
         n.startswith("3 load step(s) (400 requests/s) ran above 70% of the load generator's ceiling (500 QPS here)")
         for n in rec.notes
@@ -487,7 +487,7 @@ def test_summaries_show_the_load_basis_rate_and_hpa() -> None:
 def test_the_real_closed_loop_file_is_sized_under_load(tmp_path: Path) -> None:
     m = runlog.load(REAL)
     options = replace(OPTS, results_file="load-results.json")
-    recs = {r.image_name: r for r in recommend_all(m, options) if isinstance(r, Recommendation)}
+    recs = {r.image_name: r for r in recommend_all(m, options) if isinstance(r, Sizing)}
     assert set(recs) == {"cheap", "costly@cpus=0.5", "costly@cpus=1"}
     cheap = recs["cheap"]
     assert cheap.basis == "load" and cheap.sized_at is not None and cheap.sized_at.rate is None

@@ -13,12 +13,12 @@ from typing import Any
 
 from cprofiler.manifests.formats.registry import Formatter, register
 from cprofiler.manifests.options import K8sOptions
-from cprofiler.manifests.recommendation import Recommendation
+from cprofiler.manifests.sizing import Sizing
 
 _SUFFIX = {"Deployment": "deployment.yaml", "Job": "job.yaml", "CronJob": "cronjob.yaml"}
 
 
-def workload(rec: Recommendation, options: K8sOptions) -> dict[str, Any]:
+def workload(rec: Sizing, options: K8sOptions) -> dict[str, Any]:
     """The Deployment, Job or CronJob for ``rec``."""
     metadata = {"name": rec.workload_name, "labels": rec.labels(), "annotations": rec.annotations()}
     # Pods carry the selector's labels, exactly: what selects them is what they are labelled with.
@@ -60,17 +60,17 @@ class Deployment(Formatter):
     )
     file_suffix = "deployment.yaml"
 
-    def file_name(self, rec: Recommendation) -> str:
+    def file_name(self, rec: Sizing) -> str:
         return f"{rec.name}.{_SUFFIX[rec.kind]}"
 
-    def build(self, rec: Recommendation, options: K8sOptions) -> dict[str, Any]:
+    def build(self, rec: Sizing, options: K8sOptions) -> dict[str, Any]:
         return workload(rec, options)
 
-    def documents(self, rec: Recommendation, options: K8sOptions) -> list[dict[str, Any]]:
+    def documents(self, rec: Sizing, options: K8sOptions) -> list[dict[str, Any]]:
         hpa = rec.horizontal_pod_autoscaler()
         return [workload(rec, options), *([hpa] if hpa is not None else [])]
 
-    def usage(self, rec: Recommendation, options: K8sOptions) -> list[str]:
+    def usage(self, rec: Sizing, options: K8sOptions) -> list[str]:
         lines = [
             f"image: {rec.image_ref} is the local tag that was measured; push it to your registry",
             "and change image: to that reference before kubectl apply -f",

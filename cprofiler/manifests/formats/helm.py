@@ -8,7 +8,7 @@ from typing import Any
 
 from cprofiler.manifests.formats.registry import Formatter, register
 from cprofiler.manifests.options import K8sOptions
-from cprofiler.manifests.recommendation import Recommendation
+from cprofiler.manifests.sizing import Sizing
 
 
 @register("helm")
@@ -16,7 +16,7 @@ class Helm(Formatter):
     summary = "a Helm values snippet (resources, startupProbe, readinessProbe keys; autoscaling when sized under load)"
     file_suffix = "values.yaml"
 
-    def build(self, rec: Recommendation, options: K8sOptions) -> dict[str, Any]:
+    def build(self, rec: Sizing, options: K8sOptions) -> dict[str, Any]:
         values: dict[str, Any] = {"resources": rec.resources(), **rec.probes()}
         hpa = rec.autoscaling
         if hpa is not None:
@@ -28,7 +28,7 @@ class Helm(Formatter):
             }
         return values
 
-    def usage(self, rec: Recommendation, options: K8sOptions) -> list[str]:
+    def usage(self, rec: Sizing, options: K8sOptions) -> list[str]:
         lines = [f"helm upgrade --install RELEASE CHART -f {rec.name}.{self.file_suffix}"]
         if rec.probes():
             # `helm create`'s chart renders resources, livenessProbe and readinessProbe, not startupProbe.

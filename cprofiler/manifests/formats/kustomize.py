@@ -16,13 +16,13 @@ from typing import Any
 
 from cprofiler.manifests.formats.registry import Formatter, register
 from cprofiler.manifests.options import K8sOptions
-from cprofiler.manifests.recommendation import Recommendation
 from cprofiler.manifests.render import comment, dump_yaml
+from cprofiler.manifests.sizing import Sizing
 
 _API = {"Deployment": "apps/v1", "Job": "batch/v1", "CronJob": "batch/v1"}
 
 
-def patch(rec: Recommendation, options: K8sOptions) -> dict[str, Any]:
+def patch(rec: Sizing, options: K8sOptions) -> dict[str, Any]:
     """The patch document: the target's kind and name, its annotations, and the container's
     resources and probes (each probe replaced whole)."""
     # Only the fields we measured: the patch must not touch image, ports or env of the target.
@@ -49,10 +49,10 @@ class Kustomize(Formatter):
     )
     file_suffix = "patch.yaml"
 
-    def build(self, rec: Recommendation, options: K8sOptions) -> dict[str, Any]:
+    def build(self, rec: Sizing, options: K8sOptions) -> dict[str, Any]:
         return patch(rec, options)
 
-    def usage(self, rec: Recommendation, options: K8sOptions) -> list[str]:
+    def usage(self, rec: Sizing, options: K8sOptions) -> list[str]:
         lines = [
             "listed in the kustomization.yaml written beside it, or add to yours:",
             "  patches:",
@@ -69,7 +69,7 @@ class Kustomize(Formatter):
             lines.append(f"replicas: null removes the Deployment's count: its HorizontalPodAutoscaler, {_hpa_file(rec)}, owns it")
         return lines
 
-    def index(self, recs: list[Recommendation], files: list[str], options: K8sOptions) -> dict[str, str]:
+    def index(self, recs: list[Sizing], files: list[str], options: K8sOptions) -> dict[str, str]:
         out: dict[str, str] = {}
         for rec in recs:
             hpa = rec.horizontal_pod_autoscaler()
@@ -97,5 +97,5 @@ class Kustomize(Formatter):
         return {**out, "kustomization.yaml": comment(lines) + dump_yaml(doc)}
 
 
-def _hpa_file(rec: Recommendation) -> str:
+def _hpa_file(rec: Sizing) -> str:
     return f"{rec.name}.hpa.yaml"

@@ -12,12 +12,12 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from cprofiler.manifests.options import K8sOptions
-from cprofiler.manifests.recommendation import Recommendation
+from cprofiler.manifests.sizing import Sizing
 from cprofiler.plugins import Registry
 
 
 class Formatter(abc.ABC):
-    """Turns one image's :class:`Recommendation` into one YAML document (or a few, in one file)."""
+    """Turns one image's :class:`Sizing` into one YAML document (or a few, in one file)."""
 
     #: One line for ``--format``'s help.
     summary: ClassVar[str]
@@ -25,23 +25,23 @@ class Formatter(abc.ABC):
     file_suffix: ClassVar[str]
 
     @abc.abstractmethod
-    def build(self, rec: Recommendation, options: K8sOptions) -> dict[str, Any]:
+    def build(self, rec: Sizing, options: K8sOptions) -> dict[str, Any]:
         """The document, as plain data for ``yaml.safe_dump``."""
 
-    def documents(self, rec: Recommendation, options: K8sOptions) -> list[dict[str, Any]]:
+    def documents(self, rec: Sizing, options: K8sOptions) -> list[dict[str, Any]]:
         """The documents of ``rec``'s file: :meth:`build`'s, and whatever belongs beside it
         (the deployment format's HorizontalPodAutoscaler)."""
         return [self.build(rec, options)]
 
-    def file_name(self, rec: Recommendation) -> str:
+    def file_name(self, rec: Sizing) -> str:
         """The file written for ``rec``."""
         return f"{rec.name}.{self.file_suffix}"
 
-    def usage(self, rec: Recommendation, options: K8sOptions) -> list[str]:
+    def usage(self, rec: Sizing, options: K8sOptions) -> list[str]:
         """Header comment lines on how to use the file (without ``#``)."""
         return []
 
-    def index(self, recs: list[Recommendation], files: list[str], options: K8sOptions) -> dict[str, str]:
+    def index(self, recs: list[Sizing], files: list[str], options: K8sOptions) -> dict[str, str]:
         """Files that tie the per-image ``files`` together (kustomize's ``kustomization.yaml``)."""
         return {}
 

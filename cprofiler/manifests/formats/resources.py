@@ -6,8 +6,8 @@ from typing import Any
 
 from cprofiler.manifests.formats.registry import Formatter, register
 from cprofiler.manifests.options import K8sOptions
-from cprofiler.manifests.recommendation import Recommendation
 from cprofiler.manifests.render import dump_yaml
+from cprofiler.manifests.sizing import Sizing
 
 
 @register("resources")
@@ -15,10 +15,10 @@ class Resources(Formatter):
     summary = "the container resources: block alone, to paste under a container"
     file_suffix = "resources.yaml"
 
-    def build(self, rec: Recommendation, options: K8sOptions) -> dict[str, Any]:
+    def build(self, rec: Sizing, options: K8sOptions) -> dict[str, Any]:
         return {"resources": rec.resources()}
 
-    def usage(self, rec: Recommendation, options: K8sOptions) -> list[str]:
+    def usage(self, rec: Sizing, options: K8sOptions) -> list[str]:
         lines = ["paste under the container (spec.template.spec.containers[]) of your manifest"]
         probes = rec.probes()
         if probes:

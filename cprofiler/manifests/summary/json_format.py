@@ -6,15 +6,15 @@ import json
 from typing import Any
 
 from cprofiler.manifests.options import Source
-from cprofiler.manifests.recommendation import Recommendation
 from cprofiler.manifests.render import Skipped
+from cprofiler.manifests.sizing import Sizing
 from cprofiler.manifests.summary.registry import SUMMARIES
 
 #: The document's schema name; a new key is compatible, a changed one gets a new version.
 SCHEMA = "cprofiler/k8s-summary/v1"
 
 
-def _entry(rec: Recommendation) -> dict[str, Any]:
+def _entry(rec: Sizing) -> dict[str, Any]:
     return {
         "image": rec.image_name,
         "workload": {"kind": rec.kind, "name": rec.workload_name},
@@ -58,14 +58,14 @@ def _entry(rec: Recommendation) -> dict[str, Any]:
 
 
 @SUMMARIES.register("json")
-def render_json(recs: list[Recommendation | Skipped], source: Source) -> str:
+def render_json(recs: list[Sizing | Skipped], source: Source) -> str:
     doc = {
         "schema": SCHEMA,
         "results_file": source.results_file,
         "results_sha256": source.results_sha256,
         "measured_at": source.measured_at,
         "cold": source.cold,
-        "recommendations": [_entry(r) for r in recs if isinstance(r, Recommendation)],
+        "recommendations": [_entry(r) for r in recs if isinstance(r, Sizing)],
         "skipped": [{"image": r.image_name, "reason": r.reason} for r in recs if isinstance(r, Skipped)],
     }
     return json.dumps(doc, indent=2) + "\n"

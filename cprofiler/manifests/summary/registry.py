@@ -10,31 +10,31 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from cprofiler.manifests.options import Source
-from cprofiler.manifests.recommendation import Recommendation
 from cprofiler.manifests.render import Skipped
+from cprofiler.manifests.sizing import Sizing
 from cprofiler.plugins import Registry
 
 #: A summary: every selected image's recommendation, or why it has none, and where the results
 #: came from, in; text out.
-SummaryFunc = Callable[[list[Recommendation | Skipped], Source], str]
+SummaryFunc = Callable[[list[Sizing | Skipped], Source], str]
 
 SUMMARIES: Registry[SummaryFunc] = Registry("summary", flag="--summary")
 
 
-def basis_text(rec: Recommendation) -> str:
+def basis_text(rec: Sizing) -> str:
     """``load at 200 requests/s``, ``load (closed loop)``, ``settle-peak (idle)``, ``lifetime``."""
     if rec.sized_at is not None:
         return f"{rec.basis} at {rec.sized_at.rate:g}/s" if rec.sized_at.rate is not None else f"{rec.basis} (closed loop)"
     return rec.basis + (" (idle)" if rec.idle else "")
 
 
-def hpa_text(rec: Recommendation) -> str:
+def hpa_text(rec: Sizing) -> str:
     """``70% cpu, 1-10``: the HPA's target and replica bounds, or ``-``."""
     hpa = rec.autoscaling
     return "-" if hpa is None else f"{hpa.target_percent}% cpu, {hpa.min_replicas}-{hpa.max_replicas}"
 
 
-def probe_window(rec: Recommendation) -> str:
+def probe_window(rec: Sizing) -> str:
     """``3s (1s x 4)``: the startupProbe's guaranteed window and its timing, or ``-``."""
     if rec.startup_window_s is None:
         return "-"

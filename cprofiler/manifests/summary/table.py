@@ -2,41 +2,47 @@
 
 from __future__ import annotations
 
-from tabulate import tabulate
-
+from cprofiler import tables
 from cprofiler.manifests.options import Source
 from cprofiler.manifests.quantities import cpu_quantity, memory_quantity
-from cprofiler.manifests.recommendation import Recommendation
 from cprofiler.manifests.render import Skipped
+from cprofiler.manifests.sizing import Sizing
 from cprofiler.manifests.summary.registry import SUMMARIES, basis_text, hpa_text, probe_window
+from cprofiler.tables import Note, Table
+
+HEADERS = ["image", "workload", "cpu req", "cpu limit", "mem req", "mem limit", "startup window", "basis", "hpa", "warnings"]
 
 
-@SUMMARIES.register("table")
-def render_table(recs: list[Recommendation | Skipped], source: Source) -> str:
-    headers = ["image", "workload", "cpu req", "cpu limit", "mem req", "mem limit", "startup window", "basis", "hpa", "warnings"]
-    rows = []
-    notes = []
+def _row(rec: Sizing) -> list[str]:
+    limit = cpu_quantity(rec.cpu_limit_millicores) if rec.cpu_limit_millicores is not None else "none"
+    return [
+        rec.image_name,
+        f"{rec.kind}/{rec.workload_name}",
+        cpu_quantity(rec.cpu_request_millicores),
+        limit,
+        memory_quantity(rec.memory_request_bytes),
+        memory_quantity(rec.memory_limit_bytes),
+        probe_window(rec),
+        basis_text(rec),
+        hpa_text(rec),
+        str(len(rec.notes)),
+    ]
+
+
+def summary_table(recs: list[Sizing | Skipped], source: Source) -> Table:
+    """One row per selected image (a skipped one says so); every warning, and why one was skipped, as a note."""
+    rows, notes = [], []
     for rec in recs:
         if isinstance(rec, Skipped):
             rows.append([rec.image_name, "skipped", "-", "-", "-", "-", "-", "-", "-", "see below"])
-            notes.append(rec.reason)
-            continue
-        limit = cpu_quantity(rec.cpu_limit_millicores) if rec.cpu_limit_millicores is not None else "none"
-        rows.append(
-            [
-                rec.image_name,
-                f"{rec.kind}/{rec.workload_name}",
-                cpu_quantity(rec.cpu_request_millicores),
-                limit,
-                memory_quantity(rec.memory_request_bytes),
-                memory_quantity(rec.memory_limit_bytes),
-                probe_window(rec),
-                basis_text(rec),
-                hpa_text(rec),
-                str(len(rec.notes)),
-            ]
-        )
-        notes += [f"{rec.image_name}: {n}" for n in rec.notes]
-    text = tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True)
-    footer = f"\nfrom {source.results_file}; cold level {source.cold}; each file's header has the formula with its figures\n"
-    return text + "\n" + "".join(f"\n- {n}" for n in notes) + ("\n" if notes else "") + footer
+            notes.append(Note(rec.reason))
+        else:
+            rows.append(_row(rec))
+            notes += [Note(f"{rec.image_name}: {n}") for n in rec.notes]
+    footnote = f"from {source.results_file}; cold level {source.cold}; each file's header has the formula with its figures"
+    return Table(HEADERS, rows, notes, [footnote], note_mark="- ")
+
+
+@SUMMARIES.register("table")
+def render_table(recs: list[Sizing | Skipped], source: Source) -> str:
+    return tables.text(summary_table(recs, source))

@@ -1,4 +1,4 @@
-"""One image's recommendation (:class:`Recommendation`): requests, limits, probes and workload, with
+"""One image's Kubernetes sizing (:class:`Sizing`): requests, limits, probes and workload, with
 the provenance of every number and the pieces every format writes (resources, probes, labels,
 annotations, the header). Made by :func:`cprofiler.manifests.recommend.recommend`."""
 
@@ -23,7 +23,7 @@ from cprofiler.results.kinds import RunStatus
 
 
 @dataclass(frozen=True)
-class Recommendation:
+class Sizing:
     """Requests, limits, probes and workload for one image, with the provenance of every number."""
 
     #: The image's name in the results file.
