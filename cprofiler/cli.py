@@ -48,7 +48,8 @@ REPORT_EXITS = (
     f"malformed one, a flag, an output file that cannot be written); {_INTERRUPTED}"
 )
 COMPARE_EXITS = (
-    "0 compared and no --fail-on rule broken; 1 a --fail-on rule broken; 2 bad input (results file, rule, flag, "
+    "0 compared and no --fail-on rule broken; 1 a --fail-on rule broken or with nothing to check (no image in both "
+    "files, no verdict on its metric); 2 bad input (results file, rule, flag, "
     f"output file); {_INTERRUPTED}"
 )
 K8S_EXITS = f"0 written; 1 the output folder cannot be written; 2 bad input (results file, flag); {_INTERRUPTED}"
