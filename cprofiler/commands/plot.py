@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
-from functools import partial
 from pathlib import Path
 
 from cprofiler.errors import CprofilerError, UsageError
-from cprofiler.plot.render import FORMATS, figures, require_matplotlib, save
-from cprofiler.results import runlog
+from cprofiler.plot.render import FORMATS, chart_bytes, figures, require_matplotlib
+from cprofiler.results import files, runlog
 
 SUFFIXES = (*FORMATS, ".html")
 
@@ -30,10 +28,12 @@ def plot_command(results_path: Path, output: Path | None, charts: list[str]) -> 
     drawn = figures(runlog.load(results_path), charts)
     if not drawn:
         raise CprofilerError(f"{results_path}: no chart to draw (no image has an ok run)")
+    paths = [target if len(drawn) == 1 else target.with_name(f"{target.stem}-{chart.name}{target.suffix}") for chart, _ in drawn]
+    for path in paths:
+        files.check_output(path, "-o")  # every name is refused or written: none of them half
     written = []
-    for chart, fig in drawn:
-        path = target if len(drawn) == 1 else target.with_name(f"{target.stem}-{chart.name}{target.suffix}")
-        _write(path, "-o", partial(save, fig, path, salt=chart.name))
+    for path, (chart, fig) in zip(paths, drawn, strict=True):
+        files.write_replacing(path, chart_bytes(fig, path, salt=chart.name), "-o")
         written.append(path)
     print("wrote " + ", ".join(str(p) for p in written), file=sys.stderr)
     return 0
@@ -44,20 +44,8 @@ def html_command(results_path: Path, target: Path, charts: list[str] | None = No
     require_matplotlib("the HTML report's charts")
     from cprofiler.plot.html import render_html
 
+    files.check_output(target, flag)  # before the charts are drawn, which takes seconds
     text = render_html(runlog.load(results_path), str(results_path), charts or None)
-    _write(target, flag, lambda: _write_text(target, text))
+    files.write_replacing(target, text, flag)
     print(f"wrote {target}", file=sys.stderr)
     return 0
-
-
-def _write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-
-
-def _write(path: Path, flag: str, write: Callable[[], None]) -> None:
-    """Run ``write``; a file system error becomes one line naming the flag and the path."""
-    try:
-        write()
-    except OSError as exc:
-        raise CprofilerError(f"{flag} {path}: cannot write ({exc.strerror or exc})") from exc
