@@ -6,7 +6,8 @@ import sys
 from pathlib import Path
 
 from cprofiler.errors import CprofilerError, UsageError
-from cprofiler.plot.render import FORMATS, chart_bytes, figures, require_matplotlib
+from cprofiler.plot.registry import ChartInput
+from cprofiler.plot.render import FORMATS, chart_bytes, charts_for, require_matplotlib
 from cprofiler.results import files, runlog
 
 SUFFIXES = (*FORMATS, ".html")
@@ -25,15 +26,16 @@ def plot_command(results_path: Path, output: Path | None, charts: list[str]) -> 
     if target.suffix.lower() == ".html":
         return html_command(results_path, target, charts, flag="-o")
     require_matplotlib("cprofiler plot's charts")
-    drawn = figures(runlog.load(results_path), charts)
-    if not drawn:
+    data = ChartInput.of(runlog.load(results_path))
+    chosen = charts_for(data, charts)
+    if not chosen:
         raise CprofilerError(f"{results_path}: no chart to draw (no image has an ok run)")
-    paths = [target if len(drawn) == 1 else target.with_name(f"{target.stem}-{chart.name}{target.suffix}") for chart, _ in drawn]
+    paths = [target if len(chosen) == 1 else target.with_name(f"{target.stem}-{c.name}{target.suffix}") for c in chosen]
     for path in paths:
-        files.check_output(path, "-o")  # every name is refused or written: none of them half
+        files.check_output(path, "-o")  # every name before any chart is drawn: none written when one is refused
     written = []
-    for path, (chart, fig) in zip(paths, drawn, strict=True):
-        files.write_replacing(path, chart_bytes(fig, path, salt=chart.name), "-o")
+    for path, chart in zip(paths, chosen, strict=True):
+        files.write_replacing(path, chart_bytes(chart.draw(data), path, salt=chart.name), "-o")
         written.append(path)
     print("wrote " + ", ".join(str(p) for p in written), file=sys.stderr)
     return 0
