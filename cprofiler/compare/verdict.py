@@ -280,6 +280,8 @@ def compare(before: Measurement, after: Measurement, rules: list[Rule], *, names
     images = [compare_images(b[name], a[name]) for name in b if name in a]
     only_before, only_after = [n for n in b if n not in a], [n for n in a if n not in b]
     unmatched = f"only in before: {', '.join(only_before) or 'none'}; only in after: {', '.join(only_after) or 'none'}"
+    # The runtime floor is in nearly every file: a gate that checked only the floor checked nothing.
+    floors = {m.floor.name for m in (before, after) if m.floor is not None}
     return Comparison(
         before=names[0],
         after=names[1],
@@ -288,13 +290,14 @@ def compare(before: Measurement, after: Measurement, rules: list[Rule], *, names
         only_after=only_after,
         differences=differences(before, after),
         caveats=[*caveats("before", before), *caveats("after", after)],
-        rules=[check_rule(rule, images, unmatched) for rule in rules],
+        rules=[check_rule(rule, images, unmatched, floors) for rule in rules],
     )
 
 
-def check_rule(rule: Rule, images: list[ImageComparison], unmatched: str) -> RuleResult:
+def check_rule(rule: Rule, images: list[ImageComparison], unmatched: str, floors: set[str]) -> RuleResult:
     """Check ``rule`` on every image both files have; ``unmatched`` names the others, for the
-    sentence saying why a rule checked nothing."""
+    sentence saying why a rule checked nothing. The entries named ``floors`` (the runtime floor)
+    are checked too, but a rule checked on them alone has checked none of the scenario's images."""
     broken, unchecked, checked = [], [], []
     for image in images:
         c = image.metric(rule.metric)
@@ -305,8 +308,8 @@ def check_rule(rule: Rule, images: list[ImageComparison], unmatched: str) -> Rul
         if rule.broken_by(c):
             broken.append((image.name, c))
     empty = None
-    if not images:
+    if not [i for i in images if i.name not in floors]:
         empty = f"no image is in both files ({unmatched})"
-    elif not checked:
+    elif not [n for n in checked if n not in floors]:
         empty = f"no image in both files has a verdict on {rule.metric} ({', '.join(unchecked)})"
     return RuleResult(rule, broken, unchecked, checked, empty)

@@ -220,6 +220,16 @@ def test_a_gate_with_no_image_in_common_fails_and_names_every_unmatched_image(tm
     assert data["failed"] is True and data["rules"][0]["nothing_to_check"] == reason and data["rules"][0]["checked"] == []
 
 
+def test_a_gate_that_checked_only_the_runtime_floor_checked_nothing(tmp_path, capsys):
+    floor = factories.spread(2.0, width=0.5)
+    for name, image in (("a.json", "web"), ("c.json", "web-v2")):
+        m = factories.measurement(factories.image(image, factories.spread(100)), floor_ms=floor)
+        (tmp_path / name).write_text(json.dumps(m.to_json()))
+    assert compare_command(tmp_path / "a.json", tmp_path / "c.json", "table", None, ["ready_ms:+10%"]) == 1
+    _, err = capsys.readouterr()
+    assert "checked nothing: no image is in both files (only in before: web; only in after: web-v2)" in err
+
+
 def test_a_gate_whose_metric_no_common_image_has_fails(tmp_path, capsys):
     before = results_file(tmp_path / "a.json", factories.image("web", factories.spread(100)))
     after = results_file(tmp_path / "b.json", factories.image("web", factories.spread(100)))
