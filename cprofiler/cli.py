@@ -48,10 +48,14 @@ REPORT_EXITS = (
     f"malformed one, a flag, an output file that cannot be written); {_INTERRUPTED}"
 )
 COMPARE_EXITS = (
-    "0 compared and no --fail-on rule broken; 1 a --fail-on rule broken; 2 bad input (results file, rule, flag, "
+    "0 compared and no --fail-on rule broken; 1 a --fail-on rule broken or with nothing to check (no image in both "
+    "files, no verdict on its metric); 2 bad input (results file, rule, flag, "
     f"output file); {_INTERRUPTED}"
 )
-K8S_EXITS = f"0 written; 1 the output folder cannot be written; 2 bad input (results file, flag); {_INTERRUPTED}"
+K8S_EXITS = (
+    "0 written; 1 nothing to base a manifest on (no ok run, every image skipped); 2 bad input (results file, "
+    f"flag, an --output-dir that is a symlink or cannot be written, a file in it that is not a regular file); {_INTERRUPTED}"
+)
 ENGINE_EXITS = f"0 done; 1 the engine (or a build) failed; 2 bad input (flag, recipe, Docker context); {_INTERRUPTED}"
 
 

@@ -4,13 +4,14 @@ invocations left behind, and with ``--images`` the images cprofiler built (stand
 
 from __future__ import annotations
 
+import socket
 from dataclasses import dataclass, field
 
 from cprofiler import engine as engine_mod
 from cprofiler import reaper
 from cprofiler.engine import Engine, LabelledImage
 from cprofiler.errors import CprofilerError, EngineError, UsageError
-from cprofiler.labels import STAND_IN_OWNER
+from cprofiler.labels import LABEL, LABEL_HOST, LABEL_PID, LABEL_PIDNS, STAND_IN_OWNER
 from cprofiler.report.rows import human_bytes
 
 
@@ -27,10 +28,20 @@ def clean_command(everything: bool, images: bool = False, bases: bool = False, d
     if not images:
         return 0
     chosen, kept_bases = images_to_clean(engine, bases=bases)
+    return clean_images(engine, chosen, kept_bases, dry_run=dry_run)
+
+
+def clean_images(engine: Engine, chosen: list[LabelledImage], kept_bases: list[LabelledImage], *, dry_run: bool) -> int:
+    """Remove ``chosen`` (or, ``dry_run``, say which would go), keeping each image a container
+    still uses, above all a live invocation's (another measurement on this engine), and saying
+    why; ``kept_bases`` are the stand-in bases left out (without ``--bases``). Return 0."""
+    owners = Owners.of(engine)
     if dry_run:
-        print(_listing(chosen, kept_bases))
+        kept = [(image, why) for image in chosen if (why := owners.why_kept(engine, image)) is not None]
+        keep = {image.id for image, _ in kept}
+        print(_listing([i for i in chosen if i.id not in keep], kept, kept_bases))
         return 0
-    outcome = remove_images(engine, chosen)
+    outcome = remove_images(engine, chosen, owners)
     for image, size in outcome.removed:
         print(f"removed {name_of(image)} ({human_bytes(size)})")
     for image, why in outcome.kept:
@@ -83,14 +94,68 @@ class Removal:
     failed: list[str] = field(default_factory=list)
 
 
-def remove_images(engine: Engine, images: list[LabelledImage]) -> Removal:
+@dataclass(frozen=True)
+class Owners:
+    """The cprofiler containers on the engine when ``clean`` began, judged by the reaper's owner
+    check: those of a live invocation (or one whose owner cannot be judged from here) and those
+    of a dead one, which ``clean`` removes before any image."""
+
+    #: Container id → labels, for each container whose invocation is alive or cannot be judged.
+    live: dict[str, dict[str, str]]
+    #: Ids of containers whose invocation is dead.
+    stale: frozenset[str]
+
+    @classmethod
+    def of(cls, engine: Engine) -> Owners:
+        live, stale = {}, set()
+        for c in engine.labelled_containers():
+            if reaper.is_stale(c["labels"]):
+                stale.add(c["id"])
+            else:
+                live[c["id"]] = c["labels"]
+        return cls(live, frozenset(stale))
+
+    def why_kept(self, engine: Engine, image: LabelledImage) -> str | None:
+        """Why ``image`` must stay, asked of the engine now (a container made since ``clean``
+        began counts as another's); None when nothing but dead invocations' containers use it."""
+        users = engine.containers_of_image(image.id)
+        live = [u for u in users if u in self.live]
+        if live:
+            return f"in use by {_owner(self.live[live[0]])}: {_containers(live)}"
+        others = [u for u in users if u not in self.stale]
+        if others:
+            return f"used by {_containers(others)}"
+        measuring = {labels.get(LABEL) for labels in self.live.values() if LABEL_PID in labels}
+        if image.owner in measuring:
+            return f"built by live cprofiler invocation {image.owner}, which is still measuring"
+        return None
+
+
+def _containers(ids: list[str]) -> str:
+    return f"{len(ids)} containers ({' '.join(u[:12] for u in ids[:3])}{' …' if len(ids) > 3 else ''})"
+
+
+def _owner(labels: dict[str, str]) -> str:
+    """The invocation that owns a container, as the reaper judged it (alive, or not judgeable)."""
+    invocation, pid = labels.get(LABEL, "?"), labels.get(LABEL_PID)
+    if pid is None:
+        return f"cprofiler container of {invocation} with no owner recorded (only clean --all removes it)"
+    here = labels.get(LABEL_HOST) in (None, socket.gethostname()) and labels.get(LABEL_PIDNS) in (None, reaper.pid_namespace())
+    if not here:
+        return f"cprofiler invocation {invocation} of another host or PID namespace (pid {pid} there, not judged from here)"
+    return f"live cprofiler invocation {invocation} (pid {pid})"
+
+
+def remove_images(engine: Engine, images: list[LabelledImage], owners: Owners | None = None) -> Removal:
     """Remove ``images`` in the order given (newest first: children before the bases they were
-    built FROM); an image a container still uses, running or not, is kept and said so."""
+    built FROM); an image a container still uses, running or not, is kept and said so, as is one
+    a live invocation built and is measuring (``owners``, read from the engine when None)."""
+    owners = owners if owners is not None else Owners.of(engine)
     out = Removal()
     for image in images:
-        users = engine.containers_of_image(image.id)
-        if users:
-            out.kept.append((image, f"used by {len(users)} containers ({' '.join(u[:12] for u in users[:3])})"))
+        why = owners.why_kept(engine, image)
+        if why is not None:
+            out.kept.append((image, why))
             continue
         try:
             engine.remove_image(image.id)
@@ -101,15 +166,18 @@ def remove_images(engine: Engine, images: list[LabelledImage]) -> Removal:
     return out
 
 
-def _listing(chosen: list[LabelledImage], kept_bases: list[LabelledImage]) -> str:
+def _listing(chosen: list[LabelledImage], kept: list[tuple[LabelledImage, str]], kept_bases: list[LabelledImage]) -> str:
     if not chosen:
         lines = ["nothing to remove: no image built by cprofiler" + (" besides stand-in bases" if kept_bases else "")]
+        if kept:
+            lines = ["nothing to remove: every image built by cprofiler is in use"]
     else:
         total = sum(i.size_bytes for i in chosen)
         lines = [f"would remove {len(chosen)} images ({human_bytes(total)} at most: layers may be shared):"]
         for image in chosen:
             kind = "stand-in base" if image.owner == STAND_IN_OWNER else "built image"
             lines.append(f"  {human_bytes(image.size_bytes):>10}  {image.id[7:19]}  {name_of(image)}  ({kind})")
+    lines += [f"would keep {name_of(image)}: {why}" for image, why in kept]
     if kept_bases:
         lines.append(_bases_hint(kept_bases))
     return "\n".join(lines)

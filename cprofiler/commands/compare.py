@@ -14,7 +14,8 @@ from cprofiler.results import runlog
 
 
 def compare_command(before: Path, after: Path, fmt: str, output: Path | None, fail_on: list[str]) -> int:
-    """Print (or write to ``output``) the comparison; return 1 when a ``--fail-on`` rule is broken.
+    """Print (or write to ``output``) the comparison; return 1 when a ``--fail-on`` rule is broken
+    or had nothing to check (no image in both files, no verdict on its metric).
 
     Rules are parsed before any file is read, so a typo in one is exit 2 at once.
     """
@@ -27,8 +28,13 @@ def compare_command(before: Path, after: Path, fmt: str, output: Path | None, fa
             sys.stdout.write(compare.render(comparison, "table"))
     else:
         sys.stdout.write(text)
-    # The table says it too; stderr is what a CI log shows beside the exit code.
+    # The table says it too; stderr is what a CI log shows beside the exit code, whatever the format.
+    for side, names in (("before", comparison.only_before), ("after", comparison.only_after)):
+        if names:
+            print(f"cprofiler: unmatched: only in {side} ({getattr(comparison, side)}): {', '.join(names)}", file=sys.stderr)
     for r in comparison.rules:
+        if r.nothing_to_check:
+            print(f"cprofiler: --fail-on {r.rule.text} checked nothing: {r.nothing_to_check}", file=sys.stderr)
         for name, change in r.broken:
             print(f"cprofiler: --fail-on {r.rule.text}: {name} {human_change(change)}, {change.verdict}", file=sys.stderr)
     return 1 if comparison.failed else 0

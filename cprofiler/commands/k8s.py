@@ -18,17 +18,10 @@ from cprofiler.results.model import Measurement
 
 
 def write_manifests(files: Mapping[str, str], output_dir: Path) -> list[Path]:
-    """Write each rendered file into ``output_dir`` (created if missing, files overwritten)."""
-    try:
-        output_dir.mkdir(parents=True, exist_ok=True)
-        written = []
-        for name, text in files.items():
-            target = output_dir / name
-            output_files.write_replacing(target, text, "--output-dir")  # never through a planted symlink
-            written.append(target)
-    except OSError as exc:
-        raise CprofilerError(f"--output-dir {output_dir}: cannot write ({exc.strerror or exc})") from exc
-    return written
+    """Write each rendered file into ``output_dir`` (created if missing, files replaced); a symlink
+    at ``output_dir`` or at a file's name is refused, never followed (``results.files.OutputDir``)."""
+    with output_files.OutputDir(output_dir, "--output-dir") as folder:
+        return [folder.write(name, text) for name, text in files.items()]
 
 
 def file_sha256(path: Path) -> str | None:

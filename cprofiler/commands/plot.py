@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
-from functools import partial
 from pathlib import Path
 
 from cprofiler.errors import CprofilerError, UsageError
-from cprofiler.plot.render import FORMATS, figures, require_matplotlib, save
-from cprofiler.results import runlog
+from cprofiler.plot.registry import ChartInput
+from cprofiler.plot.render import FORMATS, chart_bytes, charts_for, require_matplotlib
+from cprofiler.results import files, runlog
 
 SUFFIXES = (*FORMATS, ".html")
 
@@ -27,13 +26,16 @@ def plot_command(results_path: Path, output: Path | None, charts: list[str]) -> 
     if target.suffix.lower() == ".html":
         return html_command(results_path, target, charts, flag="-o")
     require_matplotlib("cprofiler plot's charts")
-    drawn = figures(runlog.load(results_path), charts)
-    if not drawn:
+    data = ChartInput.of(runlog.load(results_path))
+    chosen = charts_for(data, charts)
+    if not chosen:
         raise CprofilerError(f"{results_path}: no chart to draw (no image has an ok run)")
+    paths = [target if len(chosen) == 1 else target.with_name(f"{target.stem}-{c.name}{target.suffix}") for c in chosen]
+    for path in paths:
+        files.check_output(path, "-o")  # every name before any chart is drawn: none written when one is refused
     written = []
-    for chart, fig in drawn:
-        path = target if len(drawn) == 1 else target.with_name(f"{target.stem}-{chart.name}{target.suffix}")
-        _write(path, "-o", partial(save, fig, path, salt=chart.name))
+    for path, chart in zip(paths, chosen, strict=True):
+        files.write_replacing(path, chart_bytes(chart.draw(data), path, salt=chart.name), "-o")
         written.append(path)
     print("wrote " + ", ".join(str(p) for p in written), file=sys.stderr)
     return 0
@@ -44,20 +46,8 @@ def html_command(results_path: Path, target: Path, charts: list[str] | None = No
     require_matplotlib("the HTML report's charts")
     from cprofiler.plot.html import render_html
 
+    files.check_output(target, flag)  # before the charts are drawn, which takes seconds
     text = render_html(runlog.load(results_path), str(results_path), charts or None)
-    _write(target, flag, lambda: _write_text(target, text))
+    files.write_replacing(target, text, flag)
     print(f"wrote {target}", file=sys.stderr)
     return 0
-
-
-def _write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-
-
-def _write(path: Path, flag: str, write: Callable[[], None]) -> None:
-    """Run ``write``; a file system error becomes one line naming the flag and the path."""
-    try:
-        write()
-    except OSError as exc:
-        raise CprofilerError(f"{flag} {path}: cannot write ({exc.strerror or exc})") from exc

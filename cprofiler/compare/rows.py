@@ -88,7 +88,9 @@ def notes(c: Comparison) -> list[str]:
     for r in c.rules:
         for name, m in r.broken:
             out.append(f"fail: --fail-on {r.rule.text}: {name}: {human_change(m)}, {m.verdict}")
-        if not r.broken:
+        if r.nothing_to_check:
+            out.append(f"fail: --fail-on {r.rule.text} checked nothing: {r.nothing_to_check}")
+        elif not r.broken:
             out.append(f"pass: --fail-on {r.rule.text}")
         if r.unchecked:
             out.append(f"warning: --fail-on {r.rule.text} could not be checked on: {', '.join(r.unchecked)}")

@@ -147,6 +147,12 @@ class RuleResult:
     broken: list[tuple[str, MetricChange]]
     #: Images the rule could not be checked on (the metric is missing on a side, too few runs).
     unchecked: list[str]
+    #: Images the rule was checked on: a verdict was given, broken or not.
+    checked: list[str] = field(default_factory=list)
+    #: Why the rule checked nothing (no image in both files, no image with a verdict on its
+    #: metric), one sentence; None when it checked at least one image. A gate that checked
+    #: nothing fails: a renamed image must not silently switch a CI gate off.
+    nothing_to_check: str | None = None
 
 
 @dataclass(frozen=True)
@@ -166,8 +172,8 @@ class Comparison:
 
     @property
     def failed(self) -> bool:
-        """True when any ``--fail-on`` rule is broken: the command exits 1."""
-        return any(r.broken for r in self.rules)
+        """True when any ``--fail-on`` rule is broken or had nothing to check: the command exits 1."""
+        return any(r.broken or r.nothing_to_check for r in self.rules)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -184,6 +190,8 @@ class Comparison:
                     "rule": r.rule.text,
                     "broken": [{"image": name, **c.to_json()} for name, c in r.broken],
                     "unchecked": r.unchecked,
+                    "checked": r.checked,
+                    "nothing_to_check": r.nothing_to_check,
                 }
                 for r in self.rules
             ],
@@ -271,23 +279,38 @@ def compare(before: Measurement, after: Measurement, rules: list[Rule], *, names
     """Compare two measurements image by image and check ``rules``; ``names`` label the two sides."""
     b, a = before.by_name(), after.by_name()
     images = [compare_images(b[name], a[name]) for name in b if name in a]
-    results = []
-    for rule in rules:
-        broken, unchecked = [], []
-        for image in images:
-            c = image.metric(rule.metric)
-            if c is None or c.verdict in ("too few runs", "not comparable"):
-                unchecked.append(f"{image.name} ({'not measured' if c is None else c.verdict})")
-            elif rule.broken_by(c):
-                broken.append((image.name, c))
-        results.append(RuleResult(rule, broken, unchecked))
+    only_before, only_after = [n for n in b if n not in a], [n for n in a if n not in b]
+    unmatched = f"only in before: {', '.join(only_before) or 'none'}; only in after: {', '.join(only_after) or 'none'}"
+    # The runtime floor is in nearly every file: a gate that checked only the floor checked nothing.
+    floors = {m.floor.name for m in (before, after) if m.floor is not None}
     return Comparison(
         before=names[0],
         after=names[1],
         images=images,
-        only_before=[n for n in b if n not in a],
-        only_after=[n for n in a if n not in b],
+        only_before=only_before,
+        only_after=only_after,
         differences=differences(before, after),
         caveats=[*caveats("before", before), *caveats("after", after)],
-        rules=results,
+        rules=[check_rule(rule, images, unmatched, floors) for rule in rules],
     )
+
+
+def check_rule(rule: Rule, images: list[ImageComparison], unmatched: str, floors: set[str]) -> RuleResult:
+    """Check ``rule`` on every image both files have; ``unmatched`` names the others, for the
+    sentence saying why a rule checked nothing. The entries named ``floors`` (the runtime floor)
+    are checked too, but a rule checked on them alone has checked none of the scenario's images."""
+    broken, unchecked, checked = [], [], []
+    for image in images:
+        c = image.metric(rule.metric)
+        if c is None or c.verdict in ("too few runs", "not comparable"):
+            unchecked.append(f"{image.name} ({'not measured' if c is None else c.verdict})")
+            continue
+        checked.append(image.name)
+        if rule.broken_by(c):
+            broken.append((image.name, c))
+    empty = None
+    if not [i for i in images if i.name not in floors]:
+        empty = f"no image is in both files ({unmatched})"
+    elif not [n for n in checked if n not in floors]:
+        empty = f"no image in both files has a verdict on {rule.metric} ({', '.join(unchecked)})"
+    return RuleResult(rule, broken, unchecked, checked, empty)

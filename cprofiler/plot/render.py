@@ -57,12 +57,11 @@ def figures(m: Measurement, names: list[str] | None = None) -> list[tuple[Chart,
     return [(c, c.draw(data)) for c in charts_for(data, names)]
 
 
-def save(fig: Figure, path: Path, *, salt: str = "") -> None:
-    """Write ``fig`` as PNG or SVG (by ``path``'s suffix), with no date in it: the same results give
-    the same file, so generated charts can be committed and diffed."""
-    fmt = FORMATS[path.suffix.lower()]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(_bytes(fig, fmt, salt))
+def chart_bytes(fig: Figure, path: Path, *, salt: str = "") -> bytes:
+    """``fig`` as PNG or SVG (by ``path``'s suffix), with no date in it: the same results give the
+    same file, so generated charts can be committed and diffed. Writing it is the caller's, through
+    ``results.files.write_replacing``."""
+    return _bytes(fig, FORMATS[path.suffix.lower()], salt)
 
 
 def _bytes(fig: Figure, fmt: str, salt: str) -> bytes:

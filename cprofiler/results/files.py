@@ -1,14 +1,18 @@
 """Where results go on disk: checked before anything is measured, and written without harm.
 
-cprofiler writes two files: the ``--output`` file (replaced at the end, atomically) and the run
-log beside it (appended to run by run). Both paths come from the user, so neither may be turned
+cprofiler writes two kinds of file: outputs (``--output``, ``report --html``, ``plot -o``, the
+manifests of ``k8s --output-dir``: each replaced at the end, atomically) and the run log beside
+a results file (appended to run by run). Both paths come from the user, so neither may be turned
 into something else: a device node at ``--output`` must never become a regular file, a symlink
 planted at a temporary name or at the run log must never be followed, and a directory or a
 read-only place must be found out before minutes of measuring, not after.
 
 - :func:`check_output` says, before the engine is contacted, whether ``--output`` can be written.
 - :func:`write_replacing` replaces a regular file (or creates one) through a temporary file of
-  a fresh random name, made with ``O_EXCL | O_NOFOLLOW`` in the same folder, then a rename.
+  a fresh random name, made with ``O_EXCL | O_NOFOLLOW`` in the same folder, then a rename;
+  :class:`OutputDir` does the same for each file in an ``--output-dir``, refusing a symlinked one.
+  Every file cprofiler writes for the user (results, tables, the HTML report, charts, manifests)
+  goes through one of them.
 - :func:`open_log` opens a run log for appending without following a symlink, refuses anything
   but a regular file, and holds an exclusive ``flock`` on it: a second writer is refused.
 """
@@ -18,6 +22,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
+import secrets
 import stat
 import tempfile
 from pathlib import Path
@@ -51,6 +56,11 @@ def _existing(path: Path, flag: str) -> os.stat_result | None:
         return None
     except OSError as exc:
         raise UsageError(f"{flag} {path}: cannot be used ({_reason(exc)})") from exc
+    return _regular(st, path, flag)
+
+
+def _regular(st: os.stat_result, path: Path, flag: str) -> os.stat_result:
+    """``st`` when it is a regular file's; else UsageError saying what ``path`` is instead."""
     kind = kind_of(st.st_mode)
     if kind == "a directory":
         raise UsageError(f"{flag} {path}: is a directory; expected a file name such as {path / 'results.json'}")
@@ -102,22 +112,110 @@ def check_output(path: Path, flag: str = "--output") -> None:
     os.unlink(probe)
 
 
-def write_replacing(path: Path, text: str, flag: str = "--output") -> None:
-    """Write ``text`` to ``path`` atomically: a reader sees the old file or the new one, never half.
+def write_replacing(path: Path, data: str | bytes, flag: str = "--output") -> None:
+    """Write ``data`` (text as UTF-8) to ``path`` atomically: a reader sees the old file or the new
+    one, never half. Every file cprofiler writes goes through here or :class:`OutputDir`.
 
     The temporary file has a fresh random name (``O_EXCL | O_NOFOLLOW``), so nothing planted in
-    the folder is followed; ``path`` is replaced only while it is a regular file or absent, and the
+    the folder is followed; ``path`` is replaced only while it is a regular file or absent (a
+    symlink, a named pipe, a device or a directory there is refused, and never opened), and the
     new file keeps an existing file's permissions. UsageError naming ``flag`` on any failure.
     """
-    st = _existing(path, flag)
+    _existing(path, flag)
     folder = _folder(path, flag)
     try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+        dir_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     except OSError as exc:
         raise UsageError(f"{flag} {path}: cannot write in {folder} ({_reason(exc)})") from exc
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        _replace_at(dir_fd, path.name, data, path, flag)
+    finally:
+        os.close(dir_fd)
+
+
+class OutputDir:
+    """A folder given by the user (``--output-dir``) that cprofiler writes files into.
+
+    The folder is created when missing; a symlink there is refused like one at ``-o`` (it would
+    send the files wherever it points, ``/etc`` as well), and so is anything but a directory. It is
+    held open and every file is made relative to it, so swapping the folder for a symlink after
+    the check changes nothing. Use as a context manager; UsageError naming ``flag`` on any failure.
+    """
+
+    def __init__(self, folder: Path, flag: str = "--output-dir") -> None:
+        self.folder, self.flag = folder, flag
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except FileExistsError:
+            pass  # a symlink or a file of that name: said below, in the words for it
+        except OSError as exc:
+            raise UsageError(f"{flag} {folder}: cannot be created ({_reason(exc)})") from exc
+        try:
+            self.fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except OSError as exc:
+            raise UsageError(f"{flag} {folder}: {self._refusal(exc)}") from exc
+
+    def _refusal(self, exc: OSError) -> str:
+        try:
+            mode = os.lstat(self.folder).st_mode
+        except OSError:
+            mode = stat.S_IFDIR
+        if stat.S_ISLNK(mode):
+            return "is a symbolic link; expected a directory (name the folder it points to, if that is meant)"
+        if not stat.S_ISDIR(mode):
+            return f"is {kind_of(mode) or 'a regular file'}; expected a directory"
+        return f"cannot be used ({_reason(exc)}); expected a directory cprofiler may write in"
+
+    def write(self, name: str, data: str | bytes) -> Path:
+        """Write the file ``name`` (no folder part) in this folder as :func:`write_replacing` does."""
+        path = self.folder / name
+        if not name or "/" in name or name in (".", ".."):
+            raise UsageError(f"{self.flag} {self.folder}: {name!r} is not a file name")
+        _replace_at(self.fd, name, data, path, self.flag)
+        return path
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+    def __enter__(self) -> OutputDir:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _existing_at(dir_fd: int, name: str, shown: Path, flag: str) -> os.stat_result | None:
+    """As :func:`_existing`, for ``name`` in the folder open as ``dir_fd``."""
+    try:
+        st = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise UsageError(f"{flag} {shown}: cannot be used ({_reason(exc)})") from exc
+    return _regular(st, shown, flag)
+
+
+def _temporary_at(dir_fd: int, name: str, shown: Path, flag: str) -> tuple[int, str]:
+    """A new file of a fresh random name beside ``name``, made so that nothing is followed."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    for _ in range(100):
+        tmp = f".{name[:200]}.{secrets.token_hex(8)}.tmp"
+        try:
+            return os.open(tmp, flags, 0o600, dir_fd=dir_fd), tmp
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise UsageError(f"{flag} {shown}: cannot write in {shown.parent} ({_reason(exc)})") from exc
+    raise UsageError(f"{flag} {shown}: cannot write in {shown.parent} (no free temporary name)")
+
+
+def _replace_at(dir_fd: int, name: str, data: str | bytes, shown: Path, flag: str) -> None:
+    """Replace ``name`` in the folder open as ``dir_fd`` with ``data``, through a temporary file."""
+    st = _existing_at(dir_fd, name, shown, flag)
+    fd, tmp = _temporary_at(dir_fd, name, shown, flag)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
             fh.flush()
             os.fsync(fh.fileno())
             if st is not None:
@@ -126,13 +224,13 @@ def write_replacing(path: Path, text: str, flag: str = "--output") -> None:
                 umask = os.umask(0)
                 os.umask(umask)
                 os.fchmod(fh.fileno(), 0o666 & ~umask)
-        _existing(path, flag)  # still nothing but a regular file there
-        os.replace(tmp, path)
+        _existing_at(dir_fd, name, shown, flag)  # still nothing but a regular file there
+        os.replace(tmp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
     except OSError as exc:
-        raise UsageError(f"{flag} {path}: cannot be written ({_reason(exc)})") from exc
+        raise UsageError(f"{flag} {shown}: cannot be written ({_reason(exc)})") from exc
     finally:
         try:
-            os.unlink(tmp)
+            os.unlink(tmp, dir_fd=dir_fd)
         except FileNotFoundError:
             pass
 

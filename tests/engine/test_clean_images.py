@@ -1,13 +1,15 @@
 """``cprofiler clean --images`` on the real engine, with throwaway images this test makes.
 
 The real command runs only with ``--dry-run`` here: other tests and sessions share the engine and
-rely on their images. Removal is checked through the command's own function on this test's
-images alone.
+rely on their images. Removal is checked through the command's own function
+(``clean_images``, what ``clean --images`` runs after choosing the images) on this test's images
+alone.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import uuid
@@ -16,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from cprofiler.commands.clean import images_to_clean, remove_images
+from cprofiler.commands.clean import clean_images, images_to_clean, remove_images
 from cprofiler.labels import LABEL, STAND_IN_OWNER
 from cprofiler.reaper import own_labels
 from tests.conftest import ROOT
@@ -69,12 +71,58 @@ def test_removal_keeps_images_in_use_and_removes_the_rest(engine, throwaway):
     )
     try:
         outcome = remove_images(engine, mine)
-        assert outcome.removed == [] and "used by 1 containers" in outcome.kept[0][1]
+        assert outcome.removed == [] and "in use by live cprofiler invocation clean-test" in outcome.kept[0][1]
     finally:
         engine.remove(container)
     outcome = remove_images(engine, mine)
     assert [i.id for i, _ in outcome.removed] == [mine[0].id] and not outcome.failed
     assert engine.image(throwaway["built"]) is None and engine.image(throwaway["base"]) is not None
+
+
+def test_an_image_a_live_invocation_is_measuring_is_kept_until_its_container_goes(engine, testapp_context, tmp_path, capsys):
+    """Another live invocation on this engine: its container (owned by this test process, as a
+    measurement's is) runs an image ``clean --images`` would otherwise remove."""
+    token = uuid.uuid4().hex[:12]
+    ctx = tmp_path / "ctx"
+    ctx.mkdir()
+    shutil.copy2(testapp_context / "testapp", ctx / "testapp")
+    (ctx / "marker").write_text(f"measured {token}\n")  # unique content: an image of its own
+    (ctx / "Dockerfile").write_text('FROM scratch\nCOPY testapp marker /\nENTRYPOINT ["/testapp"]\n')
+    tag = f"cprofiler-test/clean-live:{token}"
+    invocation = f"clean-live-{token}"
+    container = None
+    try:
+        image_id = engine.build(
+            name=tag, context=ctx, dockerfile=ctx / "Dockerfile", tag=tag, buildargs={}, labels={LABEL: f"test-{token}"}
+        )
+        container = engine.create(
+            image=image_id, command=None, env={"MODE": "never"}, labels=own_labels(invocation), memory_limit_bytes=None, cpus=None
+        )
+        engine.start(container)
+        reason = f"in use by live cprofiler invocation {invocation} (pid {os.getpid()}): 1 containers ({container[:12]})"
+
+        dry = cprofiler("clean", "--images", "--dry-run")
+        assert dry.returncode == 0, dry.stderr
+        assert f"would keep {tag}: {reason}" in dry.stdout.splitlines()
+        assert not [line for line in dry.stdout.splitlines() if tag in line and not line.startswith("would keep")]
+
+        mine = [i for i in images_to_clean(engine, bases=False)[0] if tag in i.tags]
+        assert len(mine) == 1
+        assert clean_images(engine, mine, [], dry_run=False) == 0
+        out = capsys.readouterr().out
+        assert f"kept {tag}: {reason}" in out.splitlines() and "removed 0 images" in out
+        assert engine.image(tag) is not None and engine.state(container).running  # the measurement goes on
+
+        engine.remove(container)
+        container = None
+        assert clean_images(engine, mine, [], dry_run=False) == 0
+        assert f"removed {tag} (" in capsys.readouterr().out and engine.image(tag) is None
+    finally:
+        if container is not None:
+            engine.remove(container)
+        info = engine.image(tag)
+        if info is not None:
+            engine.remove_image(info.id)
 
 
 def test_bases_and_dry_run_need_images():

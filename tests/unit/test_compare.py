@@ -16,7 +16,9 @@ from cprofiler.commands.compare import compare_command
 from cprofiler.compare.verdict import NO_EVIDENCE, Rule, change, compare, parse_rule
 from cprofiler.errors import UsageError
 from cprofiler.results import writer
+from cprofiler.results import runlog
 from cprofiler.results.model import SCHEMA, SCHEMA_V1, Measurement
+from tests.unit import factories
 
 MiB = 1 << 20
 
@@ -185,3 +187,71 @@ def test_the_command_exits_1_on_a_broken_rule_and_writes_output(tmp_path, capsys
 def test_the_same_two_files_always_give_the_same_verdict():
     args = ({"ready_ms": sample(12, 300, 40, 5)}, {"ready_ms": sample(12, 330, 40, 6)})
     assert one(*args).to_json() == one(*args).to_json()
+
+
+# --- a gate that checked nothing fails, and unmatched images are named ----------------------------
+
+
+def results_file(path, *images) -> Any:
+    """A results file of ``images`` (``factories.image``), as ``measure`` writes one."""
+    path.write_text(json.dumps(factories.measurement(*images).to_json()))
+    return path
+
+
+def test_a_gate_with_no_image_in_common_fails_and_names_every_unmatched_image(tmp_path, capsys):
+    before = results_file(
+        tmp_path / "a.json", factories.image("web", factories.spread(100)), factories.image("api", factories.spread(90))
+    )
+    after = results_file(tmp_path / "c.json", factories.image("web-v2", factories.spread(100)))
+    assert compare_command(before, after, "table", None, ["ready_ms:+10%"]) == 1
+    out, err = capsys.readouterr()
+    reason = "no image is in both files (only in before: web, api; only in after: web-v2)"
+    assert f"fail: --fail-on ready_ms:+10% checked nothing: {reason}" in out and "pass:" not in out
+    assert f"cprofiler: --fail-on ready_ms:+10% checked nothing: {reason}\n" in err
+    assert f"unmatched: only in before ({before}): web, api" in out and f"unmatched: only in after ({after}): web-v2" in out
+    # Every format, also those without notes under a table (CSV), leaves the names in the CI log.
+    assert compare_command(before, after, "csv", None, ["ready_ms:+10%"]) == 1
+    _, err = capsys.readouterr()
+    assert f"only in before ({before}): web, api" in err and f"only in after ({after}): web-v2" in err
+    data = json.loads(
+        compare_formats.render(
+            compare(*(runlog.load(p) for p in (before, after)), [parse_rule("ready_ms:+10%")], names=("a", "c")), "json"
+        )
+    )
+    assert data["failed"] is True and data["rules"][0]["nothing_to_check"] == reason and data["rules"][0]["checked"] == []
+
+
+def test_a_gate_that_checked_only_the_runtime_floor_checked_nothing(tmp_path, capsys):
+    floor = factories.spread(2.0, width=0.5)
+    for name, image in (("a.json", "web"), ("c.json", "web-v2")):
+        m = factories.measurement(factories.image(image, factories.spread(100)), floor_ms=floor)
+        (tmp_path / name).write_text(json.dumps(m.to_json()))
+    assert compare_command(tmp_path / "a.json", tmp_path / "c.json", "table", None, ["ready_ms:+10%"]) == 1
+    _, err = capsys.readouterr()
+    assert "checked nothing: no image is in both files (only in before: web; only in after: web-v2)" in err
+
+
+def test_a_gate_whose_metric_no_common_image_has_fails(tmp_path, capsys):
+    before = results_file(tmp_path / "a.json", factories.image("web", factories.spread(100)))
+    after = results_file(tmp_path / "b.json", factories.image("web", factories.spread(100)))
+    assert compare_command(before, after, "table", None, ["anon_and_mapped_file_bytes:+5%"]) == 1
+    out, err = capsys.readouterr()
+    line = (
+        "--fail-on anon_and_mapped_file_bytes:+5% checked nothing: "
+        "no image in both files has a verdict on anon_and_mapped_file_bytes (web (not measured))"
+    )
+    assert f"fail: {line}" in out and f"cprofiler: {line}\n" in err and "pass:" not in out
+
+
+def test_a_gate_that_checked_one_image_passes_and_still_names_the_unmatched(tmp_path, capsys):
+    before = results_file(
+        tmp_path / "a.json", factories.image("web", factories.spread(100)), factories.image("old", factories.spread(100))
+    )
+    after = results_file(
+        tmp_path / "b.json", factories.image("web", factories.spread(100)), factories.image("new", factories.spread(100))
+    )
+    assert compare_command(before, after, "markdown", None, ["ready_ms:+10%"]) == 0
+    out, err = capsys.readouterr()
+    assert "- pass: --fail-on ready_ms:+10%" in out and "checked nothing" not in out + err
+    assert f"only in before ({before}): old" in out and f"only in after ({after}): new" in out
+    assert f"cprofiler: unmatched: only in before ({before}): old\n" in err and f"only in after ({after}): new\n" in err
