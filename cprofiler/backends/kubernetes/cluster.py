@@ -60,6 +60,8 @@ class PodView:
     created_s: float | None = None
     #: Condition type → (status is True, lastTransitionTime in epoch seconds or None).
     conditions: dict[str, tuple[bool, float | None]] = field(default_factory=dict)
+    #: Condition type → its reason and message (``Unschedulable: 0/1 nodes are available: …``), when it has any.
+    condition_reasons: dict[str, str] = field(default_factory=dict)
     container: ContainerView = field(default_factory=ContainerView)
     labels: dict[str, str] = field(default_factory=dict)
 
@@ -94,6 +96,11 @@ def _view(pod: Any) -> PodView:
         node_name=pod.spec.node_name,
         created_s=_epoch(meta.creation_timestamp),
         conditions=conditions,
+        condition_reasons={
+            c.type: ": ".join(str(x) for x in (c.reason, c.message) if x)
+            for c in (status.conditions or [])
+            if c.reason or c.message
+        },
         container=container,
         labels=dict(meta.labels or {}),
     )
