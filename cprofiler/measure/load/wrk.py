@@ -63,7 +63,7 @@ class Wrk(Generator):
     def check(self, shape: LoadShape) -> None:
         if shape.rate is not None:
             raise UsageError(
-                "load.rate and load.rates: wrk runs closed loop only and cannot hold a rate; "
+                "load.rate: wrk runs closed loop only and cannot hold a rate (nor a sweep's rates); "
                 "use load.generator: oha for rates, or leave rate and rates out"
             )
 
