@@ -15,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from cprofiler import budgets, reaper, report
 from cprofiler import engine as engine_mod
 from cprofiler.backends.kubernetes.manifest import PROBE_PERIOD_S
+from cprofiler.commands.measure_checks import check_before_work
 from cprofiler.errors import CprofilerError, EngineError, Interrupted, Signalled, UsageError
 from cprofiler.images.build import STAND_IN_PREFIX
 from cprofiler.measure import cold as cold_levels
@@ -137,6 +138,7 @@ def measure_command(opts: MeasureOptions) -> int:
         raise CprofilerError(
             f"--only {unknown[0]}: no such image in {opts.scenario_file}; expected one of {', '.join(sc.images)}"
         )
+    check_before_work(loaded, only=opts.only, k8s_dir=opts.k8s_dir)
     invocation = new_invocation_id()
     recorded: Recorded | None = None
     if opts.resume is not None:

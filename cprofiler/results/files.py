@@ -15,6 +15,8 @@ read-only place must be found out before minutes of measuring, not after.
   goes through one of them.
 - :func:`open_log` opens a run log for appending without following a symlink, refuses anything
   but a regular file, and holds an exclusive ``flock`` on it: a second writer is refused.
+- :func:`read_bounded` is the one reader of files from the user's disk (results, run logs, the
+  Docker CLI's configuration): a regular file of a bounded size, or one UsageError.
 """
 
 from __future__ import annotations
@@ -277,3 +279,47 @@ def open_log(path: Path, *, create: bool) -> int:
         os.close(fd)
         raise
     return fd
+
+
+def read_bounded(path: Path, *, where: str, limit: int, expected: str, sized: str | None = None, fd: int | None = None) -> bytes:
+    """The bytes of a file cprofiler reads from the user's disk: a regular file of at most ``limit`` bytes.
+
+    Every such read goes through here (results files, run logs, the Docker CLI's configuration),
+    so that ``/dev/zero``, a FIFO or a file that grows while being read is refused, never read
+    until memory runs out. Read from ``fd`` (its start) when given: a descriptor the caller holds
+    (``--resume`` holds its run log locked). UsageError naming ``where`` for a missing,
+    unreadable, non-regular or too large file, saying what was ``expected`` (``sized``: how a
+    file over ``limit`` is named, ``expected`` when None); a pipe never blocks.
+    """
+    sized = sized or expected
+    own = fd is None
+    if own:
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        except FileNotFoundError:
+            raise UsageError(f"{where}: cannot be read (no such file); expected {expected}") from None
+        except OSError as exc:
+            raise UsageError(f"{where}: cannot be read ({_reason(exc)})") from exc
+    assert fd is not None
+    try:
+        st = os.fstat(fd)
+        kind = kind_of(st.st_mode)
+        if kind is not None:
+            raise UsageError(f"{where}: is {kind}; expected {expected}")
+        if st.st_size > limit:
+            raise UsageError(f"{where}: is {st.st_size} bytes; expected {sized} of at most {limit} bytes")
+        chunks, size = [], 0
+        while size <= limit:
+            chunk = os.pread(fd, 1 << 20, size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > limit:  # it grew while being read
+            raise UsageError(f"{where}: is over {limit} bytes; expected {sized} of at most that")
+        return b"".join(chunks)
+    except OSError as exc:
+        raise UsageError(f"{where}: cannot be read ({_reason(exc)})") from exc
+    finally:
+        if own:
+            os.close(fd)

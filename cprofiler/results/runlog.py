@@ -48,39 +48,14 @@ def read_bounded(path: Path, *, where: str, fd: int | None = None) -> bytes:
     Read from ``fd`` (its start) when given: the descriptor ``--resume`` holds locked. UsageError
     naming ``where`` for a missing, unreadable, non-regular or too large file; a pipe never blocks.
     """
-    own = fd is None
-    if own:
-        try:
-            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-        except FileNotFoundError:
-            raise UsageError(f"{where}: cannot be read (no such file); expected a cprofiler results file or .jsonl") from None
-        except OSError as exc:
-            raise UsageError(f"{where}: cannot be read ({exc.strerror or exc})") from exc
-    assert fd is not None
-    try:
-        st = os.fstat(fd)
-        kind = files.kind_of(st.st_mode)
-        if kind is not None:
-            raise UsageError(f"{where}: is {kind}; expected a cprofiler results file or .jsonl")
-        if st.st_size > MAX_READ_BYTES:
-            raise UsageError(f"{where}: is {st.st_size} bytes; expected a results file of at most {MAX_READ_BYTES} bytes")
-        chunks, size = [], 0
-        offset = 0
-        while size <= MAX_READ_BYTES:
-            chunk = os.pread(fd, 1 << 20, offset)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-            offset += len(chunk)
-        if size > MAX_READ_BYTES:  # it grew while being read
-            raise UsageError(f"{where}: is over {MAX_READ_BYTES} bytes; expected a results file of at most that")
-        return b"".join(chunks)
-    except OSError as exc:
-        raise UsageError(f"{where}: cannot be read ({exc.strerror or exc})") from exc
-    finally:
-        if own:
-            os.close(fd)
+    return files.read_bounded(
+        path,
+        where=where,
+        limit=MAX_READ_BYTES,
+        expected="a cprofiler results file or .jsonl",
+        sized="a results file",
+        fd=fd,
+    )
 
 
 def jsonl_path(output: Path) -> Path:

@@ -9,12 +9,20 @@ slo, repeat, and the CPU split between the container and the load generator.
 from __future__ import annotations
 
 import re
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 _METHOD_RE = re.compile(r"^[A-Z]{1,16}$")
 _HEADER_NAME_RE = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$")
 _CPUSET_RE = re.compile(r"^\d{1,4}(-\d{1,4})?(,\d{1,4}(-\d{1,4})?)*$")
+#: Most requests per second a rate may ask for.
+MAX_RATE = 10_000_000
+#: Most steps a sweep may have.
+MAX_RATES = 100
+
+#: One rate of a sweep, in requests per second.
+Rate = Annotated[float, Field(gt=0, le=MAX_RATE, strict=True, allow_inf_nan=False)]
 
 
 class SloSpec(BaseModel):
@@ -23,11 +31,16 @@ class SloSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     #: The 99th percentile latency a rate must keep under, in milliseconds.
-    p99_ms: float = Field(gt=0, le=3_600_000)
+    p99_ms: float = Field(gt=0, le=3_600_000, strict=True, allow_inf_nan=False)
 
 
 class LoadSpec(BaseModel):
-    """How to load one image (HTTP requests to 127.0.0.1 inside its own network namespace)."""
+    """How to load one image (HTTP requests to 127.0.0.1 inside its own network namespace).
+
+    Numbers are strict and finite, as the run keys are: ``duration: "2"`` is a string, ``.inf``
+    and ``.nan`` are no figure and YAML's ``true`` is no number of seconds; each is refused with
+    its key, never turned into a number.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -39,18 +52,18 @@ class LoadSpec(BaseModel):
     #: Concurrent connections.
     connections: int = Field(default=64, ge=1, le=100_000, strict=True)
     #: Seconds measured per step.
-    duration: float = Field(default=10.0, gt=0, le=3600)
+    duration: float = Field(default=10.0, gt=0, le=3600, strict=True, allow_inf_nan=False)
     #: Seconds of load before each measured step (not recorded).
-    warmup: float = Field(default=2.0, ge=0, le=3600)
+    warmup: float = Field(default=2.0, ge=0, le=3600, strict=True, allow_inf_nan=False)
     #: Requests per second, open loop; None: closed loop, as fast as it goes.
-    rate: float | None = Field(default=None, gt=0, le=10_000_000)
-    #: One step per rate (a sweep), instead of ``rate``.
-    rates: list[float] | None = None
+    rate: Rate | None = None
+    #: One step per rate (a sweep), instead of ``rate``; each rate once (``repeat`` repeats them).
+    rates: list[Rate] | None = Field(default=None, strict=True)
     slo: SloSpec | None = None
     #: Each step is repeated this often, interleaved across images.
     repeat: int = Field(default=1, ge=1, le=1000, strict=True)
     #: Seconds to wait after the load stops before reading the working set again.
-    after: float = Field(default=5.0, ge=0, le=600)
+    after: float = Field(default=5.0, ge=0, le=600, strict=True, allow_inf_nan=False)
     #: CPUs (a cpuset such as ``0`` or ``0-1``) the container is pinned to while loaded; default:
     #: all but the generator's.
     server_cpus: str | None = None
@@ -89,10 +102,12 @@ class LoadSpec(BaseModel):
     @classmethod
     def _rates(cls, v: list[float] | None) -> list[float] | None:
         if v is not None:
-            if not v or len(v) > 100:
-                raise ValueError("expected a list of 1 to 100 rates in requests per second")
-            if any(r <= 0 or r > 10_000_000 for r in v):
-                raise ValueError("expected rates above 0 and at most 10000000 requests per second")
+            if not v or len(v) > MAX_RATES:
+                raise ValueError(f"expected a list of 1 to {MAX_RATES} rates in requests per second")
+            twice = next((r for i, r in enumerate(v) if r in v[:i]), None)
+            if twice is not None:
+                # A repeated rate would silently become extra repeats of one step.
+                raise ValueError(f"expected each rate once, got {twice:g} more than once; repeat: N measures every rate N times")
         return v
 
     @field_validator("server_cpus", "generator_cpus")

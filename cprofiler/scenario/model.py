@@ -140,20 +140,23 @@ DEFAULT_PIDS_LIMIT = 1024
 class Budgets(_Strict):
     """``budgets:``: limits a measurement must keep, at the top (every image) or per image.
 
+    Each limit is a positive, finite number (``.inf`` would be a budget nothing can exceed, a
+    string a typo), refused otherwise with the key, as the run keys are.
+
     A key set on an image overrides the same key at the top. ``cprofiler measure`` marks what a
     budget's figure exceeds and exits 1; what each key checks is in :mod:`cprofiler.budgets`.
     """
 
     #: Most cold start p95 allowed, in milliseconds.
-    cold_start_p95_ms: float | None = Field(default=None, gt=0, strict=True)
+    cold_start_p95_ms: float | None = Field(default=None, gt=0, strict=True, allow_inf_nan=False)
     #: Most working set allowed (the median over ok runs), in MiB.
-    working_set_mib: float | None = Field(default=None, gt=0, strict=True)
+    working_set_mib: float | None = Field(default=None, gt=0, strict=True, allow_inf_nan=False)
     #: Largest image allowed, in MiB.
-    image_size_mib: float | None = Field(default=None, gt=0, strict=True)
+    image_size_mib: float | None = Field(default=None, gt=0, strict=True, allow_inf_nan=False)
     #: Fewest requests per second the load phase must sustain.
-    qps_min: float | None = Field(default=None, gt=0, strict=True)
+    qps_min: float | None = Field(default=None, gt=0, strict=True, allow_inf_nan=False)
     #: Most p99 request latency under load allowed, in milliseconds.
-    p99_ms: float | None = Field(default=None, gt=0, strict=True)
+    p99_ms: float | None = Field(default=None, gt=0, strict=True, allow_inf_nan=False)
 
     def set(self) -> dict[str, float]:
         """The keys that carry a limit, with it."""
@@ -273,8 +276,8 @@ class Scenario(_Strict):
     # strict: YAML's `true` is not a count, and `2.5` runs is a typo, not 2.
     runs: int = Field(default=10, ge=1, le=100_000, strict=True)
     warmup: int = Field(default=1, ge=0, le=10_000, strict=True)
-    settle: float = Field(default=1.0, ge=0, le=3600, strict=True)
-    timeout: float = Field(default=60.0, gt=0, le=24 * 3600, strict=True)
+    settle: float = Field(default=1.0, ge=0, le=3600, strict=True, allow_inf_nan=False)
+    timeout: float = Field(default=60.0, gt=0, le=24 * 3600, strict=True, allow_inf_nan=False)
     #: Let relative paths leave the scenario file's folder (``../shared/Dockerfile``).
     allow_outside: bool = Field(default=False, strict=True)
     #: The security profile of every image that names none itself.

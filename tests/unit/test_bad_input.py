@@ -32,6 +32,9 @@ CASES: dict[str, tuple[str | None, str]] = {
     "a-directory.yaml": (None, "is a directory; expected a scenario YAML file"),
     "alias-bomb.yaml": (None, "expands to more than 100000 YAML nodes"),
     "allow-outside-not-boolean.yaml": ("allow_outside", "valid boolean"),
+    "budget-negative.yaml": ("budgets.working_set_mib", "greater than 0 (got -16)"),
+    "budget-p99-a-string.yaml": ("budgets.p99_ms", "valid number (got '50')"),
+    "budget-qps-infinite.yaml": ("budgets.qps_min", "finite number (got inf)"),
     "command-a-string.yaml": ("images.app.command", "expected a list of strings"),
     "command-nul.yaml": ("images.app.command", "expected arguments without NUL characters"),
     "context-is-a-file.yaml": ("images.app.context", "expected a directory"),
@@ -60,6 +63,12 @@ CASES: dict[str, tuple[str | None, str]] = {
     "images-a-list.yaml": ("images", "valid dictionary"),
     "images-empty.yaml": ("images", "expected at least one image"),
     "images-missing.yaml": ("images", "required key is missing"),
+    "load-duration-a-string.yaml": ("load.duration", "valid number (got '2')"),
+    "load-rate-negative.yaml": ("load.rate", "greater than 0 (got -5)"),
+    "load-rates-duplicate.yaml": ("load.rates", "expected each rate once, got 100 more than once; repeat: N"),
+    "load-rates-nan.yaml": ("load.rates.1", "finite number (got nan)"),
+    "load-rates-strings.yaml": ("load.rates.0", "valid number (got '100')"),
+    "load-warmup-infinite.yaml": ("load.warmup", "finite number (got inf)"),
     "log-regex-broken.yaml": ("images.app.ready.log", "expected a valid regular expression"),
     "memory-a-word.yaml": ("images.app.memory_limit", "expected a size such as 256m"),
     "memory-bare-number.yaml": ("images.app.memory_limit", "minimum memory limit); a bare number means bytes, got 1"),
@@ -178,6 +187,8 @@ SAMPLE = [
     "escape-context.yaml",
     "memory-a-word.yaml",
     "missing-dockerfile.yaml",
+    "load-rates-duplicate.yaml",
+    "budget-qps-infinite.yaml",
 ]
 
 

@@ -121,3 +121,50 @@ def test_parse_size(text, value):
 def test_parse_size_refuses_below_engine_minimum():
     with pytest.raises(ValueError, match="at least 6m"):
         parse_size("1m")
+
+
+# --- load and budget keys: strict and finite, as the run keys are ------------------------------
+
+HTTP_IMAGE = "images:\n  app:\n    dockerfile: Dockerfile\n    ready: {http: {port: 8080}}\n"
+
+
+@pytest.mark.parametrize(
+    ("top", "expected"),
+    [
+        ('load: {duration: "2"}', "s.yaml:1: load.duration: Input should be a valid number (got '2')"),
+        ("load: {duration: true}", "load.duration: Input should be a valid number (got True)"),
+        ("load: {duration: .nan}", "load.duration: Input should be a finite number"),
+        ('load: {warmup: "1"}', "load.warmup: Input should be a valid number"),
+        ("load: {after: -1}", "load.after: Input should be greater than or equal to 0"),
+        ("load: {after: .inf}", "load.after: Input should be a finite number"),
+        ('load: {rate: "100"}', "load.rate: Input should be a valid number (got '100')"),
+        ("load: {rate: .nan}", "load.rate: Input should be a finite number"),
+        ("load: {rate: 0}", "load.rate: Input should be greater than 0"),
+        ('load: {rates: ["100"]}', "load.rates.0: Input should be a valid number (got '100')"),
+        ("load: {rates: [100, -1]}", "load.rates.1: Input should be greater than 0"),
+        ("load: {rates: [.inf]}", "load.rates.0: Input should be a finite number"),
+        ("load: {rates: [.nan]}", "load.rates.0: Input should be a finite number"),
+        ("load: {rates: [true]}", "load.rates.0: Input should be a valid number"),
+        ("load: {rates: [100, 100]}", "load.rates: expected each rate once, got 100 more than once"),
+        ("load: {rates: [50, 100.0, 100]}", "load.rates: expected each rate once, got 100 more than once"),
+        ('load: {rates: [1], slo: {p99_ms: "50"}}', "load.slo.p99_ms: Input should be a valid number"),
+        ("load: {rates: [1], slo: {p99_ms: .inf}}", "load.slo.p99_ms: Input should be a finite number"),
+        ("budgets: {qps_min: .inf}", "s.yaml:1: budgets.qps_min: Input should be a finite number (got inf)"),
+        ("budgets: {p99_ms: .nan}", "budgets.p99_ms: Input should be a finite number"),
+        ('budgets: {cold_start_p95_ms: "500"}', "budgets.cold_start_p95_ms: Input should be a valid number (got '500')"),
+        ("budgets: {image_size_mib: -1}", "budgets.image_size_mib: Input should be greater than 0"),
+        ("settle: .nan", "settle: Input should be a finite number"),
+        ("timeout: .inf", "timeout: Input should be a finite number"),
+    ],
+)
+def test_load_and_budget_keys_are_strict_finite_and_positive(tmp_path, top, expected):
+    assert expected in error_of(tmp_path, f"{top}\n{HTTP_IMAGE}")
+
+
+def test_whole_numbers_are_numbers_for_every_load_and_budget_key(tmp_path):
+    text = "load: {duration: 3, warmup: 0, after: 1, rates: [100, 250.5], slo: {p99_ms: 50}}\n"
+    text += "budgets: {qps_min: 10, p99_ms: 2.5}\n" + HTTP_IMAGE
+    sc = load_scenario(write(tmp_path, text)).scenario
+    load = sc.load_for("app")
+    assert load is not None and load.duration == 3 and load.step_rates() == [100, 250.5]
+    assert sc.budgets_for("app").set() == {"qps_min": 10, "p99_ms": 2.5}  # type: ignore[union-attr]

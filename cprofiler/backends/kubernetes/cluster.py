@@ -16,9 +16,11 @@ import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from cprofiler.errors import ClusterError, UsageError
+from cprofiler.results.files import read_bounded
 
 try:
     from kubernetes import client, config, watch
@@ -28,6 +30,9 @@ except ImportError:  # pragma: no cover - the optional extra is missing
     ApiException = Exception  # type: ignore[assignment,misc]
 
 NOT_FOUND = 404
+#: Largest kubeconfig file read, in bytes: one with hundreds of contexts and embedded certificates
+#: takes a few megabytes.
+MAX_KUBECONFIG_BYTES = 16 << 20
 #: Seconds one API call may take before it counts as failed (watches and log streams excepted).
 REQUEST_TIMEOUT_S = 30
 
@@ -60,6 +65,8 @@ class PodView:
     created_s: float | None = None
     #: Condition type → (status is True, lastTransitionTime in epoch seconds or None).
     conditions: dict[str, tuple[bool, float | None]] = field(default_factory=dict)
+    #: Condition type → its reason and message (``Unschedulable: 0/1 nodes are available: …``), when it has any.
+    condition_reasons: dict[str, str] = field(default_factory=dict)
     container: ContainerView = field(default_factory=ContainerView)
     labels: dict[str, str] = field(default_factory=dict)
 
@@ -94,6 +101,11 @@ def _view(pod: Any) -> PodView:
         node_name=pod.spec.node_name,
         created_s=_epoch(meta.creation_timestamp),
         conditions=conditions,
+        condition_reasons={
+            c.type: ": ".join(str(x) for x in (c.reason, c.message) if x)
+            for c in (status.conditions or [])
+            if c.reason or c.message
+        },
         container=container,
         labels=dict(meta.labels or {}),
     )
@@ -249,6 +261,20 @@ class Cluster:
         return str(v.git_version)
 
 
+def _check_kubeconfig(paths: str) -> None:
+    """Each kubeconfig file of ``paths`` (``KUBECONFIG`` lists them with ``:``) that exists must be
+    a regular file of at most MAX_KUBECONFIG_BYTES: the client reads it whole, ``/dev/zero`` too."""
+    for part in paths.split(os.pathsep):
+        if part and os.path.exists(part):
+            read_bounded(
+                Path(part),
+                where=f"--backend kubernetes: the kubeconfig {part}",
+                limit=MAX_KUBECONFIG_BYTES,
+                expected=f"a kubeconfig (a regular file of at most {MAX_KUBECONFIG_BYTES} bytes)",
+                sized="a kubeconfig",
+            )
+
+
 def connect(context: str | None = None, namespace: str | None = None) -> Cluster:
     """The cluster of the user's kubeconfig (``KUBECONFIG``, else ``~/.kube/config``) and ``context``
     (else its current context); ``namespace`` else the context's, else ``default``. Checked with a
@@ -257,6 +283,7 @@ def connect(context: str | None = None, namespace: str | None = None) -> Cluster
         raise UsageError("--backend kubernetes: the kubernetes Python client is missing; install cprofiler[kubernetes]")
     # Read now, not at the client's import (which fixes its default then).
     path = os.environ.get("KUBECONFIG") or os.path.expanduser("~/.kube/config")
+    _check_kubeconfig(path)
     try:
         contexts, current = config.list_kube_config_contexts(config_file=path)
         chosen = next((c for c in contexts if c["name"] == context), None) if context else current

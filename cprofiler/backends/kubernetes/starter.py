@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from cprofiler.backends.kubernetes.cluster import Cluster, PodView
 from cprofiler.backends.kubernetes.images import pull_from_events
 from cprofiler.backends.kubernetes.manifest import CONTAINER, pod_manifest, pod_name
+from cprofiler.backends.kubernetes.placement import PLACEMENT_WAIT_S, unplaced_reason
 from cprofiler.backends.kubernetes.pods import PodSet
 from cprofiler.backends.kubernetes.summary import KubeletSample, container_sample
 from cprofiler.errors import ClusterError
@@ -124,8 +125,7 @@ class PodStarter:
             follower = threading.Thread(target=self._follow, args=(name, watch, log_re, tail), daemon=True)
             watcher = threading.Thread(target=self._watch, args=(created, spec.ready.kind, watch, marks, follower), daemon=True)
             watcher.start()
-            remaining = self.timeout_s - (time.monotonic_ns() - t0) / 1e9
-            watch.done.wait(max(remaining, 0))
+            self._wait(watch, marks, t0)
             self._classify(res, watch, marks, t0)
             if res.status == RunStatus.OK:
                 if spec.ready.kind == "exit":
@@ -144,6 +144,21 @@ class PodStarter:
         finally:
             end_run(watch, lambda: self.pods.remove(name))
         return res
+
+    def _wait(self, watch: Watch, marks: _Marks, t0: int) -> None:
+        """Until the pod is ready, exited or failed, or the timeout has passed since ``t0``; a pod
+        still on no node after PLACEMENT_WAIT_S fails the run (see :mod:`.placement`)."""
+
+        def remaining() -> float:
+            return max(self.timeout_s - (time.monotonic_ns() - t0) / 1e9, 0)
+
+        if watch.done.wait(min(remaining(), PLACEMENT_WAIT_S)):
+            return
+        unplaced = unplaced_reason(marks.last)
+        if unplaced is not None:
+            watch.fail(unplaced)
+            return
+        watch.done.wait(remaining())
 
     # --- threads ----------------------------------------------------------------------------------
 

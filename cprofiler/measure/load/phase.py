@@ -39,6 +39,22 @@ CEILING_REPEATS = 3
 Planned = tuple[Subject, float | None, int]
 
 
+def check_shapes(rows: list[tuple[str, LoadSpec]], where: str = "scenario") -> None:
+    """Refuse a load no generator run could apply faithfully (``generator: wrk`` with a rate) and
+    an unknown generator: UsageError naming ``where`` (the scenario file), the row and the key.
+
+    Pure: called before the engine is contacted, and again by :meth:`LoadPhase.check`, so that
+    the refusal comes before minutes of cold-start rounds, never at the first load step.
+    """
+    for name, spec in rows:
+        try:
+            generator = generators.make_generator(spec.generator)
+            for rate in spec.step_rates():
+                generator.check(LoadShape(connections=spec.connections, duration_s=spec.duration, rate=rate))
+        except UsageError as exc:
+            raise UsageError(f"{where}: image {name}: {exc}") from None
+
+
 class LoadPhase:
     """Plans and runs the load steps of one measurement."""
 
@@ -60,9 +76,11 @@ class LoadPhase:
         self.subjects = [s for s in subjects if s.load is not None]
 
     def check(self, rows: list[tuple[str, LoadSpec]], probe_via: str) -> None:
-        """Before anything is built: every generator installed, a CPU split possible, the netns reachable."""
+        """Before anything is built: every step one its generator can make, every generator installed,
+        a CPU split possible, the netns reachable."""
         if not rows:
             return
+        check_shapes(rows)
         if probe_via != "netns":
             raise UsageError(
                 "load: the load phase sends its traffic inside each container's network namespace, which needs "

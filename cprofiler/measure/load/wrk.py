@@ -63,8 +63,8 @@ class Wrk(Generator):
     def check(self, shape: LoadShape) -> None:
         if shape.rate is not None:
             raise UsageError(
-                "load.rate: wrk runs closed loop only and cannot hold a rate; "
-                "use load.generator: oha for rates, or leave rate out"
+                "load.rate: wrk runs closed loop only and cannot hold a rate (nor a sweep's rates); "
+                "use load.generator: oha for rates, or leave rate and rates out"
             )
 
     def command(self, request: LoadRequest, shape: LoadShape, workdir: Path, cpus: int) -> list[str]:
