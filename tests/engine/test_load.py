@@ -22,7 +22,7 @@ import pytest
 from cprofiler.measure.load import make_generator
 from cprofiler.measure.load.generators import Generator, LoadRequest, LoadShape, cpuset_cpus
 from cprofiler.measure.load.sampler import StepSampler
-from cprofiler.measure.load.server import build_loadserver, started
+from cprofiler.measure.load.server import ServerLimits, build_loadserver, started
 from cprofiler.measure.load.step import LoadStepFailed, ceiling, run_step, split_cpus
 from cprofiler.measure.memory import Cgroup
 from cprofiler.results.load import LoadStep, generator_bound
@@ -71,7 +71,9 @@ def load_step(
     memory=None,
     kill_after=None,
 ):
-    with started(engine, image, env=env, cpuset_cpus=cpus.container, cpus=limit_cpus, memory_limit_bytes=memory) as s:
+    with started(
+        engine, image, env=env, limits=ServerLimits(cpuset_cpus=cpus.container, cpus=limit_cpus, memory_limit_bytes=memory)
+    ) as s:
         if kill_after is not None:
             threading.Timer(kill_after, engine.api.kill, args=(s.container_id,)).start()
         return run_step(
@@ -244,7 +246,7 @@ def test_ceiling_of_the_trivial_server(engine, loadserver, cpus, oha):
 
 
 def test_sampler_reads_memory_at_least_ten_times_a_second(engine, loadserver, cpus):
-    with started(engine, loadserver, cpuset_cpus=cpus.container) as s:
+    with started(engine, loadserver, limits=ServerLimits(cpuset_cpus=cpus.container)) as s:
         cgroup = Cgroup.of_pid(s.pid)
         assert cgroup is not None
         sampler = StepSampler(cgroup)

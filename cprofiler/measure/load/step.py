@@ -27,7 +27,7 @@ from cprofiler.measure.load.generators import (
     cpuset_cpus,
 )
 from cprofiler.measure.load.sampler import StepSampler
-from cprofiler.measure.load.server import LOADSERVER_PORT, build_loadserver, started
+from cprofiler.measure.load.server import LOADSERVER_PORT, ServerLimits, build_loadserver, started
 from cprofiler.measure.memory import Cgroup, from_figures
 from cprofiler.results.load import Ceiling, LoadStep
 
@@ -198,7 +198,7 @@ def ceiling(
     env = {"PORT": str(port), "COST_US": "0"}
     closed = replace(shape, rate=None)
     runs: list[LoadStep] = []
-    with started(engine, image, env=env, invocation=invocation, cpuset_cpus=cpus.container) as server:
+    with started(engine, image, env=env, limits=ServerLimits(cpuset_cpus=cpus.container), invocation=invocation) as server:
         for i in range(max(1, repeats)):
             step = run_step(
                 engine,
