@@ -32,14 +32,14 @@ from cprofiler import engine as engine_mod  # noqa: E402
 from cprofiler.measure.load import DEFAULT_GENERATOR, GENERATORS, make_generator  # noqa: E402
 from cprofiler.measure.load.generators import LoadRequest, LoadShape, cpuset_cpus  # noqa: E402
 from cprofiler.measure.load.sampler import StepSampler  # noqa: E402
-from cprofiler.measure.load.server import build_loadserver, started  # noqa: E402
-from cprofiler.measure.load.step import ceiling, open_container_netns, split_cpus  # noqa: E402
+from cprofiler.measure.load.server import ServerLimits, build_loadserver, started  # noqa: E402
+from cprofiler.measure.load.step import CeilingPlan, ceiling, open_container_netns, split_cpus  # noqa: E402
 from cprofiler.measure.memory import Cgroup  # noqa: E402
 
 
 def sampler_cost(engine: Any, image: str, cpus: Any, duration_s: float, connections: int) -> dict[str, float]:
     gen = make_generator(DEFAULT_GENERATOR)
-    with started(engine, image, env={"COST_US": "200"}, cpuset_cpus=cpus.container) as server:
+    with started(engine, image, env={"COST_US": "200"}, limits=ServerLimits(cpuset_cpus=cpus.container)) as server:
         cgroup = Cgroup.of_pid(server.pid)
         if cgroup is None:
             raise SystemExit("the load server's cgroup is not visible from here")
@@ -82,7 +82,7 @@ def main() -> None:
         if version is None:
             rows.append([name, "not installed", "", "", ""])
             continue
-        c = ceiling(engine, gen, LoadRequest(port=8080), shape, cpus, warmup_s=1, repeats=args.repeats, image=image)
+        c = ceiling(engine, gen, CeilingPlan(LoadRequest(port=8080), shape, cpus, warmup_s=1, repeats=args.repeats), image=image)
         out["ceiling"][name] = {"version": version, **c.model_dump(mode="json")}
         rows.append([name, version, f"{c.qps:,.0f}", f"{c.latency_ms.p50:.2f}", f"{c.latency_ms.p99:.2f}"])
     print(f"ceiling: trivial server on CPU {cpus.container}, generator on CPU {cpus.generator}, {args.connections} connections,")

@@ -257,19 +257,10 @@ class Starter:
         return Target(published=ports)
 
     def _read_output(self, output: Iterator[bytes], probe: Probe, watch: Watch, tail: deque[str]) -> None:
-        for t_ns, line in split_lines(output):
-            tail.append(kept_line(line))
-            if watch.app_ready_ns is None:
-                m = STAMP_RE.search(line)
-                if m:
-                    watch.mark_stamp(int(m.group(1)))
-            if watch.ready_ns is None:
-                probe.on_line(watch, t_ns, line)
+        read_output(output, probe, watch, tail)
 
     def _wait_exit(self, cid: str, probe: Probe, watch: Watch) -> None:
-        code = self.engine.wait_exit(cid)
-        if not watch.stop.is_set():
-            probe.on_exit(watch, time.monotonic_ns(), code)
+        wait_exit(self.engine, cid, probe, watch)
 
     def _classify(self, res: RunResult, watch: Watch, cid: str, t0: int) -> None:
         if watch.ready_ns is not None:
@@ -364,3 +355,24 @@ def split_lines(chunks: Iterator[bytes]) -> Iterator[tuple[int, bytes]]:
             pending = b""
     if pending:
         yield time.monotonic_ns(), pending
+
+
+def read_output(output: Iterator[bytes], probe: Probe, watch: Watch, tail: deque[str]) -> None:
+    """Read a container's output until it ends: lines capped in length (``split_lines``), each kept
+    in ``tail`` cut to LOG_LINE_KEEP_BYTES, the app's stamp noted, and each line shown to ``probe``
+    until the run is ready. A line without newline never grows past MAX_LINE_BYTES in memory."""
+    for t_ns, line in split_lines(output):
+        tail.append(kept_line(line))
+        if watch.app_ready_ns is None:
+            m = STAMP_RE.search(line)
+            if m:
+                watch.mark_stamp(int(m.group(1)))
+        if watch.ready_ns is None:
+            probe.on_line(watch, t_ns, line)
+
+
+def wait_exit(engine: Engine, cid: str, probe: Probe, watch: Watch) -> None:
+    """Block until container ``cid`` exits and tell ``probe``, unless the run is over by then."""
+    code = engine.wait_exit(cid)
+    if not watch.stop.is_set():
+        probe.on_exit(watch, time.monotonic_ns(), code)

@@ -22,8 +22,8 @@ import pytest
 from cprofiler.measure.load import make_generator
 from cprofiler.measure.load.generators import Generator, LoadRequest, LoadShape, cpuset_cpus
 from cprofiler.measure.load.sampler import StepSampler
-from cprofiler.measure.load.server import build_loadserver, started
-from cprofiler.measure.load.step import LoadStepFailed, ceiling, run_step, split_cpus
+from cprofiler.measure.load.server import ServerLimits, build_loadserver, started
+from cprofiler.measure.load.step import CeilingPlan, LoadStepFailed, StepPlan, ceiling, run_step, split_cpus
 from cprofiler.measure.memory import Cgroup
 from cprofiler.results.load import LoadStep, generator_bound
 
@@ -71,20 +71,19 @@ def load_step(
     memory=None,
     kill_after=None,
 ):
-    with started(engine, image, env=env, cpuset_cpus=cpus.container, cpus=limit_cpus, memory_limit_bytes=memory) as s:
+    with started(
+        engine, image, env=env, limits=ServerLimits(cpuset_cpus=cpus.container, cpus=limit_cpus, memory_limit_bytes=memory)
+    ) as s:
         if kill_after is not None:
             threading.Timer(kill_after, engine.api.kill, args=(s.container_id,)).start()
-        return run_step(
-            engine,
-            s.container_id,
+        plan = StepPlan(
             request or LoadRequest(port=8080, path=path),
             LoadShape(connections=16, duration_s=duration, rate=rate, request_timeout_s=2),
-            gen,
-            generator_cpuset=cpus.generator,
-            warmup_s=warmup,
+            cpus.generator,
+            warmup,
             after_s=0.5,
-            log_tail=s.log_tail,
         )
+        return run_step(engine, s.container_id, gen, plan, log_tail=s.log_tail)
 
 
 def busy_ticks(cpu_list: list[int]) -> tuple[int, int]:
@@ -229,22 +228,15 @@ def test_post_with_headers_and_a_body(engine, loadserver, cpus, name):
 
 
 def test_ceiling_of_the_trivial_server(engine, loadserver, cpus, oha):
-    c = ceiling(
-        engine,
-        oha,
-        LoadRequest(port=8080),
-        LoadShape(connections=32, duration_s=2),
-        cpus,
-        warmup_s=0.5,
-        image=loadserver,
-    )
+    plan = CeilingPlan(LoadRequest(port=8080), LoadShape(connections=32, duration_s=2), cpus, warmup_s=0.5)
+    c = ceiling(engine, oha, plan, image=loadserver)
     print(f"oha ceiling: {c.qps:.0f} req/s, p99 {c.latency_ms.p99} ms")
     assert c.qps > 5000 and c.latency_ms.p50 is not None
     assert generator_bound(0.9 * c.qps, c) and not generator_bound(0.5 * c.qps, c)
 
 
 def test_sampler_reads_memory_at_least_ten_times_a_second(engine, loadserver, cpus):
-    with started(engine, loadserver, cpuset_cpus=cpus.container) as s:
+    with started(engine, loadserver, limits=ServerLimits(cpuset_cpus=cpus.container)) as s:
         cgroup = Cgroup.of_pid(s.pid)
         assert cgroup is not None
         sampler = StepSampler(cgroup)

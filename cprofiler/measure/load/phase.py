@@ -22,7 +22,7 @@ from cprofiler.errors import UsageError
 from cprofiler.measure.load import generators
 from cprofiler.measure.load.generators import Generator, GeneratorError, LoadRequest, LoadShape
 from cprofiler.measure.load.server import LOADSERVER_NAME, LOADSERVER_PORT, LOADSERVER_SOURCE, build_loadserver
-from cprofiler.measure.load.step import CpuSplit, LoadStepFailed, run_step, split_cpus
+from cprofiler.measure.load.step import CpuSplit, LoadStepFailed, StepPlan, run_step, split_cpus
 from cprofiler.measure.start import Running, Starter, Subject
 from cprofiler.results import stats
 from cprofiler.results.kinds import StepStatus
@@ -183,19 +183,8 @@ class LoadPhase:
 
         def load(running: Running) -> None:
             try:
-                step = run_step(
-                    self.engine,
-                    running.container_id,
-                    request,
-                    shape,
-                    generator,
-                    generator_cpuset=split.generator,
-                    warmup_s=spec.warmup,
-                    repeat=repeat,
-                    after_s=spec.after,
-                    log_tail=running.log_tail,
-                    notes=notes,
-                )
+                plan = StepPlan(request, shape, split.generator, spec.warmup, repeat=repeat, after_s=spec.after)
+                step = run_step(self.engine, running.container_id, generator, plan, log_tail=running.log_tail, notes=notes)
             except LoadStepFailed as exc:
                 step = exc.step
             except GeneratorError as exc:

@@ -26,8 +26,8 @@ from cprofiler.measure.load.generators import (
     LoadShape,
     cpuset_cpus,
 )
-from cprofiler.measure.load.sampler import StepSampler
-from cprofiler.measure.load.server import LOADSERVER_PORT, build_loadserver, started
+from cprofiler.measure.load.sampler import StepFigures, StepSampler
+from cprofiler.measure.load.server import LOADSERVER_PORT, ServerLimits, build_loadserver, started
 from cprofiler.measure.memory import Cgroup, from_figures
 from cprofiler.results.kinds import StepStatus
 from cprofiler.results.load import Ceiling, LoadStep
@@ -83,75 +83,79 @@ def split_cpus(engine_cpus: int, *, container: str | None = None, generator: str
     return CpuSplit(container=container, generator=generator)
 
 
+@dataclass(frozen=True)
+class StepPlan:
+    """What one step sends and how: the request, the load's shape, where the generator runs, and
+    the quiet times around the measured window."""
+
+    request: LoadRequest
+    #: ``shape.rate`` None is closed loop.
+    shape: LoadShape
+    #: CPUs of the load generator (``taskset -c``).
+    generator_cpuset: str
+    #: Seconds of load before the measured window, not recorded (0: none).
+    warmup_s: float
+    #: Which repetition of its rate this step is.
+    repeat: int = 0
+    #: Seconds of quiet after the step before ``working_set_after_bytes`` is read.
+    after_s: float = AFTER_S
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    """The container one step loads, and how a failure of it is told."""
+
+    engine: Engine
+    container_id: str
+    plan: StepPlan
+    log_tail: Callable[[], list[str]]
+
+    def failed(self, status: StepStatus, error: str, exit_code: int | None = None) -> LoadStepFailed:
+        plan = self.plan
+        step = LoadStep(
+            rate=plan.shape.rate, repeat=plan.repeat, status=status, error=error, exit_code=exit_code, log_tail=self.log_tail()
+        )
+        return LoadStepFailed(step)
+
+    def running_pid(self) -> int:
+        """Its host pid; LoadStepFailed when it is not running."""
+        state = self.engine.state(self.container_id)
+        if not state.running or state.pid <= 0:
+            raise self.failed(StepStatus.CRASHED, "the container was not running when the step began", state.exit_code)
+        return state.pid
+
+    def check_alive(self, when: str) -> None:
+        state = self.engine.state(self.container_id)
+        if not state.running:
+            status = StepStatus.OOMKILLED if state.oom_killed else StepStatus.CRASHED
+            raise self.failed(status, f"the container exited with {state.exit_code} {when}", state.exit_code)
+
+
 def run_step(
     engine: Engine,
     container_id: str,
-    request: LoadRequest,
-    shape: LoadShape,
     generator: Generator,
+    plan: StepPlan,
     *,
-    generator_cpuset: str,
-    warmup_s: float,
-    repeat: int = 0,
-    after_s: float = AFTER_S,
     log_tail: Callable[[], list[str]] | None = None,
     notes: list[str] | None = None,
 ) -> LoadStep:
-    """Load the running container ``container_id`` once and return the measured step.
+    """Load the running container ``container_id`` once as ``plan`` says and return the measured step.
 
-    ``shape.rate`` None is closed loop. ``log_tail`` gives the container's last output lines for a
-    failure; sentences on how a figure was obtained (or why it is null) are added to ``notes``
-    (each once), meant for ``LoadRun.notes``. Raises LoadStepFailed when the container exits or
-    answers nothing, GeneratorError when the generator itself fails, UsageError when the container
-    shares the host's network namespace.
+    ``log_tail`` gives the container's last output lines for a failure; sentences on how a figure
+    was obtained (or why it is null) are added to ``notes`` (each once), meant for
+    ``LoadRun.notes``. Raises LoadStepFailed when the container exits or answers nothing,
+    GeneratorError when the generator itself fails, UsageError when the container shares the
+    host's network namespace.
     """
-    tail = log_tail or (lambda: [])
-
-    def failed(status: StepStatus, error: str, exit_code: int | None = None) -> LoadStepFailed:
-        step = LoadStep(rate=shape.rate, repeat=repeat, status=status, error=error, exit_code=exit_code, log_tail=tail())
-        return LoadStepFailed(step)
-
-    def check_alive(when: str) -> None:
-        state = engine.state(container_id)
-        if not state.running:
-            status = StepStatus.OOMKILLED if state.oom_killed else StepStatus.CRASHED
-            raise failed(status, f"the container exited with {state.exit_code} {when}", state.exit_code)
-
-    state = engine.state(container_id)
-    if not state.running or state.pid <= 0:
-        raise failed(StepStatus.CRASHED, "the container was not running when the step began", state.exit_code)
-    cgroup = Cgroup.of_pid(state.pid)
-    netns_fd = open_container_netns(state.pid, container_id)
+    loaded = _Loaded(engine, container_id, plan, log_tail or (lambda: []))
+    pid = loaded.running_pid()
+    cgroup = Cgroup.of_pid(pid)
+    netns_fd = open_container_netns(pid, container_id)
     try:
-
-        def load(duration_s: float) -> GeneratorResult:
-            try:
-                return generator.run(request, replace(shape, duration_s=duration_s), netns_fd=netns_fd, cpuset=generator_cpuset)
-            except GeneratorTimeout as exc:
-                raise failed(StepStatus.TIMEOUT, str(exc)) from None
-
-        if warmup_s > 0:
-            load(warmup_s)
-            check_alive("during the warmup")
-        sampler = StepSampler(cgroup, cpus=cpuset_cpus(generator_cpuset)) if cgroup is not None else None
-        if sampler is not None:
-            sampler.start()
-        try:
-            result = load(shape.duration_s)
-        finally:
-            figures = sampler.stop() if sampler is not None else None
-        check_alive("during the step")
-        answered = result.requests - result.errors_socket
-        if answered <= 0:
-            raise failed(
-                StepStatus.UNRESPONSIVE,
-                f"the container answered no request in {shape.duration_s:g} s ({result.errors_socket} socket errors)",
-            )
-        time.sleep(after_s)
-        check_alive(f"in the {after_s:.0f} s after the step")
+        result, figures = _load(loaded, generator, cgroup, netns_fd)
     finally:
         os.close(netns_fd)
-
     after = None
     if cgroup is not None:
         usage, stat = cgroup.memory_usage()
@@ -159,9 +163,49 @@ def run_step(
     if notes is not None:
         found = figures.notes if figures is not None else ["cgroup figures are null: the container's cgroup is not visible here"]
         notes.extend(n for n in found if n not in notes)
+    return _measured(plan, result, figures, after)
+
+
+def _load(
+    loaded: _Loaded, generator: Generator, cgroup: Cgroup | None, netns_fd: int
+) -> tuple[GeneratorResult, StepFigures | None]:
+    """Warmup, the measured window with the cgroup sampled, then the quiet ``after_s``; the
+    container must be alive after each and have answered something."""
+    plan = loaded.plan
+
+    def load(duration_s: float) -> GeneratorResult:
+        try:
+            shape = replace(plan.shape, duration_s=duration_s)
+            return generator.run(plan.request, shape, netns_fd=netns_fd, cpuset=plan.generator_cpuset)
+        except GeneratorTimeout as exc:
+            raise loaded.failed(StepStatus.TIMEOUT, str(exc)) from None
+
+    if plan.warmup_s > 0:
+        load(plan.warmup_s)
+        loaded.check_alive("during the warmup")
+    sampler = StepSampler(cgroup, cpus=cpuset_cpus(plan.generator_cpuset)) if cgroup is not None else None
+    if sampler is not None:
+        sampler.start()
+    try:
+        result = load(plan.shape.duration_s)
+    finally:
+        figures = sampler.stop() if sampler is not None else None
+    loaded.check_alive("during the step")
+    if result.requests - result.errors_socket <= 0:
+        raise loaded.failed(
+            StepStatus.UNRESPONSIVE,
+            f"the container answered no request in {plan.shape.duration_s:g} s ({result.errors_socket} socket errors)",
+        )
+    time.sleep(plan.after_s)
+    loaded.check_alive(f"in the {plan.after_s:.0f} s after the step")
+    return result, figures
+
+
+def _measured(plan: StepPlan, result: GeneratorResult, figures: StepFigures | None, after: int | None) -> LoadStep:
+    """The step's record: the generator's figures, the cgroup's (None where not visible), the working set after."""
     return LoadStep(
-        rate=shape.rate,
-        repeat=repeat,
+        rate=plan.shape.rate,
+        repeat=plan.repeat,
         requests=result.requests,
         errors_http=result.errors_http,
         errors_socket=result.errors_socket,
@@ -178,42 +222,43 @@ def run_step(
     )
 
 
+@dataclass(frozen=True)
+class CeilingPlan:
+    """How the generator's ceiling is measured: the request and shape of the steps it stands for
+    (run closed loop whatever their rate), the CPU split, and how many times."""
+
+    request: LoadRequest
+    shape: LoadShape
+    cpus: CpuSplit
+    #: Seconds of load before the first measured run, not recorded.
+    warmup_s: float
+    #: Measured runs; the ceiling is their median by QPS.
+    repeats: int = 1
+
+
 def ceiling(
     engine: Engine,
     generator: Generator,
-    request: LoadRequest,
-    shape: LoadShape,
-    cpus: CpuSplit,
+    plan: CeilingPlan,
     *,
-    warmup_s: float,
-    repeats: int = 1,
     invocation: str | None = None,
     image: str | None = None,
 ) -> Ceiling:
     """What ``generator`` reaches against the trivial load server (``COST_US=0``) with the same
     connections, duration, method, path, headers and body, closed loop (a rate would cap it); the
-    median of ``repeats`` runs by QPS. The server runs on the container's CPUs, the generator on its own.
+    median of ``plan.repeats`` runs by QPS. The server runs on the container's CPUs, the generator on its own.
     """
     image = image or build_loadserver(engine, invocation=invocation or "load-ceiling").info.id
-    port = request.port or LOADSERVER_PORT
+    port = plan.request.port or LOADSERVER_PORT
     env = {"PORT": str(port), "COST_US": "0"}
-    closed = replace(shape, rate=None)
+    request, closed = replace(plan.request, port=port), replace(plan.shape, rate=None)
     runs: list[LoadStep] = []
-    with started(engine, image, env=env, invocation=invocation, cpuset_cpus=cpus.container) as server:
-        for i in range(max(1, repeats)):
-            step = run_step(
-                engine,
-                server.container_id,
-                replace(request, port=port),
-                closed,
-                generator,
-                generator_cpuset=cpus.generator,
-                warmup_s=warmup_s if i == 0 else 0,
-                repeat=i,
-                after_s=0,
-                log_tail=server.log_tail,
-            )
-            runs.append(step)
+    limits = ServerLimits(cpuset_cpus=plan.cpus.container)
+    with started(engine, image, env=env, limits=limits, invocation=invocation) as server:
+        for i in range(max(1, plan.repeats)):
+            warmup_s = plan.warmup_s if i == 0 else 0
+            step_plan = StepPlan(request, closed, plan.cpus.generator, warmup_s, repeat=i, after_s=0)
+            runs.append(run_step(engine, server.container_id, generator, step_plan, log_tail=server.log_tail))
     middle = sorted(runs, key=lambda s: s.qps or 0.0)[(len(runs) - 1) // 2]
     return Ceiling(qps=statistics.median(s.qps or 0.0 for s in runs), latency_ms=middle.latency_ms, n=len(runs))
 
