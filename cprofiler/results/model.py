@@ -16,7 +16,7 @@ reader sees every field of the JSON, with its unit, in one place.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -422,7 +422,10 @@ def upgrade_v1_run(record: Any) -> Any:
     return record
 
 
-def validate(model: type[Any], data: Any, where: str) -> Any:
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
+def validate(model: type[_Model], data: Any, where: str) -> _Model:
     """``model`` validated from ``data``; UsageError naming ``where`` and the path inside it."""
     try:
         return model.model_validate(data)

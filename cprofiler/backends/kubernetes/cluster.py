@@ -22,7 +22,7 @@ from cprofiler.errors import ClusterError, UsageError
 
 try:
     from kubernetes import client, config, watch
-    from kubernetes.client.rest import ApiException
+    from kubernetes.client.exceptions import ApiException
 except ImportError:  # pragma: no cover - the optional extra is missing
     client = config = watch = None  # type: ignore[assignment]
     ApiException = Exception  # type: ignore[assignment,misc]
