@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
 """The layout rules no linter checks: module and function length, import cycles, who imports what.
 
-    python3 scripts/check-structure.py          exit 1 with one line per breach, else 0
+    python3 scripts/check-structure.py [ROOT]   exit 1 with one line per breach, else 0
+
+ROOT is the directory holding the ``cprofiler`` package (default: this repository), so the checker
+itself can be tested on a small tree of its own (tests/unit/test_check_structure.py); a ROOT
+without ``cprofiler/`` exits 2.
 
 Rules (the contributor guide, CONTRIBUTING.md, says why each exists):
 - no module in ``cprofiler/`` over MAX_MODULE_LINES lines, no function over MAX_FUNCTION_LINES;
@@ -139,8 +143,15 @@ def breaches(root: Path) -> list[str]:
     return out
 
 
-def main() -> int:
-    root = Path(__file__).resolve().parent.parent
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) > 1:
+        print(f"check-structure: {' '.join(args)}: expected at most one argument, the repository's root", file=sys.stderr)
+        return 2
+    root = Path(args[0]).resolve() if args else Path(__file__).resolve().parent.parent
+    if not (root / "cprofiler").is_dir():
+        print(f"check-structure: {root}: no cprofiler/ package here; expected the repository's root", file=sys.stderr)
+        return 2
     found = breaches(root)
     for line in found:
         print(f"check-structure: {line}", file=sys.stderr)

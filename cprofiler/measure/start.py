@@ -37,8 +37,9 @@ from cprofiler.scenario.model import ImageSpec
 LOG_TAIL_LINES = 20
 #: Longest output line kept in a run's ``log_tail``, in bytes; the rest of it is counted, not kept.
 LOG_LINE_KEEP_BYTES = 2048
-#: Most bytes of output kept in a run's ``log_tail`` in all: the newest lines that fit. Twenty lines
-#: of up to MAX_LINE_BYTES would put 1.25 MiB of a flood into every failed run of the results.
+#: Most bytes of output kept in a run's ``log_tail`` in all, counting each line's UTF-8 bytes and its
+#: newline: :func:`kept_tail` keeps the newest of the LOG_TAIL_LINES lines that fit, so long lines
+#: leave fewer (twenty lines cut at LOG_LINE_KEEP_BYTES would be over 40 KiB).
 LOG_TAIL_BYTES = 16 * 1024
 #: How long a run waits after ready for the app's ``monotonic_ns=`` line, which travels through the
 #: engine's attach stream and may arrive after a fast probe has seen the app ready, in seconds.

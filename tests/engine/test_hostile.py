@@ -1,10 +1,9 @@
-"""Issue 14 (hardening, round two) against the real engine: each test reproduces one finding.
+"""Hostile conditions against the real engine: each test reproduces one way a run went wrong.
 
-Run logs tie to one measurement (item 3), reuse never measures a stale image (4), ``--cold image``
-survives SIGKILL and other invocations (5), containers are bounded and can run restricted (6),
-the engine's own reasons reach the user (10), a backtracking log regex holds nothing up (12),
-cprofiler in another PID namespace still measures and is never reaped (13), and a failed run keeps
-a bounded tail (14).
+Run logs tie to one measurement, reuse never measures a stale image, ``--cold image`` survives
+SIGKILL and other invocations, containers are bounded and can run restricted, the engine's own
+reasons reach the user, a backtracking log regex holds nothing up, cprofiler in another PID
+namespace still measures and is never reaped, and a failed run keeps a bounded tail.
 """
 
 from __future__ import annotations
@@ -48,7 +47,7 @@ def refused(cli: Cli, words: str) -> str:
     return cli.stderr
 
 
-# --- item 3: one run log, one measurement --------------------------------------------------------
+# --- one run log, one measurement --------------------------------------------------------
 
 
 def test_the_same_output_twice_with_a_changed_dockerfile_keeps_only_the_second(engine, testapp_context, tmp_path):
@@ -112,7 +111,7 @@ def test_resume_refuses_an_edited_scenario(engine, testapp_context, tmp_path):
     assert jsonl.read_bytes() == before
 
 
-# --- item 4: reuse never measures a stale image ------------------------------------------------------
+# --- reuse never measures a stale image ------------------------------------------------------
 
 
 #: Label value of the images these tests build; removed after each test (their content is unique).
@@ -198,7 +197,7 @@ def test_add_of_a_url_is_built_every_time_and_says_so(engine, own_images, testap
     assert second.info.id != first.info.id
 
 
-# --- item 10: the engine's own reasons, and what can be checked before it is asked ----------------
+# --- the engine's own reasons, and what can be checked before it is asked ----------------
 
 
 @pytest.fixture(scope="module")
@@ -238,7 +237,7 @@ def test_more_cpus_than_the_engine_has_is_refused_before_building(engine, testap
     assert r.measurement is None and not (tmp_path / "r.jsonl").exists()
 
 
-# --- item 6: what a measured container gets ----------------------------------------------------------
+# --- what a measured container gets ----------------------------------------------------------
 
 SERVICE = {"env": {"MODE": "http"}, "ready": {"http": {"port": 8080, "path": "/healthz"}}}
 
@@ -299,7 +298,7 @@ def test_a_fork_bomb_stops_at_the_pids_limit(engine, testapp_context, tmp_path):
     assert 0 < made < 32 and run.log_tail[-1].endswith("of 200 (Resource temporarily unavailable)"), run.log_tail
 
 
-# --- item 14: a failed run keeps a bounded tail ---------------------------------------------------------
+# --- a failed run keeps a bounded tail ---------------------------------------------------------
 
 
 def test_a_flood_of_long_lines_keeps_a_bounded_tail(engine, testapp_context, tmp_path):
@@ -314,7 +313,7 @@ def test_a_flood_of_long_lines_keeps_a_bounded_tail(engine, testapp_context, tmp
     assert all(line.startswith("flood line ") and line.endswith(" more bytes]") for line in run.log_tail)
 
 
-# --- item 12: a backtracking log regex ------------------------------------------------------------------
+# --- a backtracking log regex ------------------------------------------------------------------
 
 EVIL = {"env": {"MODE": "never", "SAY": "a" * 40 + "!"}, "ready": {"log": "^(a+)+$"}}
 
@@ -340,7 +339,7 @@ def test_ctrl_c_does_not_wait_for_a_backtracking_regex(engine, testapp_context, 
     assert time.monotonic() - t0 < 5 and cli.containers(engine) == []
 
 
-# --- item 13: cprofiler in another PID namespace than the engine's containers ------------------------
+# --- cprofiler in another PID namespace than the engine's containers ------------------------
 
 
 def in_own_pid_namespace(tmp_path: Path, *args: str):
@@ -398,7 +397,7 @@ def test_containers_of_another_pid_namespace_are_never_reaped(engine, testapp_co
     assert not [c for c in engine.labelled_containers() if c["id"] == found[0]["id"]]
 
 
-# --- item 5: --cold image, killed, and beside other invocations -------------------------------------
+# --- --cold image, killed, and beside other invocations -------------------------------------
 
 
 def unique_job_scenario(tmp_path: Path, testapp_context: Path, **settings) -> Path:

@@ -1,4 +1,4 @@
-"""Issue 14, items 4 and 7 without an engine: the reuse hash covers what the engine is sent, in
+"""Without an engine: the reuse hash covers what the engine is sent, in
 chunks, and refuses what the engine could not take as a file."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 14, item 8: newlines in results values never become live YAML in a manifest.
+"""Newlines in results values never become live YAML in a manifest.
 
 Through the command line, so that the test holds whatever shape ``cprofiler.manifests`` takes inside.
 """

@@ -1,5 +1,6 @@
-"""Issue 14, items 1, 2, 3, 9 and 11 without an engine: what cprofiler writes replaces only what it
-may, run logs hold one measurement, and hostile results files are one line (exit 2), changing nothing."""
+"""Without an engine: what cprofiler writes replaces only what it may, unwritable places are found
+before measuring, run logs hold one measurement, and hostile results files are one line (exit 2),
+changing nothing."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ def one_line(exc: pytest.ExceptionInfo[UsageError]) -> str:
     return text
 
 
-# --- item 1: --output replaces only a regular file, through no planted name ----------------------
+# --- --output replaces only a regular file, through no planted name ----------------------
 
 
 @ROOT_ONLY
@@ -79,7 +80,7 @@ def test_planted_temporary_names_are_never_followed(tmp_path):
     )
 
 
-# --- item 9: unwritable places are found out before measuring -------------------------------------
+# --- unwritable places are found out before measuring -------------------------------------
 
 
 def test_an_output_under_proc_is_one_line():
@@ -118,7 +119,7 @@ def test_a_missing_folder_is_not_made_by_the_check(tmp_path):
     assert "cannot be used (Not a directory)" in one_line(info)
 
 
-# --- item 2 and 3: the run log is a regular file of one measurement, one writer at a time -----------
+# --- the run log is a regular file of one measurement, one writer at a time -----------
 
 
 def header(invocation: str = "m1", scenario: str = "/s.yaml") -> dict:
@@ -219,7 +220,7 @@ def test_runs_without_a_measurement_id_still_read(tmp_path):
     assert [r.index for r in runlog.load(path).images[0].runs] == [0, 1]
 
 
-# --- item 11: hostile results files ------------------------------------------------------------------
+# --- hostile results files ------------------------------------------------------------------
 
 
 def _default() -> dict:

@@ -1,4 +1,4 @@
-"""Issue 14, items 12 and 14 without an engine: what one run holds on to is bounded, in bytes and
+"""Without an engine: what one run holds on to is bounded, in bytes and
 in time."""
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def test_the_tail_is_bounded_in_bytes_and_keeps_the_newest():
     assert kept_tail(short) == short
 
 
-# --- item 12: a backtracking log regex holds nothing up ------------------------------------------
+# --- a backtracking log regex holds nothing up ------------------------------------------
 
 EVIL = "^(a+)+$"
 EVIL_LINE = b"a" * 40 + b"!"  # some 2**40 ways to split the a's before the match fails

@@ -24,7 +24,7 @@ from cprofiler.results.files import read_bounded
 
 try:
     from kubernetes import client, config, watch
-    from kubernetes.client.rest import ApiException
+    from kubernetes.client.exceptions import ApiException
 except ImportError:  # pragma: no cover - the optional extra is missing
     client = config = watch = None  # type: ignore[assignment]
     ApiException = Exception  # type: ignore[assignment,misc]
@@ -49,7 +49,6 @@ class ContainerView:
     exit_code: int | None = None
     #: When the runtime started it (whole seconds, the API server's resolution), epoch seconds.
     started_at_s: float | None = None
-    ready: bool = False
 
 
 @dataclass(frozen=True)
@@ -57,9 +56,7 @@ class PodView:
     """What cprofiler reads from one Pod object."""
 
     name: str
-    namespace: str
     resource_version: str
-    phase: str | None = None
     node_name: str | None = None
     #: ``metadata.creationTimestamp`` in epoch seconds (whole seconds).
     created_s: float | None = None
@@ -88,16 +85,14 @@ def _view(pod: Any) -> PodView:
         st = cs.state
         if st.terminated is not None:
             t = st.terminated
-            container = ContainerView("terminated", t.reason, t.message, t.exit_code, _epoch(t.started_at), ready=bool(cs.ready))
+            container = ContainerView("terminated", t.reason, t.message, t.exit_code, _epoch(t.started_at))
         elif st.running is not None:
-            container = ContainerView("running", started_at_s=_epoch(st.running.started_at), ready=bool(cs.ready))
+            container = ContainerView("running", started_at_s=_epoch(st.running.started_at))
         elif st.waiting is not None:
             container = ContainerView("waiting", st.waiting.reason, st.waiting.message)
     return PodView(
         name=meta.name,
-        namespace=meta.namespace,
         resource_version=meta.resource_version,
-        phase=status.phase,
         node_name=pod.spec.node_name,
         created_s=_epoch(meta.creation_timestamp),
         conditions=conditions,
@@ -143,15 +138,6 @@ class Cluster:
         with _call(f"create pod {manifest['metadata']['name']} in namespace {self.namespace}"):
             pod = self.core.create_namespaced_pod(self.namespace, manifest, _request_timeout=REQUEST_TIMEOUT_S)
         return _view(pod)
-
-    def read_pod(self, name: str) -> PodView | None:
-        try:
-            with _call(f"read pod {name}"):
-                return _view(self.core.read_namespaced_pod(name, self.namespace, _request_timeout=REQUEST_TIMEOUT_S))
-        except ClusterError as exc:
-            if exc.status == NOT_FOUND:
-                return None
-            raise
 
     def watch_pod(
         self, name: str, resource_version: str, timeout_s: float, stop: threading.Event

@@ -1,4 +1,4 @@
-"""The load phase: a generator loads a running container while its cgroup is sampled (issue 10).
+"""The load phase: a generator loads a running container while its cgroup is sampled.
 
 ``generators`` holds the plug-in family and its registry; each generator registers itself in its
 own module, imported here so that the registry is full once this package is imported.
