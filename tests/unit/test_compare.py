@@ -15,8 +15,7 @@ from cprofiler import compare as compare_formats
 from cprofiler.commands.compare import compare_command
 from cprofiler.compare.verdict import NO_EVIDENCE, Rule, change, compare, parse_rule
 from cprofiler.errors import UsageError
-from cprofiler.results import writer
-from cprofiler.results import runlog
+from cprofiler.results import runlog, writer
 from cprofiler.results.model import SCHEMA, SCHEMA_V1, Measurement
 from tests.unit import factories
 
