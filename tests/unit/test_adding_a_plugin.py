@@ -14,6 +14,7 @@ from cprofiler import report, tables
 from cprofiler.commands.report import report_command
 from cprofiler.report.human import report_tables
 from cprofiler.report.registry import FORMATS
+from cprofiler.results import writer
 from cprofiler.results.model import Measurement
 from tests.unit.factories import image, measurement, spread
 
@@ -26,7 +27,7 @@ def test_a_registered_format_renders_through_the_report_command(tmp_path: Path, 
     try:
         m = measurement(image("go", spread(300)), image("py|thon", spread(600), failed=1))
         results = tmp_path / "r.json"
-        results.write_text(json.dumps(m.to_json()))
+        results.write_text(json.dumps(writer.results_json(m)))
         assert "columns-json" in report.names()
         out = tmp_path / "r.columns.json"
         assert report_command(results, "columns-json", out) == 0

@@ -193,7 +193,7 @@ def test_the_same_two_files_always_give_the_same_verdict():
 
 def results_file(path, *images) -> Any:
     """A results file of ``images`` (``factories.image``), as ``measure`` writes one."""
-    path.write_text(json.dumps(factories.measurement(*images).to_json()))
+    path.write_text(json.dumps(writer.results_json(factories.measurement(*images))))
     return path
 
 
@@ -224,7 +224,7 @@ def test_a_gate_that_checked_only_the_runtime_floor_checked_nothing(tmp_path, ca
     floor = factories.spread(2.0, width=0.5)
     for name, image in (("a.json", "web"), ("c.json", "web-v2")):
         m = factories.measurement(factories.image(image, factories.spread(100)), floor_ms=floor)
-        (tmp_path / name).write_text(json.dumps(m.to_json()))
+        (tmp_path / name).write_text(json.dumps(writer.results_json(m)))
     assert compare_command(tmp_path / "a.json", tmp_path / "c.json", "table", None, ["ready_ms:+10%"]) == 1
     _, err = capsys.readouterr()
     assert "checked nothing: no image is in both files (only in before: web; only in after: web-v2)" in err

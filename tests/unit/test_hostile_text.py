@@ -20,6 +20,7 @@ from cprofiler import compare as compare_formats
 from cprofiler import report
 from cprofiler.commands.report import report_command
 from cprofiler.compare.verdict import compare, parse_rule
+from cprofiler.results import writer
 from cprofiler.results.model import Measurement, RunResult
 from cprofiler.text import csv_cell, csv_row, fence, markdown_cell
 from tests.unit.factories import image, measurement, spread
@@ -117,7 +118,7 @@ def first_cells(tokens: list[Token]) -> list[str]:
 
 def write_results(tmp_path: Path, m: Measurement, name: str = "r.json") -> Path:
     path = tmp_path / name
-    path.write_text(json.dumps(m.to_json()))
+    path.write_text(json.dumps(writer.results_json(m)))
     return path
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from cprofiler.results import writer
 from tests.unit import factories
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,7 +42,7 @@ def refused(p: subprocess.CompletedProcess[str], line: str) -> None:
 def results(tmp_path: Path) -> Path:
     m = factories.measurement(factories.image("web", factories.spread(100)), factories.image("api", factories.spread(150)))
     path = tmp_path / "r.json"
-    path.write_text(json.dumps(m.to_json()))
+    path.write_text(json.dumps(writer.results_json(m)))
     return path
 
 
