@@ -138,11 +138,16 @@ def _separably_dominated(cands: Sequence[Candidate], crits: list[Criterion]) -> 
         for better in better_than:
             winners |= better[i]
         winners &= ~worse_than[i] & ~(1 << i)
-        found = []
-        for j in _members(winners):
-            on = tuple(c.name for c, better in zip(crits, better_than, strict=True) if better[i] >> j & 1)
-            found.append(Domination(cands[j].label, on))
-        out[b.label] = tuple(found)
+        # Which criteria each winner is better on: one set operation per combination of criteria.
+        on_of: dict[int, tuple[str, ...]] = {}
+        for combo in range(1, 1 << len(crits)) if winners else ():
+            chosen = winners
+            for bit, better in enumerate(better_than):
+                chosen &= better[i] if combo >> bit & 1 else ~better[i]
+            if chosen:
+                on = tuple(c.name for bit, c in enumerate(crits) if combo >> bit & 1)
+                on_of.update(dict.fromkeys(_members(chosen), on))
+        out[b.label] = tuple(Domination(cands[j].label, on_of[j]) for j in _members(winners))
     return out
 
 

@@ -345,7 +345,9 @@ def _medians_at(xs_sorted: Sequence[float], ranks: Sequence[tuple[int, int]]) ->
     """The median of each resample, from its ranks: the value, or the midpoint of the two."""
     if len(xs_sorted) % 2:
         return [xs_sorted[lower] for lower, _ in ranks]
-    return [_lerp(xs_sorted[lower], xs_sorted[upper], 0.5) for lower, upper in ranks]
+    # _lerp(a, b, 0.5) written out (b − (b − a)·0.5, the same float), once per resample.
+    pairs = [(xs_sorted[lower], xs_sorted[upper]) for lower, upper in ranks]
+    return [b - (b - a) * 0.5 for a, b in pairs]
 
 
 def _outliers(xs: Sequence[float], median: float) -> list[int]:

@@ -56,15 +56,32 @@ def test_recommend_of_many_images_draws_the_bootstrap_of_each_run_count_once(bet
     assert beta_draws[0] <= 4 * stats.BOOTSTRAP_RESAMPLES, beta_draws[0]
 
 
-@given(st.lists(st.floats(1, 1e6, allow_nan=False), min_size=1, max_size=9), st.integers(0, 3))
-@settings(max_examples=60, deadline=None)
-def test_reused_ranks_give_exactly_the_drawn_medians(xs: list[float], seed: int):
+def drawn_medians(xs_sorted: list[float], resamples: int, rng: random.Random) -> list[float]:
+    """The bootstrap medians as cprofiler drew them before it kept the ranks: values and ranks at once."""
+    n = len(xs_sorted)
+    k, last = (n + 1) // 2, n - 1
+    medians = []
+    for _ in range(resamples):
+        u = rng.betavariate(k, n - k + 1)
+        lower = xs_sorted[min(int(u * n), last)]
+        if n % 2:
+            medians.append(lower)
+            continue
+        u_next = 1 - (1 - u) * rng.random() ** (1 / (n - k))
+        medians.append(stats._lerp(lower, xs_sorted[min(int(u_next * n), last)], 0.5))
+    return medians
+
+
+@given(st.lists(st.floats(1e-3, 1e12, allow_nan=False), min_size=1, max_size=12), st.integers(0, 3))
+@settings(max_examples=80, deadline=None)
+def test_reused_ranks_give_exactly_the_medians_drawn_with_the_values(xs: list[float], seed: int):
     xs = sorted(xs)
-    other = sorted(x * 1.5 for x in xs[: max(1, len(xs) // 2)])
+    other = sorted(x * 1.37 for x in xs[: max(1, len(xs) // 2)])
     rng = random.Random(seed)
-    drawn = [stats._bootstrap_medians(xs, 200, rng), stats._bootstrap_medians(other, 200, rng)]
+    drawn = [drawn_medians(xs, 200, rng), drawn_medians(other, 200, rng)]
     assert stats._seeded_medians([xs, other], 200, seed) == drawn
     assert stats._seeded_medians([xs, other], 200, seed) == drawn  # from the cache, the same
+    assert stats._bootstrap_medians(xs, 200, random.Random(seed)) == drawn_medians(xs, 200, random.Random(seed))
 
 
 def pairwise(cands: Sequence[Candidate], names: Sequence[str]) -> dict[str, tuple[Domination, ...]]:
