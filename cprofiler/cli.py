@@ -40,7 +40,7 @@ _state = {"verbose": False}
 _INTERRUPTED = "130 interrupted (Ctrl-C)."
 MEASURE_EXITS = (
     "0 every run ended ok and every budget was kept; 1 a run did not end ok (unless --allow-failed-runs), a budget "
-    "was exceeded, or the engine or a build failed; 2 bad input (scenario file, flag); 130 Ctrl-C, 143 SIGTERM "
+    "was exceeded, or the engine or a build failed; 2 bad input (scenario file, flag); 130 Ctrl-C, 143 SIGTERM, 129 SIGHUP "
     "(finished runs are kept)."
 )
 REPORT_EXITS = (

@@ -75,7 +75,7 @@ class BuildError(CprofilerError):
 
 
 class Signalled(BaseException):
-    """SIGINT or SIGTERM arrived; raised in the main thread by the runner's signal handler.
+    """SIGINT, SIGTERM or SIGHUP arrived; raised in the main thread by the runner's signal handler.
 
     A BaseException, like KeyboardInterrupt, so that no ``except Exception`` on its way (around an
     engine call, a probe, a build stream) can turn it into an ordinary error. The measure command
@@ -94,7 +94,7 @@ class Signalled(BaseException):
 
 
 class Interrupted(CprofilerError):
-    """Ctrl-C or SIGTERM: finished runs are kept; exit 130 or 143."""
+    """Ctrl-C, SIGTERM or SIGHUP: finished runs are kept; exit 130, 143 or 129 (128 + the signal)."""
 
     def __init__(self, signum: int, message: str) -> None:
         super().__init__(message)

@@ -19,8 +19,12 @@ STAND_IN_OWNER = "base"
 
 #: The process id of the invocation that made a container.
 LABEL_PID = "cprofiler.pid"
-#: That process's start time (seconds since the epoch), so a reused pid is not mistaken for it.
+#: That process's start time (seconds since the epoch), as versions before ``LABEL_PID_TICKS``
+#: judged by; still written so that they can judge the containers of newer ones.
 LABEL_PID_STARTED = "cprofiler.pid_started"
+#: That process's start time in clock ticks since boot (``/proc/PID/stat`` field 22), so a reused
+#: pid is not mistaken for it: unlike epoch seconds, it does not move when the wall clock is stepped.
+LABEL_PID_TICKS = "cprofiler.pid_ticks"
 #: The host name of that invocation: a pid means something only on its own host.
 LABEL_HOST = "cprofiler.host"
 #: That invocation's PID namespace (``pid:[4026531836]``): a pid means something only there

@@ -22,6 +22,7 @@ from cprofiler.measure import cold as cold_levels
 from cprofiler.measure.probes.base import POLL_INTERVAL_S
 from cprofiler.measure.reporter import SilentReporter
 from cprofiler.measure.runner import Runner, default_log_path
+from cprofiler.measure.signals import SignalGuard
 from cprofiler.measure.start import probe_via
 from cprofiler.report import notices
 from cprofiler.results import files, resume, runlog
@@ -300,9 +301,9 @@ def _reap_stale_pods(cluster: Cluster) -> None:
 
 
 def _ignore_signals_until_exit() -> None:
-    """Ignore SIGINT and SIGTERM from now on (main thread only): the process is on its way out."""
+    """Ignore the signals a measurement handles from now on (main thread only): the process is on its way out."""
     if threading.current_thread() is threading.main_thread():
-        for s in (signal.SIGINT, signal.SIGTERM):
+        for s in SignalGuard.SIGNALS:
             signal.signal(s, signal.SIG_IGN)
 
 

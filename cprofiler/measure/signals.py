@@ -1,4 +1,4 @@
-"""Where SIGINT and SIGTERM may interrupt a measurement, and what an interruption is called."""
+"""Where SIGINT, SIGTERM and SIGHUP may interrupt a measurement, and what an interruption is called."""
 
 from __future__ import annotations
 
@@ -23,7 +23,11 @@ def why_stopped(exc: BaseException) -> str:
 
 
 class SignalGuard:
-    """SIGINT and SIGTERM raise ``Signalled`` in the main thread, but only where that is safe.
+    """SIGINT, SIGTERM and SIGHUP raise ``Signalled`` in the main thread, but only where that is safe.
+
+    SIGHUP is what a dropped ssh session or a closed terminal sends: its default action kills the
+    process at once, leaving its containers, its load generator and temporary folders behind and
+    its run log without an end record, so it is handled as SIGTERM is (exit 129).
 
     Python runs a signal handler in the main thread between two bytecodes, wherever it is: inside
     an engine call, or in the ``finally`` that removes containers. Raising there could cut the
@@ -34,7 +38,7 @@ class SignalGuard:
     Ctrl-C during clean-up is ignored, since the clean-up it asks for is under way.
     """
 
-    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+    SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
     def __init__(self) -> None:
         self._old: dict[int, Any] = {}

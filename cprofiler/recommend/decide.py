@@ -16,6 +16,7 @@ Pure functions of :class:`~cprofiler.recommend.criteria.Candidate` lists. The co
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -98,23 +99,92 @@ def dominations(cands: Sequence[Candidate], criteria: Sequence[str]) -> dict[str
     candidate would be dominated; the medians alone then decide, which always leaves a Pareto set.
     """
     crits = [CRITERIA[c] for c in criteria]
-    out = {b.label: _dominated_by(b, cands, crits, robust=True) for b in cands}
+    out = _separably_dominated(cands, crits)
     if cands and all(out.values()):
-        out = {b.label: _dominated_by(b, cands, crits, robust=False) for b in cands}
+        out = {b.label: _dominated_by(b, cands, crits) for b in cands}
     return out
 
 
-def _dominated_by(b: Candidate, cands: Sequence[Candidate], crits: list[Criterion], *, robust: bool) -> tuple[Domination, ...]:
+def _separably_dominated(cands: Sequence[Candidate], crits: list[Criterion]) -> dict[str, tuple[Domination, ...]]:
+    """``dominations`` on the intervals, as sets of candidates (bit i: ``cands[i]``).
+
+    Comparing every pair would be quadratic in the images before a word of output: for each
+    criterion, the candidates sorted by an interval end give, for each candidate, the ones
+    separably better (and worse) than it as a prefix (a suffix) of that order, one bisection
+    each; only the dominations found are then spelled out, in ``cands`` order.
+    """
+    better_than: list[list[int]] = [[0] * len(cands) for _ in crits]
+    worse_than = [0] * len(cands)
+    for c, better in zip(crits, better_than, strict=True):
+        ests = [x.values[c.name] for x in cands]
+        # Lower is better: a beats b when a.high < b.low. Higher is better: when a.low > b.high.
+        sign = -1.0 if c.higher_is_better else 1.0
+        tops = [(sign * (e.low if c.higher_is_better else e.high), i) for i, e in enumerate(ests)]
+        bottoms = [(sign * (e.high if c.higher_is_better else e.low), i) for i, e in enumerate(ests)]
+        tops.sort()
+        bottoms.sort()
+        ahead = _prefix_sets([i for _, i in tops])
+        behind = _suffix_sets([i for _, i in bottoms])
+        top_keys = [k for k, _ in tops]
+        bottom_keys = [k for k, _ in bottoms]
+        for i, e in enumerate(ests):
+            mine_bottom = sign * (e.high if c.higher_is_better else e.low)
+            mine_top = sign * (e.low if c.higher_is_better else e.high)
+            better[i] = ahead[bisect.bisect_left(top_keys, mine_bottom)]
+            worse_than[i] |= behind[bisect.bisect_right(bottom_keys, mine_top)]
+    out = {}
+    for i, b in enumerate(cands):
+        winners = 0
+        for better in better_than:
+            winners |= better[i]
+        winners &= ~worse_than[i] & ~(1 << i)
+        # Which criteria each winner is better on: one set operation per combination of criteria.
+        on_of: dict[int, tuple[str, ...]] = {}
+        for combo in range(1, 1 << len(crits)) if winners else ():
+            chosen = winners
+            for bit, better in enumerate(better_than):
+                chosen &= better[i] if combo >> bit & 1 else ~better[i]
+            if chosen:
+                on = tuple(c.name for bit, c in enumerate(crits) if combo >> bit & 1)
+                on_of.update(dict.fromkeys(_members(chosen), on))
+        out[b.label] = tuple(Domination(cands[j].label, on_of[j]) for j in _members(winners))
+    return out
+
+
+def _prefix_sets(order: list[int]) -> list[int]:
+    """``sets[k]``: the first k of ``order`` as a bit set."""
+    sets = [0]
+    for i in order:
+        sets.append(sets[-1] | 1 << i)
+    return sets
+
+
+def _suffix_sets(order: list[int]) -> list[int]:
+    """``sets[k]``: all of ``order`` from position k on, as a bit set."""
+    sets = [0] * (len(order) + 1)
+    for k in range(len(order) - 1, -1, -1):
+        sets[k] = sets[k + 1] | 1 << order[k]
+    return sets
+
+
+def _members(bits: int) -> list[int]:
+    """The positions of the set bits of ``bits``, lowest first."""
+    out = []
+    while bits:
+        low = bits & -bits
+        out.append(low.bit_length() - 1)
+        bits ^= low
+    return out
+
+
+def _dominated_by(b: Candidate, cands: Sequence[Candidate], crits: list[Criterion]) -> tuple[Domination, ...]:
+    """Who dominates ``b`` on the medians alone (the fallback of ``dominations``)."""
     found = []
     for a in cands:
         if a is b:
             continue
-        if robust:
-            better = tuple(c.name for c in crits if c.better(a.values[c.name], b.values[c.name]))
-            worse = any(c.better(b.values[c.name], a.values[c.name]) for c in crits)
-        else:
-            better = tuple(c.name for c in crits if _median_better(c, a, b))
-            worse = any(_median_better(c, b, a) for c in crits)
+        better = tuple(c.name for c in crits if _median_better(c, a, b))
+        worse = any(_median_better(c, b, a) for c in crits)
         if better and not worse:
             found.append(Domination(a.label, better))
     return tuple(found)

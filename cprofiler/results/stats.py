@@ -17,6 +17,7 @@ Conventions, chosen so that a reader can check our numbers with common tools:
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 import statistics
@@ -135,7 +136,7 @@ def summarize(values: Sequence[float | int | None], *, seed: int = 0, resamples:
     xs_sorted = sorted(xs)
     n = len(xs)
     median = _percentile_sorted(xs_sorted, 50)
-    medians = _bootstrap_medians(xs_sorted, resamples, random.Random(seed))
+    (medians,) = _seeded_medians([xs_sorted], resamples, seed)
     return Summary(
         n=n,
         min=xs_sorted[0],
@@ -192,9 +193,7 @@ def ratio(
     top, bottom = _two_sides(numer, denom, "ratio")
     if bottom[0] <= 0:
         raise ValueError(f"ratio needs positive denominators, got {bottom[0]}")
-    rng = random.Random(seed)
-    top_medians = _bootstrap_medians(top, resamples, rng)
-    bottom_medians = _bootstrap_medians(bottom, resamples, rng)
+    top_medians, bottom_medians = _seeded_medians([top, bottom], resamples, seed)
     low, high = _central_interval([t / b for t, b in zip(top_medians, bottom_medians, strict=True)])
     return Interval(_percentile_sorted(top, 50) / _percentile_sorted(bottom, 50), low, high)
 
@@ -213,9 +212,7 @@ def difference(
     be told from zero. Raises ``ValueError`` when either side has no values.
     """
     top, bottom = _two_sides(minuend, subtrahend, "difference")
-    rng = random.Random(seed)
-    top_medians = _bootstrap_medians(top, resamples, rng)
-    bottom_medians = _bootstrap_medians(bottom, resamples, rng)
+    top_medians, bottom_medians = _seeded_medians([top, bottom], resamples, seed)
     low, high = _central_interval([t - b for t, b in zip(top_medians, bottom_medians, strict=True)])
     return Interval(_percentile_sorted(top, 50) - _percentile_sorted(bottom, 50), low, high)
 
@@ -288,6 +285,25 @@ def _central_interval(samples: list[float]) -> tuple[float, float]:
     return _percentile_sorted(samples, tail), _percentile_sorted(samples, 100 - tail)
 
 
+def _seeded_medians(samples: Sequence[Sequence[float]], resamples: int, seed: int) -> list[list[float]]:
+    """The bootstrap medians of each sorted sample in turn, all drawn from one ``random.Random(seed)``:
+    what ``_bootstrap_medians`` gives for each, called in that order on that generator.
+
+    Which ranks a resample's median falls on depends on the sample sizes alone, never on the
+    values, so the ranks are drawn once per seed, resample count and sizes (``_median_ranks``)
+    and reused: the images of one results file mostly have equal run counts, and a file of
+    thousands of images would otherwise draw millions of Beta variates for the same ranks.
+    """
+    ranks = _median_ranks(seed, resamples, tuple(len(xs) for xs in samples))
+    return [_medians_at(xs, at) for xs, at in zip(samples, ranks, strict=True)]
+
+
+@functools.lru_cache(maxsize=64)
+def _median_ranks(seed: int, resamples: int, sizes: tuple[int, ...]) -> tuple[tuple[tuple[int, int], ...], ...]:
+    rng = random.Random(seed)
+    return tuple(tuple(_draw_median_ranks(n, resamples, rng)) for n in sizes)
+
+
 def _bootstrap_medians(xs_sorted: Sequence[float], resamples: int, rng: random.Random) -> list[float]:
     """Return the medians of ``resamples`` bootstrap resamples of sorted ``xs_sorted``.
 
@@ -300,24 +316,38 @@ def _bootstrap_medians(xs_sorted: Sequence[float], resamples: int, rng: random.R
     the textbook bootstrap in O(1) per resample instead of O(n log n): for n = 1000 that is
     milliseconds instead of a third of a second.
     """
+    return _medians_at(xs_sorted, _draw_median_ranks(len(xs_sorted), resamples, rng))
+
+
+def _draw_median_ranks(n: int, resamples: int, rng: random.Random) -> list[tuple[int, int]]:
+    """The 0-based ranks ``(lower, upper)`` of each resample's median among n sorted values
+    (``lower == upper`` when n is odd); see ``_bootstrap_medians``."""
     if resamples < 1:
         raise ValueError(f"resamples must be >= 1, got {resamples}")
-    n = len(xs_sorted)
     k = (n + 1) // 2  # 1-based rank of the median (the lower middle one when n is even)
     last = n - 1
     beta = rng.betavariate
     uniform = rng.random
-    medians = []
+    ranks = []
     for _ in range(resamples):
         u = beta(k, n - k + 1)
         # min() guards against u rounding up to 1.0, which would index past the end.
-        lower = xs_sorted[min(int(u * n), last)]
+        lower = min(int(u * n), last)
         if n % 2:
-            medians.append(lower)
+            ranks.append((lower, lower))
             continue
         u_next = 1 - (1 - u) * uniform() ** (1 / (n - k))
-        medians.append(_lerp(lower, xs_sorted[min(int(u_next * n), last)], 0.5))
-    return medians
+        ranks.append((lower, min(int(u_next * n), last)))
+    return ranks
+
+
+def _medians_at(xs_sorted: Sequence[float], ranks: Sequence[tuple[int, int]]) -> list[float]:
+    """The median of each resample, from its ranks: the value, or the midpoint of the two."""
+    if len(xs_sorted) % 2:
+        return [xs_sorted[lower] for lower, _ in ranks]
+    # _lerp(a, b, 0.5) written out (b − (b − a)·0.5, the same float), once per resample.
+    pairs = [(xs_sorted[lower], xs_sorted[upper]) for lower, upper in ranks]
+    return [b - (b - a) * 0.5 for a, b in pairs]
 
 
 def _outliers(xs: Sequence[float], median: float) -> list[int]:

@@ -1,8 +1,8 @@
 """Signals sent to a real ``cprofiler measure`` process, SIGKILL and reaping, and ``--resume``.
 
 Every interruption must leave: no container of that invocation, a JSON Lines file whose every
-line is whole JSON and holds every finished run, exit code 130 (SIGINT) or 143 (SIGTERM), and a
-line on stderr saying where the partial results are.
+line is whole JSON and holds every finished run, exit code 130 (SIGINT), 143 (SIGTERM) or 129
+(SIGHUP: a dropped ssh session), and a line on stderr saying where the partial results are.
 """
 
 from __future__ import annotations
@@ -12,12 +12,16 @@ import time
 import uuid
 from pathlib import Path
 
+import psutil
 import pytest
+import yaml
 
 from cprofiler.labels import LABEL_IMAGE
+from cprofiler.measure.load.server import LOADSERVER_SOURCE
 from cprofiler.reaper import is_stale, own_labels
 from cprofiler.results import runlog as results
 from cprofiler.results import writer
+from tests.conftest import static_context
 from tests.engine.procs import Cli, records, run_count, stop_all, wait_until
 from tests.helpers import write_scenario
 
@@ -35,8 +39,8 @@ JOB = {"env": {"MODE": "exit"}, "ready": {"exit": True}}
 HANG = {"env": {"MODE": "never"}, "ready": {"tcp": {"port": 8080}}}
 A_JOB = "runs: 2\nimages:\n  a:\n    dockerfile: ctx/Dockerfile\n    env: {MODE: exit}\n    ready: {exit: true}\n"
 SERVICE = {"env": {"MODE": "http"}, "ready": {"http": {"port": 8080, "path": "/healthz"}}}
-EXIT_CODE = {signal.SIGINT: 130, signal.SIGTERM: 143}
-WORDS = {signal.SIGINT: "interrupted by Ctrl-C", signal.SIGTERM: "interrupted by SIGTERM"}
+EXIT_CODE = {signal.SIGINT: 130, signal.SIGTERM: 143, signal.SIGHUP: 129}
+WORDS = {signal.SIGINT: "interrupted by Ctrl-C", signal.SIGTERM: "interrupted by SIGTERM", signal.SIGHUP: "interrupted by SIGHUP"}
 
 
 def start(tmp_path: Path, scenario: Path, *extra: str) -> tuple[Cli, Path]:
@@ -100,7 +104,7 @@ def test_signal_during_a_build(engine, testapp_context, tmp_path, signum):
     wait_until(build_container_gone, 30, "the engine to remove the interrupted build step's container")
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=["SIGINT", "SIGTERM", "SIGHUP"])
 def test_signal_while_waiting_for_ready(engine, testapp_context, tmp_path, signum):
     scenario = write_scenario(tmp_path, testapp_context, {"a-job": JOB, "b-hang": HANG}, runs=2, timeout=120)
     cli, jsonl = start(tmp_path, scenario)
@@ -122,7 +126,7 @@ def test_signal_while_sampling(engine, testapp_context, tmp_path, signum):
     assert [r["image"] for r in runs] == ["a-job"]
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=["SIGINT", "SIGTERM", "SIGHUP"])
 def test_signal_between_runs(engine, testapp_context, tmp_path, signum):
     scenario = write_scenario(tmp_path, testapp_context, {"job": JOB}, runs=50, settle=0)
     cli, jsonl = start(tmp_path, scenario)
@@ -131,6 +135,44 @@ def test_signal_between_runs(engine, testapp_context, tmp_path, signum):
     runs = assert_interrupted_cleanly(cli, engine, signum, jsonl)
     assert 2 <= len(runs) < 50
     assert [r["index"] for r in runs] == list(range(len(runs)))
+
+
+def test_sighup_under_load_stops_the_generator_and_removes_temporary_folders(engine, tmp_path):
+    """A dropped ssh session during a load step: the generator goes with cprofiler, and so do its
+    temporary folders and the containers; the run log ends with its end record."""
+    (tmp_path / "loadserver").mkdir()
+    ctx = static_context(tmp_path / "loadserver", LOADSERVER_SOURCE, "loadserver")
+    load = {"connections": 4, "duration": 60, "warmup": 0, "after": 0, "repeat": 1}
+    image = {"dockerfile": str(ctx / "Dockerfile"), "context": str(ctx), "ready": {"http": {"port": 8080, "path": "/"}}}
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(
+        yaml.safe_dump({"runs": 1, "warmup": 0, "settle": 0.2, "timeout": 20, "load": load, "images": {"svc": image}})
+    )
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    out = tmp_path / "out" / "r.json"
+    cli = Cli("measure", str(scenario), "--output", str(out), "--no-floor", cwd=tmp_path, env={"TMPDIR": str(tmp)})
+    generator = wait_until(lambda: generator_of(cli.pid), 180, "the load generator under cprofiler")
+    assert list(tmp.glob("cprofiler-oha-*")), "the generator's folder is in the TMPDIR given"
+    cli.send(signal.SIGHUP)
+    assert_interrupted_cleanly(cli, engine, signal.SIGHUP, out.with_suffix(".jsonl"))
+    wait_until(lambda: generator_gone(generator), 10, "the generator to end")
+    assert list(tmp.iterdir()) == []
+
+
+def generator_gone(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def generator_of(pid: int) -> int | None:
+    """The pid of a load generator (oha) that ``pid`` started, once there is one."""
+    try:
+        return next((c.pid for c in psutil.Process(pid).children() if c.name() == "oha"), None)
+    except psutil.Error:
+        return None
 
 
 def test_a_second_signal_during_clean_up_does_not_cut_it_short(engine, testapp_context, tmp_path):

@@ -10,7 +10,8 @@ hold for every generator alike:
   namespace (``nsenter --net``, given a descriptor of that namespace) and its URL is always
   ``http://127.0.0.1:PORT``: it never sends to a bridge address, a published port or the host.
 * **Nothing runs unbounded.** Each run has a hard timeout (the load's duration plus the request
-  timeout plus a grace) after which its whole process group is killed.
+  timeout plus a grace) after which its whole process group is killed; an interrupted cprofiler
+  kills it on its way out, and a SIGKILLed one takes it along (``measure/children.py``).
 
 The generator is pinned to its own CPUs (``taskset -c``) so that it does not compete with the
 container for them; ``nsenter`` and ``taskset`` both execute the next program in place, so the
@@ -32,6 +33,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from cprofiler.errors import CprofilerError, UsageError
+from cprofiler.measure.children import spawn
 from cprofiler.plugins import Registry
 from cprofiler.results.load import LatencyMs
 
@@ -198,10 +200,12 @@ def make_generator(name: str = DEFAULT_GENERATOR) -> Generator:
 def run_bounded(cmd: list[str], *, what: str, timeout_s: float, pass_fds: tuple[int, ...] = ()) -> tuple[str, str, int]:
     """Run ``cmd`` (named ``what`` in messages); return ``(stdout, stderr, exit code)``. Kill its process group at ``timeout_s``.
 
-    The child leads a session of its own, so a kill reaches anything it started too.
+    The child leads a session of its own, so a kill reaches anything it started too, and it is
+    killed when this process dies. Waited for in the calling thread, which must be the one that
+    outlives it (see ``children``).
     """
     try:
-        proc = subprocess.Popen(
+        proc = spawn(
             cmd,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
