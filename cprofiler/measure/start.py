@@ -8,42 +8,33 @@ The container is gone when :meth:`Starter.run` returns, whatever happened.
 from __future__ import annotations
 
 import os
-import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from cprofiler.backends.run import (
+    LOG_TAIL_LINES,
+    STAMP_GRACE_S,
+    NotReady,
+    Subject,
+    end_run,
+    kept_tail,
+    mark_not_ready,
+    read_output,
+)
 from cprofiler.engine import Engine
-from cprofiler.errors import CprofilerError
-from cprofiler.images.build import BuiltImage
 from cprofiler.labels import LABEL_IMAGE
 from cprofiler.measure.containers import ContainerSet
 from cprofiler.measure.lifetime import LifetimeCgroups
 from cprofiler.measure.memory import Cgroup, MemorySample, from_engine_stats
 from cprofiler.measure.netns import BeginOnce, NetnsFinder
 from cprofiler.measure.probes import Probe, Target, Watch, make_probe
-from cprofiler.measure.probes.base import STAMP_RE
 from cprofiler.measure.security import confinement
 from cprofiler.measure.settle_peak import wait_settle
 from cprofiler.measure.signals import SignalGuard
 from cprofiler.results.model import RunResult
-from cprofiler.scenario.loadspec import LoadSpec
-from cprofiler.scenario.model import ImageSpec
-
-#: Output lines kept per run for crash reports; older lines are dropped (a flood stays bounded).
-LOG_TAIL_LINES = 20
-#: Longest output line kept in a run's ``log_tail``, in bytes; the rest of it is counted, not kept.
-LOG_LINE_KEEP_BYTES = 2048
-#: Most bytes of output kept in a run's ``log_tail`` in all: the newest lines that fit. Twenty lines
-#: of up to MAX_LINE_BYTES would put 1.25 MiB of a flood into every failed run of the results.
-LOG_TAIL_BYTES = 16 * 1024
-#: How long a run waits after ready for the app's ``monotonic_ns=`` line, which travels through the
-#: engine's attach stream and may arrive after a fast probe has seen the app ready, in seconds.
-STAMP_GRACE_S = 0.25
-#: Longest output line kept whole; a longer one is cut, so a line without newline cannot grow forever.
-MAX_LINE_BYTES = 64 * 1024
 
 
 def probe_via(engine: Engine) -> str:
@@ -55,60 +46,6 @@ def probe_via(engine: Engine) -> str:
     """
     inside = os.geteuid() == 0 and engine.is_local() and os.path.exists("/proc/self/ns/net")
     return "netns" if inside else "published-port"
-
-
-@dataclass(frozen=True)
-class Subject:
-    """An image under measurement: its row name, its scenario spec, and the image that was built.
-
-    An image with a list of ``cpus`` is one subject per value (``web@cpus=0.5``), each with that value.
-    """
-
-    name: str
-    spec: ImageSpec
-    built: BuiltImage
-    #: The scenario's name for the image (equal to ``name`` unless the image has a ``cpus`` list).
-    scenario_name: str = ""
-    #: Its load phase, or None.
-    load: LoadSpec | None = None
-    #: CPUs its containers are pinned to (``0``, ``0-2``); None: any. Set for load steps.
-    cpuset: str | None = None
-
-    @property
-    def cpus(self) -> float | None:
-        """The CPU cap of this row, in cores (a ``cpus`` list is split into one subject per value)."""
-        return self.spec.cpus if not isinstance(self.spec.cpus, list) else None
-
-
-def mark_not_ready(
-    res: RunResult, *, exited: bool, exit_code: int | None, oom_killed: bool, probe_error: str | None, timeout: str
-) -> None:
-    """The status and error of a run that never became ready, on either backend: an exit explains
-    it best (OOM-killed, else crashed), then a probe's error, else a timeout (``timeout`` says it)."""
-    if exited:
-        res.exit_code = exit_code
-        if oom_killed:
-            res.status, res.error = "oomkilled", "killed by its memory limit before it was ready"
-        else:
-            res.status, res.error = "crashed", f"exited with code {exit_code} before it was ready"
-    elif probe_error:
-        res.status, res.error = "error", probe_error
-    else:
-        res.status, res.error = "timeout", timeout
-
-
-def end_run(watch: Watch, remove: Callable[[], None]) -> None:
-    """The end of every run, on either backend, called from its ``finally``: stop the run's threads,
-    then ``remove`` its container or pod. A fault while removing is raised only when the run itself
-    did not fail; else the run's own error says more (most likely the engine or the API server went
-    away), the id stays recorded, and the set's ``remove_all`` tries again."""
-    failing = sys.exc_info()[1] is not None
-    watch.stop.set()
-    try:
-        remove()
-    except CprofilerError:
-        if not failing:
-            raise
 
 
 @dataclass(frozen=True)
@@ -185,7 +122,7 @@ class Starter:
         try:
             res.create_ms = (t1 - t0) / 1e6
             output = self.engine.attach_output(cid)
-            reader = threading.Thread(target=self._read_output, args=(output, probe, watch, tail), daemon=True)
+            reader = threading.Thread(target=read_output, args=(output, probe, watch, tail), daemon=True)
             reader.start()
             begin = BeginOnce(lambda target: probe.begin(watch, target))
             if self.use_netns and probe.ports():
@@ -255,16 +192,6 @@ class Starter:
                 ports[p] = host_port
         return Target(published=ports)
 
-    def _read_output(self, output: Iterator[bytes], probe: Probe, watch: Watch, tail: deque[str]) -> None:
-        for t_ns, line in split_lines(output):
-            tail.append(kept_line(line))
-            if watch.app_ready_ns is None:
-                m = STAMP_RE.search(line)
-                if m:
-                    watch.mark_stamp(int(m.group(1)))
-            if watch.ready_ns is None:
-                probe.on_line(watch, t_ns, line)
-
     def _wait_exit(self, cid: str, probe: Probe, watch: Watch) -> None:
         code = self.engine.wait_exit(cid)
         if not watch.stop.is_set():
@@ -284,14 +211,14 @@ class Starter:
             # and the OOM flag; give the waiter a moment, or an OOM kill would read as a probe error.
             watch.exited.wait(1.0)
         state = self.engine.state(cid)
-        mark_not_ready(
-            res,
+        seen = NotReady(
             exited=watch.exit_ns is not None or not state.running,
             exit_code=watch.exit_code if watch.exit_code is not None else state.exit_code,
             oom_killed=state.oom_killed,
             probe_error=watch.probe_error,
             timeout=f"not ready within {self.timeout_s:g} s",
         )
+        mark_not_ready(res, seen)
 
     def _sample(self, res: RunResult, cid: str, watch: Watch) -> int:
         """Wait ``settle`` seconds after ready, then read memory and the CPU used while settling.
@@ -327,39 +254,3 @@ class Starter:
         res.memory_source = sample.source
         res.notes.extend(sample.notes)
         return state.pid if state.running and self.engine.is_local() else 0
-
-
-def kept_line(line: bytes) -> str:
-    """One output line as a run keeps it: at most LOG_LINE_KEEP_BYTES, saying how much was cut."""
-    line = line.rstrip(b"\r")
-    if len(line) <= LOG_LINE_KEEP_BYTES:
-        return line.decode("utf-8", "replace")
-    return line[:LOG_LINE_KEEP_BYTES].decode("utf-8", "replace") + f" … [{len(line) - LOG_LINE_KEEP_BYTES} more bytes]"
-
-
-def kept_tail(lines: list[str]) -> list[str]:
-    """The newest of ``lines`` whose UTF-8 bytes add up to LOG_TAIL_BYTES at most, oldest first."""
-    kept: list[str] = []
-    total = 0
-    for line in reversed(lines):
-        total += len(line.encode("utf-8", "replace")) + 1
-        if total > LOG_TAIL_BYTES:
-            break
-        kept.append(line)
-    return kept[::-1]
-
-
-def split_lines(chunks: Iterator[bytes]) -> Iterator[tuple[int, bytes]]:
-    """Yield ``(arrival monotonic ns, line)`` from raw output chunks, lines capped in length."""
-    pending = b""
-    for chunk in chunks:
-        t_ns = time.monotonic_ns()
-        pending += chunk
-        *lines, pending = pending.split(b"\n")
-        for line in lines:
-            yield t_ns, line[:MAX_LINE_BYTES]
-        if len(pending) > MAX_LINE_BYTES:
-            yield t_ns, pending[:MAX_LINE_BYTES]
-            pending = b""
-    if pending:
-        yield time.monotonic_ns(), pending

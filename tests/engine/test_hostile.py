@@ -303,7 +303,7 @@ def test_a_fork_bomb_stops_at_the_pids_limit(engine, testapp_context, tmp_path):
 
 
 def test_a_flood_of_long_lines_keeps_a_bounded_tail(engine, testapp_context, tmp_path):
-    from cprofiler.measure.start import LOG_TAIL_BYTES
+    from cprofiler.backends.run import LOG_TAIL_BYTES
     from tests.helpers import measure
 
     flood = {"env": {"MODE": "flood", "LINE_BYTES": "60000"}, "ready": {"log": "^never$"}}

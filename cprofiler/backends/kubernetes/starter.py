@@ -16,7 +16,6 @@ sample taken ``settle`` seconds or more after ready, waited for up to SAMPLE_WAI
 
 from __future__ import annotations
 
-import re
 import socket
 import threading
 import time
@@ -28,10 +27,19 @@ from cprofiler.backends.kubernetes.images import pull_from_events
 from cprofiler.backends.kubernetes.manifest import CONTAINER, pod_manifest, pod_name
 from cprofiler.backends.kubernetes.pods import PodSet
 from cprofiler.backends.kubernetes.summary import KubeletSample, container_sample
+from cprofiler.backends.run import (
+    LOG_TAIL_LINES,
+    STAMP_GRACE_S,
+    NotReady,
+    Subject,
+    end_run,
+    kept_tail,
+    mark_not_ready,
+    read_output,
+)
 from cprofiler.errors import ClusterError
-from cprofiler.measure.probes.base import STAMP_RE, Watch
+from cprofiler.measure.probes import Probe, Watch, make_probe
 from cprofiler.measure.signals import SignalGuard
-from cprofiler.measure.start import LOG_TAIL_LINES, STAMP_GRACE_S, Subject, end_run, mark_not_ready, split_lines
 from cprofiler.results.model import RunResult
 
 #: Waiting reasons after which a container never starts: the run fails at once instead of timing out.
@@ -111,7 +119,9 @@ class PodStarter:
         watch = Watch()
         marks = _Marks()
         tail: deque[str] = deque(maxlen=LOG_TAIL_LINES)
-        log_re = re.compile(spec.ready.log.encode()) if spec.ready.log is not None else None
+        # The log probe is the one Docker's runs use, with its bound on a backtracking regex; made
+        # before the clock starts (its matcher's start-up is not the pod's).
+        probe = make_probe(spec.ready)
         # A signal during create waits until the name is recorded: else clean-up would miss the pod.
         with self.signals.held():
             t0 = time.monotonic_ns()
@@ -120,7 +130,7 @@ class PodStarter:
             self.pods.add(name)
         try:
             res.create_ms = (t1 - t0) / 1e6
-            follower = threading.Thread(target=self._follow, args=(name, watch, log_re, tail), daemon=True)
+            follower = threading.Thread(target=self._follow, args=(name, watch, probe, tail), daemon=True)
             watcher = threading.Thread(target=self._watch, args=(created, spec.ready.kind, watch, marks, follower), daemon=True)
             watcher.start()
             remaining = self.timeout_s - (time.monotonic_ns() - t0) / 1e9
@@ -139,7 +149,7 @@ class PodStarter:
             if res.status != "ok":
                 if follower.ident is not None:
                     follower.join(timeout=1.0)  # let the last lines of a dying container arrive
-                res.log_tail = list(tail) or self._log_tail(name)
+                res.log_tail = kept_tail(list(tail)) or self._log_tail(name)
         finally:
             end_run(watch, lambda: self.pods.remove(name))
         return res
@@ -184,19 +194,10 @@ class PodStarter:
         elif kind in ("http", "tcp") and pod.condition("Ready"):
             watch.mark_ready(t_ns)
 
-    def _follow(self, name: str, watch: Watch, log_re: re.Pattern[bytes] | None, tail: deque[str]) -> None:
+    def _follow(self, name: str, watch: Watch, probe: Probe, tail: deque[str]) -> None:
         """Read the pod's output: the log probe, the app's ready stamp, the tail for failed runs."""
         try:
-            for t_ns, line in split_lines(self.cluster.follow_log(name)):
-                tail.append(line.decode("utf-8", "replace").rstrip("\r"))
-                if watch.app_ready_ns is None:
-                    m = STAMP_RE.search(line)
-                    if m:
-                        watch.mark_stamp(int(m.group(1)))
-                if log_re is not None and watch.ready_ns is None and log_re.search(line):
-                    watch.mark_ready(t_ns)
-                if watch.stop.is_set():
-                    return
+            read_output(self.cluster.follow_log(name), probe, watch, tail)
         except ClusterError:
             pass  # the pod is being deleted: its output is no longer needed
 
@@ -213,14 +214,14 @@ class PodStarter:
                 res.exit_code = watch.exit_code
             return
         waiting = marks.last.container.reason if marks.last is not None else None
-        mark_not_ready(
-            res,
+        seen = NotReady(
             exited=watch.exit_ns is not None,
             exit_code=watch.exit_code,
             oom_killed=marks.reason == "OOMKilled",
             probe_error=watch.probe_error,
             timeout=f"not ready within {self.timeout_s:g} s" + (f" (container: {waiting})" if waiting else ""),
         )
+        mark_not_ready(res, seen)
 
     @staticmethod
     def _server_times(res: RunResult, pod: PodView | None) -> None:
