@@ -13,8 +13,8 @@ from cprofiler.measure.signals import SignalGuard
 from cprofiler.scenario.model import ReadySpec
 
 EVIL = "^(a+)+$"
-#: Some 2**25 ways to split the a's before the match fails: seconds for an unbounded ``re``.
-EVIL_LINE = b"a" * 25 + b"!"
+#: Some 2**32 ways to split the a's before the match fails: minutes for an unbounded ``re``.
+EVIL_LINE = b"a" * 32 + b"!"
 
 
 class LogOnly:
