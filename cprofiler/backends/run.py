@@ -1,4 +1,4 @@
-"""What one run is on every backend: its subject, how its output is captured and read by its
+"""What one run is on every backend: the invocation it belongs to, its subject, how its output is captured and read by its
 probe, how a run that never became ready is classified, and how it ends.
 
 Docker's ``Starter`` and Kubernetes' ``PodStarter`` both use these, so a bound set here (on a line's
@@ -11,12 +11,14 @@ import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from cprofiler import reaper
 from cprofiler.errors import CprofilerError
 from cprofiler.images.build import BuiltImage
 from cprofiler.measure.probes import Probe, Watch
 from cprofiler.measure.probes.base import STAMP_RE
+from cprofiler.measure.signals import SignalGuard
 from cprofiler.results.model import RunResult
 from cprofiler.scenario.loadspec import LoadSpec
 from cprofiler.scenario.model import ImageSpec
@@ -33,6 +35,24 @@ LOG_TAIL_BYTES = 16 * 1024
 STAMP_GRACE_S = 0.25
 #: Longest output line read whole; a longer one is cut, so a line without newline cannot grow forever.
 MAX_LINE_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """This process's measurement as a backend sees it: who owns what it starts, and how it talks."""
+
+    #: Labels every container and pod of this process (``cprofiler.invocation``).
+    id: str
+    #: Holds signals while a run's container or pod is being recorded.
+    signals: SignalGuard = field(default_factory=SignalGuard)
+    #: Where a backend's progress lines go (the reporter's ``message``).
+    say: Callable[[str], None] = lambda _text: None
+    #: ``reaper.own_labels(id)``: what ties a container or pod to this process.
+    labels: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.labels:
+            object.__setattr__(self, "labels", reaper.own_labels(self.id))
 
 
 @dataclass(frozen=True)
@@ -56,6 +76,16 @@ class Subject:
     def cpus(self) -> float | None:
         """The CPU cap of this row, in cores (a ``cpus`` list is split into one subject per value)."""
         return self.spec.cpus if not isinstance(self.spec.cpus, list) else None
+
+
+@dataclass(frozen=True)
+class RunTiming:
+    """How long one run may take to be ready, and waits once it is, on every backend."""
+
+    #: Longest wait for ready, from just before the create call, in seconds.
+    timeout_s: float
+    #: Wait after ready before memory is read, in seconds.
+    settle_s: float
 
 
 @dataclass(frozen=True)

@@ -12,12 +12,14 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from cprofiler.backends.run import (
     LOG_TAIL_LINES,
     STAMP_GRACE_S,
+    Invocation,
     NotReady,
+    RunTiming,
     Subject,
     end_run,
     kept_tail,
@@ -27,13 +29,12 @@ from cprofiler.backends.run import (
 from cprofiler.engine import Engine
 from cprofiler.labels import LABEL_IMAGE
 from cprofiler.measure.containers import ContainerSet
-from cprofiler.measure.lifetime import LifetimeCgroups
+from cprofiler.measure.lifetime import LifetimeCgroup, LifetimeCgroups
 from cprofiler.measure.memory import Cgroup, MemorySample, from_engine_stats
 from cprofiler.measure.netns import BeginOnce, NetnsFinder
 from cprofiler.measure.probes import Probe, Target, Watch, make_probe
 from cprofiler.measure.security import confinement
 from cprofiler.measure.settle_peak import wait_settle
-from cprofiler.measure.signals import SignalGuard
 from cprofiler.results.model import RunResult
 
 
@@ -49,7 +50,7 @@ def probe_via(engine: Engine) -> str:
 
 
 @dataclass(frozen=True)
-class Running:
+class StartedRun:
     """A container that is ready and sampled, handed to ``Starter.run``'s ``while_running``."""
 
     container_id: str
@@ -61,108 +62,126 @@ class Running:
     log_tail: Callable[[], list[str]]
 
 
+@dataclass
+class _OneRun:
+    """The state of one run while :meth:`Starter.run` goes through its phases."""
+
+    img: Subject
+    probe: Probe
+    res: RunResult
+    #: A batch job's cgroup parent, which keeps its peak once it has exited; None for a service.
+    lifetime: LifetimeCgroup | None
+    watch: Watch = field(default_factory=Watch)
+    tail: deque[str] = field(default_factory=lambda: deque(maxlen=LOG_TAIL_LINES))
+    cid: str = ""
+    #: Monotonic ns just before the create call: every figure of the run counts from here.
+    t0: int = 0
+
+
 class Starter:
     """Runs single starts of images, one at a time, for one invocation."""
 
-    def __init__(
-        self,
-        engine: Engine,
-        *,
-        labels: dict[str, str],
-        containers: ContainerSet,
-        signals: SignalGuard,
-        via: str,
-        timeout_s: float,
-        settle_s: float,
-    ) -> None:
+    def __init__(self, engine: Engine, *, invocation: Invocation, containers: ContainerSet, via: str, timing: RunTiming) -> None:
         self.engine = engine
-        self.labels = labels
+        self.labels = invocation.labels
         self.containers = containers
-        self.signals = signals
+        self.signals = invocation.signals
         self.use_netns = via == "netns"
-        self.timeout_s = timeout_s
-        self.settle_s = settle_s
+        self.timeout_s = timing.timeout_s
+        self.settle_s = timing.settle_s
         self.netns = NetnsFinder()
         self.lifetimes = LifetimeCgroups(engine)
         #: Image name → whether it has printed a ``monotonic_ns=`` stamp; images that never do are
         #: not waited for (see ``_late_stamp``).
         self._stamps: dict[str, bool] = {}
 
-    def run(self, img: Subject, index: int, while_running: Callable[[Running], None] | None = None) -> RunResult:
+    def run(self, img: Subject, index: int, while_running: Callable[[StartedRun], None] | None = None) -> RunResult:
         """Start one container of ``img`` and measure it; the container is gone when this returns."""
-        spec = img.spec
-        probe = make_probe(spec.ready)
-        watch = Watch()
         res = RunResult(image=img.name, index=index, probe_via="netns" if self.use_netns else "published-port")
-        tail: deque[str] = deque(maxlen=LOG_TAIL_LINES)
-        publish = None if self.use_netns else probe.ports()
-        confined = confinement(spec, img.built.info.user)
         # A batch job's cgroup is gone once it is ready (exited): a parent cgroup keeps its peak.
-        lifetime = self.lifetimes.for_run(res) if spec.ready.kind == "exit" else None
+        lifetime = self.lifetimes.for_run(res) if img.spec.ready.kind == "exit" else None
+        run = _OneRun(img, make_probe(img.spec.ready), res, lifetime)
+        self._create(run)
+        try:
+            reader = self._start(run)
+            remaining = self.timeout_s - (time.monotonic_ns() - run.t0) / 1e9
+            run.watch.done.wait(max(remaining, 0))
+            self._classify(res, run.watch, run.cid, run.t0)
+            self._after_ready(run, while_running)
+            if res.status != "ok":
+                reader.join(timeout=1.0)  # let the last lines of a dying container arrive
+                res.log_tail = kept_tail(list(run.tail))
+        finally:
+            try:
+                end_run(run.watch, lambda: self.containers.remove(run.cid))
+            finally:
+                if lifetime is not None:
+                    lifetime.close(res)
+        return res
 
+    def _create(self, run: _OneRun) -> None:
+        """Create the container, labelled and confined; its id is recorded before any signal acts."""
+        img, spec = run.img, run.img.spec
+        confined = confinement(spec, img.built.info.user)
         # A signal during create waits until the new id is recorded: else clean-up would miss it.
         with self.signals.held():
-            t0 = time.monotonic_ns()
-            cid = self.engine.create(
+            run.t0 = time.monotonic_ns()
+            run.cid = self.engine.create(
                 image=img.built.info.id,
                 command=spec.command,
                 env=spec.env,
                 labels={**self.labels, LABEL_IMAGE: img.name},
                 memory_limit_bytes=spec.memory_limit,
                 cpus=img.cpus,
-                publish_ports=publish,
+                publish_ports=None if self.use_netns else run.probe.ports(),
                 pids_limit=confined.pids_limit,
                 cap_drop=confined.cap_drop,
                 user=confined.user,
                 cpuset_cpus=img.cpuset,
-                cgroup_parent=lifetime.parent if lifetime is not None else None,
+                cgroup_parent=run.lifetime.parent if run.lifetime is not None else None,
             )
             t1 = time.monotonic_ns()
-            self.containers.add(cid)
-        try:
-            res.create_ms = (t1 - t0) / 1e6
-            output = self.engine.attach_output(cid)
-            reader = threading.Thread(target=read_output, args=(output, probe, watch, tail), daemon=True)
-            reader.start()
-            begin = BeginOnce(lambda target: probe.begin(watch, target))
-            if self.use_netns and probe.ports():
-                # Probe from inside the namespace as soon as it exists, during start: see measure/netns.py.
-                self.netns.watch(cid, watch.stop, begin)
-            t2 = time.monotonic_ns()
-            self.engine.start(cid)
-            res.start_ms = (time.monotonic_ns() - t2) / 1e6
-            waiter = threading.Thread(target=self._wait_exit, args=(cid, probe, watch), daemon=True)
-            waiter.start()
-            # Begun during start already: no inspect now, when its Python work would hold the GIL
-            # just as the app becomes ready and delay the probe thread.
-            if probe.ports() and not begin.begun:
-                state = self.engine.state(cid)
-                if self.use_netns:
-                    self.netns.learn(cid, state.pid)
-                if state.running:  # else it has exited already, and the waiter reports it
-                    begin(self._target(cid, state.pid, probe))
-            remaining = self.timeout_s - (time.monotonic_ns() - t0) / 1e9
-            watch.done.wait(max(remaining, 0))
-            self._classify(res, watch, cid, t0)
-            pid = 0
-            if res.status == "ok" and spec.ready.kind != "exit":
-                pid = self._sample(res, cid, watch)
-            elif res.status == "ok":
-                res.notes.append("working set not sampled: an exit-probe container is gone once ready (see lifetime_peak_bytes)")
-            if res.status == "ok":
-                self._late_stamp(res, watch, img.name, t0)
-            if res.status == "ok" and while_running is not None and pid:
-                while_running(Running(container_id=cid, pid=pid, exited=watch.exited, log_tail=lambda: list(tail)))
-            if res.status != "ok":
-                reader.join(timeout=1.0)  # let the last lines of a dying container arrive
-                res.log_tail = kept_tail(list(tail))
-        finally:
-            try:
-                end_run(watch, lambda: self.containers.remove(cid))
-            finally:
-                if lifetime is not None:
-                    lifetime.close(res)
-        return res
+            self.containers.add(run.cid)
+        run.res.create_ms = (t1 - run.t0) / 1e6
+
+    def _start(self, run: _OneRun) -> threading.Thread:
+        """Attach to its output, start it, and begin probing; return the output's reader thread."""
+        cid, probe, watch = run.cid, run.probe, run.watch
+        output = self.engine.attach_output(cid)
+        reader = threading.Thread(target=read_output, args=(output, probe, watch, run.tail), daemon=True)
+        reader.start()
+        begin = BeginOnce(lambda target: probe.begin(watch, target))
+        if self.use_netns and probe.ports():
+            # Probe from inside the namespace as soon as it exists, during start: see measure/netns.py.
+            self.netns.watch(cid, watch.stop, begin)
+        t2 = time.monotonic_ns()
+        self.engine.start(cid)
+        run.res.start_ms = (time.monotonic_ns() - t2) / 1e6
+        waiter = threading.Thread(target=self._wait_exit, args=(cid, probe, watch), daemon=True)
+        waiter.start()
+        # Begun during start already: no inspect now, when its Python work would hold the GIL
+        # just as the app becomes ready and delay the probe thread.
+        if probe.ports() and not begin.begun:
+            state = self.engine.state(cid)
+            if self.use_netns:
+                self.netns.learn(cid, state.pid)
+            if state.running:  # else it has exited already, and the waiter reports it
+                begin(self._target(cid, state.pid, probe))
+        return reader
+
+    def _after_ready(self, run: _OneRun, while_running: Callable[[StartedRun], None] | None) -> None:
+        """A ready run: sample it after ``settle``, read the app's stamp, hand it to ``while_running``."""
+        res, watch = run.res, run.watch
+        pid = 0
+        if res.status == "ok" and run.img.spec.ready.kind != "exit":
+            pid = self._sample(res, run.cid, watch)
+        elif res.status == "ok":
+            res.notes.append("working set not sampled: an exit-probe container is gone once ready (see lifetime_peak_bytes)")
+        if res.status == "ok":
+            self._late_stamp(res, watch, run.img.name, run.t0)
+        if res.status == "ok" and while_running is not None and pid:
+            tail = run.tail
+            while_running(StartedRun(container_id=run.cid, pid=pid, exited=watch.exited, log_tail=lambda: list(tail)))
 
     @staticmethod
     def _app_stamp(res: RunResult, watch: Watch, t0: int) -> None:

@@ -250,7 +250,7 @@ def inspected_while_running(engine, path: Path) -> dict:
     r = runner(engine, path)
     subject = r.prepare()[0]
     seen: dict = {}
-    run = r.starter.run(subject, 0, while_running=lambda c: seen.update(engine.api.inspect_container(c.container_id)))
+    run = r.backend.starter.run(subject, 0, while_running=lambda c: seen.update(engine.api.inspect_container(c.container_id)))
     assert run.status == "ok" and seen, run
     return seen
 

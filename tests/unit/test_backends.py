@@ -6,10 +6,12 @@ import time
 from collections import deque
 from collections.abc import Iterator
 
+from cprofiler.backends.base import Invocation
+from cprofiler.backends.kubernetes.manifest import Placement
 from cprofiler.backends.kubernetes.starter import PodStarter
+from cprofiler.backends.run import RunTiming
 from cprofiler.measure.probes import Watch, make_probe
 from cprofiler.measure.probes.bounded_regex import MATCH_TIMEOUT_S
-from cprofiler.measure.signals import SignalGuard
 from cprofiler.scenario.model import ReadySpec
 
 EVIL = "^(a+)+$"
@@ -30,13 +32,9 @@ class LogOnly:
 def pod_starter(cluster: object) -> PodStarter:
     return PodStarter(
         cluster,  # type: ignore[arg-type]
-        invocation="abc",
-        labels={},
-        signals=SignalGuard(),
-        timeout_s=5,
-        settle_s=0,
-        node=None,
-        node_selector=None,
+        invocation=Invocation("abc", labels={"cprofiler": "abc"}),
+        timing=RunTiming(timeout_s=5, settle_s=0),
+        placement=Placement(),
     )
 
 

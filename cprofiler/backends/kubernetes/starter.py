@@ -20,17 +20,19 @@ import socket
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from cprofiler.backends.kubernetes.cluster import Cluster, PodView
 from cprofiler.backends.kubernetes.images import pull_from_events
-from cprofiler.backends.kubernetes.manifest import CONTAINER, pod_manifest, pod_name
+from cprofiler.backends.kubernetes.manifest import CONTAINER, Placement, PodRequest, pod_manifest, pod_name
 from cprofiler.backends.kubernetes.pods import PodSet
 from cprofiler.backends.kubernetes.summary import KubeletSample, container_sample
 from cprofiler.backends.run import (
     LOG_TAIL_LINES,
     STAMP_GRACE_S,
+    Invocation,
     NotReady,
+    RunTiming,
     Subject,
     end_run,
     kept_tail,
@@ -39,7 +41,6 @@ from cprofiler.backends.run import (
 )
 from cprofiler.errors import ClusterError
 from cprofiler.measure.probes import Probe, Watch, make_probe
-from cprofiler.measure.signals import SignalGuard
 from cprofiler.results.model import RunResult
 
 #: Waiting reasons after which a container never starts: the run fails at once instead of timing out.
@@ -68,60 +69,48 @@ class PodStarter:
     """Runs single starts of images as pods, one at a time, for one invocation."""
 
     def __init__(
-        self,
-        cluster: Cluster,
-        *,
-        invocation: str,
-        labels: dict[str, str],
-        signals: SignalGuard,
-        timeout_s: float,
-        settle_s: float,
-        node: str | None,
-        node_selector: dict[str, str] | None,
-        registry: str | None = None,
+        self, cluster: Cluster, *, invocation: Invocation, timing: RunTiming, placement: Placement, registry: str | None = None
     ) -> None:
         self.cluster = cluster
-        self.invocation = invocation
-        self.labels = labels
-        self.signals = signals
-        self.timeout_s = timeout_s
-        self.settle_s = settle_s
-        self.node = node
-        self.node_selector = node_selector
+        self.invocation = invocation.id
+        self.labels = invocation.labels
+        self.signals = invocation.signals
+        self.timeout_s = timing.timeout_s
+        self.settle_s = timing.settle_s
+        self.placement = placement
         #: ``--registry``: where the images are pushed before the runs (see cprofiler.backends.kubernetes.images).
         self.registry = registry
         #: Image id → the digest reference pods pull it by; empty without ``--registry``.
         self.image_refs: dict[str, str] = {}
-        self.pods = PodSet(cluster, invocation)
+        self.pods = PodSet(cluster, invocation.id)
         self._serial = 0
         #: Node name → whether it is this machine, so the app's monotonic stamp means something here.
         self._local: dict[str, bool] = {}
 
+    @property
+    def node(self) -> str | None:
+        """The node every pod is bound to, or None (left to the scheduler)."""
+        return self.placement.node
+
     def run(self, img: Subject, index: int) -> RunResult:
         """Run one pod of ``img`` and measure it; the pod is deleted when this returns."""
-        spec = img.spec
         res = RunResult(image=img.name, index=index, probe_via="kubelet")
         self._serial += 1
         name = pod_name(img.name, self.invocation, self._serial)
         pulled_ref = self.image_refs.get(img.built.info.id)
-        manifest = pod_manifest(
+        pod = PodRequest(
             name=name,
             image_ref=pulled_ref or img.built.info.tag,
             pull_policy="IfNotPresent" if pulled_ref else "Never",
             row=img.name,
-            spec=spec,
+            spec=img.spec,
             user=img.built.info.user,
             cpus=img.cpus,
-            labels=self.labels,
-            node=self.node,
-            node_selector=self.node_selector,
         )
-        watch = Watch()
-        marks = _Marks()
-        tail: deque[str] = deque(maxlen=LOG_TAIL_LINES)
+        manifest = pod_manifest(pod, labels=self.labels, placement=self.placement)
         # The log probe is the one Docker's runs use, with its bound on a backtracking regex; made
         # before the clock starts (its matcher's start-up is not the pod's).
-        probe = make_probe(spec.ready)
+        run = _PodRun(name, img.spec.ready.kind, make_probe(img.spec.ready))
         # A signal during create waits until the name is recorded: else clean-up would miss the pod.
         with self.signals.held():
             t0 = time.monotonic_ns()
@@ -130,49 +119,55 @@ class PodStarter:
             self.pods.add(name)
         try:
             res.create_ms = (t1 - t0) / 1e6
-            follower = threading.Thread(target=self._follow, args=(name, watch, probe, tail), daemon=True)
-            watcher = threading.Thread(target=self._watch, args=(created, spec.ready.kind, watch, marks, follower), daemon=True)
-            watcher.start()
+            run.follower = threading.Thread(target=self._follow, args=(name, run.watch, run.probe, run.tail), daemon=True)
+            threading.Thread(target=self._watch, args=(created, run), daemon=True).start()
             remaining = self.timeout_s - (time.monotonic_ns() - t0) / 1e9
-            watch.done.wait(max(remaining, 0))
-            self._classify(res, watch, marks, t0)
-            if res.status == "ok":
-                if spec.ready.kind == "exit":
-                    res.notes.append("working set not sampled: an exit-probe container is gone once ready")
-                else:
-                    self._sample(res, name, watch, marks)
-                if res.status == "ok" and watch.app_ready_ns is None and marks.node is not None:
-                    watch.stamped.wait(STAMP_GRACE_S)
-                self._app_stamp(res, watch, marks, t0)
-            if pulled_ref is not None and marks.running_ns is not None:
+            run.watch.done.wait(max(remaining, 0))
+            self._classify(res, run.watch, run.marks, t0)
+            self._after_ready(res, run, t0)
+            if pulled_ref is not None and run.marks.running_ns is not None:
                 self._pull_time(res, name)
             if res.status != "ok":
-                if follower.ident is not None:
-                    follower.join(timeout=1.0)  # let the last lines of a dying container arrive
-                res.log_tail = kept_tail(list(tail)) or self._log_tail(name)
+                if run.follower.ident is not None:
+                    run.follower.join(timeout=1.0)  # let the last lines of a dying container arrive
+                res.log_tail = kept_tail(list(run.tail)) or self._log_tail(name)
         finally:
-            end_run(watch, lambda: self.pods.remove(name))
+            end_run(run.watch, lambda: self.pods.remove(name))
         return res
+
+    def _after_ready(self, res: RunResult, run: _PodRun, t0: int) -> None:
+        """A ready run: sample the kubelet after ``settle``, then read the app's stamp."""
+        watch, marks = run.watch, run.marks
+        if res.status != "ok":
+            return
+        if run.kind == "exit":
+            res.notes.append("working set not sampled: an exit-probe container is gone once ready")
+        else:
+            self._sample(res, run.name, watch, marks)
+        if res.status == "ok" and watch.app_ready_ns is None and marks.node is not None:
+            watch.stamped.wait(STAMP_GRACE_S)
+        self._app_stamp(res, watch, marks, t0)
 
     # --- threads ----------------------------------------------------------------------------------
 
-    def _watch(self, created: PodView, kind: str, watch: Watch, marks: _Marks, follower: threading.Thread) -> None:
+    def _watch(self, created: PodView, run: _PodRun) -> None:
         """Mark scheduled, running, ready, exited and fatal states as watch events arrive."""
+        watch = run.watch
         try:
-            self._see(created, "ADDED", kind, watch, marks, follower, time.monotonic_ns())
+            self._see(created, "ADDED", run, time.monotonic_ns())
             # Long enough for the whole run: ready, settle and the wait for the kubelet's sample.
             length = self.timeout_s + self.settle_s + SAMPLE_WAIT_S + 60
             for event, pod in self.cluster.watch_pod(created.name, created.resource_version, length, watch.stop):
-                self._see(pod, event, kind, watch, marks, follower, time.monotonic_ns())
+                self._see(pod, event, run, time.monotonic_ns())
                 if watch.stop.is_set():
                     return
         except ClusterError as exc:
             if not watch.stop.is_set():
                 watch.fail(str(exc))
 
-    def _see(
-        self, pod: PodView, event: str, kind: str, watch: Watch, marks: _Marks, follower: threading.Thread, t_ns: int
-    ) -> None:
+    @staticmethod
+    def _see(pod: PodView, event: str, run: _PodRun, t_ns: int) -> None:
+        watch, marks, kind, follower = run.watch, run.marks, run.kind, run.follower
         marks.last = pod
         if event == "DELETED":
             watch.fail("the pod was deleted by someone else during the run")
@@ -204,9 +199,9 @@ class PodStarter:
     # --- results ----------------------------------------------------------------------------------
 
     def _classify(self, res: RunResult, watch: Watch, marks: _Marks, t0: int) -> None:
-        for field, ns in (("scheduled_ms", marks.scheduled_ns), ("running_ms", marks.running_ns)):
+        for key, ns in (("scheduled_ms", marks.scheduled_ns), ("running_ms", marks.running_ns)):
             if ns is not None:
-                setattr(res, field, (ns - t0) / 1e6)
+                setattr(res, key, (ns - t0) / 1e6)
         self._server_times(res, marks.last)
         if watch.ready_ns is not None:
             res.ready_ms = (watch.ready_ns - t0) / 1e6
@@ -337,3 +332,18 @@ class _Marks:
     reason: str | None = None
     #: The last state seen.
     last: PodView | None = None
+
+
+@dataclass
+class _PodRun:
+    """One pod's run while it is measured: what the threads share."""
+
+    name: str
+    #: The scenario's ``ready`` kind: http, tcp, log or exit.
+    kind: str
+    probe: Probe
+    watch: Watch = field(default_factory=Watch)
+    marks: _Marks = field(default_factory=_Marks)
+    tail: deque[str] = field(default_factory=lambda: deque(maxlen=LOG_TAIL_LINES))
+    #: Reads the pod's output once its container runs (started by the watch).
+    follower: threading.Thread = field(default_factory=threading.Thread)

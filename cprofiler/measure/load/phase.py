@@ -23,7 +23,7 @@ from cprofiler.measure.load import generators
 from cprofiler.measure.load.generators import Generator, GeneratorError, LoadRequest, LoadShape
 from cprofiler.measure.load.server import LOADSERVER_NAME, LOADSERVER_PORT, LOADSERVER_SOURCE, build_loadserver
 from cprofiler.measure.load.step import CpuSplit, LoadStepFailed, run_step, split_cpus
-from cprofiler.measure.start import Running, Starter, Subject
+from cprofiler.measure.start import StartedRun, Starter, Subject
 from cprofiler.results import stats
 from cprofiler.results.load import Ceiling, LatencyMs, LoadResult, LoadStep
 from cprofiler.scenario.loadspec import LoadSpec
@@ -162,7 +162,7 @@ class LoadPhase:
         got: list[LoadStep] = []
         notes: list[str] = []
 
-        def load(running: Running) -> None:
+        def load(running: StartedRun) -> None:
             try:
                 step = run_step(
                     self.engine,
