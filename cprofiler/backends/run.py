@@ -130,9 +130,10 @@ def end_run(watch: Watch, remove: Callable[[], None]) -> None:
 
 
 def read_output(chunks: Iterator[bytes], probe: Probe, watch: Watch, tail: deque[str]) -> None:
-    """Read a run's output to its end (or until the run stops): keep its tail, note the app's
+    """Read a run's output to its end: keep its tail, note the app's
     ``monotonic_ns=`` stamp, and hand each line to the run's probe (the log probe matches it, with
-    its time bound)."""
+    its time bound). It reads on after the run is over, until the stream ends: an engine whose
+    attach stream is not drained cannot finish removing the container (a flood would stall it)."""
     for t_ns, line in split_lines(chunks):
         tail.append(kept_line(line))
         if watch.app_ready_ns is None:
@@ -141,8 +142,6 @@ def read_output(chunks: Iterator[bytes], probe: Probe, watch: Watch, tail: deque
                 watch.mark_stamp(int(m.group(1)))
         if watch.ready_ns is None:
             probe.on_line(watch, t_ns, line)
-        if watch.stop.is_set():
-            return
 
 
 def kept_line(line: bytes) -> str:

@@ -20,6 +20,7 @@ import socket
 import threading
 import time
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from cprofiler.backends.kubernetes.cluster import Cluster, PodView
@@ -192,7 +193,7 @@ class PodStarter:
     def _follow(self, name: str, watch: Watch, probe: Probe, tail: deque[str]) -> None:
         """Read the pod's output: the log probe, the app's ready stamp, the tail for failed runs."""
         try:
-            read_output(self.cluster.follow_log(name), probe, watch, tail)
+            read_output(_until(watch.stop, self.cluster.follow_log(name)), probe, watch, tail)
         except ClusterError:
             pass  # the pod is being deleted: its output is no longer needed
 
@@ -318,6 +319,14 @@ class PodStarter:
             return self.cluster.log_tail(name, LOG_TAIL_LINES)
         except ClusterError:
             return []  # a container that never started has no log
+
+
+def _until(stop: threading.Event, chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """``chunks`` until ``stop`` is set: a pod's log is no longer followed once its run is over."""
+    for chunk in chunks:
+        yield chunk
+        if stop.is_set():
+            return
 
 
 @dataclass

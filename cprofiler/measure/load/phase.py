@@ -17,13 +17,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from cprofiler.backends.run import Subject
 from cprofiler.engine import Engine
 from cprofiler.errors import UsageError
 from cprofiler.measure.load import generators
 from cprofiler.measure.load.generators import Generator, GeneratorError, LoadRequest, LoadShape
 from cprofiler.measure.load.server import LOADSERVER_NAME, LOADSERVER_PORT, LOADSERVER_SOURCE, build_loadserver
 from cprofiler.measure.load.step import CpuSplit, LoadStepFailed, run_step, split_cpus
-from cprofiler.measure.start import StartedRun, Starter, Subject
+from cprofiler.measure.start import StartedRun, Starter
 from cprofiler.results import stats
 from cprofiler.results.load import Ceiling, LatencyMs, LoadResult, LoadStep
 from cprofiler.scenario.loadspec import LoadSpec
