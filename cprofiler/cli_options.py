@@ -20,7 +20,7 @@ from cprofiler.manifests.formats.registry import formats_help
 from cprofiler.manifests.summary.registry import SUMMARIES as K8S_SUMMARIES
 from cprofiler.measure import cold as cold_levels
 from cprofiler.recommend.criteria import CRITERIA
-from cprofiler.settings import RUNS, Backend
+from cprofiler.settings import RUNS, BackendName
 
 FORMAT_HELP = "Output format: " + ", ".join(report.names()) + "."
 _FROM_SUFFIX = " Default: from --output's suffix, else table."
@@ -185,7 +185,9 @@ DryRun = Annotated[bool, typer.Option("--dry-run", help="With --images: list wha
 CleanBackend = Annotated[
     str | None,
     choice_option(
-        "--backend", names=get_args(Backend), help="kubernetes: delete pods instead of containers (in --namespace of --context)."
+        "--backend",
+        names=get_args(BackendName),
+        help="kubernetes: delete pods instead of containers (in --namespace of --context).",
     ),
 ]
 CleanContext = Annotated[str | None, typer.Option(help="Kubeconfig context (with --backend kubernetes).")]

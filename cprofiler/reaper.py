@@ -91,16 +91,9 @@ def is_stale(labels: dict[str, str]) -> bool:
     pid (a helper of some other cprofiler command, a hand-made one) is not judged: nothing says
     whether it is in use, so only ``cprofiler clean --all`` removes it.
     """
-    if labels.get(LABEL_HOST) not in (None, socket.gethostname()):
+    pid = _owner_pid(labels)
+    if pid is None:
         return False
-    if LABEL_PIDNS in labels and labels[LABEL_PIDNS] != pid_namespace():
-        return False  # its pid is another namespace's: whether it lives cannot be judged from here
-    try:
-        pid = int(labels.get(LABEL_PID, ""))
-    except ValueError:
-        return False
-    if pid <= 0:
-        return False  # not a process (0 and below would signal process groups)
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -125,6 +118,19 @@ def is_stale(labels: dict[str, str]) -> bool:
     if ticks != recorded:
         return True  # the pid was reused by a later process
     return stat.rpartition(")")[2].split()[0] in _EXITED
+
+
+def _owner_pid(labels: dict[str, str]) -> int | None:
+    """The owner's pid when this machine and PID namespace can judge it; None when they cannot."""
+    if labels.get(LABEL_HOST) not in (None, socket.gethostname()):
+        return None
+    if LABEL_PIDNS in labels and labels[LABEL_PIDNS] != pid_namespace():
+        return None  # its pid is another namespace's: whether it lives cannot be judged from here
+    try:
+        pid = int(labels.get(LABEL_PID, ""))
+    except ValueError:
+        return None
+    return pid if pid > 0 else None  # 0 and below are not processes (they would signal process groups)
 
 
 def _stale_by_epoch(pid: int, started: str | None) -> bool:

@@ -25,7 +25,7 @@ from cprofiler.errors import UsageError
 from cprofiler.scenario.model import LoadedScenario
 
 Order = Literal["interleaved", "interleaved-shuffled"]
-Backend = Literal["docker", "kubernetes"]
+BackendName = Literal["docker", "kubernetes"]
 
 #: ``--help`` panels of the setting flags.
 RUNS = "Runs"
@@ -116,7 +116,7 @@ class RunSettings(BaseModel):
     invocation: str | None = None
     #: Where runs run: docker (the local engine) or kubernetes (one Pod per run).
     backend: Annotated[
-        Backend,
+        BackendName,
         Flag(
             "--backend",
             "Where runs run: docker (the local engine) or kubernetes (one Pod per run; images must be on the node).",

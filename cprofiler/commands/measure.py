@@ -7,23 +7,21 @@ import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from cprofiler import budgets, reaper, report
+from cprofiler import budgets, report
 from cprofiler import engine as engine_mod
-from cprofiler.backends.kubernetes.manifest import PROBE_PERIOD_S
+from cprofiler.backends import selection
+from cprofiler.backends.base import Invocation, say_on_stderr
 from cprofiler.commands.measure_checks import check_before_work
 from cprofiler.errors import CprofilerError, EngineError, Interrupted, Signalled, UsageError
 from cprofiler.images.build import STAND_IN_PREFIX
-from cprofiler.measure import cold as cold_levels
-from cprofiler.measure.probes.base import POLL_INTERVAL_S
 from cprofiler.measure.reporter import SilentReporter
-from cprofiler.measure.runner import Runner, default_log_path
+from cprofiler.measure.runner import Runner, Scope, default_log_path
 from cprofiler.measure.signals import SignalGuard
-from cprofiler.measure.start import probe_via
 from cprofiler.report import notices
 from cprofiler.results import files, resume, runlog
 from cprofiler.results.kinds import RunStatus, StepStatus
@@ -31,10 +29,8 @@ from cprofiler.results.load import LoadStep
 from cprofiler.results.model import Measurement, RunResult
 from cprofiler.results.resume import Recorded
 from cprofiler.scenario import reader as scenario
+from cprofiler.scenario.model import LoadedScenario
 from cprofiler.settings import RunSettings, new_invocation_id
-
-if TYPE_CHECKING:
-    from cprofiler.backends.kubernetes.cluster import Cluster
 
 
 @dataclass(frozen=True)
@@ -132,6 +128,41 @@ class QuietReporter(SilentReporter):
 
 
 def measure_command(opts: MeasureOptions) -> int:
+    """Measure, print or write the results, and return the exit status (1: runs failed or budgets
+    were exceeded); on an interruption the finished runs are kept and the way to resume is said."""
+    loaded = _load_scenario(opts)
+    invocation = new_invocation_id()
+    recorded = _read_resumed(opts, loaded)
+    log_path = recorded.path if recorded is not None else default_log_path(opts.output, invocation)
+    _check_paths(opts.output, log_path, fresh=recorded is None)
+    engine = engine_mod.connect()
+    settings, images = _settings(opts, loaded, recorded, engine, invocation)
+    err = Console(stderr=True, soft_wrap=True)
+    reporter: RichReporter | QuietReporter = QuietReporter() if opts.quiet else RichReporter(err)
+    # Chosen once, here: the runner is handed it and never asks which it has.
+    backend = selection.select(settings, engine, Invocation(invocation, say=reporter.message))
+    backend.reap_stale(say_on_stderr)
+    scope = Scope(log_path=log_path, images=images, offline=opts.offline, resume=recorded)
+    runner = Runner(engine, loaded, settings, backend, scope, reporter)
+    try:
+        measurement = runner.measure()
+    except (KeyboardInterrupt, Signalled, CprofilerError) as exc:
+        # The runs are being saved and the process exits next: a further Ctrl-C or SIGTERM (a
+        # burst is common) must neither cut that short nor kill the process before its exit code.
+        _ignore_signals_until_exit()
+        reporter.close()
+        _keep_partial(exc, runner, opts)
+        if isinstance(exc, Signalled):
+            raise Interrupted(exc.signum, exc.describe()) from None
+        if isinstance(exc, KeyboardInterrupt):
+            raise Interrupted(2, "interrupted (Ctrl-C)") from exc
+        raise
+    reporter.close()
+    return _report(measurement, opts, runner.log_path, err)
+
+
+def _load_scenario(opts: MeasureOptions) -> LoadedScenario:
+    """The scenario file, with every ``--only`` name checked against its images."""
     loaded = scenario.load(opts.scenario_file)
     sc = loaded.scenario
     unknown = [n for n in opts.only if n not in sc.images]
@@ -140,100 +171,80 @@ def measure_command(opts: MeasureOptions) -> int:
             f"--only {unknown[0]}: no such image in {opts.scenario_file}; expected one of {', '.join(sc.images)}"
         )
     check_before_work(loaded, only=opts.only, k8s_dir=opts.k8s_dir)
-    invocation = new_invocation_id()
-    recorded: Recorded | None = None
-    if opts.resume is not None:
-        # Every setting comes from the interrupted measurement's header; a flag that would change
-        # one is refused rather than ignored.
-        why = "--resume: a resumed measurement keeps the settings it started with"
-        RunSettings.refuse_flags({**opts.setting_flags, "--only": opts.only, "--shuffle": opts.shuffle}, why)
-        # Read (and locked) before anything else: a refusal must come before minutes of building.
-        recorded = resume.read(opts.resume)
-        recorded.check_scenario(loaded)
-    log_path = recorded.path if recorded is not None else default_log_path(opts.output, invocation)
-    _check_paths(opts.output, log_path, fresh=recorded is None)
-    engine = engine_mod.connect()
-    kube = (recorded.settings.backend if recorded is not None else opts.setting_flags.get("--backend")) == "kubernetes"
-    via = "kubelet" if kube else probe_via(engine)
-    if not kube and engine.is_unix_socket() and not engine.same_pid_namespace():
-        # Its container pids are not ours: no netns probes, no cgroup files, said once.
-        print(
-            "cprofiler: the engine's containers run in another PID namespace than cprofiler (cprofiler in a container "
-            "with the engine's socket?); probes use ports published on 127.0.0.1 and memory comes from the engine's "
-            "stats, which works where cprofiler shares the engine host's network (docker run --network host)",
-            file=sys.stderr,
-        )
+    return loaded
+
+
+def _read_resumed(opts: MeasureOptions, loaded: LoadedScenario) -> Recorded | None:
+    """With ``--resume``, the interrupted measurement (read and locked); None without it."""
+    if opts.resume is None:
+        return None
+    # Every setting comes from the interrupted measurement's header; a flag that would change
+    # one is refused rather than ignored.
+    why = "--resume: a resumed measurement keeps the settings it started with"
+    RunSettings.refuse_flags({**opts.setting_flags, "--only": opts.only, "--shuffle": opts.shuffle}, why)
+    # Read (and locked) before anything else: a refusal must come before minutes of building.
+    recorded = resume.read(opts.resume)
+    recorded.check_scenario(loaded)
+    return recorded
+
+
+def _settings(
+    opts: MeasureOptions, loaded: LoadedScenario, recorded: Recorded | None, engine: engine_mod.Engine, invocation: str
+) -> tuple[RunSettings, list[str]]:
+    """The measurement's settings and the images it measures: the resumed one's, else from the
+    scenario file and the flags, with how the chosen backend's probes reach containers here."""
+    name = recorded.settings.backend if recorded is not None else opts.setting_flags.get("--backend") or "docker"
+    kind = selection.backend_class(name)
+    transport = kind.transport(engine)
+    notice = kind.notice(engine)
+    if notice is not None:
+        say_on_stderr(notice)
     if recorded is not None:
-        if recorded.settings.probe_via not in (None, via):
+        if recorded.settings.probe_via not in (None, transport.probe_via):
             raise UsageError(
                 f"--resume {opts.resume}: its probes reached containers by {recorded.settings.probe_via}, now they would "
-                f"by {via}; resume as the same user on the same host"
+                f"by {transport.probe_via}; resume as the same user on the same host"
             )
-        settings = recorded.settings
-        images = recorded.image_names()
-    else:
-        settings = RunSettings.build(
-            loaded,
-            opts.setting_flags,
-            shuffle=opts.shuffle,
-            cold=opts.cold,
-            floor=opts.floor,
-            probe_via=via,
-            # On Kubernetes the kubelet probes, once per readinessProbe period.
-            probe_interval_ms=PROBE_PERIOD_S * 1000 if via == "kubelet" else POLL_INTERVAL_S * 1000,
-            invocation=invocation,
-        )
-        images = opts.only
-    err = Console(stderr=True, soft_wrap=True)
-    reporter: RichReporter | QuietReporter = QuietReporter() if opts.quiet else RichReporter(err)
-    _reap_stale(engine)
-    # Before building: a --resume must find the very image a killed --cold image run removed.
-    cold_levels.recover(engine, lambda text: print(f"cprofiler: {text}", file=sys.stderr))
-    runner = Runner(
-        engine,
+        return recorded.settings, recorded.image_names()
+    settings = RunSettings.build(
         loaded,
-        settings,
-        log_path=log_path,
+        opts.setting_flags,
+        shuffle=opts.shuffle,
+        cold=opts.cold,
+        floor=opts.floor,
+        probe_via=transport.probe_via,
+        probe_interval_ms=transport.probe_interval_ms,
         invocation=invocation,
-        reporter=reporter,
-        images=images,
-        offline=opts.offline,
-        resume=recorded,
     )
-    if runner.pod_starter is not None:
-        _reap_stale_pods(runner.pod_starter.pods.cluster)
-    try:
-        measurement = runner.measure()
-    except (KeyboardInterrupt, Signalled, CprofilerError) as exc:
-        # The runs are being saved and the process exits next: a further Ctrl-C or SIGTERM (a
-        # burst is common) must neither cut that short nor kill the process before its exit code.
-        _ignore_signals_until_exit()
-        reporter.close()
-        partial = runner.measurement
-        stopped = isinstance(exc, (KeyboardInterrupt, Signalled, Interrupted))
-        resumable = stopped or isinstance(exc, EngineError)  # the engine may come back
-        if partial is not None:
-            if opts.output is not None:
-                try:
-                    _write(opts.output, report.render(partial, opts.fmt), runner.log_path)
-                except CprofilerError as failed:  # the runs are in the log: say so, keep the first error
-                    print(f"cprofiler: {failed}", file=sys.stderr)
-            kept = sum(len(i.runs) for i in partial.entries())
-            again = f"; go on with: cprofiler measure {opts.scenario_file} --resume {runner.log_path}" if resumable else ""
-            print(f"cprofiler: {kept} finished runs kept in {runner.log_path}{again}", file=sys.stderr)
-        elif stopped:
-            print("cprofiler: stopped before the first run; no results to keep", file=sys.stderr)
-        if isinstance(exc, Signalled):
-            raise Interrupted(exc.signum, exc.describe()) from None
-        if isinstance(exc, KeyboardInterrupt):
-            raise Interrupted(2, "interrupted (Ctrl-C)") from exc
-        raise
-    reporter.close()
+    return settings, opts.only
+
+
+def _keep_partial(exc: BaseException, runner: Runner, opts: MeasureOptions) -> None:
+    """After a measurement stopped early: write what it has to ``--output`` and say where its runs
+    are kept and, when it can go on, how to resume it."""
+    partial = runner.measurement
+    stopped = isinstance(exc, (KeyboardInterrupt, Signalled, Interrupted))
+    resumable = stopped or isinstance(exc, EngineError)  # the engine may come back
+    if partial is not None:
+        if opts.output is not None:
+            try:
+                _write(opts.output, report.render(partial, opts.fmt), runner.log_path)
+            except CprofilerError as failed:  # the runs are in the log: say so, keep the first error
+                print(f"cprofiler: {failed}", file=sys.stderr)
+        kept = sum(len(i.runs) for i in partial.entries())
+        again = f"; go on with: cprofiler measure {opts.scenario_file} --resume {runner.log_path}" if resumable else ""
+        print(f"cprofiler: {kept} finished runs kept in {runner.log_path}{again}", file=sys.stderr)
+    elif stopped:
+        print("cprofiler: stopped before the first run; no results to keep", file=sys.stderr)
+
+
+def _report(measurement: Measurement, opts: MeasureOptions, log_path: Path, err: Console) -> int:
+    """Print and write the finished measurement, then its notices and why it fails; the exit status."""
     text = report.render(measurement, opts.fmt)
     if opts.output is not None:
-        _write(opts.output, text, runner.log_path)
+        _write(opts.output, text, log_path)
         if not opts.quiet:
-            err.print(f"results written to {opts.output} (every run also in {runner.log_path})", highlight=False)
+            err.print(f"results written to {opts.output} (every run also in {log_path})", highlight=False)
         if opts.fmt != "table":
             sys.stdout.write(report.render(measurement, "table"))
         table_shown = opts.fmt != "table"
@@ -241,7 +252,7 @@ def measure_command(opts: MeasureOptions) -> int:
         sys.stdout.write(text)
         table_shown = opts.fmt in ("table", "markdown")
     if opts.k8s_dir is not None:
-        _write_k8s(measurement, opts, runner.log_path)
+        _write_k8s(measurement, opts, log_path)
     if not table_shown:
         # Once, at the very end, where they are not lost among progress lines; the human table
         # carries them itself, and the JSON has every run and warning.
@@ -279,25 +290,6 @@ def _write_k8s(measurement: Measurement, opts: MeasureOptions, log_path: Path) -
     options = K8sOptions(results_file=str(source), results_sha256=file_sha256(source))
     written = write_manifests(render(measurement, "deployment", options, index=True), opts.k8s_dir)
     print(f"Kubernetes manifests: {', '.join(str(p) for p in written)}", file=sys.stderr)
-
-
-def _reap_stale(engine: engine_mod.Engine) -> None:
-    """Remove containers of cprofiler invocations that were killed (SIGKILL, a closed laptop)."""
-    removed = reaper.reap(engine)
-    if removed:
-        ids = " ".join(removed)
-        print(f"cprofiler: removed {len(removed)} containers left by killed cprofiler invocations: {ids}", file=sys.stderr)
-
-
-def _reap_stale_pods(cluster: Cluster) -> None:
-    """Delete pods of cprofiler invocations that were killed, in the namespace measured in."""
-    from cprofiler.backends.kubernetes.pods import reap_pods
-
-    removed = reap_pods(cluster)
-    if removed:
-        print(
-            f"cprofiler: deleted {len(removed)} pods left by killed cprofiler invocations: {' '.join(removed)}", file=sys.stderr
-        )
 
 
 def _ignore_signals_until_exit() -> None:

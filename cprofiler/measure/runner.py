@@ -3,33 +3,31 @@
 Images are interleaved run by run (A B C A B C …), so that drift on a shared machine spreads over
 all of them instead of landing on whichever image ran last. The runtime floor runs first in each
 round, interleaved like any image. A resumed measurement skips the runs its log already holds, in
-the order the first invocation would have run them. One start is :mod:`cprofiler.measure.start`.
+the order the first invocation would have run them. Where one run runs is the backend's (:mod:`cprofiler.backends.base`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
-import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from cprofiler import __version__
-from cprofiler.engine import Engine, ImageInfo
+from cprofiler.backends import selection
+from cprofiler.backends.base import Backend, Invocation
+from cprofiler.backends.run import Subject
+from cprofiler.engine import Engine
 from cprofiler.environment import host_facts
-from cprofiler.errors import EngineError, ImageMissing, UsageError
+from cprofiler.errors import UsageError
 from cprofiler.images.build import BuiltImage, build_with_fallback
 from cprofiler.images.floor import FLOOR_NAME, build_floor, floor_mode
-from cprofiler.measure import cold as cold_levels
-from cprofiler.measure.containers import ContainerSet
-from cprofiler.measure.load.phase import CEILING_NAME, LoadPhase, step_line
-from cprofiler.measure.probes.base import POLL_INTERVAL_S
+from cprofiler.measure.load.phase import CEILING_NAME, step_line
 from cprofiler.measure.reporter import Reporter, SilentReporter
 from cprofiler.measure.security import confinement
-from cprofiler.measure.signals import SignalGuard, why_stopped
-from cprofiler.measure.start import Starter, Subject, probe_via
-from cprofiler.reaper import own_labels
+from cprofiler.measure.signals import why_stopped
 from cprofiler.results import stats
 from cprofiler.results.load import LoadResult
 from cprofiler.results.model import Environment, ImageRef, ImageResult, Measurement, RunResult, StandInUse
@@ -38,9 +36,6 @@ from cprofiler.results.runlog import RunLog, jsonl_path
 from cprofiler.scenario.loadspec import LoadSpec
 from cprofiler.scenario.model import Budgets, LoadedScenario
 from cprofiler.settings import RunSettings, new_invocation_id
-
-if TYPE_CHECKING:
-    from cprofiler.backends.kubernetes.starter import PodStarter
 
 
 def _now_iso() -> str:
@@ -55,11 +50,25 @@ def default_log_path(output: Path | None, invocation: str) -> Path:
     return Path(".cprofiler") / f"run-{stamp}-{invocation}.jsonl"
 
 
-class Runner:
-    """Runs one measurement; construct, then call :meth:`measure`.
+@dataclass(frozen=True)
+class Scope:
+    """What one measurement covers and where its runs are kept."""
 
-    ``invocation`` labels this process's containers; it equals ``settings.invocation`` unless the
-    measurement is a resumed one. ``images`` names the scenario images to measure (all by default).
+    #: The JSON Lines file every finished run goes to (``--resume``'s file when resuming).
+    log_path: Path
+    #: The scenario images (or rows) to measure; None or empty: all of them.
+    images: list[str] | None = None
+    #: ``--offline``: build without pulling base images.
+    offline: bool = False
+    #: The interrupted measurement this one continues, or None.
+    resume: Recorded | None = None
+
+
+class Runner:
+    """Runs one measurement on the backend it is handed; construct, then call :meth:`measure`.
+
+    The backend's invocation labels this process's containers or pods; it equals
+    ``settings.invocation`` unless the measurement is a resumed one.
     """
 
     def __init__(
@@ -67,49 +76,27 @@ class Runner:
         engine: Engine,
         loaded: LoadedScenario,
         settings: RunSettings,
-        *,
-        log_path: Path,
-        invocation: str,
+        backend: Backend,
+        scope: Scope,
         reporter: Reporter | None = None,
-        images: list[str] | None = None,
-        offline: bool = False,
-        resume: Recorded | None = None,
     ) -> None:
         self.engine = engine
         self.loaded = loaded
         self.settings = settings
+        self.backend = backend
         self.reporter: Reporter = reporter or SilentReporter()
-        self.invocation = invocation
-        self.images = images
-        self.offline = offline
-        self.resume = resume
+        self.invocation = backend.invocation.id
+        self.images = scope.images
+        self.offline = scope.offline
+        self.resume = scope.resume
         #: The JSON Lines file every finished run goes to (the resumed file with ``resume``).
-        self.log_path = resume.path if resume is not None else log_path
+        self.log_path = scope.resume.path if scope.resume is not None else scope.log_path
         #: The measurement so far; set once the images are built, kept after an interruption.
         self.measurement: Measurement | None = None
-        self.containers = ContainerSet(engine, invocation)
-        self.signals = SignalGuard()
-        self.cold = cold_levels.make(settings.cold or "warm", engine)
-        self.starter = Starter(
-            engine,
-            labels=own_labels(invocation),
-            containers=self.containers,
-            signals=self.signals,
-            via=settings.probe_via or "published-port",
-            timeout_s=settings.timeout_s,
-            settle_s=settings.settle_s,
-        )
-        self.load = LoadPhase(engine, self.starter, invocation=invocation)
-        #: With ``--backend kubernetes``, the starter of this invocation's pods (images are still
-        #: built by the local engine); None on Docker.
-        self.pod_starter: PodStarter | None = None
-        if settings.backend == "kubernetes":
-            from cprofiler.backends.kubernetes import backend as kube_backend
-
-            self.pod_starter = kube_backend.pod_starter(
-                settings, engine, invocation=invocation, labels=own_labels(invocation), signals=self.signals
-            )
-            self.cold = kube_backend.cold_level(settings, engine, self.pod_starter)
+        self.signals = backend.invocation.signals
+        #: The backend's ``--cold`` level and load phase (None where it has none).
+        self.cold = backend.cold
+        self.load = backend.load
 
     @classmethod
     def for_scenario(
@@ -120,32 +107,27 @@ class Runner:
         output: Path | None = None,
         reporter: Reporter | None = None,
         shuffle: bool = False,
-        cold: str = "warm",
-        floor: bool = True,
         **settings: Any,
     ) -> Runner:
         """A runner for a fresh measurement of ``loaded`` with the scenario file's settings, any of
-        them overridden by ``settings`` (RunSettings fields: ``runs=3``, ``settle_s=0``): for
-        benchmarks and tests, which have no command line."""
-        invocation = new_invocation_id()
+        them overridden by ``settings`` (RunSettings fields: ``runs=3``, ``settle_s=0``,
+        ``cold="image"``, ``floor=False``): for benchmarks and tests, which have no command line."""
+        reporter = reporter or SilentReporter()
+        invocation = Invocation(new_invocation_id(), say=reporter.message)
+        transport = selection.backend_class(settings.get("backend", "docker")).transport(engine)
         built = RunSettings.build(
             loaded,
             {},
             shuffle=shuffle,
-            cold=cold,
-            floor=floor,
-            probe_via="kubelet" if settings.get("backend") == "kubernetes" else probe_via(engine),
-            probe_interval_ms=1000.0 if settings.get("backend") == "kubernetes" else POLL_INTERVAL_S * 1000,
-            invocation=invocation,
+            cold=settings.get("cold") or "warm",
+            floor=settings.get("floor", True),
+            probe_via=transport.probe_via,
+            probe_interval_ms=transport.probe_interval_ms,
+            invocation=invocation.id,
         )
-        return cls(
-            engine,
-            loaded,
-            RunSettings.model_validate({**built.to_json(), **settings}),
-            log_path=default_log_path(output, invocation),
-            invocation=invocation,
-            reporter=reporter,
-        )
+        final = RunSettings.model_validate({**built.to_json(), **settings})
+        backend = selection.select(final, engine, invocation)
+        return cls(engine, loaded, final, backend, Scope(log_path=default_log_path(output, invocation.id)), reporter)
 
     # --- building -------------------------------------------------------------------------------
 
@@ -190,16 +172,7 @@ class Runner:
     def run_cold(self, img: Subject, index: int) -> RunResult:
         """One run at the configured cold level: make the start cold (outside the timing), then run it."""
         fetch_ms = self.cold.before_run(img.built.info)
-        if self.pod_starter is not None:
-            run = self.pod_starter.run(img, index)
-        else:
-            try:
-                run = self.starter.run(img, index)
-            except ImageMissing:
-                # Another invocation's --cold image removed this shared image (the floor, or equal
-                # inputs) and puts it back within seconds; no container was made, so just try again.
-                self.wait_for_image(img.built.info)
-                run = self.starter.run(img, index)
+        run = self.backend.run(img, index)
         self.cold.after_run(img.built.info)
         run.fetch_ms = fetch_ms
         note = self.cold.note(img.built.info)
@@ -207,90 +180,30 @@ class Runner:
             run.notes.append(note)
         return run
 
-    def wait_for_image(self, info: ImageInfo, timeout_s: float = 60.0) -> None:
-        """Return once the engine has image ``info`` again; EngineError after ``timeout_s``."""
-        deadline = time.monotonic() + timeout_s
-        self.reporter.message(f"{info.tag} was removed from the engine by someone else; waiting for it to come back")
-        while self.engine.image(info.id) is None:
-            if time.monotonic() > deadline:
-                raise EngineError(
-                    f"image {info.tag} was removed from the engine during the measurement and did not come back within "
-                    f"{timeout_s:g} s (another cprofiler with --cold image?); measure again, or resume"
-                )
-            time.sleep(0.2)
-
     # --- the whole measurement ------------------------------------------------------------------
 
     def measure(self) -> Measurement:
         """Build, run every round, and return the measurement; finished runs are on disk at once."""
-        s = self.settings
         started = _now_iso()
         with self.signals:
             self.signals.allow()  # a build may stop anywhere: nothing to clean up yet
             # A cold level, a limit or a load phase that cannot work here fails before anything is built or run.
-            if self.pod_starter is not None:
-                from cprofiler.backends.kubernetes import backend as kube_backend
-
-                kube_backend.check(s, len(self._load_rows()))
-            self.cold.check()
+            self.backend.check(self._load_rows())
             self.check_limits()
-            self.load.check(self._load_rows(), s.probe_via or "published-port")
             subjects = self.prepare()
-            self.load.use(subjects)
-            floor = self.prepare_floor(subjects) if s.floor else None
+            if self.load is not None:
+                self.load.use(subjects)
+            floor = self.prepare_floor(subjects) if self.settings.floor else None
             self.signals.hold()
-            measurement = Measurement(
-                environment=self.environment(),
-                settings=s,
-                started_at=started,
-                images=[
-                    image_result(
-                        p,
-                        self.loaded.scenario.budgets_for(p.scenario_name or p.name),
-                        self.load.result_for(p) if p.load else None,
-                    )
-                    for p in subjects
-                ],
-                floor=image_result(floor) if floor is not None else None,
-            )
-            if self.resume is not None:
-                # Same images and machine, or the runs would not compare; then its runs.
-                self.resume.adopt(measurement)
-                log = self.resume.open_log(self.invocation, started)
-            else:
-                log = RunLog(self.log_path, {"invocation": self.invocation, **measurement.header_json()})
-            self.measurement = measurement
-            by_name = measurement.by_name()
+            measurement, log = self._open(subjects, floor, started)
             runnable = ([floor] if floor is not None else []) + subjects
-            names = [p.name for p in runnable]
-            imgs = {p.name: p for p in runnable}
-            done = self.resume.done() if self.resume is not None else {}
-            left = len(names) * s.runs - sum(min(done.get(n, 0), s.runs) for n in names)
-            warmup = s.warmup if left else 0  # a resumed measurement with nothing left needs no warmup
-            self.reporter.runs_planned(len(names) * warmup + left)
+            order = self._plan([p.name for p in runnable])
             try:
                 self.signals.allow()
-                if self.pod_starter is not None:
-                    from cprofiler.backends.kubernetes import backend as kube_backend
-
-                    kube_backend.publish(self.engine, self.pod_starter, [p.built.info for p in runnable], self.reporter.message)
-                self.cold.prepare([p.built.info for p in runnable], self.reporter.message)
-                order = [(r, False) for r in stats.shuffled_rounds(names, warmup, shuffle=s.shuffle, seed=s.seed)]
-                order += [(r, True) for r in stats.shuffled_rounds(names, s.runs, shuffle=s.shuffle, seed=s.seed)]
-                counters = dict.fromkeys(names, 0)
-                for round_names, measured in order:
-                    for name in round_names:
-                        if measured and counters[name] < done.get(name, 0):
-                            counters[name] += 1  # finished before an interruption: never repeated
-                            continue
-                        index = counters[name] if measured else -1
-                        run = self.run_cold(imgs[name], index)
-                        if measured:
-                            with self.signals.held():  # in memory and on disk, or in neither
-                                counters[name] += 1
-                                by_name[name].runs.append(run)
-                                log.run(run)
-                        self.reporter.run_done(run, warmup=not measured)
+                infos = [p.built.info for p in runnable]
+                self.backend.publish(infos)
+                self.cold.prepare(infos, self.reporter.message)
+                self._rounds(order, {p.name: p for p in runnable}, measurement, log)
                 if self.load:
                     self._load_phase(measurement, log)
                 self.signals.hold()
@@ -300,15 +213,69 @@ class Runner:
                 raise
             finally:
                 self.signals.hold()  # clean-up is never cut short by a second signal
-                self.containers.remove_all()
-                if self.pod_starter is not None:
-                    self.pod_starter.pods.remove_all()
+                self.backend.close()
                 measurement.finished_at = _now_iso()
                 log.end(measurement.finished_at, measurement.interrupted)
                 log.close()
                 # Last: with --cold image it brings back an image an interruption left removed.
                 self.cold.close()
         return measurement
+
+    def _open(self, subjects: list[Subject], floor: Subject | None, started: str) -> tuple[Measurement, RunLog]:
+        """The measurement before its first run, and the run log it goes to (the resumed one's, or new)."""
+        measurement = Measurement(
+            environment=self.environment(),
+            settings=self.settings,
+            started_at=started,
+            images=[
+                image_result(
+                    p,
+                    self.loaded.scenario.budgets_for(p.scenario_name or p.name),
+                    self.load.result_for(p) if p.load and self.load is not None else None,
+                )
+                for p in subjects
+            ],
+            floor=image_result(floor) if floor is not None else None,
+        )
+        if self.resume is not None:
+            # Same images and machine, or the runs would not compare; then its runs.
+            self.resume.adopt(measurement)
+            log = self.resume.open_log(self.invocation, started)
+        else:
+            log = RunLog(self.log_path, {"invocation": self.invocation, **measurement.header_json()})
+        self.measurement = measurement
+        return measurement, log
+
+    def _plan(self, names: list[str]) -> list[tuple[list[str], bool]]:
+        """The rounds in order, warmups first (``(names, measured)``); reported as planned."""
+        s = self.settings
+        done = self.resume.done() if self.resume is not None else {}
+        left = len(names) * s.runs - sum(min(done.get(n, 0), s.runs) for n in names)
+        warmup = s.warmup if left else 0  # a resumed measurement with nothing left needs no warmup
+        self.reporter.runs_planned(len(names) * warmup + left)
+        order = [(r, False) for r in stats.shuffled_rounds(names, warmup, shuffle=s.shuffle, seed=s.seed)]
+        order += [(r, True) for r in stats.shuffled_rounds(names, s.runs, shuffle=s.shuffle, seed=s.seed)]
+        return order
+
+    def _rounds(
+        self, order: list[tuple[list[str], bool]], imgs: dict[str, Subject], measurement: Measurement, log: RunLog
+    ) -> None:
+        """Every run of ``order`` not finished before an interruption, in memory and on disk as it ends."""
+        done = self.resume.done() if self.resume is not None else {}
+        by_name = measurement.by_name()
+        counters = dict.fromkeys(imgs, 0)
+        for round_names, measured in order:
+            for name in round_names:
+                if measured and counters[name] < done.get(name, 0):
+                    counters[name] += 1  # finished before an interruption: never repeated
+                    continue
+                run = self.run_cold(imgs[name], counters[name] if measured else -1)
+                if measured:
+                    with self.signals.held():  # in memory and on disk, or in neither
+                        counters[name] += 1
+                        by_name[name].runs.append(run)
+                        log.run(run)
+                self.reporter.run_done(run, warmup=not measured)
 
     def check_limits(self) -> None:
         """UsageError naming the scenario key when an image asks for more CPUs than the engine has
@@ -336,6 +303,7 @@ class Runner:
     def _load_phase(self, measurement: Measurement, log: RunLog) -> None:
         """The ceiling (unless a resumed log has it), then every load step not done yet."""
         s = self.settings
+        assert self.load is not None
         done = self.resume.load_done() if self.resume is not None else set()
         planned = self.load.plan(shuffle=s.shuffle, seed=s.seed, done=done)
         self.reporter.load_planned(len(planned) + (0 if measurement.ceiling else 1))
@@ -356,13 +324,7 @@ class Runner:
             self.reporter.load_step_done(subject.name, step, step_line(subject.name, step, measurement.ceiling))
 
     def environment(self) -> Environment:
-        if self.pod_starter is not None:
-            from cprofiler.backends.kubernetes import backend as kube_backend
-
-            where = kube_backend.facts(self.pod_starter)
-        else:
-            where = {**self.engine.describe(), "backend": "docker"}
-        facts = {**where, **host_facts(), "cprofiler_version": __version__, "started_at": _now_iso()}
+        facts = {**self.backend.facts(), **host_facts(), "cprofiler_version": __version__, "started_at": _now_iso()}
         return Environment.model_validate(facts)
 
 

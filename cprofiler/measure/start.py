@@ -8,44 +8,35 @@ The container is gone when :meth:`Starter.run` returns, whatever happened.
 from __future__ import annotations
 
 import os
-import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
+from cprofiler.backends.run import (
+    LOG_TAIL_LINES,
+    STAMP_GRACE_S,
+    Invocation,
+    NotReady,
+    RunTiming,
+    Subject,
+    end_run,
+    kept_tail,
+    mark_not_ready,
+    read_output,
+)
 from cprofiler.engine import Engine
-from cprofiler.errors import CprofilerError
-from cprofiler.images.build import BuiltImage
 from cprofiler.labels import LABEL_IMAGE
 from cprofiler.measure.containers import ContainerSet
-from cprofiler.measure.lifetime import LifetimeCgroups
+from cprofiler.measure.lifetime import LifetimeCgroup, LifetimeCgroups
 from cprofiler.measure.memory import Cgroup, MemorySample, from_engine_stats
 from cprofiler.measure.netns import BeginOnce, NetnsFinder
 from cprofiler.measure.probes import Probe, Target, Watch, make_probe
-from cprofiler.measure.probes.base import STAMP_RE
 from cprofiler.measure.security import confinement
 from cprofiler.measure.settle_peak import wait_settle
-from cprofiler.measure.signals import SignalGuard
 from cprofiler.results.kinds import ProbeVia, RunStatus
 from cprofiler.results.model import RunResult
-from cprofiler.scenario.loadspec import LoadSpec
-from cprofiler.scenario.model import ImageSpec
-
-#: Output lines kept per run for crash reports; older lines are dropped (a flood stays bounded).
-LOG_TAIL_LINES = 20
-#: Longest output line kept in a run's ``log_tail``, in bytes; the rest of it is counted, not kept.
-LOG_LINE_KEEP_BYTES = 2048
-#: Most bytes of output kept in a run's ``log_tail`` in all, counting each line's UTF-8 bytes and its
-#: newline: :func:`kept_tail` keeps the newest of the LOG_TAIL_LINES lines that fit, so long lines
-#: leave fewer (twenty lines cut at LOG_LINE_KEEP_BYTES would be over 40 KiB).
-LOG_TAIL_BYTES = 16 * 1024
-#: How long a run waits after ready for the app's ``monotonic_ns=`` line, which travels through the
-#: engine's attach stream and may arrive after a fast probe has seen the app ready, in seconds.
-STAMP_GRACE_S = 0.25
-#: Longest output line kept whole; a longer one is cut, so a line without newline cannot grow forever.
-MAX_LINE_BYTES = 64 * 1024
 
 
 def probe_via(engine: Engine) -> str:
@@ -60,61 +51,7 @@ def probe_via(engine: Engine) -> str:
 
 
 @dataclass(frozen=True)
-class Subject:
-    """An image under measurement: its row name, its scenario spec, and the image that was built.
-
-    An image with a list of ``cpus`` is one subject per value (``web@cpus=0.5``), each with that value.
-    """
-
-    name: str
-    spec: ImageSpec
-    built: BuiltImage
-    #: The scenario's name for the image (equal to ``name`` unless the image has a ``cpus`` list).
-    scenario_name: str = ""
-    #: Its load phase, or None.
-    load: LoadSpec | None = None
-    #: CPUs its containers are pinned to (``0``, ``0-2``); None: any. Set for load steps.
-    cpuset: str | None = None
-
-    @property
-    def cpus(self) -> float | None:
-        """The CPU cap of this row, in cores (a ``cpus`` list is split into one subject per value)."""
-        return self.spec.cpus if not isinstance(self.spec.cpus, list) else None
-
-
-def mark_not_ready(
-    res: RunResult, *, exited: bool, exit_code: int | None, oom_killed: bool, probe_error: str | None, timeout: str
-) -> None:
-    """The status and error of a run that never became ready, on either backend: an exit explains
-    it best (OOM-killed, else crashed), then a probe's error, else a timeout (``timeout`` says it)."""
-    if exited:
-        res.exit_code = exit_code
-        if oom_killed:
-            res.status, res.error = RunStatus.OOMKILLED, "killed by its memory limit before it was ready"
-        else:
-            res.status, res.error = RunStatus.CRASHED, f"exited with code {exit_code} before it was ready"
-    elif probe_error:
-        res.status, res.error = RunStatus.ERROR, probe_error
-    else:
-        res.status, res.error = RunStatus.TIMEOUT, timeout
-
-
-def end_run(watch: Watch, remove: Callable[[], None]) -> None:
-    """The end of every run, on either backend, called from its ``finally``: stop the run's threads,
-    then ``remove`` its container or pod. A fault while removing is raised only when the run itself
-    did not fail; else the run's own error says more (most likely the engine or the API server went
-    away), the id stays recorded, and the set's ``remove_all`` tries again."""
-    failing = sys.exc_info()[1] is not None
-    watch.stop.set()
-    try:
-        remove()
-    except CprofilerError:
-        if not failing:
-            raise
-
-
-@dataclass(frozen=True)
-class Running:
+class StartedRun:
     """A container that is ready and sampled, handed to ``Starter.run``'s ``while_running``."""
 
     container_id: str
@@ -126,108 +63,126 @@ class Running:
     log_tail: Callable[[], list[str]]
 
 
+@dataclass
+class _OneRun:
+    """The state of one run while :meth:`Starter.run` goes through its phases."""
+
+    img: Subject
+    probe: Probe
+    res: RunResult
+    #: A batch job's cgroup parent, which keeps its peak once it has exited; None for a service.
+    lifetime: LifetimeCgroup | None
+    watch: Watch = field(default_factory=Watch)
+    tail: deque[str] = field(default_factory=lambda: deque(maxlen=LOG_TAIL_LINES))
+    cid: str = ""
+    #: Monotonic ns just before the create call: every figure of the run counts from here.
+    t0: int = 0
+
+
 class Starter:
     """Runs single starts of images, one at a time, for one invocation."""
 
-    def __init__(
-        self,
-        engine: Engine,
-        *,
-        labels: dict[str, str],
-        containers: ContainerSet,
-        signals: SignalGuard,
-        via: str,
-        timeout_s: float,
-        settle_s: float,
-    ) -> None:
+    def __init__(self, engine: Engine, *, invocation: Invocation, containers: ContainerSet, via: str, timing: RunTiming) -> None:
         self.engine = engine
-        self.labels = labels
+        self.labels = invocation.labels
         self.containers = containers
-        self.signals = signals
+        self.signals = invocation.signals
         self.use_netns = via == "netns"
-        self.timeout_s = timeout_s
-        self.settle_s = settle_s
+        self.timeout_s = timing.timeout_s
+        self.settle_s = timing.settle_s
         self.netns = NetnsFinder()
         self.lifetimes = LifetimeCgroups(engine)
         #: Image name → whether it has printed a ``monotonic_ns=`` stamp; images that never do are
         #: not waited for (see ``_late_stamp``).
         self._stamps: dict[str, bool] = {}
 
-    def run(self, img: Subject, index: int, while_running: Callable[[Running], None] | None = None) -> RunResult:
+    def run(self, img: Subject, index: int, while_running: Callable[[StartedRun], None] | None = None) -> RunResult:
         """Start one container of ``img`` and measure it; the container is gone when this returns."""
-        spec = img.spec
-        probe = make_probe(spec.ready)
-        watch = Watch()
         res = RunResult(image=img.name, index=index, probe_via=ProbeVia.NETNS if self.use_netns else ProbeVia.PUBLISHED_PORT)
-        tail: deque[str] = deque(maxlen=LOG_TAIL_LINES)
-        publish = None if self.use_netns else probe.ports()
-        confined = confinement(spec, img.built.info.user)
         # A batch job's cgroup is gone once it is ready (exited): a parent cgroup keeps its peak.
-        lifetime = self.lifetimes.for_run(res) if spec.ready.kind == "exit" else None
+        lifetime = self.lifetimes.for_run(res) if img.spec.ready.kind == "exit" else None
+        run = _OneRun(img, make_probe(img.spec.ready), res, lifetime)
+        self._create(run)
+        try:
+            reader = self._start(run)
+            remaining = self.timeout_s - (time.monotonic_ns() - run.t0) / 1e9
+            run.watch.done.wait(max(remaining, 0))
+            self._classify(res, run.watch, run.cid, run.t0)
+            self._after_ready(run, while_running)
+            if res.status != RunStatus.OK:
+                reader.join(timeout=1.0)  # let the last lines of a dying container arrive
+                res.log_tail = kept_tail(list(run.tail))
+        finally:
+            try:
+                end_run(run.watch, lambda: self.containers.remove(run.cid))
+            finally:
+                if lifetime is not None:
+                    lifetime.close(res)
+        return res
 
+    def _create(self, run: _OneRun) -> None:
+        """Create the container, labelled and confined; its id is recorded before any signal acts."""
+        img, spec = run.img, run.img.spec
+        confined = confinement(spec, img.built.info.user)
         # A signal during create waits until the new id is recorded: else clean-up would miss it.
         with self.signals.held():
-            t0 = time.monotonic_ns()
-            cid = self.engine.create(
+            run.t0 = time.monotonic_ns()
+            run.cid = self.engine.create(
                 image=img.built.info.id,
                 command=spec.command,
                 env=spec.env,
                 labels={**self.labels, LABEL_IMAGE: img.name},
                 memory_limit_bytes=spec.memory_limit,
                 cpus=img.cpus,
-                publish_ports=publish,
+                publish_ports=None if self.use_netns else run.probe.ports(),
                 pids_limit=confined.pids_limit,
                 cap_drop=confined.cap_drop,
                 user=confined.user,
                 cpuset_cpus=img.cpuset,
-                cgroup_parent=lifetime.parent if lifetime is not None else None,
+                cgroup_parent=run.lifetime.parent if run.lifetime is not None else None,
             )
             t1 = time.monotonic_ns()
-            self.containers.add(cid)
-        try:
-            res.create_ms = (t1 - t0) / 1e6
-            output = self.engine.attach_output(cid)
-            reader = threading.Thread(target=self._read_output, args=(output, probe, watch, tail), daemon=True)
-            reader.start()
-            begin = BeginOnce(lambda target: probe.begin(watch, target))
-            if self.use_netns and probe.ports():
-                # Probe from inside the namespace as soon as it exists, during start: see measure/netns.py.
-                self.netns.watch(cid, watch.stop, begin)
-            t2 = time.monotonic_ns()
-            self.engine.start(cid)
-            res.start_ms = (time.monotonic_ns() - t2) / 1e6
-            waiter = threading.Thread(target=self._wait_exit, args=(cid, probe, watch), daemon=True)
-            waiter.start()
-            # Begun during start already: no inspect now, when its Python work would hold the GIL
-            # just as the app becomes ready and delay the probe thread.
-            if probe.ports() and not begin.begun:
-                state = self.engine.state(cid)
-                if self.use_netns:
-                    self.netns.learn(cid, state.pid)
-                if state.running:  # else it has exited already, and the waiter reports it
-                    begin(self._target(cid, state.pid, probe))
-            remaining = self.timeout_s - (time.monotonic_ns() - t0) / 1e9
-            watch.done.wait(max(remaining, 0))
-            self._classify(res, watch, cid, t0)
-            pid = 0
-            if res.status == RunStatus.OK and spec.ready.kind != "exit":
-                pid = self._sample(res, cid, watch)
-            elif res.status == RunStatus.OK:
-                res.notes.append("working set not sampled: an exit-probe container is gone once ready (see lifetime_peak_bytes)")
-            if res.status == RunStatus.OK:
-                self._late_stamp(res, watch, img.name, t0)
-            if res.status == RunStatus.OK and while_running is not None and pid:
-                while_running(Running(container_id=cid, pid=pid, exited=watch.exited, log_tail=lambda: list(tail)))
-            if res.status != RunStatus.OK:
-                reader.join(timeout=1.0)  # let the last lines of a dying container arrive
-                res.log_tail = kept_tail(list(tail))
-        finally:
-            try:
-                end_run(watch, lambda: self.containers.remove(cid))
-            finally:
-                if lifetime is not None:
-                    lifetime.close(res)
-        return res
+            self.containers.add(run.cid)
+        run.res.create_ms = (t1 - run.t0) / 1e6
+
+    def _start(self, run: _OneRun) -> threading.Thread:
+        """Attach to its output, start it, and begin probing; return the output's reader thread."""
+        cid, probe, watch = run.cid, run.probe, run.watch
+        output = self.engine.attach_output(cid)
+        reader = threading.Thread(target=read_output, args=(output, probe, watch, run.tail), daemon=True)
+        reader.start()
+        begin = BeginOnce(lambda target: probe.begin(watch, target))
+        if self.use_netns and probe.ports():
+            # Probe from inside the namespace as soon as it exists, during start: see measure/netns.py.
+            self.netns.watch(cid, watch.stop, begin)
+        t2 = time.monotonic_ns()
+        self.engine.start(cid)
+        run.res.start_ms = (time.monotonic_ns() - t2) / 1e6
+        waiter = threading.Thread(target=self._wait_exit, args=(cid, probe, watch), daemon=True)
+        waiter.start()
+        # Begun during start already: no inspect now, when its Python work would hold the GIL
+        # just as the app becomes ready and delay the probe thread.
+        if probe.ports() and not begin.begun:
+            state = self.engine.state(cid)
+            if self.use_netns:
+                self.netns.learn(cid, state.pid)
+            if state.running:  # else it has exited already, and the waiter reports it
+                begin(self._target(cid, state.pid, probe))
+        return reader
+
+    def _after_ready(self, run: _OneRun, while_running: Callable[[StartedRun], None] | None) -> None:
+        """A ready run: sample it after ``settle``, read the app's stamp, hand it to ``while_running``."""
+        res, watch = run.res, run.watch
+        pid = 0
+        if res.status == RunStatus.OK and run.img.spec.ready.kind != "exit":
+            pid = self._sample(res, run.cid, watch)
+        elif res.status == RunStatus.OK:
+            res.notes.append("working set not sampled: an exit-probe container is gone once ready (see lifetime_peak_bytes)")
+        if res.status == RunStatus.OK:
+            self._late_stamp(res, watch, run.img.name, run.t0)
+        if res.status == RunStatus.OK and while_running is not None and pid:
+            tail = run.tail
+            while_running(StartedRun(container_id=run.cid, pid=pid, exited=watch.exited, log_tail=lambda: list(tail)))
 
     @staticmethod
     def _app_stamp(res: RunResult, watch: Watch, t0: int) -> None:
@@ -257,9 +212,6 @@ class Starter:
                 ports[p] = host_port
         return Target(published=ports)
 
-    def _read_output(self, output: Iterator[bytes], probe: Probe, watch: Watch, tail: deque[str]) -> None:
-        read_output(output, probe, watch, tail)
-
     def _wait_exit(self, cid: str, probe: Probe, watch: Watch) -> None:
         wait_exit(self.engine, cid, probe, watch)
 
@@ -277,14 +229,14 @@ class Starter:
             # and the OOM flag; give the waiter a moment, or an OOM kill would read as a probe error.
             watch.exited.wait(1.0)
         state = self.engine.state(cid)
-        mark_not_ready(
-            res,
+        seen = NotReady(
             exited=watch.exit_ns is not None or not state.running,
             exit_code=watch.exit_code if watch.exit_code is not None else state.exit_code,
             oom_killed=state.oom_killed,
             probe_error=watch.probe_error,
             timeout=f"not ready within {self.timeout_s:g} s",
         )
+        mark_not_ready(res, seen)
 
     def _sample(self, res: RunResult, cid: str, watch: Watch) -> int:
         """Wait ``settle`` seconds after ready, then read memory and the CPU used while settling.
@@ -320,56 +272,6 @@ class Starter:
         res.memory_source = sample.source
         res.notes.extend(sample.notes)
         return state.pid if state.running and self.engine.is_local() else 0
-
-
-def kept_line(line: bytes) -> str:
-    """One output line as a run keeps it: at most LOG_LINE_KEEP_BYTES, saying how much was cut."""
-    line = line.rstrip(b"\r")
-    if len(line) <= LOG_LINE_KEEP_BYTES:
-        return line.decode("utf-8", "replace")
-    return line[:LOG_LINE_KEEP_BYTES].decode("utf-8", "replace") + f" … [{len(line) - LOG_LINE_KEEP_BYTES} more bytes]"
-
-
-def kept_tail(lines: list[str]) -> list[str]:
-    """The newest of ``lines`` whose UTF-8 bytes add up to LOG_TAIL_BYTES at most, oldest first."""
-    kept: list[str] = []
-    total = 0
-    for line in reversed(lines):
-        total += len(line.encode("utf-8", "replace")) + 1
-        if total > LOG_TAIL_BYTES:
-            break
-        kept.append(line)
-    return kept[::-1]
-
-
-def split_lines(chunks: Iterator[bytes]) -> Iterator[tuple[int, bytes]]:
-    """Yield ``(arrival monotonic ns, line)`` from raw output chunks, lines capped in length."""
-    pending = b""
-    for chunk in chunks:
-        t_ns = time.monotonic_ns()
-        pending += chunk
-        *lines, pending = pending.split(b"\n")
-        for line in lines:
-            yield t_ns, line[:MAX_LINE_BYTES]
-        if len(pending) > MAX_LINE_BYTES:
-            yield t_ns, pending[:MAX_LINE_BYTES]
-            pending = b""
-    if pending:
-        yield time.monotonic_ns(), pending
-
-
-def read_output(output: Iterator[bytes], probe: Probe, watch: Watch, tail: deque[str]) -> None:
-    """Read a container's output until it ends: lines capped in length (``split_lines``), each kept
-    in ``tail`` cut to LOG_LINE_KEEP_BYTES, the app's stamp noted, and each line shown to ``probe``
-    until the run is ready. A line without newline never grows past MAX_LINE_BYTES in memory."""
-    for t_ns, line in split_lines(output):
-        tail.append(kept_line(line))
-        if watch.app_ready_ns is None:
-            m = STAMP_RE.search(line)
-            if m:
-                watch.mark_stamp(int(m.group(1)))
-        if watch.ready_ns is None:
-            probe.on_line(watch, t_ns, line)
 
 
 def wait_exit(engine: Engine, cid: str, probe: Probe, watch: Watch) -> None:

@@ -249,7 +249,7 @@ def inspected_while_running(engine, path: Path) -> dict:
     r = runner(engine, path)
     subject = r.prepare()[0]
     seen: dict = {}
-    run = r.starter.run(subject, 0, while_running=lambda c: seen.update(engine.api.inspect_container(c.container_id)))
+    run = r.backend.starter.run(subject, 0, while_running=lambda c: seen.update(engine.api.inspect_container(c.container_id)))
     assert run.status == "ok" and seen, run
     return seen
 
@@ -302,7 +302,7 @@ def test_a_fork_bomb_stops_at_the_pids_limit(engine, testapp_context, tmp_path):
 
 
 def test_a_flood_of_long_lines_keeps_a_bounded_tail(engine, testapp_context, tmp_path):
-    from cprofiler.measure.start import LOG_TAIL_BYTES
+    from cprofiler.backends.run import LOG_TAIL_BYTES
     from tests.helpers import measure
 
     flood = {"env": {"MODE": "flood", "LINE_BYTES": "60000"}, "ready": {"log": "^never$"}}

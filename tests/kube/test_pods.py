@@ -149,7 +149,7 @@ def test_a_missing_image_is_an_error_not_a_timeout(engine, cluster, testapp_cont
     subject = r.prepare()[0]
     built = replace(subject.built, info=replace(subject.built.info, tag="cprofiler/not-there:0"))
     missing = replace(subject, built=built)
-    starter = r.pod_starter
+    starter = r.backend.starter
     assert isinstance(starter, PodStarter)
     started = time.monotonic()
     run = starter.run(missing, 0)
@@ -190,7 +190,7 @@ def test_a_signal_leaves_no_pod(engine, cluster, testapp_context, tmp_path, sign
 
 
 def test_pods_of_a_dead_invocation_are_reaped_by_label(engine, cluster, testapp_context, tmp_path):
-    from cprofiler.backends.kubernetes.manifest import pod_manifest
+    from cprofiler.backends.kubernetes.manifest import Placement, PodRequest, pod_manifest
     from cprofiler.backends.kubernetes.pods import reap_pods
     from cprofiler.reaper import own_labels
     from cprofiler.scenario.reader import load as load_scenario
@@ -202,14 +202,9 @@ def test_pods_of_a_dead_invocation_are_reaped_by_label(engine, cluster, testapp_
     for name, labels in (("cprofiler-reap-dead", dead), ("cprofiler-reap-alive", alive)):
         cluster.create_pod(
             pod_manifest(
-                name=name,
-                image_ref="cprofiler/none:0",
-                row="web",
-                spec=spec,
-                cpus=None,
+                PodRequest(name=name, image_ref="cprofiler/none:0", row="web", spec=spec, cpus=None),
                 labels=labels,
-                node=NODE,
-                node_selector=None,
+                placement=Placement(node=NODE),
             )
         )
     try:

@@ -8,7 +8,15 @@ from pathlib import Path
 import pytest
 
 from cprofiler.backends.kubernetes import backend, images
-from cprofiler.backends.kubernetes.manifest import ANNOTATION_IMAGE, cpu_quantity, label_value, pod_manifest, pod_name
+from cprofiler.backends.kubernetes.manifest import (
+    ANNOTATION_IMAGE,
+    Placement,
+    PodRequest,
+    cpu_quantity,
+    label_value,
+    pod_manifest,
+    pod_name,
+)
 from cprofiler.backends.kubernetes.summary import container_sample
 from cprofiler.errors import UsageError
 from cprofiler.labels import LABEL, LABEL_IMAGE
@@ -35,7 +43,9 @@ def manifest(s: ImageSpec, **kw):
         "node_selector": None,
         **kw,
     }
-    return pod_manifest(**args)
+    labels = args.pop("labels")
+    placement = Placement(node=args.pop("node"), node_selector=args.pop("node_selector"))
+    return pod_manifest(PodRequest(**args), labels=labels, placement=placement)
 
 
 def test_pod_is_bound_never_restarted_never_pulled_and_labelled():

@@ -8,9 +8,9 @@ import time
 
 import pytest
 
+from cprofiler.backends.run import LOG_LINE_KEEP_BYTES, LOG_TAIL_BYTES, LOG_TAIL_LINES, kept_line, kept_tail
 from cprofiler.measure.probes import Watch, make_probe
 from cprofiler.measure.probes.bounded_regex import MATCH_TIMEOUT_S, BoundedRegex, RegexTooSlow
-from cprofiler.measure.start import LOG_LINE_KEEP_BYTES, LOG_TAIL_BYTES, LOG_TAIL_LINES, kept_line, kept_tail
 from cprofiler.scenario.model import ReadySpec
 
 

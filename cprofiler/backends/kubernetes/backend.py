@@ -1,21 +1,27 @@
-"""``--backend kubernetes`` as the runner sees it: a pod starter for the settings, the cluster's
-facts for the results, and what this backend cannot do yet (refused before anything is built)."""
+"""``--backend kubernetes`` as the runner sees it (:class:`KubernetesBackend`): a pod starter for
+the settings, the cluster's facts for the results, and what this backend cannot do yet (refused
+before anything is built)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from cprofiler.backends.base import Backend, Invocation, Transport
 from cprofiler.backends.kubernetes import cluster as cluster_mod
 from cprofiler.backends.kubernetes import images
+from cprofiler.backends.kubernetes.manifest import PROBE_PERIOD_S, Placement
+from cprofiler.backends.kubernetes.pods import reap_pods
 from cprofiler.backends.kubernetes.starter import PodStarter
+from cprofiler.backends.registry import BACKENDS
+from cprofiler.backends.run import RunTiming, Subject
 from cprofiler.errors import UsageError
-from cprofiler.measure import cold as cold_levels
-from cprofiler.measure.signals import SignalGuard
+from cprofiler.results.model import RunResult
 from cprofiler.settings import RunSettings
 
 if TYPE_CHECKING:
     from cprofiler.engine import Engine, ImageInfo
+    from cprofiler.scenario.loadspec import LoadSpec
 
 
 def check(settings: RunSettings, load_rows: int) -> None:
@@ -40,9 +46,7 @@ def check(settings: RunSettings, load_rows: int) -> None:
         raise UsageError("--node cannot be combined with --node-selector: a pod is bound to a node or scheduled, not both")
 
 
-def pod_starter(
-    settings: RunSettings, engine: Engine, *, invocation: str, labels: dict[str, str], signals: SignalGuard
-) -> PodStarter:
+def pod_starter(settings: RunSettings, engine: Engine, invocation: Invocation) -> PodStarter:
     """Connect to the cluster the settings name and return the starter of this invocation's pods."""
     check(settings, 0)
     cluster = cluster_mod.connect(settings.kube_context, settings.kube_namespace)
@@ -58,43 +62,66 @@ def pod_starter(
     return PodStarter(
         cluster,
         invocation=invocation,
-        labels=labels,
-        signals=signals,
-        timeout_s=settings.timeout_s,
-        settle_s=settings.settle_s,
-        node=settings.kube_node,
-        node_selector=settings.kube_node_selector,
+        timing=RunTiming(timeout_s=settings.timeout_s, settle_s=settings.settle_s),
+        placement=Placement(node=settings.kube_node, node_selector=settings.kube_node_selector),
         registry=settings.kube_registry,
     )
 
 
-def cold_level(settings: RunSettings, engine: Engine, starter: PodStarter) -> cold_levels.ColdLevel:
-    """The ``--cold`` level of this backend: warm, or the node's image removed before each run."""
-    if settings.cold == "image":
-        return images.NodeImage(engine, starter.image_refs)
-    return cold_levels.make("warm", engine)
+@BACKENDS.register("kubernetes")
+class KubernetesBackend(Backend):
+    """Runs on a cluster: one Pod per run, deleted when the run ends; images built by the local engine."""
 
+    name = "kubernetes"
 
-def publish(engine: Engine, starter: PodStarter, infos: list[ImageInfo], say: Callable[[str], None]) -> None:
-    """With ``--registry``, push the images and have the pods pull them by digest; else nothing."""
-    registry = starter.registry
-    if registry is not None:
-        starter.image_refs.update(images.publish(engine, infos, images.parse_registry(registry), say))
+    def __init__(self, settings: RunSettings, engine: Engine, invocation: Invocation) -> None:
+        super().__init__(settings, engine, invocation)
+        self.starter = pod_starter(settings, engine, invocation)
+        if settings.cold == "image":
+            self.cold = images.NodeImage(engine, self.starter.image_refs)
 
+    @classmethod
+    def transport(cls, engine: Engine) -> Transport:
+        # The kubelet probes, once per readinessProbe period.
+        return Transport(probe_via="kubelet", probe_interval_ms=PROBE_PERIOD_S * 1000)
 
-def facts(starter: PodStarter) -> dict[str, Any]:
-    """The cluster's facts for the results' environment: versions, namespace, and the node's
-    versions and capacity when the pods are bound to one node."""
-    cluster = starter.cluster
-    out: dict[str, Any] = {
-        "backend": "kubernetes",
-        "kubernetes_version": cluster.server_version(),
-        "namespace": cluster.namespace,
-        "context": cluster.context,
-    }
-    if starter.node is not None:
-        node = cluster.node_facts(starter.node)
-        node.pop("node_addresses", None)
-        node.pop("node_boot_id", None)
-        out.update(node)
-    return out
+    def check(self, load_rows: list[tuple[str, LoadSpec]]) -> None:
+        check(self.settings, len(load_rows))
+        self.cold.check()
+
+    def run(self, subject: Subject, index: int) -> RunResult:
+        return self.starter.run(subject, index)
+
+    def publish(self, images_built: list[ImageInfo]) -> None:
+        """With ``--registry``, push the images and have the pods pull them by digest; else nothing."""
+        registry = self.starter.registry
+        if registry is not None:
+            pushed = images.publish(self.engine, images_built, images.parse_registry(registry), self.invocation.say)
+            self.starter.image_refs.update(pushed)
+
+    def facts(self) -> dict[str, Any]:
+        """The cluster's facts for the results' environment: versions, namespace, and the node's
+        versions and capacity when the pods are bound to one node."""
+        cluster = self.starter.cluster
+        out: dict[str, Any] = {
+            "backend": self.name,
+            "kubernetes_version": cluster.server_version(),
+            "namespace": cluster.namespace,
+            "context": cluster.context,
+        }
+        if self.starter.node is not None:
+            node = cluster.node_facts(self.starter.node)
+            node.pop("node_addresses", None)
+            node.pop("node_boot_id", None)
+            out.update(node)
+        return out
+
+    def reap_stale(self, say: Callable[[str], None]) -> None:
+        """The local engine's leftovers, then pods of killed invocations in the namespace measured in."""
+        super().reap_stale(say)
+        removed = reap_pods(self.starter.cluster)
+        if removed:
+            say(f"deleted {len(removed)} pods left by killed cprofiler invocations: {' '.join(removed)}")
+
+    def close(self) -> None:
+        self.starter.pods.remove_all()

@@ -12,6 +12,7 @@ Never`` (it must be on the node), or with ``--registry`` by its digest there wit
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
@@ -60,29 +61,46 @@ def cpu_quantity(cores: float) -> str:
     return f"{int(Fraction(str(cores)) * 1000)}m"
 
 
-def pod_manifest(
-    *,
-    name: str,
-    image_ref: str,
-    pull_policy: str = "Never",
-    row: str,
-    spec: ImageSpec,
-    user: str = "",
-    cpus: float | None,
-    labels: dict[str, str],
-    node: str | None,
-    node_selector: dict[str, str] | None,
-) -> dict[str, Any]:
-    """The Pod for one run of scenario row ``row`` (``spec``), labelled like cprofiler's containers."""
+@dataclass(frozen=True)
+class Placement:
+    """Where a run's pod may go: bound to one node, or left to the scheduler with a selector."""
+
+    #: ``spec.nodeName``: the node every pod is bound to (no scheduler involved), or None.
+    node: str | None = None
+    #: ``spec.nodeSelector``: labels the scheduler must match, or None.
+    node_selector: dict[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class PodRequest:
+    """What one run's pod runs: the pod's name, the image and how it is pulled, the scenario row."""
+
+    name: str
+    #: The image's tag on the node, or its digest reference with ``--registry``.
+    image_ref: str
+    #: The scenario row (``web@cpus=0.5``), labelled and annotated on the pod.
+    row: str
+    spec: ImageSpec
+    #: CPU cap of the row, in cores; None: none.
+    cpus: float | None
+    #: ``Never`` (the image must be on the node) or ``IfNotPresent`` (pulled by digest).
+    pull_policy: str = "Never"
+    #: The image's configured user (``USER``), as the builder read it.
+    user: str = ""
+
+
+def pod_manifest(pod: PodRequest, *, labels: dict[str, str], placement: Placement) -> dict[str, Any]:
+    """The Pod for one run of scenario row ``pod.row``, labelled like cprofiler's containers."""
+    spec, user = pod.spec, pod.user
     limits: dict[str, str] = {}
     if spec.memory_limit is not None:
         limits["memory"] = str(spec.memory_limit)
-    if cpus is not None:
-        limits["cpu"] = cpu_quantity(cpus)
+    if pod.cpus is not None:
+        limits["cpu"] = cpu_quantity(pod.cpus)
     container: dict[str, Any] = {
         "name": CONTAINER,
-        "image": image_ref,
-        "imagePullPolicy": pull_policy,
+        "image": pod.image_ref,
+        "imagePullPolicy": pod.pull_policy,
         "env": [{"name": k, "value": v} for k, v in spec.env.items()],
         "resources": {"limits": limits} if limits else {},
         # Confined as cprofiler's containers on Docker are, under the scenario's security profile.
@@ -103,17 +121,17 @@ def pod_manifest(
         "terminationGracePeriodSeconds": 0,
         "containers": [container],
     }
-    if node is not None:
-        pod_spec["nodeName"] = node
-    if node_selector:
-        pod_spec["nodeSelector"] = dict(node_selector)
+    if placement.node is not None:
+        pod_spec["nodeName"] = placement.node
+    if placement.node_selector:
+        pod_spec["nodeSelector"] = dict(placement.node_selector)
     return {
         "apiVersion": "v1",
         "kind": "Pod",
         "metadata": {
-            "name": name,
-            "labels": {**{k: label_value(v) for k, v in labels.items()}, LABEL_IMAGE: label_value(row)},
-            "annotations": {ANNOTATION_IMAGE: row},
+            "name": pod.name,
+            "labels": {**{k: label_value(v) for k, v in labels.items()}, LABEL_IMAGE: label_value(pod.row)},
+            "annotations": {ANNOTATION_IMAGE: pod.row},
         },
         "spec": pod_spec,
     }

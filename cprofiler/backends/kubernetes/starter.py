@@ -16,23 +16,33 @@ sample taken ``settle`` seconds or more after ready, waited for up to SAMPLE_WAI
 
 from __future__ import annotations
 
-import re
 import socket
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 from cprofiler.backends.kubernetes.cluster import Cluster, PodView
 from cprofiler.backends.kubernetes.images import pull_from_events
-from cprofiler.backends.kubernetes.manifest import CONTAINER, pod_manifest, pod_name
+from cprofiler.backends.kubernetes.manifest import CONTAINER, Placement, PodRequest, pod_manifest, pod_name
 from cprofiler.backends.kubernetes.placement import PLACEMENT_WAIT_S, unplaced_reason
 from cprofiler.backends.kubernetes.pods import PodSet
 from cprofiler.backends.kubernetes.summary import KubeletSample, container_sample
+from cprofiler.backends.run import (
+    LOG_TAIL_LINES,
+    STAMP_GRACE_S,
+    Invocation,
+    NotReady,
+    RunTiming,
+    Subject,
+    end_run,
+    kept_tail,
+    mark_not_ready,
+    read_output,
+)
 from cprofiler.errors import ClusterError
-from cprofiler.measure.probes.base import STAMP_RE, Watch
-from cprofiler.measure.signals import SignalGuard
-from cprofiler.measure.start import LOG_TAIL_LINES, STAMP_GRACE_S, Subject, end_run, mark_not_ready, split_lines
+from cprofiler.measure.probes import Probe, Watch, make_probe
 from cprofiler.results.kinds import MemorySource, ProbeVia, RunStatus
 from cprofiler.results.model import RunResult
 
@@ -62,58 +72,48 @@ class PodStarter:
     """Runs single starts of images as pods, one at a time, for one invocation."""
 
     def __init__(
-        self,
-        cluster: Cluster,
-        *,
-        invocation: str,
-        labels: dict[str, str],
-        signals: SignalGuard,
-        timeout_s: float,
-        settle_s: float,
-        node: str | None,
-        node_selector: dict[str, str] | None,
-        registry: str | None = None,
+        self, cluster: Cluster, *, invocation: Invocation, timing: RunTiming, placement: Placement, registry: str | None = None
     ) -> None:
         self.cluster = cluster
-        self.invocation = invocation
-        self.labels = labels
-        self.signals = signals
-        self.timeout_s = timeout_s
-        self.settle_s = settle_s
-        self.node = node
-        self.node_selector = node_selector
+        self.invocation = invocation.id
+        self.labels = invocation.labels
+        self.signals = invocation.signals
+        self.timeout_s = timing.timeout_s
+        self.settle_s = timing.settle_s
+        self.placement = placement
         #: ``--registry``: where the images are pushed before the runs (see cprofiler.backends.kubernetes.images).
         self.registry = registry
         #: Image id → the digest reference pods pull it by; empty without ``--registry``.
         self.image_refs: dict[str, str] = {}
-        self.pods = PodSet(cluster, invocation)
+        self.pods = PodSet(cluster, invocation.id)
         self._serial = 0
         #: Node name → whether it is this machine, so the app's monotonic stamp means something here.
         self._local: dict[str, bool] = {}
 
+    @property
+    def node(self) -> str | None:
+        """The node every pod is bound to, or None (left to the scheduler)."""
+        return self.placement.node
+
     def run(self, img: Subject, index: int) -> RunResult:
         """Run one pod of ``img`` and measure it; the pod is deleted when this returns."""
-        spec = img.spec
         res = RunResult(image=img.name, index=index, probe_via=ProbeVia.KUBELET)
         self._serial += 1
         name = pod_name(img.name, self.invocation, self._serial)
         pulled_ref = self.image_refs.get(img.built.info.id)
-        manifest = pod_manifest(
+        pod = PodRequest(
             name=name,
             image_ref=pulled_ref or img.built.info.tag,
             pull_policy="IfNotPresent" if pulled_ref else "Never",
             row=img.name,
-            spec=spec,
+            spec=img.spec,
             user=img.built.info.user,
             cpus=img.cpus,
-            labels=self.labels,
-            node=self.node,
-            node_selector=self.node_selector,
         )
-        watch = Watch()
-        marks = _Marks()
-        tail: deque[str] = deque(maxlen=LOG_TAIL_LINES)
-        log_re = re.compile(spec.ready.log.encode()) if spec.ready.log is not None else None
+        manifest = pod_manifest(pod, labels=self.labels, placement=self.placement)
+        # The log probe is the one Docker's runs use, with its bound on a backtracking regex; made
+        # before the clock starts (its matcher's start-up is not the pod's).
+        run = _PodRun(name, img.spec.ready.kind, make_probe(img.spec.ready))
         # A signal during create waits until the name is recorded: else clean-up would miss the pod.
         with self.signals.held():
             t0 = time.monotonic_ns()
@@ -122,27 +122,19 @@ class PodStarter:
             self.pods.add(name)
         try:
             res.create_ms = (t1 - t0) / 1e6
-            follower = threading.Thread(target=self._follow, args=(name, watch, log_re, tail), daemon=True)
-            watcher = threading.Thread(target=self._watch, args=(created, spec.ready.kind, watch, marks, follower), daemon=True)
-            watcher.start()
-            self._wait(watch, marks, t0)
-            self._classify(res, watch, marks, t0)
-            if res.status == RunStatus.OK:
-                if spec.ready.kind == "exit":
-                    res.notes.append("working set not sampled: an exit-probe container is gone once ready")
-                else:
-                    self._sample(res, name, watch, marks)
-                if res.status == RunStatus.OK and watch.app_ready_ns is None and marks.node is not None:
-                    watch.stamped.wait(STAMP_GRACE_S)
-                self._app_stamp(res, watch, marks, t0)
-            if pulled_ref is not None and marks.running_ns is not None:
+            run.follower = threading.Thread(target=self._follow, args=(name, run.watch, run.probe, run.tail), daemon=True)
+            threading.Thread(target=self._watch, args=(created, run), daemon=True).start()
+            self._wait(run.watch, run.marks, t0)
+            self._classify(res, run.watch, run.marks, t0)
+            self._after_ready(res, run, t0)
+            if pulled_ref is not None and run.marks.running_ns is not None:
                 self._pull_time(res, name)
             if res.status != RunStatus.OK:
-                if follower.ident is not None:
-                    follower.join(timeout=1.0)  # let the last lines of a dying container arrive
-                res.log_tail = list(tail) or self._log_tail(name)
+                if run.follower.ident is not None:
+                    run.follower.join(timeout=1.0)  # let the last lines of a dying container arrive
+                res.log_tail = kept_tail(list(run.tail)) or self._log_tail(name)
         finally:
-            end_run(watch, lambda: self.pods.remove(name))
+            end_run(run.watch, lambda: self.pods.remove(name))
         return res
 
     def _wait(self, watch: Watch, marks: _Marks, t0: int) -> None:
@@ -160,25 +152,39 @@ class PodStarter:
             return
         watch.done.wait(remaining())
 
+    def _after_ready(self, res: RunResult, run: _PodRun, t0: int) -> None:
+        """A ready run: sample the kubelet after ``settle``, then read the app's stamp."""
+        watch, marks = run.watch, run.marks
+        if res.status != RunStatus.OK:
+            return
+        if run.kind == "exit":
+            res.notes.append("working set not sampled: an exit-probe container is gone once ready")
+        else:
+            self._sample(res, run.name, watch, marks)
+        if res.status == RunStatus.OK and watch.app_ready_ns is None and marks.node is not None:
+            watch.stamped.wait(STAMP_GRACE_S)
+        self._app_stamp(res, watch, marks, t0)
+
     # --- threads ----------------------------------------------------------------------------------
 
-    def _watch(self, created: PodView, kind: str, watch: Watch, marks: _Marks, follower: threading.Thread) -> None:
+    def _watch(self, created: PodView, run: _PodRun) -> None:
         """Mark scheduled, running, ready, exited and fatal states as watch events arrive."""
+        watch = run.watch
         try:
-            self._see(created, "ADDED", kind, watch, marks, follower, time.monotonic_ns())
+            self._see(created, "ADDED", run, time.monotonic_ns())
             # Long enough for the whole run: ready, settle and the wait for the kubelet's sample.
             length = self.timeout_s + self.settle_s + SAMPLE_WAIT_S + 60
             for event, pod in self.cluster.watch_pod(created.name, created.resource_version, length, watch.stop):
-                self._see(pod, event, kind, watch, marks, follower, time.monotonic_ns())
+                self._see(pod, event, run, time.monotonic_ns())
                 if watch.stop.is_set():
                     return
         except ClusterError as exc:
             if not watch.stop.is_set():
                 watch.fail(str(exc))
 
-    def _see(
-        self, pod: PodView, event: str, kind: str, watch: Watch, marks: _Marks, follower: threading.Thread, t_ns: int
-    ) -> None:
+    @staticmethod
+    def _see(pod: PodView, event: str, run: _PodRun, t_ns: int) -> None:
+        watch, marks, kind, follower = run.watch, run.marks, run.kind, run.follower
         marks.last = pod
         if event == "DELETED":
             watch.fail("the pod was deleted by someone else during the run")
@@ -200,28 +206,19 @@ class PodStarter:
         elif kind in ("http", "tcp") and pod.condition("Ready"):
             watch.mark_ready(t_ns)
 
-    def _follow(self, name: str, watch: Watch, log_re: re.Pattern[bytes] | None, tail: deque[str]) -> None:
+    def _follow(self, name: str, watch: Watch, probe: Probe, tail: deque[str]) -> None:
         """Read the pod's output: the log probe, the app's ready stamp, the tail for failed runs."""
         try:
-            for t_ns, line in split_lines(self.cluster.follow_log(name)):
-                tail.append(line.decode("utf-8", "replace").rstrip("\r"))
-                if watch.app_ready_ns is None:
-                    m = STAMP_RE.search(line)
-                    if m:
-                        watch.mark_stamp(int(m.group(1)))
-                if log_re is not None and watch.ready_ns is None and log_re.search(line):
-                    watch.mark_ready(t_ns)
-                if watch.stop.is_set():
-                    return
+            read_output(_until(watch.stop, self.cluster.follow_log(name)), probe, watch, tail)
         except ClusterError:
             pass  # the pod is being deleted: its output is no longer needed
 
     # --- results ----------------------------------------------------------------------------------
 
     def _classify(self, res: RunResult, watch: Watch, marks: _Marks, t0: int) -> None:
-        for field, ns in (("scheduled_ms", marks.scheduled_ns), ("running_ms", marks.running_ns)):
+        for key, ns in (("scheduled_ms", marks.scheduled_ns), ("running_ms", marks.running_ns)):
             if ns is not None:
-                setattr(res, field, (ns - t0) / 1e6)
+                setattr(res, key, (ns - t0) / 1e6)
         self._server_times(res, marks.last)
         if watch.ready_ns is not None:
             res.ready_ms = (watch.ready_ns - t0) / 1e6
@@ -229,14 +226,14 @@ class PodStarter:
                 res.exit_code = watch.exit_code
             return
         waiting = marks.last.container.reason if marks.last is not None else None
-        mark_not_ready(
-            res,
+        seen = NotReady(
             exited=watch.exit_ns is not None,
             exit_code=watch.exit_code,
             oom_killed=marks.reason == "OOMKilled",
             probe_error=watch.probe_error,
             timeout=f"not ready within {self.timeout_s:g} s" + (f" (container: {waiting})" if waiting else ""),
         )
+        mark_not_ready(res, seen)
 
     @staticmethod
     def _server_times(res: RunResult, pod: PodView | None) -> None:
@@ -340,6 +337,14 @@ class PodStarter:
             return []  # a container that never started has no log
 
 
+def _until(stop: threading.Event, chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """``chunks`` until ``stop`` is set: a pod's log is no longer followed once its run is over."""
+    for chunk in chunks:
+        yield chunk
+        if stop.is_set():
+            return
+
+
 @dataclass
 class _Marks:
     """What the watch saw of one run, besides the shared ``Watch`` (monotonic ns)."""
@@ -352,3 +357,18 @@ class _Marks:
     reason: str | None = None
     #: The last state seen.
     last: PodView | None = None
+
+
+@dataclass
+class _PodRun:
+    """One pod's run while it is measured: what the threads share."""
+
+    name: str
+    #: The scenario's ``ready`` kind: http, tcp, log or exit.
+    kind: str
+    probe: Probe
+    watch: Watch = field(default_factory=Watch)
+    marks: _Marks = field(default_factory=_Marks)
+    tail: deque[str] = field(default_factory=lambda: deque(maxlen=LOG_TAIL_LINES))
+    #: Reads the pod's output once its container runs (started by the watch).
+    follower: threading.Thread = field(default_factory=threading.Thread)

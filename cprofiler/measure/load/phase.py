@@ -17,13 +17,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from cprofiler.backends.run import Subject
 from cprofiler.engine import Engine
 from cprofiler.errors import UsageError
 from cprofiler.measure.load import generators
 from cprofiler.measure.load.generators import Generator, GeneratorError, LoadRequest, LoadShape
 from cprofiler.measure.load.server import LOADSERVER_NAME, LOADSERVER_PORT, LOADSERVER_SOURCE, build_loadserver
 from cprofiler.measure.load.step import CpuSplit, LoadStepFailed, StepPlan, run_step, split_cpus
-from cprofiler.measure.start import Running, Starter, Subject
+from cprofiler.measure.start import StartedRun, Starter
 from cprofiler.results import stats
 from cprofiler.results.kinds import StepStatus
 from cprofiler.results.load import Ceiling, LatencyMs, LoadResult, LoadStep
@@ -181,7 +182,7 @@ class LoadPhase:
         got: list[LoadStep] = []
         notes: list[str] = []
 
-        def load(running: Running) -> None:
+        def load(running: StartedRun) -> None:
             try:
                 plan = StepPlan(request, shape, split.generator, spec.warmup, repeat=repeat, after_s=spec.after)
                 step = run_step(self.engine, running.container_id, generator, plan, log_tail=running.log_tail, notes=notes)

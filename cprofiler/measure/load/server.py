@@ -20,12 +20,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cprofiler.backends.run import LOG_TAIL_LINES, end_run, kept_tail, read_output
 from cprofiler.engine import Engine
 from cprofiler.errors import BuildError, CprofilerError
 from cprofiler.images.build import BuiltImage, build_image
 from cprofiler.measure.containers import ContainerSet
 from cprofiler.measure.probes import Watch, make_probe
-from cprofiler.measure.start import LOG_TAIL_LINES, end_run, kept_tail, read_output, wait_exit
+from cprofiler.measure.start import wait_exit
 from cprofiler.reaper import own_labels
 from cprofiler.scenario.model import ImageSpec, ReadySpec
 

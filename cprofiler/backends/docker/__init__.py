@@ -1,0 +1,1 @@
+"""``--backend docker`` (the default): every run a container on the local engine."""
