@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from rich.console import Console
+from rich.text import Text
 from tabulate import tabulate
 
 from cprofiler import engine as engine_mod
@@ -13,6 +14,7 @@ from cprofiler.images.bases import catalog
 from cprofiler.images.bases.build import build_stand_ins, stand_ins
 from cprofiler.images.bases.mirror import find_mirror
 from cprofiler.report.rows import human_bytes
+from cprofiler.text import plain
 
 
 def list_command(mirror: str | None) -> int:
@@ -45,7 +47,8 @@ def build_command(names: list[str], mirror: str | None, force: bool, quiet: bool
 
     def progress(name: str, line: str) -> None:
         if not quiet:
-            console.print(f"[dim]{time.monotonic() - started:6.0f} s[/dim] {name}: {line[:150]}", highlight=False)
+            elapsed = Text(f"{time.monotonic() - started:6.0f} s", style="dim")
+            console.print(Text.assemble(elapsed, f" {plain(name)}: {plain(line[:150])}"), highlight=False)
 
     engine = engine_mod.connect()
     built = build_stand_ins(engine, names or None, mirror=find_mirror(mirror), progress=progress, force=force)

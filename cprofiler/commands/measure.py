@@ -11,6 +11,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.text import Text
 
 from cprofiler import budgets, report
 from cprofiler import engine as engine_mod
@@ -31,6 +32,7 @@ from cprofiler.results.resume import Recorded
 from cprofiler.scenario import reader as scenario
 from cprofiler.scenario.model import LoadedScenario
 from cprofiler.settings import RunSettings, new_invocation_id
+from cprofiler.text import plain
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,12 @@ class MeasureOptions:
     allow_failed_runs: bool = False
 
 
+def styled(text: str, style: str) -> Text:
+    """``text`` as one style, never read as Rich markup and with its control characters shown as
+    escapes: image names, errors and build lines come from scenario files and containers."""
+    return Text(plain(text), style=style)
+
+
 class RichReporter:
     """Progress on stderr: one line per build step, a bar with ETA over all runs."""
 
@@ -71,15 +79,15 @@ class RichReporter:
         self.failures = 0
 
     def message(self, text: str) -> None:
-        self.console.print(f"[dim]{text}[/dim]", highlight=False)
+        self.console.print(styled(text, "dim"))
 
     def building(self, name: str, line: str | None) -> None:
         if line is None:
-            self.console.print(f"building [bold]{name}[/bold]…", highlight=False)
+            self.console.print(Text.assemble("building ", styled(name, "bold"), "…"))
         elif line.startswith(STAND_IN_PREFIX) and (" building " in line or " built " in line or "Step " in line):
-            self.console.print(f"  [cyan]{name}: {line[:120]}[/cyan]", highlight=False)
+            self.console.print(styled(f"  {name}: {line[:120]}", "cyan"))
         elif line.startswith("Step ") and " : LABEL " not in line:
-            self.console.print(f"  [dim]{name}: {line[:110]}[/dim]", highlight=False)
+            self.console.print(styled(f"  {name}: {line[:110]}", "dim"))
 
     def runs_planned(self, total: int) -> None:
         self.progress = Progress(
@@ -99,7 +107,7 @@ class RichReporter:
     def run_done(self, run: RunResult, warmup: bool) -> None:
         if run.status != RunStatus.OK:
             self.failures += 1
-            self.console.print(f"[yellow]{run.image}: run {run.status}: {run.error}[/yellow]", highlight=False)
+            self.console.print(styled(f"{run.image}: run {run.status}: {run.error}", "yellow"))
         if self.progress is not None and self.task is not None:
             what = f"{run.image} {'warmup' if warmup else f'#{run.index + 1}'}"
             self.progress.update(self.task, advance=1, description=what)
@@ -113,7 +121,7 @@ class RichReporter:
     def load_step_done(self, name: str, step: LoadStep, line: str) -> None:
         if step.status != StepStatus.OK:
             self.failures += 1
-        self.console.print(f"[yellow]{line}[/yellow]" if step.status != StepStatus.OK else f"[dim]{line}[/dim]", highlight=False)
+        self.console.print(styled(line, "yellow" if step.status != StepStatus.OK else "dim"))
         if self.progress is not None and self.load_task is not None:
             self.progress.update(self.load_task, advance=1, description=f"{name} load")
 
@@ -257,9 +265,9 @@ def _report(measurement: Measurement, opts: MeasureOptions, log_path: Path, err:
         # Once, at the very end, where they are not lost among progress lines; the human table
         # carries them itself, and the JSON has every run and warning.
         for n in notices.notices(measurement):
-            err.print(f"[yellow]{n.kind}: {n.text}[/yellow]", highlight=False, soft_wrap=True)
+            err.print(styled(f"{n.kind}: {n.text}", "yellow"), soft_wrap=True)
             for line in n.details:
-                err.print(f"    | {line}", highlight=False, soft_wrap=True, markup=False)
+                err.print(f"    | {plain(line)}", highlight=False, soft_wrap=True, markup=False)
     reasons = failures(measurement, allow_failed_runs=opts.allow_failed_runs)
     for reason in reasons:
         print(f"cprofiler: {reason}", file=sys.stderr)

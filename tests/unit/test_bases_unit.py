@@ -376,3 +376,15 @@ def test_a_probe_missing_a_required_module_fails_the_build() -> None:
     assert labels == {LABEL_DETAIL: "detail", LABEL_MISSING: "ssl,sqlite3"}
     with pytest.raises(BuildError, match="cannot import socket"):
         probing.probe_labels(recipe, {"missing": ["socket"]}, "detail")
+
+
+def test_a_symbolic_link_planted_at_the_build_lock_is_not_followed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The lock lives in the machine's shared temporary folder: a link there must not make
+    # cprofiler create or append to a file elsewhere.
+    monkeypatch.setattr(build.tempfile, "gettempdir", lambda: str(tmp_path))
+    victim = tmp_path / "victim"
+    (tmp_path / "cprofiler-base-x.lock").symlink_to(victim)
+    with pytest.raises(BuildError, match=r"stand-in x: cannot open its build lock .*cprofiler-base-x\.lock"):
+        with build._build_lock("x", lambda: None):
+            pass
+    assert not victim.exists()

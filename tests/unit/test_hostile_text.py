@@ -244,3 +244,22 @@ def test_the_terminal_table_plants_no_link_and_takes_no_markup():
     assert "\x1b]8" not in out and "\x9b" not in out and "\x1b[2J" not in out
     assert "esc\\x1b]8;;https://127.0.0.1\\x07link" in out
     assert "[link=https://127.0.0.1]99[/link]\\x1b[2J" in out  # the footnote as written, not as Rich markup
+
+
+def test_measure_progress_lines_take_no_markup_and_no_terminal_sequence() -> None:
+    # A run's error and an image's name come from containers and scenario files: printed on the
+    # terminal during a measurement, they stay the text they are.
+    from rich.console import Console
+
+    from cprofiler.commands.measure import RichReporter
+    from cprofiler.results.kinds import RunStatus
+
+    out = io.StringIO()
+    reporter = RichReporter(Console(file=out, force_terminal=True, width=200))
+    hostile = "[bold]loud[/bold] [link=https://example.invalid]here[/link] \x1b]8;;x\x1b\\"
+    reporter.run_done(RunResult(image="web[/]", index=0, status=RunStatus.CRASHED, error=hostile), warmup=False)
+    reporter.building("api[red]", None)
+    text = out.getvalue()
+    assert "[bold]loud[/bold]" in text and "[link=https://example.invalid]" in text and "web[/]" in text
+    assert "api[red]" in text
+    assert "\x1b]8" not in text and "\\x1b]8" in text  # the app's escape is shown, not sent

@@ -9,6 +9,7 @@ status.tag, status.detail, status.missing_modules
 from __future__ import annotations
 
 import fcntl
+import os
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cprofiler.engine import Engine, ImageInfo
+from cprofiler.errors import BuildError
 from cprofiler.images.bases import checks
 from cprofiler.images.bases.catalog import get_recipe, names
 from cprofiler.images.bases.inputs import stand_in_tags
@@ -136,7 +138,13 @@ def _build_lock(name: str, on_wait: Callable[[], None]) -> Iterator[None]:
     would otherwise both spend minutes building the same image; the second waits and reuses it.
     """
     path = Path(tempfile.gettempdir()) / f"cprofiler-base-{name}.lock"
-    with path.open("a") as f:
+    # O_NOFOLLOW: the folder is shared, and a symbolic link planted there must not make this open
+    # (and create) a file elsewhere.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    except OSError as exc:
+        raise BuildError(f"stand-in {name}: cannot open its build lock {path}: {exc.strerror}") from None
+    with os.fdopen(fd, "a") as f:
         try:
             fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
