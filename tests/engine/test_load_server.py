@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from cprofiler.backends.run import LOG_TAIL_BYTES
 from cprofiler.errors import CprofilerError
 from cprofiler.images.build import build_image
 from cprofiler.measure.load.server import started
-from cprofiler.measure.start import LOG_TAIL_BYTES
 from cprofiler.scenario.model import ImageSpec
 from tests.conftest import static_context
 
