@@ -3,7 +3,7 @@
 Top level, it is the default for every image probed by ``http``; an image's own ``load:``
 replaces it for that image, and ``load: false`` turns it off there. Keys are a contract (other
 tools write them): path, method, headers, body, connections, duration, warmup, rate | rates,
-slo, repeat, and the CPU split between the container and the load generator.
+slo, repeat, timeout, error_limit, and the CPU split between the container and the load generator.
 """
 
 from __future__ import annotations
@@ -60,8 +60,13 @@ class LoadSpec(BaseModel):
     #: One step per rate (a sweep), instead of ``rate``; each rate once (``repeat`` repeats them).
     rates: list[Rate] | None = Field(default=None, strict=True)
     slo: SloSpec | None = None
-    #: Each step is repeated this often, interleaved across images.
-    repeat: int = Field(default=1, ge=1, le=1000, strict=True)
+    #: Each step is repeated this often, interleaved across images (3: a median with a range; 6 or
+    #: more: a 95 % interval).
+    repeat: int = Field(default=3, ge=1, le=1000, strict=True)
+    #: Seconds after which a request without an answer counts as a timeout (and at this latency).
+    timeout: float = Field(default=5.0, gt=0, le=600, strict=True, allow_inf_nan=False)
+    #: Most share of requests (0 to 1) that may go without a 2xx answer before a step is failing.
+    error_limit: float = Field(default=0.01, ge=0, le=1, strict=True, allow_inf_nan=False)
     #: Seconds to wait after the load stops before reading the working set again.
     after: float = Field(default=5.0, ge=0, le=600, strict=True, allow_inf_nan=False)
     #: CPUs (a cpuset such as ``0`` or ``0-1``) the container is pinned to while loaded; default:

@@ -46,6 +46,8 @@ def value_for(owner: type[BaseModel], name: str, annotation: Any) -> Any:
     if origin in (typing.Union, types.UnionType):
         return value_for(owner, name, next(a for a in args if a is not type(None)))
     if origin is typing.Annotated:
+        if args[0] is float and any(getattr(m, "le", None) == 1 for f in args[1:] for m in [f, *getattr(f, "metadata", [])]):
+            return 1 / (next(_counter) + 1)  # a share, from 0 to 1
         return value_for(owner, name, args[0])
     if origin is typing.Literal:
         default = owner.model_fields[name].default

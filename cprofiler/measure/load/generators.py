@@ -126,6 +126,22 @@ class GeneratorResult:
     latency_method: str
     #: Length of the run as the generator measured it, in seconds.
     elapsed_s: float
+    #: Requests answered with 2xx, a count.
+    answered_2xx: int = 0
+    #: Answers outside 2xx by class (``"3xx"``, ``"4xx"``, ``"5xx"``), counts.
+    non_2xx: Mapping[str, int] = field(default_factory=dict)
+    #: Requests with no answer within the request timeout, a count.
+    timeouts: int = 0
+    #: Requests that failed on the connection (refused, reset, closed early), a count.
+    connection_errors: int = 0
+    #: The generator's own words for each kind of error, with counts.
+    error_kinds: Mapping[str, int] = field(default_factory=dict)
+    #: Answers of any status per second, in requests per second.
+    answers_per_s: float = 0.0
+    #: Latency percentiles over answered 2xx requests only, in milliseconds.
+    latency_answered_ms: LatencyMs = field(default_factory=LatencyMs)
+    #: Length of the window the requests were counted over, in seconds.
+    window_s: float = 0.0
 
 
 class Generator(ABC):
