@@ -25,7 +25,7 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 
-from cprofiler.manifests.quantities import exact
+from cprofiler.manifests.quantities import exact, significant
 from cprofiler.manifests.rates import Capacity
 
 #: Share of the capacity at which pods should scale out (``--hpa-headroom``).
@@ -73,22 +73,22 @@ def autoscaling(
     target = min(MAX_TARGET_PERCENT, max(MIN_TARGET_PERCENT, math.floor(raw)))
     scale_out = Fraction(target, 100) * (1 + HPA_TOLERANCE) * request / c
     formula = (
-        f"clamp({MIN_TARGET_PERCENT}%, {float(h):g} headroom x {float(c * 1000):.4g}m per request/s x "
-        f"{float(cap.qps):.6g} requests/s capacity ({cap.why}) / {float(1 + HPA_TOLERANCE):g} HPA tolerance "
+        f"clamp({MIN_TARGET_PERCENT}%, {float(h):g} headroom x {significant(c * 1000)}m per request/s x "
+        f"{significant(cap.qps)} requests/s capacity ({cap.why}) / {float(1 + HPA_TOLERANCE):g} HPA tolerance "
         f"/ {cpu_request_millicores}m request, {MAX_TARGET_PERCENT}%) = {target}% CPU: "
-        f"pods scale out above about {float(scale_out):.0f} requests/s each; {min_replicas} to {max_replicas} replicas"
+        f"pods scale out above about {significant(scale_out)} requests/s each; {min_replicas} to {max_replicas} replicas"
     )
     note = None
     if raw > MAX_TARGET_PERCENT:
         note = (
-            f"at capacity a pod uses {float(at_capacity * 1000):.0f}m of CPU, more than its {cpu_request_millicores}m "
+            f"at capacity a pod uses {significant(at_capacity * 1000)}m of CPU, more than its {cpu_request_millicores}m "
             f"request allows: the HPA target is held at {MAX_TARGET_PERCENT}%, so pods scale out at about "
-            f"{float(scale_out):.0f} requests/s, before {float(h):g} x the capacity; a higher --at-rate gives bigger pods"
+            f"{significant(scale_out)} requests/s, before {float(h):g} x the capacity; a higher --at-rate gives bigger pods"
         )
     elif raw < MIN_TARGET_PERCENT:
         note = (
-            f"at capacity a pod uses only {float(at_capacity * 1000):.0f}m of its {cpu_request_millicores}m CPU request: "
-            f"the HPA target is held at {MIN_TARGET_PERCENT}%, so pods scale out only at about {float(scale_out):.0f} "
+            f"at capacity a pod uses only {significant(at_capacity * 1000)}m of its {cpu_request_millicores}m CPU request: "
+            f"the HPA target is held at {MIN_TARGET_PERCENT}%, so pods scale out only at about {significant(scale_out)} "
             f"requests/s, past {float(h):g} x the capacity; size at a lower --at-rate"
         )
     return Autoscaling(

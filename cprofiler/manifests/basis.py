@@ -11,6 +11,9 @@ still gets the rule it was written for:
   or while starting;
 * ``lifetime`` (exit-probed images): each run's memory high-water mark over its whole life,
   kept by a per-run parent cgroup (:mod:`cprofiler.measure.lifetime`), and its CPU time over its life;
+* ``kubelet-sample`` (``--backend kubernetes``): one working set per run from the kubelet's
+  ``/stats/summary``, some seconds after ready (cAdvisor samples every 10-15 s); the start-up peak
+  is unknown, so it gives a request and no memory limit, unless the runs also hold a peak;
 * ``settle-peak``: each run's peak working set over the settle window, sampled at 20 Hz
   (:mod:`cprofiler.measure.settle_peak`); the VPA-like rule;
 * ``settle-snapshot``: one working-set reading per run at the end of settle; the rule for results
@@ -25,8 +28,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from cprofiler.errors import UsageError
+from cprofiler.manifests.coverage import THROTTLED_SHARE, throttled
+from cprofiler.manifests.quantities import significant
 from cprofiler.manifests.rates import Capacity, RateChoice, at_rate_text, capacity, choose_rate, rate_text
-from cprofiler.results.kinds import StepStatus
+from cprofiler.results.kinds import MemorySource, StepStatus
 from cprofiler.results.load import GENERATOR_BOUND_SHARE, Ceiling, LoadStep, generator_bound
 from cprofiler.results.model import ImageResult
 
@@ -116,7 +121,7 @@ def load(image: ImageResult, context: Context) -> Basis | None:
     # step's end, and while starting, since a pod starts before it serves.
     peaks = [float(s.working_set_peak_bytes) for s in phase.steps if s.working_set_peak_bytes is not None]
     peaks += _all_runs(image, "peak_bytes")
-    notes = _load_notes(phase.steps, steps, context.ceiling, image.cpus is not None)
+    notes = _load_notes(phase.steps, steps, context.ceiling, image.cpus is not None, phase.duration_s)
     return Basis(
         name="load",
         description=f"{len(steps)} ok load steps {at} ({choice.why}); request from p95 of their working-set "
@@ -132,7 +137,9 @@ def load(image: ImageResult, context: Context) -> Basis | None:
     )
 
 
-def _load_notes(every: list[LoadStep], used: list[LoadStep], ceiling: Ceiling | None, capped: bool) -> list[str]:
+def _load_notes(
+    every: list[LoadStep], used: list[LoadStep], ceiling: Ceiling | None, capped: bool, duration_s: float
+) -> list[str]:
     """What to know about the load steps: failures, steps that measured the generator, throttling."""
     notes = []
     failed = [s for s in every if s.status != StepStatus.OK]
@@ -147,13 +154,13 @@ def _load_notes(every: list[LoadStep], used: list[LoadStep], ceiling: Ceiling | 
         rates = ", ".join(dict.fromkeys(rate_text(s.rate) for s in bound))
         notes.append(
             f"{len(bound)} load step(s) ({rates}) ran above {GENERATOR_BOUND_SHARE:.0%} of the load generator's ceiling "
-            f"({ceiling.qps:.0f} QPS here): they measured the generator as much as the image, which may serve more"
+            f"({significant(ceiling.qps)} QPS here): they measured the generator as much as the image, which may serve more"
         )
-    throttled = [s for s in used if s.throttled_ms]
-    if throttled and capped:
+    held = [s for s in used if throttled(s, duration_s)]
+    if held and capped:
         notes.append(
-            f"throttled by the cpus: cap in {len(throttled)} of {len(used)} steps sized from: "
-            "their CPU figure is the cap, not what the image would take without it"
+            f"throttled by the cpus: cap in {len(held)} of {len(used)} steps sized from (in {THROTTLED_SHARE:.0%} "
+            "or more of their CFS periods or time): their CPU figure is the cap, not what the image would take without it"
         )
     return notes
 
@@ -172,6 +179,37 @@ def lifetime(image: ImageResult, context: Context) -> Basis | None:
         cpu_request=_cpu(image, "lifetime_cpu_cores", "lifetime CPU"),
         # A job's own work is its load: the risk is other input, which recommend's header states.
         idle=False,
+    )
+
+
+def kubelet_sample(image: ImageResult, context: Context) -> Basis | None:
+    """A service measured on ``--backend kubernetes``: each ok run's working set as the kubelet
+    reported it once, some seconds after ready. No start-up peak was seen, so no memory limit comes
+    from it; a peak the runs do hold (``peak_bytes``) gives the limit as usual."""
+    ok = image.ok_runs()
+    if image.kind == "exit" or not ok or any(r.memory_source != MemorySource.KUBELET_SUMMARY for r in ok):
+        return None
+    samples = [float(v) for r in ok if (v := r.settle_peak_working_set_bytes or r.working_set_bytes) is not None]
+    if not samples:
+        return None
+    after = [r.memory_sample_after_ready_ms / 1000 for r in ok if r.memory_sample_after_ready_ms is not None]
+    when = f"{min(after):.0f}-{max(after):.0f}s after ready" if after else "some seconds after ready"
+    peaks = _all_runs(image, "peak_bytes")
+    notes = []
+    if not peaks:
+        notes.append(
+            "no memory limit: the kubelet's samples miss the start-up peak, and a limit below it OOM-kills the pod "
+            "as it starts; measure with --backend docker for the peak (peak_bytes), or set a limit by hand"
+        )
+    return Basis(
+        name="kubelet-sample",
+        description=f"one kubelet /stats/summary working-set sample per run, {when} (cAdvisor samples every "
+        "10-15s); the start-up peak is unknown; request from p95 of the samples, "
+        + ("limit from the largest start-up peak" if peaks else "no limit"),
+        memory_request=Figure(samples, "kubelet working-set sample", 95),
+        memory_limit=Figure(peaks, "start-up peak" if peaks else "no start-up peak was measured (kubelet samples only)"),
+        cpu_request=_cpu(image, "settle_cpu_cores", "settle CPU"),
+        notes=tuple(notes),
     )
 
 
@@ -216,7 +254,7 @@ def settle_snapshot(image: ImageResult, context: Context) -> Basis | None:
 
 
 #: Tried in order; the first that applies is used.
-BASES: tuple[BasisFunc, ...] = (load, lifetime, settle_peak, settle_snapshot)
+BASES: tuple[BasisFunc, ...] = (load, lifetime, kubelet_sample, settle_peak, settle_snapshot)
 
 
 def choose(image: ImageResult, context: Context | None = None) -> Basis | None:

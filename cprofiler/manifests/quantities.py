@@ -69,3 +69,21 @@ def parse_cpu_quantity(text: str) -> int:
 def mib_text(n_bytes: Fraction | int | float) -> str:
     """``12.3MiB``: a measured byte figure as the header comments show it, one decimal."""
     return f"{float(exact(n_bytes) / MIB):.1f}MiB"
+
+
+def significant(value: float | Fraction, digits: int = 3) -> str:
+    """``value`` to ``digits`` significant figures, in plain digits: 25532 → ``25500``, 4.8234 →
+    ``4.82``, 0.012345 → ``0.0123``, 1.1 → ``1.1`` (no trailing zeros, as ``%g``). A measured rate is known to a few percent at best (three
+    repeats spread over 8 %), so the header prints no more figures than that."""
+    x = float(value)
+    if x == 0 or not math.isfinite(x):
+        return f"{x:g}"
+    exponent = math.floor(math.log10(abs(x)))
+    decimals = digits - 1 - exponent
+    rounded = round(x, decimals)
+    # Rounding can carry into a new digit (999.6 → 1000): one decimal fewer then.
+    if rounded and math.floor(math.log10(abs(rounded))) > exponent:
+        decimals -= 1
+    text = f"{rounded:.{max(decimals, 0)}f}"
+    # As %g does, without its exponent: 1.10 is written 1.1.
+    return text.rstrip("0").rstrip(".") if "." in text else text

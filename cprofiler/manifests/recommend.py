@@ -31,6 +31,7 @@ from typing import Any, Generic, TypeVar
 
 from cprofiler.errors import CprofilerError, UsageError
 from cprofiler.manifests import basis as bases
+from cprofiler.manifests.coverage import coverage, saturation_warning
 from cprofiler.manifests.autoscale import (
     Autoscaling,
     autoscaling,
@@ -53,7 +54,6 @@ from cprofiler.manifests.probes import (
     startup_timing,
 )
 from cprofiler.manifests.quantities import ceil_mib, cpu_quantity, exact, memory_quantity, mib_text, parse_cpu_quantity
-from cprofiler.manifests.rates import rate_text
 from cprofiler.manifests.security import security_context
 from cprofiler.manifests.sizing import Sizing
 from cprofiler.results.kinds import RunStatus, StepStatus
@@ -137,7 +137,7 @@ def recommend(image: ImageResult, options: K8sOptions, source: Source | None = N
         image_ref=image.image.tag or image.name,
         image_id=image.image.id,
         memory_request_bytes=max(mem_request.value, bump.value or 0),
-        memory_limit_bytes=max(mem_limit.value, bump.value or 0),
+        memory_limit_bytes=bump.value if mem_limit.value is None else max(mem_limit.value, bump.value or 0),
         cpu_request_millicores=cpu.value,
         cpu_limit_millicores=cpu_max.value,
         startup_period_s=probe.value.period_s,
@@ -153,7 +153,8 @@ def recommend(image: ImageResult, options: K8sOptions, source: Source | None = N
         basis_description=basis.description,
         idle=basis.idle,
         basis_over=basis.over,
-        coverage=_coverage(image, basis, batch),
+        coverage=coverage(image, basis.rate, batch),
+        warnings=tuple(w for w in (saturation_warning(image, basis.rate),) if w is not None),
         notes=(*basis.notes, *(n for part in parts for n in part.notes)),
         oom_bumped=bump.value is not None,
         ok_runs=len(image.ok_runs()),
@@ -210,9 +211,13 @@ def memory_request(basis: bases.Basis, options: K8sOptions) -> Derivation[int]:
     return Derivation(request, (line,))
 
 
-def memory_limit(basis: bases.Basis, options: K8sOptions, request: int) -> Derivation[int]:
+def memory_limit(basis: bases.Basis, options: K8sOptions, request: int) -> Derivation[int | None]:
     """``max(memory request, ceil_Mi(max(basis peak over all runs and steps) x (1 + m)))``, in bytes: the
-    peak of every run and step, not only the ok ones (a timed-out run's memory was still used)."""
+    peak of every run and step, not only the ok ones (a timed-out run's memory was still used).
+    None when the basis has no peak (kubelet samples): a limit under the unseen start-up peak OOM-kills."""
+    if not basis.memory_limit.values:
+        line = f"memory limit   = none: {basis.memory_limit.what}; a limit needs a measured start-up peak"
+        return Derivation(None, (line,))
     peak = _reduce(basis.memory_limit)
     limit = max(request, ceil_mib(peak * (1 + exact(options.margin))))
     what = f"max {basis.memory_limit.what} {mib_text(peak)} {_times(options)}"
@@ -230,7 +235,7 @@ def oom_bump(image: ImageResult, basis: bases.Basis) -> Derivation[int | None]:
     candidates += [float(s.working_set_peak_bytes) for s in oom_steps if s.working_set_peak_bytes is not None]
     if image.memory_limit_bytes is not None:
         candidates.append(float(image.memory_limit_bytes))
-    at_oom = exact(max(candidates)) if candidates else _reduce(basis.memory_limit)
+    at_oom = exact(max(candidates)) if candidates else _reduce(basis.memory_limit if basis.memory_limit.values else basis.memory_request)
     bumped = ceil_mib(max(at_oom + OOM_MIN_BUMP_BYTES, at_oom * OOM_BUMP_RATIO))
     line = (
         f"OOM bump       = max({mib_text(at_oom)} + 100Mi, {mib_text(at_oom)} x 1.2, up to Mi) = "
@@ -344,35 +349,6 @@ def stand_in_note(image: ImageResult) -> Derivation[str | None]:
         return Derivation(None)
     stand_in = image.stand_in.detail or image.stand_in.replaced or "see the results file"
     return Derivation(stand_in, (), (f"measured on a stand-in base ({stand_in}), not the real one",))
-
-
-def _coverage(image: ImageResult, basis: bases.Basis, batch: bool) -> tuple[str, ...]:
-    """Header lines saying what the figures cover: the job as run, one pod at a rate, or idle, and its risk."""
-    if batch:
-        return ("batch figures: the job as the scenario ran it; with more input it can need more memory and time",)
-    phase, choice = image.load, basis.rate
-    if phase is None or choice is None:
-        return (
-            "idle figures: no load was applied; they cover start-up and an idle service, not traffic",
-            "idle risk: under traffic the pod is under-provisioned: memory grows with concurrency (connections, "
-            "buffers, caches), so the limit can OOM-kill a busy pod, and the CPU request covers idle only, so on a "
-            "busy node the pod gets too little CPU and slows down; add a load: block to the scenario and measure again",
-        )
-    generator = " ".join(filter(None, (phase.generator, phase.generator_version)))
-    how = (
-        f"{len(choice.steps)} ok steps of {phase.duration_s:g}s, {phase.connections} connections, "
-        f"{generator}, {phase.request or 'the probe path'}"
-    )
-    if choice.rate is None:
-        return (
-            f"load figures: closed loop, as fast as it goes, from {how}: a saturation figure, the most memory and CPU "
-            "the image took when driven flat out, not a rate it serves within a latency target; "
-            "measure with rates: and slo: to size at a rate",
-        )
-    return (
-        f"load figures: requests sized at {rate_text(choice.rate)} ({choice.why}; --at-rate to choose), from {how}; "
-        "they cover one pod at that rate: more traffic needs more pods, not bigger ones",
-    )
 
 
 def _cpu_limit(image: ImageResult, options: K8sOptions, request: int) -> int | None:

@@ -40,8 +40,9 @@ class Sizing:
     image_id: str
     #: Memory request, in bytes (a whole number of MiB).
     memory_request_bytes: int
-    #: Memory limit, in bytes (a whole number of MiB, never below the request).
-    memory_limit_bytes: int
+    #: Memory limit, in bytes (a whole number of MiB, never below the request); None for none, when
+    #: no start-up peak was measured (``--backend kubernetes``'s kubelet samples).
+    memory_limit_bytes: int | None
     #: CPU request, in millicores.
     cpu_request_millicores: int
     #: CPU limit, in millicores; ``None`` for none (the default).
@@ -73,6 +74,9 @@ class Sizing:
     coverage: tuple[str, ...]
     #: Why a figure was bumped, missing or is to be read with care, one sentence each.
     notes: tuple[str, ...]
+    #: What makes the figures other than they look (sized from a closed loop), one sentence each:
+    #: ``WARNING:`` lines in the header and the summaries.
+    warnings: tuple[str, ...]
     #: True when a run was OOM-killed and memory was bumped by the VPA rule.
     oom_bumped: bool
     #: Provenance: runs used, margin, the formula with its figures, and where the results came from.
@@ -110,14 +114,16 @@ class Sizing:
 
     def resources(self) -> dict[str, Any]:
         """The container's ``resources:`` mapping, quantities in canonical form."""
-        limits: dict[str, str] = {"memory": memory_quantity(self.memory_limit_bytes)}
+        limits: dict[str, str] = {}
         if self.cpu_limit_millicores is not None:
-            limits = {"cpu": cpu_quantity(self.cpu_limit_millicores), **limits}
+            limits["cpu"] = cpu_quantity(self.cpu_limit_millicores)
+        if self.memory_limit_bytes is not None:
+            limits["memory"] = memory_quantity(self.memory_limit_bytes)
         requests = {
             "cpu": cpu_quantity(self.cpu_request_millicores),
             "memory": memory_quantity(self.memory_request_bytes),
         }
-        return {"requests": requests, "limits": limits}
+        return {"requests": requests, "limits": limits} if limits else {"requests": requests}
 
     def startup_probe(self) -> dict[str, Any] | None:
         """The container's ``startupProbe``, or ``None`` without a handler or a measured start."""
@@ -227,6 +233,7 @@ class Sizing:
         if src.results_sha256 or src.measured_at or src.engine:
             where = [f"sha256 {src.results_sha256}" if src.results_sha256 else None, src.measured_at, src.engine]
             lines.append("measured: " + "; ".join(w for w in where if w))
+        lines += [f"WARNING: {w}" for w in self.warnings]
         lines.append(f"basis: {self.basis}: {self.basis_description}")
         lines += self.coverage
         lines.append(f"percentiles over {self.basis_over}, linear interpolation between closest ranks")

@@ -52,7 +52,7 @@ def _entry(rec: Sizing) -> dict[str, Any]:
             "cores_per_qps": rec.autoscaling.cores_per_qps,
             "scale_out_qps": rec.autoscaling.scale_out_qps,
         },
-        "warnings": list(rec.notes),
+        "warnings": [f"WARNING: {w}" for w in rec.warnings] + list(rec.notes),
         "formula": list(rec.formula),
     }
 

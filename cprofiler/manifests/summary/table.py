@@ -21,11 +21,11 @@ def _row(rec: Sizing) -> list[str]:
         cpu_quantity(rec.cpu_request_millicores),
         limit,
         memory_quantity(rec.memory_request_bytes),
-        memory_quantity(rec.memory_limit_bytes),
+        memory_quantity(rec.memory_limit_bytes) if rec.memory_limit_bytes is not None else "none",
         probe_window(rec),
         basis_text(rec),
         hpa_text(rec),
-        str(len(rec.notes)),
+        f"{len(rec.notes)} + WARNING" if rec.warnings else str(len(rec.notes)),
     ]
 
 
@@ -38,6 +38,7 @@ def summary_table(recs: list[Sizing | Skipped], source: Source) -> Table:
             notes.append(Note(rec.reason))
         else:
             rows.append(_row(rec))
+            notes += [Note(f"WARNING: {rec.image_name}: {w}") for w in rec.warnings]
             notes += [Note(f"{rec.image_name}: {n}") for n in rec.notes]
     footnote = f"from {source.results_file}; cold level {source.cold}; each file's header has the formula with its figures"
     return Table(HEADERS, rows, notes, [footnote], note_mark="- ")
