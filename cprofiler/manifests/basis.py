@@ -159,8 +159,8 @@ def _load_notes(
     held = [s for s in used if throttled(s, duration_s)]
     if held and capped:
         notes.append(
-            f"throttled by the cpus: cap in {len(held)} of {len(used)} steps sized from (in {THROTTLED_SHARE:.0%} "
-            "or more of their CFS periods or time): their CPU figure is the cap, not what the image would take without it"
+            f"throttled by the cpus: cap in {len(held)} of {len(used)} steps sized from (in more than {THROTTLED_SHARE:.0%} "
+            "of their CFS periods or time): their CPU figure is the cap, not what the image would take without it"
         )
     return notes
 

@@ -10,7 +10,7 @@ from cprofiler.manifests.rates import RateChoice, rate_text
 from cprofiler.results.load import LoadResult, LoadStep
 from cprofiler.results.model import ImageResult
 
-#: A step is throttled by its ``cpus:`` cap when at least this share of its CFS periods, or of its
+#: A step is throttled by its ``cpus:`` cap when more than this share of its CFS periods, or of its
 #: window's time, was throttled: one throttled period of 200 (0.018 ms in 20 s) is a scheduling
 #: blip, not a cap that held the container back.
 THROTTLED_SHARE = 0.01
@@ -19,14 +19,14 @@ CFS_PERIOD_MS = 100.0
 
 
 def throttled(step: LoadStep, duration_s: float) -> bool:
-    """True when ``step`` was throttled in at least :data:`THROTTLED_SHARE` of its CFS periods or of
+    """True when ``step`` was throttled in more than :data:`THROTTLED_SHARE` of its CFS periods or of
     its window (``cpu_window_s``, else ``window_s``, else the phase's ``duration_s``)."""
     window_ms = 1000 * (step.cpu_window_s or step.window_s or duration_s)
     if window_ms <= 0:
         return False
     periods = window_ms / CFS_PERIOD_MS
-    by_periods = (step.throttled_periods or 0) >= THROTTLED_SHARE * periods
-    by_time = (step.throttled_ms or 0) >= THROTTLED_SHARE * window_ms
+    by_periods = (step.throttled_periods or 0) > THROTTLED_SHARE * periods
+    by_time = (step.throttled_ms or 0) > THROTTLED_SHARE * window_ms
     return by_periods or by_time
 
 

@@ -73,8 +73,9 @@ def mib_text(n_bytes: Fraction | int | float) -> str:
 
 def significant(value: float | Fraction, digits: int = 3) -> str:
     """``value`` to ``digits`` significant figures, in plain digits: 25532 → ``25500``, 4.8234 →
-    ``4.82``, 0.012345 → ``0.0123``, 1.1 → ``1.1`` (no trailing zeros, as ``%g``). A measured rate is known to a few percent at best (three
-    repeats spread over 8 %), so the header prints no more figures than that."""
+    ``4.82``, 0.012345 → ``0.0123``, 1.1 → ``1.1`` (no trailing zeros, as ``%g``). A measured rate
+    is known to a few percent at best (three repeats spread over 8 %), so the header prints no
+    more figures than that."""
     x = float(value)
     if x == 0 or not math.isfinite(x):
         return f"{x:g}"

@@ -31,11 +31,11 @@ from typing import Any, Generic, TypeVar
 
 from cprofiler.errors import CprofilerError, UsageError
 from cprofiler.manifests import basis as bases
-from cprofiler.manifests.coverage import coverage, saturation_warning
 from cprofiler.manifests.autoscale import (
     Autoscaling,
     autoscaling,
 )
+from cprofiler.manifests.coverage import coverage, saturation_warning
 from cprofiler.manifests.names import dns_label
 from cprofiler.manifests.options import (
     JOB_BACKOFF_LIMIT,
@@ -109,9 +109,8 @@ def _times(options: K8sOptions) -> str:
 
 def recommend(image: ImageResult, options: K8sOptions, source: Source | None = None) -> Sizing:
     """Requests, limits, probes and a workload for one image, one function per figure, from its ok runs
-    or ok load steps at the sizing rate, through its basis (:func:`cprofiler.manifests.basis.choose`).
-
-    CprofilerError naming the image when it has no ok run or no memory figure; UsageError for an
+    or ok load steps at the sizing rate, through its basis (:func:`cprofiler.manifests.basis.choose`);
+    CprofilerError naming the image when it has no ok run or no memory figure, UsageError for an
     ``--at-rate`` it was not measured at."""
     src = source or Source(options.results_file, options.results_sha256, cold=options.cold or "not recorded")
     basis = _basis(image, options, src)
@@ -235,7 +234,11 @@ def oom_bump(image: ImageResult, basis: bases.Basis) -> Derivation[int | None]:
     candidates += [float(s.working_set_peak_bytes) for s in oom_steps if s.working_set_peak_bytes is not None]
     if image.memory_limit_bytes is not None:
         candidates.append(float(image.memory_limit_bytes))
-    at_oom = exact(max(candidates)) if candidates else _reduce(basis.memory_limit if basis.memory_limit.values else basis.memory_request)
+    at_oom = (
+        exact(max(candidates))
+        if candidates
+        else _reduce(basis.memory_limit if basis.memory_limit.values else basis.memory_request)
+    )
     bumped = ceil_mib(max(at_oom + OOM_MIN_BUMP_BYTES, at_oom * OOM_BUMP_RATIO))
     line = (
         f"OOM bump       = max({mib_text(at_oom)} + 100Mi, {mib_text(at_oom)} x 1.2, up to Mi) = "
