@@ -35,7 +35,9 @@ def saturation_warning(image: ImageResult, choice: RateChoice | None) -> str | N
     or None: such figures are what the image took flat out, not what it needs at a served rate."""
     if choice is None or choice.rate is not None:
         return None
-    cpu = f"its cpus: {image.cpus:g} cap plus the margin" if image.cpus is not None else "all it could take plus the margin"
+    cpu = (
+        f"its cpus: {image.cpus:g} cap plus the margin" if image.cpus is not None else "the CPU it took flat out plus the margin"
+    )
     return (
         "sized from a closed loop (a load: without rates:), a saturation figure: the CPU request is "
         f"{cpu}, and the HPA target and capacity come from the QPS reached flat out, not from a rate served "
