@@ -89,6 +89,8 @@ class LoadWindow:
         self._close()
         start, stop = self._start, self._stop
         window_s = (stop.t_ns - start.t_ns) / 1e9 if start and stop else None
+        if self._figures is not None:
+            window_s = self._figures.elapsed_s  # what the container's CPU was divided by
         gen_share = other = None
         if start and stop and window_s:
             gen_s = None
@@ -115,9 +117,9 @@ class LoadWindow:
         with self._lock:
             if self._start is None or self._stop is not None:
                 return
+            self._stop = self._mark()  # before the sampler's stop, which waits for its thread
             if self.sampler is not None:
                 self._figures = self.sampler.stop()
-            self._stop = self._mark()
 
     def _mark(self) -> _End:
         # Once reaped, the generator's /proc entry is gone: its rusage is its CPU time at the end.
