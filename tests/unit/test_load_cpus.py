@@ -108,3 +108,33 @@ def test_the_launcher_kills_at_the_hard_timeout():
 def test_a_process_cpu_time_is_read_from_proc():
     assert (process_cpu_s(os.getpid()) or 0) > 0
     assert process_cpu_s(2**22 + 12345) is None
+
+
+def test_each_images_ceiling_is_in_the_run_log_and_read_back(tmp_path):
+    from cprofiler.report import render
+    from cprofiler.results import runlog
+    from tests.unit.test_load_model import measurement
+
+    m = measurement()
+    path = tmp_path / "r.jsonl"
+    log = runlog.RunLog(path, {"invocation": "x", **m.header_json()})
+    log.write({"type": "ceiling", "image": "go", **Ceiling(qps=20_000.0, n=3).model_dump(mode="json")})
+    log.write({"type": "ceiling", "image": "py", **Ceiling(qps=9_000.0, n=3).model_dump(mode="json")})
+    log.ceiling(Ceiling(qps=20_000.0, n=3))
+    for image in m.images:
+        assert image.load is not None
+        for s in image.load.steps:
+            step = s.model_copy(update={"disturbed": image.name == "py", "other_cpu_share": 0.4 if image.name == "py" else 0.0})
+            log.load_step(image.name, step)
+    log.close()
+    back = runlog.load(path)
+    ceilings = {i.name: i.load.ceiling for i in back.images if i.load}
+    assert ceilings == {"go": Ceiling(qps=20_000.0, n=3), "py": Ceiling(qps=9_000.0, n=3)}
+    assert back.ceiling == Ceiling(qps=20_000.0, n=3)
+    # Judged by its own ceiling, go's 9,001 QPS is not generator-bound; py is marked disturbed.
+    text = render(back, "table")
+    under_load = text[text.index("image under load") :]
+    go = next(line for line in under_load.splitlines() if line.startswith("go "))
+    py = next(line for line in under_load.splitlines() if line.startswith("py "))
+    assert "[generator-bound]" not in go and "[disturbed]" not in go
+    assert "[disturbed]" in py and "disturbed: other work took more than 10%" in text
