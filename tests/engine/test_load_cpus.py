@@ -127,3 +127,48 @@ def test_cpu_is_read_over_the_window_of_the_requests(engine):
     assert step.generator_cpu_s is not None and step.generator_cpu_s > 0
     assert step.generator_cpu_share is not None and 0 < step.generator_cpu_share <= 1
     assert step.other_cpu_share is not None and step.disturbed == (step.other_cpu_share > 0.10)
+
+
+def test_each_image_gets_the_ceiling_of_its_own_request_shape(engine, tmp_path):
+    _oha()
+    ctx = static_context(tmp_path, LOADSERVER_SOURCE, "loadserver")
+    load = {"connections": 4, "duration": 1, "warmup": 0.2, "after": 0, "repeat": 1, "rate": 100}
+
+    def image(**extra) -> dict:
+        return {
+            "dockerfile": str(ctx / "Dockerfile"),
+            "context": str(ctx),
+            "ready": {"http": {"port": 8080, "path": "/"}},
+            "env": {"COST_US": "50"},
+            **extra,
+        }
+
+    doc = {
+        "runs": 1,
+        "warmup": 0,
+        "settle": 0.2,
+        "timeout": 20,
+        "load": load,
+        "images": {
+            "get": image(),
+            "also-get": image(),
+            "post": image(load={**load, "method": "POST", "body": "x" * 2000, "connections": 8}),
+        },
+    }
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    out = tmp_path / "r.json"
+    p = cprofiler("measure", str(path), "--no-floor", "--output", str(out), "-q", cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    data = json.loads(out.read_text())
+    ceilings = {i["name"]: i["load"]["ceiling"] for i in data["images"]}
+    assert all(c is not None and c["qps"] > 0 and c["n"] >= 1 for c in ceilings.values()), ceilings
+    # One ceiling per distinct shape: the two GET images share theirs; the POST has its own.
+    assert ceilings["get"] == ceilings["also-get"] and ceilings["post"] != ceilings["get"]
+    records = [json.loads(line) for line in out.with_suffix(".jsonl").read_text().splitlines()]
+    per_image = {r["image"]: r["qps"] for r in records if r["type"] == "ceiling" and "image" in r}
+    assert per_image == {name: c["qps"] for name, c in ceilings.items()}
+    for row in data["images"]:
+        step = row["load"]["steps"][0]
+        assert step["cpu_window_s"] is not None and step["generator_cpu_s"] > 0
+        assert step["other_cpu_share"] is not None and isinstance(step["disturbed"], bool)
