@@ -30,10 +30,11 @@ if str(ROOT) not in sys.path:  # run as a script from a checkout without install
 
 from cprofiler import engine as engine_mod  # noqa: E402
 from cprofiler.measure.load import DEFAULT_GENERATOR, GENERATORS, make_generator  # noqa: E402
+from cprofiler.measure.load.cpus import split_cpus  # noqa: E402
 from cprofiler.measure.load.generators import LoadRequest, LoadShape, cpuset_cpus  # noqa: E402
 from cprofiler.measure.load.sampler import StepSampler  # noqa: E402
 from cprofiler.measure.load.server import ServerLimits, build_loadserver, started  # noqa: E402
-from cprofiler.measure.load.step import CeilingPlan, ceiling, open_container_netns, split_cpus  # noqa: E402
+from cprofiler.measure.load.step import CeilingPlan, ceiling, open_container_netns  # noqa: E402
 from cprofiler.measure.memory import Cgroup  # noqa: E402
 
 

@@ -24,6 +24,7 @@ from cprofiler.environment import host_facts
 from cprofiler.errors import UsageError
 from cprofiler.images.build import BuiltImage, build_with_fallback
 from cprofiler.images.floor import FLOOR_NAME, build_floor, floor_mode
+from cprofiler.measure.load.cpus import split_cpus
 from cprofiler.measure.load.phase import CEILING_NAME, step_line
 from cprofiler.measure.reporter import Reporter, SilentReporter
 from cprofiler.measure.security import confinement
@@ -290,6 +291,14 @@ class Runner:
                         f"{self.loaded.path}: images.{name}.cpus: {cpus:g} is more than the engine's {have} CPUs; "
                         f"expected at most {have}"
                     )
+        scenario = self.loaded.scenario
+        for row, name, spec in scenario.variants():
+            load = scenario.load_for(name)
+            if self.load is not None and load is not None and (not self.images or row in self.images or name in self.images):
+                try:  # the load phase gives the row ceil(cpus) CPUs of its own beside the generator's
+                    split_cpus(have, cpus=spec.cpus_values[0], container=load.server_cpus, generator=load.generator_cpus)
+                except UsageError as exc:
+                    raise UsageError(f"{self.loaded.path}: images.{name}.{exc}") from None
 
     def _load_rows(self) -> list[tuple[str, LoadSpec]]:
         scenario = self.loaded.scenario
@@ -307,13 +316,22 @@ class Runner:
         done = self.resume.load_done() if self.resume is not None else set()
         planned = self.load.plan(shuffle=s.shuffle, seed=s.seed, done=done)
         self.reporter.load_planned(len(planned) + (0 if measurement.ceiling else 1))
-        if measurement.ceiling is None:
-            ceiling = self.load.ceiling()
-            with self.signals.held():
-                measurement.ceiling = ceiling
-                log.write({"type": "ceiling", **ceiling.model_dump(mode="json")})
-            self.reporter.message(f"load generator ceiling: {ceiling.qps or 0:,.0f} QPS ({CEILING_NAME})")
         by_name = measurement.by_name()
+        if measurement.ceiling is None:
+            ceilings = self.load.ceilings()
+            with self.signals.held():
+                for row, ceiling in ceilings.items():  # each image's own request shape
+                    entry = by_name[row].load
+                    if entry is not None:
+                        entry.ceiling = ceiling
+                    log.write({"type": "ceiling", "image": row, **ceiling.model_dump(mode="json")})
+                ceiling = next(iter(ceilings.values()))
+                measurement.ceiling = ceiling  # the first image's, as before
+                log.write({"type": "ceiling", **ceiling.model_dump(mode="json")})
+            for text in sorted({f"{c.qps or 0:,.0f} QPS" for c in ceilings.values()}):
+                self.reporter.message(f"load generator ceiling: {text} ({CEILING_NAME})")
+        else:
+            self.load.know_ceilings({row: e.load.ceiling for row, e in by_name.items() if e.load and e.load.ceiling})
         for subject, rate, repeat in planned:
             step = self.load.run(subject, rate, repeat)
             with self.signals.held():  # in memory and on disk, or in neither
@@ -321,7 +339,8 @@ class Runner:
                 assert entry is not None
                 entry.steps.append(step)
                 log.write({"type": "load_step", "image": subject.name, **step.model_dump(mode="json")})
-            self.reporter.load_step_done(subject.name, step, step_line(subject.name, step, measurement.ceiling))
+            row_ceiling = entry.ceiling or measurement.ceiling
+            self.reporter.load_step_done(subject.name, step, step_line(subject.name, step, row_ceiling))
 
     def environment(self) -> Environment:
         facts = {**self.backend.facts(), **host_facts(), "cprofiler_version": __version__, "started_at": _now_iso()}

@@ -13,7 +13,7 @@ from cprofiler import tables
 from cprofiler.report.rows import human_bytes
 from cprofiler.results import derive
 from cprofiler.results.kinds import StepStatus
-from cprofiler.results.load import GENERATOR_BOUND_SHARE, generator_bound
+from cprofiler.results.load import DISTURBED_SHARE, GENERATOR_BOUND_SHARE, generator_bound
 from cprofiler.results.model import ImageResult, Measurement
 from cprofiler.tables import Table
 
@@ -74,7 +74,9 @@ def load_rows(m: Measurement) -> list[dict[str, Any]]:
                 "qps_per_core": _median(s.qps_per_core),
                 "mib_per_kqps": ws / MIB / (qps / 1000) if ws is not None and qps else None,
                 "max_rate_within_slo": derive.max_rate_within_slo(image.load),
-                "generator_bound": generator_bound(qps, m.ceiling),
+                "generator_bound": generator_bound(qps, image.load.ceiling or m.ceiling)
+                or any(x.generator_bound for x in image.load.ok_steps_at(s.rate)),
+                "disturbed": any(x.disturbed for x in image.load.ok_steps_at(s.rate)),
                 "failed": failed,
             }
         )
@@ -101,6 +103,8 @@ def human_load_row(row: dict[str, Any]) -> list[str]:
     qps = with_interval(row["qps"], row["qps_interval"], ",.0f")
     if row["generator_bound"]:
         qps += " [generator-bound]"
+    if row.get("disturbed"):
+        qps += " [disturbed]"
     return [
         row["image"],
         row["steps_ok"],
@@ -140,6 +144,11 @@ def load_footnote_lines(m: Measurement) -> list[str]:
         lines.append(
             f"ceiling: the generator reaches {m.ceiling.qps:,.0f} QPS against a trivial static server here; rows above "
             f"{GENERATOR_BOUND_SHARE:.0%} of it are marked generator-bound (they measured the generator, not the image)."
+        )
+    if any(r["disturbed"] for r in load_rows(m)):
+        lines.append(
+            f"disturbed: other work took more than {DISTURBED_SHARE:.0%} of the server's and generator's CPUs during "
+            "a step of that row (/proc/stat); its QPS is not the image's alone: measure again on a quiet machine."
         )
     failed = [f"{r['image']}: {f}" for r in load_rows(m) for f in r["failed"]]
     lines += [f"failed under load: {f}" for f in failed]

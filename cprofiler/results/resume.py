@@ -45,6 +45,8 @@ class Recorded:
     load_steps: list[tuple[str, LoadStep]] = field(default_factory=list)
     #: The load generator's ceiling, when it was measured.
     ceiling: Ceiling | None = None
+    #: Each image's ceiling with its own request shape, by row name.
+    image_ceilings: dict[str, Ceiling] = field(default_factory=dict)
     #: Length of the file up to its last whole line, in bytes: a process killed while writing
     #: leaves a torn last line, which is cut off before anything is appended.
     whole_bytes: int = 0
@@ -99,6 +101,9 @@ class Recorded:
         for name, step in self.load_steps:
             loaded[name].steps.append(step)
         measurement.ceiling = self.ceiling
+        for name, ceiling in self.image_ceilings.items():
+            if name in loaded:
+                loaded[name].ceiling = ceiling
 
     def _check_images(self, now: dict[str, ImageResult]) -> None:
         """The same images, of the same ids."""
@@ -190,6 +195,7 @@ def read(path: Path) -> Recorded:
         runs=contents.runs,
         load_steps=contents.load_steps,
         ceiling=contents.ceiling,
+        image_ceilings=contents.image_ceilings,
         whole_bytes=contents.whole_bytes,
         fd=fd,
     )

@@ -167,6 +167,8 @@ class RunLogContents:
     #: Length of the file up to its last whole line, in bytes: a process killed while writing
     #: leaves a torn last line, which a resume cuts off before appending.
     whole_bytes: int
+    #: Each image's ceiling with its own request shape, by row name.
+    image_ceilings: dict[str, Ceiling] = field(default_factory=dict)
 
     def measurement(self) -> Measurement:
         """The header's measurement with every run in place (a fresh copy each call)."""
@@ -181,6 +183,10 @@ class RunLogContents:
             if entry is not None and entry.load is not None:
                 entry.load.steps.append(step.model_copy())
         m.ceiling = self.ceiling
+        for name, ceiling in self.image_ceilings.items():
+            entry = by_name.get(name)
+            if entry is not None and entry.load is not None:
+                entry.load.ceiling = ceiling
         if self.end is None:
             m.finished_at, m.interrupted = None, "the measurement did not finish (no end record)"
         else:
@@ -203,6 +209,7 @@ def read_run_log(path: Path, *, where: str, fd: int | None = None) -> RunLogCont
         runs=reader.runs,
         load_steps=reader.load_steps,
         ceiling=reader.ceiling,
+        image_ceilings=reader.image_ceilings,
         end=reader.end,
         # Up to the last newline: what follows it is torn (the process died while writing it).
         whole_bytes=raw.rfind(b"\n") + 1,
@@ -238,6 +245,7 @@ class _LogReader:
     runs: list[RunResult] = field(default_factory=list)
     load_steps: list[tuple[str, LoadStep]] = field(default_factory=list)
     ceiling: Ceiling | None = None
+    image_ceilings: dict[str, Ceiling] = field(default_factory=dict)
     end: tuple[str | None, str | None] | None = None
     #: ``(image, run index)`` → the line it was first on.
     seen: dict[tuple[str, int], int] = field(default_factory=dict)
@@ -299,7 +307,12 @@ class _LogReader:
         self.load_steps.append((name, validate(LoadStep, record, f"{self.path}:{n}")))
 
     def _ceiling(self, n: int, record: dict[str, Any]) -> None:
-        self.ceiling = validate(Ceiling, record, f"{self.path}:{n}")
+        image = record.pop("image", None)
+        ceiling = validate(Ceiling, record, f"{self.path}:{n}")
+        if isinstance(image, str):
+            self.image_ceilings[image] = ceiling  # that image's own request shape
+        else:
+            self.ceiling = ceiling
 
     def _end(self, _n: int, record: dict[str, Any]) -> None:
         finished, interrupted = record.get("finished_at"), record.get("interrupted")

@@ -70,9 +70,9 @@ class LoadSpec(BaseModel):
     #: Seconds to wait after the load stops before reading the working set again.
     after: float = Field(default=5.0, ge=0, le=600, strict=True, allow_inf_nan=False)
     #: CPUs (a cpuset such as ``0`` or ``0-1``) the container is pinned to while loaded; default:
-    #: all but the generator's.
+    #: ``0`` to ``ceil(cpus) - 1`` (CPU 0 without ``cpus``).
     server_cpus: str | None = None
-    #: CPUs the load generator is pinned to; default: the last CPU of the engine's host.
+    #: CPUs the load generator is pinned to; default: every CPU after the container's.
     generator_cpus: str | None = None
     #: The load generator (``cprofiler measure --help`` lists them); default: oha.
     generator: str = "oha"

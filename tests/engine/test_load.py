@@ -20,10 +20,11 @@ import time
 import pytest
 
 from cprofiler.measure.load import make_generator
+from cprofiler.measure.load.cpus import split_cpus
 from cprofiler.measure.load.generators import Generator, LoadRequest, LoadShape, cpuset_cpus
 from cprofiler.measure.load.sampler import StepSampler
 from cprofiler.measure.load.server import ServerLimits, build_loadserver, started
-from cprofiler.measure.load.step import CeilingPlan, LoadStepFailed, StepPlan, ceiling, run_step, split_cpus
+from cprofiler.measure.load.step import CeilingPlan, LoadStepFailed, StepPlan, ceiling, run_step
 from cprofiler.measure.memory import Cgroup
 from cprofiler.results.load import LoadStep, generator_bound
 

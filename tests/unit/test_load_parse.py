@@ -11,9 +11,9 @@ import pytest
 from cprofiler.errors import UsageError
 from cprofiler.measure import memory
 from cprofiler.measure.load import GENERATORS, make_generator
+from cprofiler.measure.load.cpus import CpuSplit, split_cpus
 from cprofiler.measure.load.generators import GeneratorError, GeneratorTimeout, LoadRequest, LoadShape, cpuset_cpus, run_bounded
 from cprofiler.measure.load.sampler import StepSampler
-from cprofiler.measure.load.step import CpuSplit, split_cpus
 from cprofiler.measure.memory import Cgroup
 from cprofiler.results.load import Ceiling, LatencyMs, LoadStep, generator_bound
 

@@ -34,6 +34,7 @@ from typing import ClassVar
 
 from cprofiler.errors import CprofilerError, UsageError
 from cprofiler.measure.children import spawn
+from cprofiler.measure.load.launch import RunWatch, run_measured
 from cprofiler.plugins import Registry
 from cprofiler.results.load import LatencyMs
 
@@ -179,20 +180,29 @@ class Generator(ABC):
             raise UsageError(f"load.generator {self.name!r} is not installed; {self.install_hint}")
         return found
 
-    def run(self, request: LoadRequest, shape: LoadShape, *, netns_fd: int, cpuset: str) -> GeneratorResult:
-        """Run once inside the network namespace open at ``netns_fd``, pinned to ``cpuset``.
+    def run(
+        self, request: LoadRequest, shape: LoadShape, *, netns_fd: int, cpuset: str, watch: RunWatch | None = None
+    ) -> GeneratorResult:
+        """Run once inside the network namespace open at ``netns_fd``, pinned to ``cpuset``; ``watch``
+        is told its pid when it starts and its CPU time (rusage) when it has exited.
 
         Raises GeneratorTimeout when it outlives ``shape.hard_timeout_s()`` (it is killed then),
         GeneratorError when it fails or prints nothing usable.
         """
         self.check(shape)
+        what = f"load generator {self.name}"
         with tempfile.TemporaryDirectory(prefix=f"cprofiler-{self.name}-") as tmp:
             argv = self.command(request, shape, Path(tmp), len(cpuset_cpus(cpuset)))
             # The child opens its own copy of the descriptor: /proc/self is nsenter there.
             cmd = ["nsenter", f"--net=/proc/self/fd/{netns_fd}", "taskset", "-c", cpuset, *argv]
-            out, err, code = run_bounded(
-                cmd, what=f"load generator {self.name}", timeout_s=shape.hard_timeout_s(), pass_fds=(netns_fd,)
-            )
+            timeout_s = shape.hard_timeout_s()
+            try:
+                done = run_measured(cmd, timeout_s=timeout_s, pass_fds=(netns_fd,), watch=watch)
+            except OSError as exc:
+                raise GeneratorError(f"cannot run {what} ({cmd[0]}): {exc}") from exc
+        if done.timed_out:
+            raise GeneratorTimeout(f"{what} ran past its hard timeout of {timeout_s:.0f} s and was killed")
+        out, err, code = done.stdout, done.stderr, done.code
         if code != 0:
             raise GeneratorError(f"load generator {self.name} exited with {code}: {_tail(err or out)}")
         try:

@@ -9,8 +9,10 @@ namespace, waits ``after`` seconds, reads the working set again and removes the 
 container that fails under load makes that step a row with its status; the others go on.
 
 The ceiling is the same generator, with the same connections, duration and request, against a
-trivial static server (``COST_US=0``) FROM scratch: what the generator reaches on this machine. A
-step above 70 % of it measured the generator, not the image (``results.load.generator_bound``).
+trivial static server (``COST_US=0``) FROM scratch: what the generator reaches on this machine,
+measured once per distinct request shape (each image's own). A step above 70 % of its image's
+ceiling, or whose generator used 90 % or more of its CPUs, measured the generator, not the image
+(``LoadStep.generator_bound``).
 """
 
 from __future__ import annotations
@@ -21,9 +23,11 @@ from cprofiler.backends.run import Subject
 from cprofiler.engine import Engine
 from cprofiler.errors import UsageError
 from cprofiler.measure.load import generators
+from cprofiler.measure.load.cpus import CpuSplit, split_cpus
 from cprofiler.measure.load.generators import Generator, GeneratorError, LoadRequest, LoadShape
 from cprofiler.measure.load.server import LOADSERVER_NAME, LOADSERVER_PORT, LOADSERVER_SOURCE, build_loadserver
-from cprofiler.measure.load.step import CpuSplit, LoadStepFailed, StepPlan, run_step, split_cpus
+from cprofiler.measure.load.step import LoadStepFailed, StepPlan, run_step
+from cprofiler.measure.load.window import is_generator_bound
 from cprofiler.measure.start import StartedRun, Starter
 from cprofiler.results import stats
 from cprofiler.results.kinds import StepStatus
@@ -68,13 +72,21 @@ class LoadPhase:
         self._generators: dict[str, Generator] = {}
         self._versions: dict[str, str] = {}
         self._splits: dict[str, CpuSplit] = {}
+        self._engine_cpus = 0
+        self._ceilings: dict[str, Ceiling] = {}
 
     def __bool__(self) -> bool:
         return bool(self.subjects)
 
     def use(self, subjects: list[Subject]) -> None:
-        """The built rows; those with a load phase are loaded."""
+        """The built rows; those with a load phase are loaded, each on as many CPUs as its ``cpus``
+        can use (``split_cpus``; the runner refused a ``cpus`` that does not fit before building)."""
         self.subjects = [s for s in subjects if s.load is not None]
+        for s in self.subjects:
+            spec = self._spec(s)
+            self._splits[s.name] = split_cpus(
+                self._engine_cpus, cpus=s.cpus, container=spec.server_cpus, generator=spec.generator_cpus
+            )
 
     def check(self, rows: list[tuple[str, LoadSpec]], probe_via: str) -> None:
         """Before anything is built: every step one its generator can make, every generator installed,
@@ -87,7 +99,7 @@ class LoadPhase:
                 "load: the load phase sends its traffic inside each container's network namespace, which needs "
                 "root and the engine on this host; run cprofiler as root there, or remove load: from the scenario"
             )
-        cpus = int(self.engine.describe().get("engine_cpus") or 0)
+        cpus = self._engine_cpus = int(self.engine.describe().get("engine_cpus") or 0)
         for name, spec in rows:
             if spec.generator not in self._generators:
                 generator = generators.make_generator(spec.generator)
@@ -151,11 +163,30 @@ class LoadPhase:
         split = self._splits[s.name]
         request = self.request(s)
         shape = LoadShape(connections=spec.connections, duration_s=spec.duration, rate=rate)
-        return self._step(replace(s, cpuset=split.container), request, shape, spec, split, repeat)
+        step = self._step(replace(s, cpuset=split.container), request, shape, spec, split, repeat)
+        bound = is_generator_bound(step.generator_cpu_share, step.qps, self._ceilings.get(s.name))
+        return step.model_copy(update={"generator_bound": bound})
 
-    def ceiling(self) -> Ceiling:
-        """The generator against the trivial server, with the first loaded image's settings."""
-        first = self.subjects[0]
+    def ceilings(self) -> dict[str, Ceiling]:
+        """The generator against the trivial server, per row, with that row's own request and shape
+        (method, path, headers, body, connections, duration, CPUs): measured once per distinct shape,
+        so that a heavy POST is not judged by the ceiling of a small GET."""
+        measured: dict[tuple[object, ...], Ceiling] = {}
+        for s in self.subjects:
+            spec, split, request = self._spec(s), self._splits[s.name], self.request(s)
+            key = (spec.generator, request.method, request.path, tuple(sorted(request.headers.items())), request.body,
+                   spec.connections, spec.duration, spec.warmup, split)  # fmt: skip
+            if key not in measured:
+                measured[key] = self._ceiling(s)
+            self._ceilings[s.name] = measured[key]
+        return dict(self._ceilings)
+
+    def know_ceilings(self, ceilings: dict[str, Ceiling]) -> None:
+        """Ceilings measured before (a resumed run log), for judging the steps still to run."""
+        self._ceilings.update(ceilings)
+
+    def _ceiling(self, first: Subject) -> Ceiling:
+        """The generator against the trivial server, with ``first``'s settings."""
         spec = self._spec(first)
         split = self._splits[first.name]
         built = build_loadserver(self.engine, invocation=self.invocation)
@@ -184,7 +215,9 @@ class LoadPhase:
 
         def load(running: StartedRun) -> None:
             try:
-                plan = StepPlan(request, shape, split.generator, spec.warmup, repeat=repeat, after_s=spec.after)
+                plan = StepPlan(
+                    request, shape, split.generator, spec.warmup, repeat=repeat, after_s=spec.after, server_cpuset=split.container
+                )
                 step = run_step(self.engine, running.container_id, generator, plan, log_tail=running.log_tail, notes=notes)
             except LoadStepFailed as exc:
                 step = exc.step
@@ -208,9 +241,8 @@ def step_line(name: str, step: LoadStep, ceiling: Ceiling | None) -> str:
     if step.status != StepStatus.OK:
         return f"{name}: load {rate} #{step.repeat + 1}: {step.status}: {step.error}"
     lat = step.latency_ms or LatencyMs()
-    bound = ""
-    if ceiling is not None and ceiling.qps and step.qps and step.qps > 0.7 * ceiling.qps:
-        bound = " (generator-bound)"
+    bound = " (generator-bound)" if step.generator_bound or is_generator_bound(None, step.qps, ceiling) else ""
+    bound += f" (disturbed: {step.other_cpu_share:.0%} other work)" if step.disturbed and step.other_cpu_share else ""
     return (
         f"{name}: load {rate} #{step.repeat + 1}: {step.qps or 0:,.0f} QPS{bound}, p99 {lat.p99 or 0:.1f} ms, "
         f"{step.cpu_cores or 0:.2f} cores"

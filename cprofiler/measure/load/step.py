@@ -1,9 +1,9 @@
-"""One load step against one running container, the generator's ceiling, and the CPU split.
+"""One load step against one running container, and the generator's ceiling.
 
 A step is: warmup load (not recorded), the measured load with the container's cgroup sampled, then
 a quiet wait (``AFTER_S``) and one more memory reading, to see what the container gives back once
 the load is gone. The generator runs inside the container's network namespace on CPUs of its own
-(``CpuSplit``); the container is pinned to the others when it is created (``Engine.create``'s
+(``cpus.CpuSplit``); the container is pinned to the others when it is created (``Engine.create``'s
 ``cpuset_cpus``). A container that exits during a step, or answers nothing, raises ``LoadStepFailed``
 carrying the step and the container's last lines, for the runner to record as a status.
 """
@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 
 from cprofiler.engine import Engine
 from cprofiler.errors import CprofilerError, UsageError
+from cprofiler.measure.load.cpus import CpuSplit
 from cprofiler.measure.load.generators import (
     Generator,
     GeneratorResult,
@@ -26,8 +27,10 @@ from cprofiler.measure.load.generators import (
     LoadShape,
     cpuset_cpus,
 )
-from cprofiler.measure.load.sampler import StepFigures, StepSampler
+from cprofiler.measure.load.interference import disturbed
+from cprofiler.measure.load.sampler import StepSampler
 from cprofiler.measure.load.server import LOADSERVER_PORT, ServerLimits, build_loadserver, started
+from cprofiler.measure.load.window import LoadWindow, WindowFigures, is_generator_bound
 from cprofiler.measure.memory import Cgroup, from_figures
 from cprofiler.results.kinds import StepStatus
 from cprofiler.results.load import Ceiling, LoadStep
@@ -36,51 +39,12 @@ from cprofiler.results.load import Ceiling, LoadStep
 AFTER_S = 5.0
 
 
-@dataclass(frozen=True)
-class CpuSplit:
-    """Which CPUs the container and the load generator may run on, in cpuset syntax (``0``, ``1-3``)."""
-
-    #: CPUs of the container under load (``--cpuset-cpus``).
-    container: str
-    #: CPUs of the load generator (``taskset -c``).
-    generator: str
-
-    def to_json(self) -> dict[str, str]:
-        return {"server": self.container, "generator": self.generator}
-
-
 class LoadStepFailed(CprofilerError):
     """The container crashed, was OOM-killed or stopped answering during a step; ``step`` records it."""
 
     def __init__(self, step: LoadStep) -> None:
         super().__init__(f"load step at {_rate_text(step.rate)}, repeat {step.repeat}: {step.error}")
         self.step = step
-
-
-def split_cpus(engine_cpus: int, *, container: str | None = None, generator: str | None = None) -> CpuSplit:
-    """The CPUs of the container and of the generator: given ones checked, else CPU 0 for the
-    container and every other CPU for the generator (on 2 CPUs: ``0`` and ``1``).
-
-    UsageError naming ``load.cpuset`` when the engine has a single CPU (the generator would take
-    the container's time and measure itself), a CPU does not exist, or the two share one.
-    """
-    if engine_cpus < 2:
-        raise UsageError(
-            f"load.cpuset: the engine has {engine_cpus} CPU; the container and the load generator need one each, "
-            "or the generator competes with what it measures (run the load phase on a machine with 2 or more CPUs)"
-        )
-    container = container or "0"
-    generator = generator or (f"1-{engine_cpus - 1}" if engine_cpus > 2 else "1")
-    mine, theirs = cpuset_cpus(container), cpuset_cpus(generator)
-    for cpus, what in ((mine, container), (theirs, generator)):
-        if max(cpus) >= engine_cpus:
-            raise UsageError(f"load.cpuset: CPU {max(cpus)} in {what!r} does not exist; the engine has CPUs 0-{engine_cpus - 1}")
-    shared = sorted(set(mine) & set(theirs))
-    if shared:
-        raise UsageError(
-            f"load.cpuset: container {container!r} and generator {generator!r} share CPU {shared[0]}; give each its own"
-        )
-    return CpuSplit(container=container, generator=generator)
 
 
 @dataclass(frozen=True)
@@ -99,6 +63,12 @@ class StepPlan:
     repeat: int = 0
     #: Seconds of quiet after the step before ``working_set_after_bytes`` is read.
     after_s: float = AFTER_S
+    #: CPUs of the container (its cpuset), watched for other work; empty: the generator's only.
+    server_cpuset: str = ""
+
+    @property
+    def server_cpus(self) -> list[int]:
+        return cpuset_cpus(self.server_cpuset) if self.server_cpuset else []
 
 
 @dataclass(frozen=True)
@@ -153,7 +123,7 @@ def run_step(
     cgroup = Cgroup.of_pid(pid)
     netns_fd = open_container_netns(pid, container_id)
     try:
-        result, figures = _load(loaded, generator, cgroup, netns_fd)
+        result, measured = _load(loaded, generator, cgroup, netns_fd)
     finally:
         os.close(netns_fd)
     after = None
@@ -161,35 +131,37 @@ def run_step(
         usage, stat = cgroup.memory_usage()
         after = from_figures(usage, stat, None, v2=cgroup.version == 2).working_set_bytes
     if notes is not None:
+        figures = measured.figures
         found = figures.notes if figures is not None else ["cgroup figures are null: the container's cgroup is not visible here"]
         notes.extend(n for n in found if n not in notes)
-    return _measured(plan, result, figures, after)
+    return _measured(plan, result, measured, after)
 
 
-def _load(
-    loaded: _Loaded, generator: Generator, cgroup: Cgroup | None, netns_fd: int
-) -> tuple[GeneratorResult, StepFigures | None]:
+def _load(loaded: _Loaded, generator: Generator, cgroup: Cgroup | None, netns_fd: int) -> tuple[GeneratorResult, WindowFigures]:
     """Warmup, the measured window with the cgroup sampled, then the quiet ``after_s``; the
     container must be alive after each and have answered something."""
     plan = loaded.plan
 
-    def load(duration_s: float) -> GeneratorResult:
+    def load(duration_s: float, watch: LoadWindow | None = None) -> GeneratorResult:
         try:
             shape = replace(plan.shape, duration_s=duration_s)
-            return generator.run(plan.request, shape, netns_fd=netns_fd, cpuset=plan.generator_cpuset)
+            return generator.run(plan.request, shape, netns_fd=netns_fd, cpuset=plan.generator_cpuset, watch=watch)
         except GeneratorTimeout as exc:
             raise loaded.failed(StepStatus.TIMEOUT, str(exc)) from None
 
     if plan.warmup_s > 0:
         load(plan.warmup_s)
         loaded.check_alive("during the warmup")
-    sampler = StepSampler(cgroup, cpus=cpuset_cpus(plan.generator_cpuset)) if cgroup is not None else None
-    if sampler is not None:
-        sampler.start()
+    generator_cpus = cpuset_cpus(plan.generator_cpuset)
+    sampler = StepSampler(cgroup, cpus=generator_cpus) if cgroup is not None else None
+    # The warmup is a run of its own above, so the measured run's requests begin as it starts.
+    window = LoadWindow(
+        sampler, offset_s=0.0, duration_s=plan.shape.duration_s, server_cpus=plan.server_cpus, generator_cpus=generator_cpus
+    )
     try:
-        result = load(plan.shape.duration_s)
+        result = load(plan.shape.duration_s, window)
     finally:
-        figures = sampler.stop() if sampler is not None else None
+        measured = window.result()
     loaded.check_alive("during the step")
     if result.requests - result.errors_socket <= 0:
         raise loaded.failed(
@@ -198,11 +170,13 @@ def _load(
         )
     time.sleep(plan.after_s)
     loaded.check_alive(f"in the {plan.after_s:.0f} s after the step")
-    return result, figures
+    return result, measured
 
 
-def _measured(plan: StepPlan, result: GeneratorResult, figures: StepFigures | None, after: int | None) -> LoadStep:
-    """The step's record: the generator's figures, the cgroup's (None where not visible), the working set after."""
+def _measured(plan: StepPlan, result: GeneratorResult, measured: WindowFigures, after: int | None) -> LoadStep:
+    """The step's record: the generator's figures, the cgroup's over the window (None where not
+    visible), the generator's cost, the other work on its CPUs, the working set after."""
+    figures = measured.figures
     return LoadStep(
         rate=plan.shape.rate,
         repeat=plan.repeat,
@@ -219,6 +193,12 @@ def _measured(plan: StepPlan, result: GeneratorResult, figures: StepFigures | No
         rss_end_bytes=figures.rss_end_bytes if figures else None,
         working_set_after_bytes=after,
         pids=figures.pids if figures else None,
+        cpu_window_s=measured.cpu_window_s,
+        generator_cpu_s=measured.generator_cpu_s,
+        generator_cpu_share=measured.generator_cpu_share,
+        generator_bound=is_generator_bound(measured.generator_cpu_share, None, None),
+        other_cpu_share=measured.other_cpu_share,
+        disturbed=disturbed(measured.other_cpu_share),
     )
 
 
@@ -257,7 +237,9 @@ def ceiling(
     with started(engine, image, env=env, limits=limits, invocation=invocation) as server:
         for i in range(max(1, plan.repeats)):
             warmup_s = plan.warmup_s if i == 0 else 0
-            step_plan = StepPlan(request, closed, plan.cpus.generator, warmup_s, repeat=i, after_s=0)
+            step_plan = StepPlan(
+                request, closed, plan.cpus.generator, warmup_s, repeat=i, after_s=0, server_cpuset=plan.cpus.container
+            )
             runs.append(run_step(engine, server.container_id, generator, step_plan, log_tail=server.log_tail))
     middle = sorted(runs, key=lambda s: s.qps or 0.0)[(len(runs) - 1) // 2]
     return Ceiling(qps=statistics.median(s.qps or 0.0 for s in runs), latency_ms=middle.latency_ms, n=len(runs))
