@@ -124,7 +124,7 @@ def test_at_rate_sizes_at_that_rate() -> None:
 def test_without_an_slo_the_highest_measured_rate_is_used() -> None:
     rec = recommend(web(slo=None), OPTS)
     assert rec.sized_at is not None and rec.sized_at.rate == 400.0
-    assert rec.sized_at.why == "the highest measured rate with ok steps (no slo:)"
+    assert rec.sized_at.why == "the highest rate served, every lower rate too (no slo:)"
 
 
 def test_when_no_rate_met_the_slo_the_highest_measured_rate_is_used_and_said() -> None:
@@ -259,8 +259,8 @@ def test_hpa_target_follows_from_the_cpu_per_request_at_capacity() -> None:
     assert round(hpa.scale_out_qps) == 158  # 0.58 x 1.1 x 0.272 / 0.0011: below 0.8 x 200
     line = next(f for f in rec.formula if f.startswith("HPA target     = "))
     assert line == (
-        "HPA target     = clamp(20%, 0.8 headroom x 1.1m per request/s x 200 requests/s capacity (the highest rate within "
-        "the p99 <= 50ms SLO) / 1.1 HPA tolerance / 272m request, 90%) = 58% CPU: pods scale out above about 158 requests/s "
+        "HPA target     = clamp(20%, 0.8 headroom x 1.1m per request/s x 200 requests/s capacity (the median 2xx rate achieved "
+        "at 200/s, the highest rate within the p99 <= 50ms SLO) / 1.1 HPA tolerance / 272m request, 90%) = 58% CPU: pods scale out above about 158 requests/s "
         "each; 1 to 10 replicas"
     )
 
