@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 from cprofiler.errors import UsageError
 from cprofiler.manifests.rates import Capacity, RateChoice, at_rate_text, capacity, choose_rate, rate_text
+from cprofiler.results import capacity as verdict
 from cprofiler.results.kinds import StepStatus
 from cprofiler.results.load import GENERATOR_BOUND_SHARE, Ceiling, LoadStep, generator_bound
 from cprofiler.results.model import ImageResult
@@ -106,6 +107,9 @@ def load(image: ImageResult, context: Context) -> Basis | None:
     phase with ok steps (:func:`cprofiler.manifests.rates.choose_rate`; UsageError for a bad ``--at-rate``)."""
     phase = image.load
     if phase is None:
+        return None
+    if verdict.failures(phase):
+        # A failed phase sizes nothing (cprofiler.manifests.failed): with --from-idle the idle bases do.
         return None
     choice = choose_rate(image.name, phase, context.at_rate)
     if choice is None:

@@ -70,6 +70,8 @@ class K8sOptions:
     at_rate: float | None = None
     #: Write a HorizontalPodAutoscaler for images sized under load (``--hpa/--no-hpa``).
     hpa: bool = True
+    #: Size an image whose load phase failed from its idle figures (``--from-idle``), with a warning.
+    from_idle: bool = False
     #: The HPA's replica bounds (``--min-replicas``, ``--max-replicas``).
     min_replicas: int = DEFAULT_MIN_REPLICAS
     max_replicas: int = DEFAULT_MAX_REPLICAS
