@@ -61,7 +61,8 @@ class BudgetResult:
 
 def evaluate(image: ImageResult) -> list[BudgetResult]:
     """Every budget ``image`` carries, judged on its ok runs, in the order of the scenario keys; a
-    load budget of an image whose load phase failed is exceeded, saying why."""
+    load budget of an image whose load phase failed is exceeded, saying why when its figure alone
+    would have kept it."""
     if image.budgets is None:
         return []
     failed = capacity.failures(image.load) if image.load is not None else []
@@ -69,9 +70,6 @@ def evaluate(image: ImageResult) -> list[BudgetResult]:
     for key, limit in image.budgets.set().items():
         check = BUDGETS[key] if key in BUDGETS else None
         figure = check.figure(image) if check is not None else None
-        if check is not None and check.load and failed:
-            out.append(BudgetResult(key, limit, figure, EXCEEDED, check, f"the load phase failed ({'; '.join(failed)})"))
-            continue
         if check is None:
             status = NOT_CHECKED
         elif figure is None:
@@ -80,5 +78,9 @@ def evaluate(image: ImageResult) -> list[BudgetResult]:
             status = EXCEEDED
         else:
             status = KEPT
+        if check is not None and check.load and failed and status != EXCEEDED:
+            # Figures of a service that failed under load keep no budget, however good they look.
+            out.append(BudgetResult(key, limit, figure, EXCEEDED, check, f"the load phase failed ({'; '.join(failed)})"))
+            continue
         out.append(BudgetResult(key, limit, figure, status, check))
     return out

@@ -131,14 +131,14 @@ def failures(load: LoadResult) -> list[str]:
     out = []
     bad: dict[str, list[str]] = {}
     for s in load.steps:
-        at = "closed loop" if s.rate is None else f"{s.rate:g}/s"
+        at = "in the closed loop" if s.rate is None else f"at {s.rate:g}/s"
         if s.status != StepStatus.OK:
             bad.setdefault(str(s.status), []).append(at)
         elif s.failing or ((share := error_share(s)) is not None and share > load.error_limit):
             share = error_share(s)
             bad.setdefault(f"failing ({share:.2%} errors)" if share is not None else "failing", []).append(at)
     for what, where in bad.items():
-        out.append(f"{len(where)} of {len(load.steps)} load steps {what} (at {', '.join(dict.fromkeys(where))})")
+        out.append(f"{len(where)} of {len(load.steps)} load steps {what} ({', '.join(dict.fromkeys(where))})")
     judged = verdicts(load)
     if judged and not judged[0].served and not bad:
         out.append(f"the lowest rate, {judged[0].rate:g}/s, was not served ({'; '.join(judged[0].unserved)})")
