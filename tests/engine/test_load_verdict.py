@@ -10,6 +10,7 @@ import json
 import pytest
 
 from cprofiler.measure.load.server import LOADSERVER_SOURCE
+from cprofiler.results import derive, runlog
 from tests.conftest import static_context
 from tests.engine.test_load_phase import cprofiler, scenario
 
@@ -32,3 +33,9 @@ def test_rates_listed_high_to_low_summarise_the_highest_and_it_is_the_capacity(e
     assert (summary["rate"], summary["capacity_rate"], summary["failed"]) == (400, 400, False), summary["reasons"]
     assert summary["capacity_qps"] == pytest.approx(400, rel=0.05)
     assert row["max_rate_within_slo"] == 400
+    # Without an SLO there is no capacity, and the summary is still of the highest rate, not the last listed.
+    (image,) = runlog.load(out).images
+    assert image.load is not None
+    image.load.slo_p99_ms = None
+    unbounded = derive.load_summary(image.load)
+    assert (unbounded.rate, unbounded.capacity_rate) == (400, None)
