@@ -64,9 +64,16 @@ def k8s_command(
 
 
 def _recommendations(measurement: Measurement, options: K8sOptions, results_path: Path) -> list[Sizing | Skipped]:
+    """The sizing of every selected image (:func:`say_why`), and CprofilerError when every one was skipped."""
+    recs = say_why(measurement, options)
+    if all(isinstance(rec, Skipped) for rec in recs):
+        raise CprofilerError(f"{results_path}: nothing to write, every selected image was skipped (see above)")
+    return recs
+
+
+def say_why(measurement: Measurement, options: K8sOptions) -> list[Sizing | Skipped]:
     """The sizing of every selected image; why each skipped one was skipped (a failed load phase
-    among them) and a WARNING for each sized from idle figures by ``--from-idle`` go to stderr, and
-    CprofilerError when every one was skipped."""
+    among them) and a WARNING for each sized from idle figures by ``--from-idle`` go to stderr."""
     recs = recommend_all(measurement, options)
     images = {i.name: i for i in measurement.images}
     for rec in recs:
@@ -74,6 +81,4 @@ def _recommendations(measurement: Measurement, options: K8sOptions, results_path
             print(f"cprofiler: {rec.reason}", file=sys.stderr)
         elif (warning := failed.warning(images[rec.image_name])) is not None:
             print(f"cprofiler: {warning}", file=sys.stderr)
-    if all(isinstance(rec, Skipped) for rec in recs):
-        raise CprofilerError(f"{results_path}: nothing to write, every selected image was skipped (see above)")
     return recs

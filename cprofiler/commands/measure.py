@@ -276,13 +276,14 @@ def _report(measurement: Measurement, opts: MeasureOptions, log_path: Path, err:
 
 def _write_k8s(measurement: Measurement, opts: MeasureOptions, log_path: Path) -> None:
     """Deployments from this measurement; the results are on disk already, so a failure here loses nothing."""
-    from cprofiler.commands.k8s import file_sha256, write_manifests
+    from cprofiler.commands.k8s import file_sha256, say_why, write_manifests
     from cprofiler.manifests.options import K8sOptions
     from cprofiler.manifests.render import render
 
     assert opts.k8s_dir is not None
     source = opts.output or log_path
     options = K8sOptions(results_file=str(source), results_sha256=file_sha256(source))
+    say_why(measurement, options)  # a skipped image (its load phase failed) is said, not silently left out
     written = write_manifests(render(measurement, "deployment", options, index=True), opts.k8s_dir)
     print(f"Kubernetes manifests: {', '.join(str(p) for p in written)}", file=sys.stderr)
 
