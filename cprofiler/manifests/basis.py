@@ -6,9 +6,9 @@ the CPU request, and says how they were measured. :func:`choose` takes the first
 still gets the rule it was written for:
 
 * ``load`` (images with a load phase): the working-set peaks under load and the cores used at one
-  rate of the load phase (:mod:`cprofiler.manifests.rates`: ``--at-rate``, by default the highest rate
-  within the SLO); the limit from the largest peak the container reached, under load at any rate
-  or while starting;
+  rate of the load phase (:mod:`cprofiler.manifests.rates`: ``--at-rate``, by default the capacity
+  rate); the limit from the largest peak the container reached, under load at any rate or while
+  starting; never from a load phase that failed (:mod:`cprofiler.manifests.failed`);
 * ``lifetime`` (exit-probed images): each run's memory high-water mark over its whole life,
   kept by a per-run parent cgroup (:mod:`cprofiler.measure.lifetime`), and its CPU time over its life;
 * ``settle-peak``: each run's peak working set over the settle window, sampled at 20 Hz

@@ -66,7 +66,7 @@ class K8sOptions:
     part_of: str | None = None
     #: ``resources:`` of the generated kustomization.yaml: the base the patches change.
     kustomize_resources: tuple[str, ...] = ("../base",)
-    #: The load-phase rate to size at, requests/s (``--at-rate``); None: the highest within the SLO.
+    #: The load-phase rate to size at, requests/s (``--at-rate``); None: the capacity rate (cprofiler.results.capacity).
     at_rate: float | None = None
     #: Write a HorizontalPodAutoscaler for images sized under load (``--hpa/--no-hpa``).
     hpa: bool = True
