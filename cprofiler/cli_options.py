@@ -278,8 +278,18 @@ AtRate = Annotated[
     typer.Option(
         "--at-rate",
         metavar="QPS",
-        help="Size images measured under load at this measured rate, requests/s. "
-        "Default: the highest rate within the SLO, else the highest measured rate (closed loop: its steps).",
+        help="Size images measured under load at this measured rate, requests/s; it must have been served. "
+        "Default: the capacity (highest rate within the SLO, every lower rate too), else the highest served rate "
+        "(closed loop: its steps).",
+        rich_help_panel="Under load",
+    ),
+]
+FromIdle = Annotated[
+    bool,
+    typer.Option(
+        "--from-idle",
+        help="Size an image whose load phase failed from its idle figures (start-up and an idle service), "
+        "with a WARNING; no HPA. Without it such an image is skipped.",
         rich_help_panel="Under load",
     ),
 ]

@@ -26,6 +26,8 @@ class BudgetCheck:
     figure: Callable[[ImageResult], float | None]
     #: The report column (``report.rows.COLUMNS`` key) that shows the figure, to mark; None if none does.
     column: str | None = None
+    #: True for a load-phase figure: a failed load phase exceeds the budget, whatever the figure.
+    load: bool = False
 
 
 BUDGETS: Registry[BudgetCheck] = Registry("budget", flag="budgets")

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from cprofiler.errors import CprofilerError
+from cprofiler.manifests import failed
 from cprofiler.manifests.options import K8sOptions, Source
 from cprofiler.manifests.render import Skipped, recommend_all, render, yaml_stream
 from cprofiler.manifests.sizing import Sizing
@@ -63,12 +64,21 @@ def k8s_command(
 
 
 def _recommendations(measurement: Measurement, options: K8sOptions, results_path: Path) -> list[Sizing | Skipped]:
-    """The sizing of every selected image; why each skipped one was skipped goes to stderr, and
-    CprofilerError when every one was."""
+    """The sizing of every selected image (:func:`say_why`), and CprofilerError when every one was skipped."""
+    recs = say_why(measurement, options)
+    if all(isinstance(rec, Skipped) for rec in recs):
+        raise CprofilerError(f"{results_path}: nothing to write, every selected image was skipped (see above)")
+    return recs
+
+
+def say_why(measurement: Measurement, options: K8sOptions) -> list[Sizing | Skipped]:
+    """The sizing of every selected image; why each skipped one was skipped (a failed load phase
+    among them) and a WARNING for each sized from idle figures by ``--from-idle`` go to stderr."""
     recs = recommend_all(measurement, options)
+    images = {i.name: i for i in measurement.images}
     for rec in recs:
         if isinstance(rec, Skipped):
             print(f"cprofiler: {rec.reason}", file=sys.stderr)
-    if all(isinstance(rec, Skipped) for rec in recs):
-        raise CprofilerError(f"{results_path}: nothing to write, every selected image was skipped (see above)")
+        elif (warning := failed.warning(images[rec.image_name])) is not None:
+            print(f"cprofiler: {warning}", file=sys.stderr)
     return recs

@@ -13,11 +13,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.text import Text
 
-from cprofiler import budgets, report
 from cprofiler import engine as engine_mod
+from cprofiler import report
 from cprofiler.backends import selection
 from cprofiler.backends.base import Invocation, say_on_stderr
-from cprofiler.commands.measure_checks import check_before_work
+from cprofiler.commands.measure_checks import check_before_work, failures
 from cprofiler.errors import CprofilerError, EngineError, Interrupted, Signalled, UsageError
 from cprofiler.images.build import STAND_IN_PREFIX
 from cprofiler.measure.reporter import SilentReporter
@@ -274,28 +274,16 @@ def _report(measurement: Measurement, opts: MeasureOptions, log_path: Path, err:
     return 1 if reasons else 0
 
 
-def failures(m: Measurement, *, allow_failed_runs: bool) -> list[str]:
-    """Why ``m`` fails, one line each (the exit status is then 1): runs that did not end ok (unless
-    allowed) and exceeded budgets. Empty when every run ended ok and every budget was kept."""
-    out = []
-    bad = sum(r.status != RunStatus.OK for e in m.entries() for r in e.runs)
-    if bad and not allow_failed_runs:
-        out.append(f"{bad} runs did not end ok: exit status 1 (--allow-failed-runs accepts them)")
-    exceeded = [f"{e.name} {b.key}" for e in m.images for b in budgets.evaluate(e) if b.status == budgets.EXCEEDED]
-    if exceeded:
-        out.append(f"{len(exceeded)} budgets exceeded ({', '.join(exceeded)}): exit status 1")
-    return out
-
-
 def _write_k8s(measurement: Measurement, opts: MeasureOptions, log_path: Path) -> None:
     """Deployments from this measurement; the results are on disk already, so a failure here loses nothing."""
-    from cprofiler.commands.k8s import file_sha256, write_manifests
+    from cprofiler.commands.k8s import file_sha256, say_why, write_manifests
     from cprofiler.manifests.options import K8sOptions
     from cprofiler.manifests.render import render
 
     assert opts.k8s_dir is not None
     source = opts.output or log_path
     options = K8sOptions(results_file=str(source), results_sha256=file_sha256(source))
+    say_why(measurement, options)  # a skipped image (its load phase failed) is said, not silently left out
     written = write_manifests(render(measurement, "deployment", options, index=True), opts.k8s_dir)
     print(f"Kubernetes manifests: {', '.join(str(p) for p in written)}", file=sys.stderr)
 

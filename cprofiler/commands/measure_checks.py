@@ -1,4 +1,5 @@
-"""What ``cprofiler measure`` refuses before any work: checked before the engine is contacted.
+"""What ``cprofiler measure`` refuses before any work (checked before the engine is contacted),
+and why a finished measurement fails (its exit status 1).
 
 A flag or a load that cannot work must be said at once, in one line naming the option or key,
 never after the cold-start rounds (a measurement takes minutes) and never in the words of another
@@ -12,9 +13,13 @@ import stat
 import tempfile
 from pathlib import Path
 
+from cprofiler import budgets
 from cprofiler.errors import UsageError
 from cprofiler.measure.load.phase import check_shapes
+from cprofiler.results import capacity
 from cprofiler.results.files import kind_of
+from cprofiler.results.kinds import RunStatus
+from cprofiler.results.model import Measurement
 from cprofiler.scenario.model import LoadedScenario
 
 
@@ -61,3 +66,24 @@ def check_output_dir(path: Path, flag: str) -> None:
         raise UsageError(f"{flag} {path}: cannot write in {folder} ({exc.strerror or exc})") from exc
     os.close(fd)
     os.unlink(probe)
+
+
+def failures(m: Measurement, *, allow_failed_runs: bool) -> list[str]:
+    """Why ``m`` fails, one line each (the exit status is then 1): runs that did not end ok and
+    failed load phases (unless ``--allow-failed-runs``), and exceeded budgets. Empty when every
+    run ended ok, every load phase held (:func:`cprofiler.results.capacity.failures`) and every
+    budget was kept."""
+    out = []
+    bad = sum(r.status != RunStatus.OK for e in m.entries() for r in e.runs)
+    if bad and not allow_failed_runs:
+        out.append(f"{bad} runs did not end ok: exit status 1 (--allow-failed-runs accepts them)")
+    failed = [e.name for e in m.images if e.load is not None and capacity.failures(e.load)]
+    if failed and not allow_failed_runs:
+        out.append(
+            f"the load phase failed for {len(failed)} images ({', '.join(failed)}; see the notices): "
+            "exit status 1 (--allow-failed-runs accepts them)"
+        )
+    exceeded = [f"{e.name} {b.key}" for e in m.images for b in budgets.evaluate(e) if b.status == budgets.EXCEEDED]
+    if exceeded:
+        out.append(f"{len(exceeded)} budgets exceeded ({', '.join(exceeded)}): exit status 1")
+    return out

@@ -10,8 +10,9 @@ from typing import Any
 from tabulate import tabulate
 
 from cprofiler.recommend import limits as flags
+from cprofiler.recommend import served
 from cprofiler.recommend.criteria import CRITERIA, Estimate, candidates
-from cprofiler.recommend.decide import Recommendation, recommend
+from cprofiler.recommend.decide import NothingLeft, Recommendation, recommend
 from cprofiler.results import runlog
 
 
@@ -32,7 +33,11 @@ def recommend_command(
         limits.get("--max-start"), limits.get("--max-memory"), limits.get("--max-size"), limits.get("--min-qps")
     )
     measurement = runlog.load(path)
-    rec = recommend(candidates(measurement), wanted, bounds)
+    kept, left_out = served.split(candidates(measurement), measurement)
+    if not kept and left_out:
+        raise NothingLeft("no image is left to recommend: " + "; ".join(f"{e.candidate.label}: {e.reason}" for e in left_out))
+    rec = recommend(kept, wanted, bounds)
+    rec.excluded[:0] = left_out
     if measurement.interrupted:
         rec.notes.append(f"the measurement was interrupted ({measurement.interrupted}): some images have fewer runs")
     sys.stdout.write(render_json(rec) if fmt == "json" else render_text(rec, weights_given=wanted is not None))

@@ -6,9 +6,9 @@ the CPU request, and says how they were measured. :func:`choose` takes the first
 still gets the rule it was written for:
 
 * ``load`` (images with a load phase): the working-set peaks under load and the cores used at one
-  rate of the load phase (:mod:`cprofiler.manifests.rates`: ``--at-rate``, by default the highest rate
-  within the SLO); the limit from the largest peak the container reached, under load at any rate
-  or while starting;
+  rate of the load phase (:mod:`cprofiler.manifests.rates`: ``--at-rate``, by default the capacity
+  rate); the limit from the largest peak the container reached, under load at any rate or while
+  starting; never from a load phase that failed (:mod:`cprofiler.manifests.failed`);
 * ``lifetime`` (exit-probed images): each run's memory high-water mark over its whole life,
   kept by a per-run parent cgroup (:mod:`cprofiler.measure.lifetime`), and its CPU time over its life;
 * ``kubelet-sample`` (``--backend kubernetes``): one working set per run from the kubelet's
@@ -31,6 +31,7 @@ from cprofiler.errors import UsageError
 from cprofiler.manifests.coverage import THROTTLED_SHARE, throttled
 from cprofiler.manifests.quantities import significant
 from cprofiler.manifests.rates import Capacity, RateChoice, at_rate_text, capacity, choose_rate, rate_text
+from cprofiler.results import capacity as verdict
 from cprofiler.results.kinds import MemorySource, StepStatus
 from cprofiler.results.load import GENERATOR_BOUND_SHARE, Ceiling, LoadStep, generator_bound
 from cprofiler.results.model import ImageResult
@@ -111,6 +112,9 @@ def load(image: ImageResult, context: Context) -> Basis | None:
     phase with ok steps (:func:`cprofiler.manifests.rates.choose_rate`; UsageError for a bad ``--at-rate``)."""
     phase = image.load
     if phase is None:
+        return None
+    if verdict.failures(phase):
+        # A failed phase sizes nothing (cprofiler.manifests.failed): with --from-idle the idle bases do.
         return None
     choice = choose_rate(image.name, phase, context.at_rate)
     if choice is None:

@@ -6,6 +6,7 @@ Pure text from the results model and the chosen basis (:mod:`cprofiler.manifests
 
 from __future__ import annotations
 
+from cprofiler.manifests import failed
 from cprofiler.manifests.rates import RateChoice, rate_text
 from cprofiler.results.load import LoadResult, LoadStep
 from cprofiler.results.model import ImageResult
@@ -58,6 +59,8 @@ def coverage(image: ImageResult, choice: RateChoice | None, batch: bool) -> tupl
     """Header lines saying what the figures cover: the job as run, one pod at a rate, or idle, and its risk."""
     if batch:
         return ("batch figures: the job as the scenario ran it; with more input it can need more memory and time",)
+    if (lines := failed.coverage(image)) is not None:
+        return lines
     phase = image.load
     if phase is None or choice is None:
         return IDLE

@@ -66,10 +66,12 @@ class K8sOptions:
     part_of: str | None = None
     #: ``resources:`` of the generated kustomization.yaml: the base the patches change.
     kustomize_resources: tuple[str, ...] = ("../base",)
-    #: The load-phase rate to size at, requests/s (``--at-rate``); None: the highest within the SLO.
+    #: The load-phase rate to size at, requests/s (``--at-rate``); None: the capacity rate (cprofiler.results.capacity).
     at_rate: float | None = None
     #: Write a HorizontalPodAutoscaler for images sized under load (``--hpa/--no-hpa``).
     hpa: bool = True
+    #: Size an image whose load phase failed from its idle figures (``--from-idle``), with a warning.
+    from_idle: bool = False
     #: The HPA's replica bounds (``--min-replicas``, ``--max-replicas``).
     min_replicas: int = DEFAULT_MIN_REPLICAS
     max_replicas: int = DEFAULT_MAX_REPLICAS

@@ -31,6 +31,7 @@ from typing import Any, Generic, TypeVar
 
 from cprofiler.errors import CprofilerError, UsageError
 from cprofiler.manifests import basis as bases
+from cprofiler.manifests import failed
 from cprofiler.manifests.autoscale import (
     Autoscaling,
     autoscaling,
@@ -181,6 +182,7 @@ def _basis(image: ImageResult, options: K8sOptions, src: Source) -> bases.Basis:
             else " Read the runs' error fields, fix the scenario and measure again."
         )
         raise CprofilerError(f"{src.results_file}: image {name!r} has no ok run ({detail}); nothing to base resources on.{hint}")
+    failed.check(image, at_rate=options.at_rate, from_idle=options.from_idle, source=src.results_file)
     basis = bases.choose(image, bases.Context(at_rate=options.at_rate, ceiling=src.ceiling))
     if basis is None:
         field_name = "lifetime_peak_bytes" if image.kind == "exit" else "working_set_bytes"
@@ -193,7 +195,7 @@ def _basis(image: ImageResult, options: K8sOptions, src: Source) -> bases.Basis:
 
 def idle_note(image: ImageResult, basis: bases.Basis) -> Derivation[None]:
     """An image with a load phase whose basis is idle says so."""
-    if image.load is not None and basis.rate is None:
+    if image.load is not None and basis.rate is None and failed.why(image) is None:
         return Derivation(None, (), ("the load phase has no ok step with a working-set peak: the figures are idle figures",))
     return Derivation(None)
 

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from cprofiler.errors import CprofilerError, UsageError
-from cprofiler.manifests import escape
+from cprofiler.manifests import escape, failed
 from cprofiler.manifests.options import CRONJOB_MAX_NAME, K8sOptions, Source
 from cprofiler.manifests.recommend import recommend
 from cprofiler.manifests.sizing import Sizing
@@ -76,7 +76,8 @@ def recommend_all(measurement: Measurement, options: K8sOptions) -> list[Sizing 
     out: list[Sizing | Skipped] = []
     owners: dict[str, str] = {}
     for image in select(measurement, options):
-        reason = skip_reason(image)
+        # With --at-rate, a failed phase is a usage error (exit 2) from recommend, not a skip.
+        reason = skip_reason(image) or (None if options.from_idle or options.at_rate is not None else failed.refusal(image))
         if reason is not None:
             out.append(Skipped(image.name, reason))
             continue

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from cprofiler import budgets
-from cprofiler.results import derive
+from cprofiler.results import capacity, derive
 from cprofiler.results.kinds import RunStatus
 from cprofiler.results.model import ImageResult, Measurement, RunResult
 
@@ -38,7 +38,24 @@ class Notice:
 
 def notices(m: Measurement) -> list[Notice]:
     """Every notice about ``m``, most important first."""
-    return [*_budgets(m), *_partial(m), *_failed(m), *_warnings(m)]
+    return [*_budgets(m), *_partial(m), *_failed(m), *_load_failed(m), *_warnings(m)]
+
+
+def _load_failed(m: Measurement) -> list[Notice]:
+    """A failed load phase (:func:`cprofiler.results.capacity.failures`): it fails the measurement,
+    and nothing is sized or recommended from it. The details: the last line each failed step wrote."""
+    out = []
+    for e in m.images:
+        if e.load is None or not (why := capacity.failures(e.load)):
+            continue
+        text = f"{e.name}: the load phase failed: {'; '.join(why)}; nothing is sized or recommended from it"
+        last = [f"{_at(s.rate)} repeat {s.repeat + 1}: {s.log_tail[-1]}" for s in e.load.steps if s.log_tail]
+        out.append(Notice("failed", text, [_printable(line) for line in last[:LOG_LINES_SHOWN]]))
+    return out
+
+
+def _at(rate: float | None) -> str:
+    return "closed loop" if rate is None else f"{rate:g}/s"
 
 
 def _partial(m: Measurement) -> list[Notice]:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from cprofiler.results import stats
-from cprofiler.results.kinds import RunStatus, StepStatus
-from cprofiler.results.load import LoadResult, LoadStep, LoadSummary
+from cprofiler.results import capacity, stats
+from cprofiler.results.kinds import RunStatus
+from cprofiler.results.load import LoadResult, LoadSummary
 from cprofiler.results.model import NUMERIC_FIELDS, ImageResult
 
 
@@ -32,21 +32,10 @@ def warnings(image: ImageResult) -> list[str]:
 
 
 def max_rate_within_slo(load: LoadResult) -> float | None:
-    """The highest rate whose every repeat ended ok with p99 at or under the SLO; None without
-    an SLO or when no rate met it."""
-    slo = load.slo_p99_ms
-    if slo is None:
-        return None
-    best: float | None = None
-    for rate in load.rates():
-        steps = [s for s in load.steps if s.rate == rate]
-        if rate is not None and steps and all(_within(s, slo) for s in steps):
-            best = rate if best is None else max(best, rate)
-    return best
-
-
-def _within(step: LoadStep, p99_ms: float) -> bool:
-    return step.status == StepStatus.OK and step.latency_ms.p99 is not None and step.latency_ms.p99 <= p99_ms
+    """The capacity rate (:func:`cprofiler.results.capacity.capacity_rate`): the highest rate
+    served within the SLO, every repeat, with every lower rate too; None without an SLO or when
+    none was."""
+    return capacity.capacity_rate(load)
 
 
 def _interval(values: list[float | int | None]) -> dict[str, Any] | None:
@@ -55,14 +44,15 @@ def _interval(values: list[float | int | None]) -> dict[str, Any] | None:
 
 
 def load_summary(load: LoadResult) -> LoadSummary:
-    """Headline figures over the repeats of one rate: the highest rate that met the SLO, else
-    the highest rate (closed loop: its only one)."""
-    rates = load.rates()
-    chosen = max_rate_within_slo(load)
-    if chosen is None and rates:
-        chosen = rates[-1] if None not in rates else None
+    """Headline figures over the repeats of one rate: the capacity rate, else the highest rate
+    offered, whatever the order the rates were listed in (closed loop: its only one); with the
+    phase's verdict (:mod:`cprofiler.results.capacity`)."""
+    offered = [r for r in load.rates() if r is not None]
+    cap = capacity.capacity_rate(load)
+    chosen = cap if cap is not None else (max(offered) if offered else None)
     steps = load.ok_steps_at(chosen)
     per_core = [s.qps / s.cpu_cores if s.qps is not None and s.cpu_cores else None for s in steps]
+    failures = capacity.failures(load)
     return LoadSummary(
         qps=_interval([s.qps for s in steps]),
         latency_p99_ms=_interval([s.latency_ms.p99 for s in steps]),
@@ -70,4 +60,9 @@ def load_summary(load: LoadResult) -> LoadSummary:
         working_set_peak_bytes=_interval([s.working_set_peak_bytes for s in steps]),
         qps_per_core=_interval(per_core),
         rate=chosen,
+        error_share=_interval([capacity.error_share(s) for s in steps]),
+        capacity_rate=cap,
+        capacity_qps=capacity.achieved_qps(load, cap) if cap is not None else None,
+        failed=bool(failures),
+        reasons=failures + capacity.not_served(load),
     )

@@ -51,7 +51,15 @@ def scenario(tmp_path: Path, ctx: Path, images: dict, load: dict) -> Path:
 
 
 def test_a_rate_sweep_with_an_slo_and_a_cpus_list(engine, server_context, tmp_path):
-    load = {"connections": 8, "duration": 2, "warmup": 0.5, "after": 0.5, "repeat": 1, "rates": [100, 400], "slo": {"p99_ms": 500}}
+    load = {
+        "connections": 8,
+        "duration": 2,
+        "warmup": 0.5,
+        "after": 0.5,
+        "repeat": 1,
+        "rates": [100, 400],
+        "slo": {"p99_ms": 500},
+    }
     images = {"svc": {"env": {"COST_US": "300"}, "cpus": [0.5, 1]}}
     path = scenario(tmp_path, server_context, images, load)
     out = tmp_path / "r.json"

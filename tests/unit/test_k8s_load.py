@@ -22,7 +22,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from cprofiler.errors import UsageError
+from cprofiler.errors import CprofilerError, UsageError
 from cprofiler.manifests.autoscale import HPA_TOLERANCE, MAX_TARGET_PERCENT, MIN_TARGET_PERCENT, autoscaling
 from cprofiler.manifests.formats.registry import FORMATS
 from cprofiler.manifests.options import K8sOptions, Source
@@ -124,7 +124,7 @@ def test_at_rate_sizes_at_that_rate() -> None:
 def test_without_an_slo_the_highest_measured_rate_is_used() -> None:
     rec = recommend(web(slo=None), OPTS)
     assert rec.sized_at is not None and rec.sized_at.rate == 400.0
-    assert rec.sized_at.why == "the highest measured rate with ok steps (no slo:)"
+    assert rec.sized_at.why == "the highest rate served, every lower rate too (no slo:)"
 
 
 def test_when_no_rate_met_the_slo_the_highest_measured_rate_is_used_and_said() -> None:
@@ -133,12 +133,14 @@ def test_when_no_rate_met_the_slo_the_highest_measured_rate_is_used_and_said() -
     assert "no rate met the p99 <= 5ms SLO" in header(rec)
 
 
-def test_a_rate_whose_steps_all_failed_is_passed_over() -> None:
+def test_a_failed_load_phase_sizes_nothing_and_idle_figures_need_from_idle() -> None:
     dead = {"status": "unresponsive", "peak": None}
     steps = sweep_steps(**{f"400.0:{i}": {**dead, "status": "unresponsive", "qps": None, "cpu_cores": None} for i in range(3)})
-    rec = recommend(loaded("web", steps), OPTS)
-    assert rec.sized_at is not None and rec.sized_at.rate == 200.0
-    assert any(n.startswith("3 of 9 load steps did not end ok (unresponsive at 400 requests/s") for n in rec.notes)
+    with pytest.raises(CprofilerError, match=r"image 'web' skipped: its load phase failed \(3 of 9 load steps unresponsive"):
+        recommend(loaded("web", steps), OPTS)
+    rec = recommend(loaded("web", steps), replace(OPTS, from_idle=True))
+    assert rec.sized_at is None and rec.idle and rec.autoscaling is None
+    assert "WARNING: image 'web': the load phase failed (3 of 9 load steps unresponsive (at 400/s))" in header(rec)
 
 
 def test_closed_loop_is_a_saturation_figure_and_says_so() -> None:
@@ -163,8 +165,8 @@ def test_closed_loop_is_a_saturation_figure_and_says_so() -> None:
         (
             loaded("web", sweep_steps(**{f"200.0:{i}": {"status": "oomkilled", "qps": None} for i in range(3)})),
             200,
-            "--at-rate 200: no step of image 'web' at that rate ended ok with a working-set peak (oomkilled); "
-            "rates with ok steps: 100, 400",
+            "--at-rate 200: the load phase of image 'web' failed (3 of 9 load steps oomkilled (at 200/s)), so no rate "
+            "of it was served to size at",
         ),
     ],
 )
@@ -206,11 +208,11 @@ def test_bad_load_options_name_the_flag(kwargs: dict[str, Any], flag: str) -> No
 
 def test_an_oom_kill_under_load_bumps_memory_by_the_vpa_rule() -> None:
     steps = sweep_steps(**{"400.0:2": {"status": "oomkilled", "qps": None, "cpu_cores": None}})
-    rec = recommend(loaded("web", steps, slo=50.0, memory_limit_bytes=128 * MIB), OPTS)
+    rec = recommend(loaded("web", steps, slo=50.0, memory_limit_bytes=128 * MIB), replace(OPTS, from_idle=True))
     # Killed at the 128 MiB engine limit (above its last 120 MiB reading): max(128 + 100, 128 x 1.2) = 228Mi.
     assert rec.oom_bumped and rec.memory_request_bytes == rec.memory_limit_bytes == 228 * MIB
     assert any(n.startswith("1 load step(s) were OOM-killed at about 128.0MiB") for n in rec.notes)
-    assert any(n.startswith("1 of 9 load steps did not end ok (oomkilled at 400 requests/s)") for n in rec.notes)
+    assert rec.idle and "WARNING: image 'web': the load phase failed (1 of 9 load steps oomkilled (at 400/s))" in header(rec)
 
 
 def test_generator_bound_steps_are_noted() -> None:
@@ -224,10 +226,10 @@ def test_generator_bound_steps_are_noted() -> None:
     )
 
 
-def test_a_load_phase_without_an_ok_step_falls_back_to_idle_figures_and_says_so() -> None:
-    rec = recommend(loaded("web", [step(100.0, i, status="crashed", peak=None) for i in range(2)]), OPTS)
+def test_a_load_phase_without_an_ok_step_gives_idle_figures_only_with_from_idle_and_says_so() -> None:
+    rec = recommend(loaded("web", [step(100.0, i, status="crashed", peak=None) for i in range(2)]), replace(OPTS, from_idle=True))
     assert rec.basis == "settle-snapshot" and rec.idle and rec.autoscaling is None
-    assert any("the load phase has no ok step" in n for n in rec.notes)
+    assert "the load phase failed (2 of 2 load steps crashed (at 100/s))" in header(rec) and "idle risk" in header(rec)
 
 
 def test_idle_headers_say_the_figures_are_idle_and_what_that_risks() -> None:
@@ -259,9 +261,9 @@ def test_hpa_target_follows_from_the_cpu_per_request_at_capacity() -> None:
     assert round(hpa.scale_out_qps) == 158  # 0.58 x 1.1 x 0.272 / 0.0011: below 0.8 x 200
     line = next(f for f in rec.formula if f.startswith("HPA target     = "))
     assert line == (
-        "HPA target     = clamp(20%, 0.8 headroom x 1.1m per request/s x 200 requests/s capacity (the highest rate within "
-        "the p99 <= 50ms SLO) / 1.1 HPA tolerance / 272m request, 90%) = 58% CPU: pods scale out above about 158 requests/s "
-        "each; 1 to 10 replicas"
+        "HPA target     = clamp(20%, 0.8 headroom x 1.1m per request/s x 200 requests/s capacity (the median 2xx rate achieved "
+        "at 200/s, the highest rate within the p99 <= 50ms SLO) / 1.1 HPA tolerance / 272m request, 90%) = 58% CPU: "
+        "pods scale out above about 158 requests/s each; 1 to 10 replicas"
     )
 
 
