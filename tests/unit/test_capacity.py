@@ -70,8 +70,16 @@ def test_an_error_share_over_the_limit_is_not_served_and_fails_the_phase() -> No
     assert capacity.capacity_rate(within) == 400 and not capacity.failures(within)
     over = phase(sweep(**{"400:0": {"error_share": 0.02, "failing": True}}))
     assert capacity.capacity_rate(over) == 200
-    assert capacity.failures(over) == ["1 of 9 load steps failing (2.00% errors) (at 400/s)"]
-    assert derive.load_summary(over).failed
+    # Errors above the highest rate served from the bottom are what the sweep found, not a failure.
+    assert not capacity.failures(over) and not derive.load_summary(over).failed
+    assert capacity.not_served(over)[0].startswith("400/s not served: repeat 1 had 2.00% errors")
+    # The climb ends at the first rate not served (200/s): rates above it do not count toward capacity.
+    middle = phase(sweep(**{"200:1": {"error_share": 0.02, "failing": True}}))
+    assert capacity.capacity_rate(middle) == 100 and not capacity.failures(middle)
+    # Errors at the lowest rate fail the phase: nothing was served.
+    bottom = phase(sweep(**{"100:0": {"error_share": 0.02, "failing": True}}))
+    assert capacity.failures(bottom) == ["1 of 9 load steps failing (2.00% errors) (at 100/s)"]
+    assert derive.load_summary(bottom).failed
 
 
 def test_the_error_limit_is_the_phases_own() -> None:
