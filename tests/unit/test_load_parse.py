@@ -3,6 +3,7 @@ the result model's JSON, the cgroup readings on a stand-in cgroup tree, and the 
 
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 
@@ -27,26 +28,50 @@ def read(name: str) -> str:
 # --- wrk ------------------------------------------------------------------------------------------
 
 
+def wrk_parse(name: str, timeout_s: float = 1.0):
+    return make_generator("wrk").parse(read(name), LoadShape(connections=8, duration_s=2, request_timeout_s=timeout_s), DATA)
+
+
 def test_wrk_closed_loop_output():
-    r = make_generator("wrk").parse(read("wrk-closed-ok.txt"), None)
-    assert (r.requests, r.errors_http, r.errors_socket) == (16874, 0, 0)
-    assert r.qps == pytest.approx(16874 / 2.003677)
-    assert r.latency_ms == LatencyMs(p50=1.165, p90=5.204, p99=26.388, p999=47.851, max=49.758)
+    r = wrk_parse("wrk-closed-ok.txt")
+    c = r.counts
+    assert (c.requests, c.answered_2xx, c.errors_http, c.errors_socket) == (331407, 331407, 0, 0)
+    assert r.qps == pytest.approx(331407 / 2.099495)
+    assert r.latency_ms == LatencyMs(p50=0.040, p90=0.054, p99=0.119, p999=1.119, max=2.201)
+    assert c.latency_answered_ms == r.latency_ms  # every request was answered 2xx in time
     assert r.latency_method.startswith("closed loop") and "coordinated omission" in r.latency_method
 
 
-def test_wrk_counts_error_statuses_as_http_errors():
-    r = make_generator("wrk").parse(read("wrk-closed-errors.txt"), None)
-    assert r.errors_http == 16000 and r.errors_socket == 0
-    assert r.requests == 16000
+def test_wrk_counts_500s_and_redirects_as_errors_by_class():
+    fails = wrk_parse("wrk-closed-errors.txt").counts
+    assert fails.non_2xx == {"5xx": 33958} and fails.answered_2xx == 305629
+    assert fails.error_share == pytest.approx(0.1, abs=0.001)
+    # wrk alone counts a 302 as a success; the response() hook makes it an error, as under oha.
+    redirects = wrk_parse("wrk-closed-redirects.txt").counts
+    assert redirects.non_2xx == {"3xx": 34802} and redirects.error_share == pytest.approx(0.1, abs=0.001)
+    assert redirects.qps == pytest.approx(313222 / 2.100137)
+    assert redirects.answers_per_s == pytest.approx(348024 / 2.100137)
+    # wrk's latency mixes the classes: it is not passed off as that of the 2xx answers.
+    assert redirects.latency_answered_ms == LatencyMs()
+
+
+def test_wrk_late_answers_are_timeouts_at_the_timeout_in_the_percentiles():
+    # Every 50th request held 2 s, timeout 1 s: wrk counts the late answers in requests and as
+    # timeouts, and keeps them out of its latency, which then shows p99 0.58 ms.
+    c = wrk_parse("wrk-closed-stalls.txt").counts
+    assert c.timeouts == 16 and c.answered_2xx == 1192 - 16 and c.requests == 1192
+    assert c.error_share == pytest.approx(16 / 1192)
+    assert c.latency_answered_ms.p99 == pytest.approx(0.583)
+    assert c.latency_ms.p99 == 1000.0 and c.latency_ms.max == 1000.0  # over all: at the timeout
+    assert c.latency_ms.p90 == pytest.approx(0.464)
 
 
 def test_wrk_socket_errors_of_a_killed_server():
-    r = make_generator("wrk").parse(read("wrk-server-killed.txt"), None)
-    # wrk counts failed reads and writes (every retry), on top of the 6123 answers it got.
-    assert r.errors_socket == 17 + 65414
-    assert r.requests == 6123 + r.errors_socket
-    assert r.qps == pytest.approx(6123 / 2.016001)
+    c = wrk_parse("wrk-server-killed.txt").counts
+    # wrk counts failed reads and writes (every retry), on top of the 114919 answers it got.
+    assert c.connection_errors == 8 + 164689 and c.error_kinds == {"read": 8, "write": 164689}
+    assert c.requests == 114919 + c.connection_errors
+    assert c.latency_ms.p50 == 1000.0  # most requests sent got no answer
 
 
 def test_wrk_refuses_a_rate_naming_the_key():
@@ -56,7 +81,7 @@ def test_wrk_refuses_a_rate_naming_the_key():
 
 def test_wrk_without_its_result_line():
     with pytest.raises(GeneratorError, match="no result line"):
-        make_generator("wrk").parse("Running 2s test @ http://127.0.0.1:8080/\n", None)
+        make_generator("wrk").parse("Running 2s test @ http://127.0.0.1:8080/\n", LoadShape(1, 1.0), DATA)
 
 
 def test_wrk_command_runs_one_thread_per_cpu_at_loopback(tmp_path):
@@ -75,39 +100,66 @@ def test_wrk_command_runs_one_thread_per_cpu_at_loopback(tmp_path):
 # --- oha ------------------------------------------------------------------------------------------
 
 
-def test_oha_open_loop_output():
-    r = make_generator("oha").parse(read("oha-rate-ok.json"), 1000.0)
-    # 4 requests in flight at the deadline were cut by oha: neither answered nor failed.
-    assert (r.requests, r.errors_http, r.errors_socket) == (2000, 0, 0)
-    assert r.qps == pytest.approx(2000 / 2.000761602)
-    assert r.latency_ms.p50 == pytest.approx(0.451807)
-    assert r.latency_ms.p999 == pytest.approx(5.368358) and r.latency_ms.max == pytest.approx(6.297268)
+def oha_parse(name: str, tmp: Path, rate: float | None = 400.0):
+    """Parse a captured run: its JSON and its request database, as they were in the run's folder.
+    1 s warm-up and 2 s measured, one run, request timeout 0.5 s."""
+    shutil.copy(DATA / f"oha-{name}.db", tmp / "requests.db")
+    shape = LoadShape(connections=16, duration_s=2.0, rate=rate, request_timeout_s=0.5, warmup_s=1.0)
+    return make_generator("oha").parse(read(f"oha-{name}.json"), shape, tmp)
+
+
+def test_oha_open_loop_output(tmp_path):
+    r = oha_parse("rate-ok", tmp_path)
+    c = r.counts
+    # 400 req/s: 800 due in the 2 s after the warm-up, all answered 2xx.
+    assert (c.requests, c.answered_2xx, c.errors_http, c.errors_socket) == (800, 800, 0, 0)
+    assert r.qps == pytest.approx(400.0) and c.window_s == 2.0
     lat = r.latency_ms
-    assert lat.p50 <= lat.p90 <= lat.p99 <= lat.p999 <= lat.max  # type: ignore[operator]
+    assert lat.p50 <= lat.p90 <= lat.p99 <= lat.p999 <= lat.max < 50  # type: ignore[operator]
+    assert lat == c.latency_answered_ms
     assert "intended send time" in r.latency_method
 
 
-def test_oha_closed_loop_output():
-    r = make_generator("oha").parse(read("oha-closed-ok.json"), None)
-    assert (r.requests, r.errors_http, r.errors_socket) == (28303, 0, 0)
-    assert r.qps == pytest.approx(28303 / 2.003444357)
-    assert r.latency_method.startswith("closed loop")
+def test_oha_stalled_requests_are_timeouts_and_set_the_p99(tmp_path):
+    # Every 50th request never answered: oha's own p99 (answered only) said 3.5 ms.
+    c = oha_parse("rate-stalls", tmp_path).counts
+    assert (c.requests, c.answered_2xx, c.timeouts) == (800, 784, 16) and c.error_share == pytest.approx(0.02)
+    assert c.latency_ms.p99 == 500.0 and c.latency_answered_ms.p99 < 10  # type: ignore[operator]
 
 
-def test_oha_counts_non_2xx_as_http_errors():
-    r = make_generator("oha").parse(read("oha-closed-errors.json"), None)
-    assert (r.requests, r.errors_http, r.errors_socket) == (17678, 17678, 0)
+def test_oha_counts_redirects_and_500s_as_errors_by_class(tmp_path):
+    redirects = oha_parse("rate-redirects", tmp_path).counts
+    assert redirects.non_2xx == {"3xx": 80} and redirects.answered_2xx == 720 and redirects.error_share == pytest.approx(0.1)
+    assert redirects.qps == pytest.approx(360.0) and redirects.answers_per_s == pytest.approx(400.0)
+    fails = oha_parse("closed-errors", tmp_path, rate=None).counts
+    assert set(fails.non_2xx) == {"5xx"} and fails.error_share == pytest.approx(0.1, abs=0.01)
+    assert fails.requests < 2552 + 283  # only the window's, not the warm-up's
+    assert "closed loop" in oha_parse("closed-errors", tmp_path, rate=None).latency_method
 
 
-def test_oha_socket_errors_of_a_killed_server():
-    r = make_generator("oha").parse(read("oha-server-killed.json"), None)
-    assert r.errors_socket == 1990 + 2 and r.requests == 2005 + 1992 and r.errors_http == 0
-    assert r.qps == pytest.approx(2005 / 2.001469723)
+def test_oha_socket_errors_of_a_killed_server(tmp_path):
+    # The server exited after 2 s of the 3: the last second's 400 requests were refused.
+    c = oha_parse("rate-killed", tmp_path).counts
+    assert c.requests == 800 and c.connection_errors >= 380 and c.timeouts == 0
+    assert all("refused" in k for k in c.error_kinds)
+    assert c.latency_ms.p50 == 500.0
 
 
-def test_oha_without_json():
+def test_oha_without_json(tmp_path):
     with pytest.raises(GeneratorError, match="oha printed no JSON"):
-        make_generator("oha").parse("error: invalid value\n", None)
+        make_generator("oha").parse("error: invalid value\n", LoadShape(1, 1.0), tmp_path)
+
+
+def test_oha_runs_warm_up_and_window_in_one_run_and_keeps_every_answer(tmp_path):
+    oha = make_generator("oha")
+    if oha.version() is None:
+        pytest.skip("oha is not installed")  # the command needs its path; parsing above does not
+    shape = LoadShape(connections=8, duration_s=2.0, rate=300.0, request_timeout_s=1.5, warmup_s=1.0)
+    cmd = oha.command(LoadRequest(port=9000), shape, tmp_path, 1)
+    assert cmd[cmd.index("-z") + 1] == "3000ms" and cmd[cmd.index("-t") + 1] == "1500ms"
+    assert "-w" in cmd and cmd[cmd.index("--redirect") + 1] == "0"
+    assert cmd[cmd.index("--db-url") + 1] == str(tmp_path / "requests.db")
+    assert oha.warms_up_in_run and not make_generator("wrk").warms_up_in_run
 
 
 # --- the family -----------------------------------------------------------------------------------

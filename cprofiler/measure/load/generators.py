@@ -34,6 +34,7 @@ from typing import ClassVar
 
 from cprofiler.errors import CprofilerError, UsageError
 from cprofiler.measure.children import spawn
+from cprofiler.measure.load.counts import Counts
 from cprofiler.measure.load.launch import RunWatch, run_measured
 from cprofiler.plugins import Registry
 from cprofiler.results.load import LatencyMs
@@ -101,48 +102,44 @@ class LoadShape:
     duration_s: float
     #: Requests per second to send (open loop); None to send as fast as answers come (closed loop).
     rate: float | None = None
-    #: Time after which a request counts as a socket error, in seconds.
+    #: Time after which a request without an answer counts as a timeout, in seconds.
     request_timeout_s: float = 5.0
+    #: Seconds of load before the measured window in the same run, not counted (generators that
+    #: ``warm_up_in_run`` only; others get a separate warm-up run).
+    warmup_s: float = 0.0
 
     def hard_timeout_s(self) -> float:
-        """Seconds after which the generator process is killed."""
-        return self.duration_s + self.request_timeout_s + GRACE_S
+        """Seconds after which the generator process is killed: the run, half of it again for a
+        slow start and the writing of its results, the requests in flight at its end, a grace."""
+        return 1.5 * (self.warmup_s + self.duration_s) + self.request_timeout_s + GRACE_S
 
 
 @dataclass(frozen=True)
 class GeneratorResult:
-    """What one generator run reports, parsed from its own output."""
+    """What one generator run reports about its measured window (``counts`` has the definitions)."""
 
-    #: Requests that got an answer or failed in the run, a count (requests cut by the deadline excluded).
-    requests: int
-    #: Requests answered with a status outside 2xx (as far as the generator tells), a count.
-    errors_http: int
-    #: Requests that failed without an answer (connect, read, write, timeout), a count.
-    errors_socket: int
-    #: Requests completed per second of the run, in requests per second.
-    qps: float
-    #: Latency percentiles, in milliseconds.
-    latency_ms: LatencyMs
+    #: Every request of the window by outcome, and the percentiles over all of them.
+    counts: Counts
     #: How the latency was measured (from the intended send time, or from the actual one).
     latency_method: str
-    #: Length of the run as the generator measured it, in seconds.
+    #: Length of the whole run as the generator measured it, in seconds.
     elapsed_s: float
-    #: Requests answered with 2xx, a count.
-    answered_2xx: int = 0
-    #: Answers outside 2xx by class (``"3xx"``, ``"4xx"``, ``"5xx"``), counts.
-    non_2xx: Mapping[str, int] = field(default_factory=dict)
-    #: Requests with no answer within the request timeout, a count.
-    timeouts: int = 0
-    #: Requests that failed on the connection (refused, reset, closed early), a count.
-    connection_errors: int = 0
-    #: The generator's own words for each kind of error, with counts.
-    error_kinds: Mapping[str, int] = field(default_factory=dict)
-    #: Answers of any status per second, in requests per second.
-    answers_per_s: float = 0.0
-    #: Latency percentiles over answered 2xx requests only, in milliseconds.
-    latency_answered_ms: LatencyMs = field(default_factory=LatencyMs)
-    #: Length of the window the requests were counted over, in seconds.
-    window_s: float = 0.0
+
+    @classmethod
+    def of(cls, counts: Counts, *, latency_method: str, elapsed_s: float) -> GeneratorResult:
+        return cls(counts=counts, latency_method=latency_method, elapsed_s=elapsed_s)
+
+    @property
+    def requests(self) -> int:
+        return self.counts.requests
+
+    @property
+    def qps(self) -> float:
+        return self.counts.qps
+
+    @property
+    def latency_ms(self) -> LatencyMs:
+        return self.counts.latency_ms
 
 
 class Generator(ABC):
@@ -161,6 +158,10 @@ class Generator(ABC):
     def latency_method(self, rate: float | None) -> str:
         """What its latency figures mean at ``rate`` (None: closed loop), one sentence."""
 
+    #: True when one run holds the warm-up and the window (``LoadShape.warmup_s``), keeping its
+    #: connections across both; False: the warm-up is a run of its own before the measured one.
+    warms_up_in_run: ClassVar[bool] = False
+
     def check(self, shape: LoadShape) -> None:
         """Refuse a shape this generator cannot apply faithfully (UsageError naming the key)."""
         return None  # every shape, unless a generator says otherwise
@@ -170,8 +171,9 @@ class Generator(ABC):
         """The command line of one run on ``cpus`` CPUs; ``workdir`` is an empty folder for files it needs."""
 
     @abstractmethod
-    def parse(self, stdout: str, rate: float | None) -> GeneratorResult:
-        """Parse the output of one run at ``rate``; GeneratorError when it holds no result."""
+    def parse(self, stdout: str, shape: LoadShape, workdir: Path) -> GeneratorResult:
+        """Parse the output of one run of ``shape`` (and what it wrote in ``workdir``); GeneratorError
+        when it holds no result."""
 
     def require(self) -> str:
         """The installed version; UsageError with the install hint when it is not installed."""
@@ -200,15 +202,14 @@ class Generator(ABC):
                 done = run_measured(cmd, timeout_s=timeout_s, pass_fds=(netns_fd,), watch=watch)
             except OSError as exc:
                 raise GeneratorError(f"cannot run {what} ({cmd[0]}): {exc}") from exc
-        if done.timed_out:
-            raise GeneratorTimeout(f"{what} ran past its hard timeout of {timeout_s:.0f} s and was killed")
-        out, err, code = done.stdout, done.stderr, done.code
-        if code != 0:
-            raise GeneratorError(f"load generator {self.name} exited with {code}: {_tail(err or out)}")
-        try:
-            return self.parse(out, shape.rate)
-        except GeneratorError as exc:
-            raise GeneratorError(f"{exc}; its error output: {_tail(err)}") from None
+            if done.timed_out:
+                raise GeneratorTimeout(f"{what} ran past its hard timeout of {timeout_s:.0f} s and was killed")
+            if done.code != 0:
+                raise GeneratorError(f"{what} exited with {done.code}: {_tail(done.stderr or done.stdout)}")
+            try:  # in the run's folder, which holds what it wrote besides its output
+                return self.parse(done.stdout, shape, Path(tmp))
+            except GeneratorError as exc:
+                raise GeneratorError(f"{exc}; its error output: {_tail(done.stderr)}") from None
 
 
 #: Every load generator class, by name (``load.generator`` in a scenario).

@@ -10,6 +10,11 @@
  *   HOLD_KB      KiB of memory touched and kept per request (default 0) ...
  *   HOLD_MAX_MB  ... until this many MiB are held in all (default 256)
  *   FAIL_PATH    a request path answered with 500 Internal Server Error (default: none)
+ *   FAIL_EVERY   every Nth request (counted over all connections) is answered with FAIL_STATUS
+ *   FAIL_STATUS  ... this status, fast and with an empty body (default 500; 302 has a Location)
+ *   STALL_EVERY  every Nth request gets no answer: its connection is held silent ...
+ *   STALL_MAX_S  ... until the client gives up and closes it, or for this many seconds, after
+ *                which it is answered 200 (default 0: never), for clients that wait forever
  *
  * Every other request is answered 200 with "ok\n". When listening it prints one line:
  *   ready monotonic_ns=<CLOCK_MONOTONIC in ns>
@@ -37,6 +42,9 @@
 
 struct conn {
     int fd;
+    int stalled;   /* a request of it is held without an answer (STALL_EVERY) */
+    long long stalled_until_ns;
+    struct conn *next_stalled;
     int closing;   /* close once the output is written (Connection: close, a bad request) */
     int want_out;  /* EPOLLOUT is in its epoll mask: output is waiting for room */
     size_t in_len, out_len, out_sent;
@@ -48,6 +56,9 @@ static long cost_us;
 static size_t hold_bytes, hold_max, held;
 static char *hold_area;
 static const char *fail_path;
+static long fail_every, stall_every, stall_max_s, requests_seen;
+static char fail_every_text[128];
+static struct conn *stalled_list; /* every stalled connection */
 
 static const char OK[] = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n\r\nok\n";
 static const char FAIL[] = "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n";
@@ -83,7 +94,14 @@ static void hold(void) {
     held = end;
 }
 
+static void unstall(struct conn *c) {
+    for (struct conn **p = &stalled_list; *p; p = &(*p)->next_stalled)
+        if (*p == c) { *p = c->next_stalled; break; }
+    c->stalled = 0;
+}
+
 static void close_conn(int ep, struct conn *c) {
+    if (c->stalled) unstall(c);
     epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
     close(c->fd);
     free(c);
@@ -123,7 +141,7 @@ static const char *header(const char *head, size_t len, const char *name) {
 static int serve(struct conn *c) {
     size_t used = 0;
     int close_after = 0;
-    while (!close_after) {
+    while (!close_after && !c->stalled) {
         char *start = c->in + used;
         size_t avail = c->in_len - used;
         char *end = memmem(start, avail, "\r\n\r\n", 4);
@@ -143,9 +161,16 @@ static int serve(struct conn *c) {
         }
         burn();
         hold();
-        if (failed) queue(c, FAIL, sizeof FAIL - 1);
-        else queue(c, OK, sizeof OK - 1);
+        long n = ++requests_seen;
         used += head_len + body;
+        if (stall_every > 0 && n % stall_every == 0) { /* hold it: no answer, nothing after it either */
+            c->stalled = 1;
+            c->stalled_until_ns = stall_max_s > 0 ? now_ns(CLOCK_MONOTONIC) + stall_max_s * 1000000000LL : -1;
+            c->next_stalled = stalled_list;
+            stalled_list = c;
+        } else if (failed) queue(c, FAIL, sizeof FAIL - 1);
+        else if (fail_every > 0 && n % fail_every == 0) queue(c, fail_every_text, strlen(fail_every_text));
+        else queue(c, OK, sizeof OK - 1);
     }
     if (used > 0) {
         memmove(c->in, c->in + used, c->in_len - used);
@@ -153,6 +178,43 @@ static int serve(struct conn *c) {
     }
     if (c->in_len == IN_MAX) { queue(c, BAD, sizeof BAD - 1); return 1; } /* a head larger than the buffer */
     return close_after;
+}
+
+/* Write what is queued and wait for room to write only while output is pending; -1 when it is to be closed. */
+static int after_output(int ep, struct conn *c) {
+    int f = flush_out(c);
+    if (f < 0 || (f == 0 && c->closing)) return -1;
+    if (f != c->want_out) {
+        c->want_out = f;
+        struct epoll_event cev = {.events = EPOLLIN | EPOLLRDHUP | (f ? EPOLLOUT : 0), .data.ptr = c};
+        epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &cev);
+    }
+    return 0;
+}
+
+/* Milliseconds until the first stalled request is due its answer; -1 when none is. */
+static int stalled_wait_ms(void) {
+    long long first = -1, now = now_ns(CLOCK_MONOTONIC);
+    for (struct conn *c = stalled_list; c; c = c->next_stalled)
+        if (c->stalled_until_ns >= 0 && (first < 0 || c->stalled_until_ns < first)) first = c->stalled_until_ns;
+    if (first < 0) return -1;
+    return first <= now ? 0 : (int)((first - now) / 1000000 + 1);
+}
+
+/* Answer the stalled requests whose STALL_MAX_S is up (200), then what their clients sent after them. */
+static void answer_stalled(int ep) {
+    long long now = now_ns(CLOCK_MONOTONIC);
+    struct conn *c = stalled_list;
+    while (c) {
+        struct conn *next = c->next_stalled;
+        if (c->stalled_until_ns >= 0 && c->stalled_until_ns <= now) {
+            unstall(c);
+            queue(c, OK, sizeof OK - 1);
+            if (!c->closing) c->closing = serve(c);
+            if (after_output(ep, c) < 0) close_conn(ep, c);
+        }
+        c = next;
+    }
 }
 
 int main(void) {
@@ -163,6 +225,13 @@ int main(void) {
     hold_bytes = (size_t)env_long("HOLD_KB", 0) << 10;
     hold_max = (size_t)env_long("HOLD_MAX_MB", 256) << 20;
     fail_path = getenv("FAIL_PATH");
+    fail_every = env_long("FAIL_EVERY", 0);
+    stall_every = env_long("STALL_EVERY", 0);
+    stall_max_s = env_long("STALL_MAX_S", 0);
+    long fail_status = env_long("FAIL_STATUS", 500);
+    snprintf(fail_every_text, sizeof fail_every_text, "HTTP/1.1 %ld %s\r\n%sContent-Length: 0\r\n\r\n", fail_status,
+             fail_status == 302 ? "Found" : fail_status == 500 ? "Internal Server Error" : "Error",
+             fail_status / 100 == 3 ? "Location: /\r\n" : "");
     if (fail_path != NULL && *fail_path == '\0') fail_path = NULL;
     if (hold_bytes > 0 && hold_max > 0) {
         /* Reserved, not touched: only the pages hold() writes count as the container's memory. */
@@ -186,7 +255,8 @@ int main(void) {
 
     struct epoll_event events[EVENTS];
     for (;;) {
-        int n = epoll_wait(ep, events, EVENTS, -1);
+        answer_stalled(ep);
+        int n = epoll_wait(ep, events, EVENTS, stalled_wait_ms());
         for (int i = 0; i < n; i++) {
             struct conn *c = events[i].data.ptr;
             if (c == NULL) { /* the listening socket: accept every waiting client */
@@ -197,7 +267,7 @@ int main(void) {
                     struct conn *nc = malloc(sizeof *nc);
                     if (nc == NULL) { close(fd); continue; }
                     nc->fd = fd;
-                    nc->closing = nc->want_out = 0;
+                    nc->closing = nc->want_out = nc->stalled = 0;
                     nc->in_len = nc->out_len = nc->out_sent = 0;
                     struct epoll_event cev = {.events = EPOLLIN | EPOLLRDHUP, .data.ptr = nc};
                     if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &cev)) { close(fd); free(nc); }
@@ -217,13 +287,7 @@ int main(void) {
                 close_conn(ep, c);
                 continue;
             }
-            int f = flush_out(c);
-            if (f < 0 || (f == 0 && c->closing)) { close_conn(ep, c); continue; }
-            if (f != c->want_out) { /* wait for room to write only while output is pending */
-                c->want_out = f;
-                struct epoll_event cev = {.events = EPOLLIN | EPOLLRDHUP | (f ? EPOLLOUT : 0), .data.ptr = c};
-                epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &cev);
-            }
+            if (after_output(ep, c) < 0) close_conn(ep, c);
         }
     }
 }

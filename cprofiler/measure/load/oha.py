@@ -3,19 +3,28 @@
 At ``rate`` it sends on a fixed schedule (``-q``), and ``--latency-correction`` measures each
 request from when it was due, not from when a free connection finally sent it: a stalled server
 shows as latency, not as fewer requests (no coordinated omission). Without a rate it runs closed
-loop, as fast as answers come, and its latency is then from the actual send time. Results come from
-``--output-format json``. Requests still in flight at the deadline are cut by oha and reported as
-``aborted due to deadline``; they are neither answered nor failed, so they are left out.
+loop, as fast as answers come, and its latency is then from the actual send time.
+
+The warm-up and the measured window are one run (``-z`` of both), so the connections are warm when
+the window opens. Every answered request is read from oha's SQLite output (``--db-url``), and only
+those due in the window count; oha's own percentiles, of answered requests only, are not used.
+Requests without an answer are not in that file: at a rate, they are the requests due in the
+window (known from the schedule) that have no row; closed loop, the window's share by time of
+oha's ``errorDistribution``. ``counts`` turns both into the step's counts and percentiles.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 from cprofiler.errors import UsageError
+from cprofiler.measure.load.counts import Answer, Unanswered, count, share_of
 from cprofiler.measure.load.generators import (
     GENERATORS,
     Generator,
@@ -26,19 +35,20 @@ from cprofiler.measure.load.generators import (
     find_program,
     program_version,
 )
-from cprofiler.results.load import LatencyMs
 
 #: The version the project installs and its output format was read from.
 VERSION = "1.16.0"
 #: Where ``cargo install`` puts it when ~/.cargo/bin is not on PATH.
 CARGO_BIN = Path.home() / ".cargo" / "bin" / "oha"
-_DEADLINE = "aborted due to deadline"
+#: The SQLite file oha stores every answered request in (``--db-url``), in the run's folder.
+_DB = "requests.db"
 _VERSION = re.compile(r"oha (\S+)")
 
 
 @GENERATORS.register("oha")
 class Oha(Generator):
     name = "oha"
+    warms_up_in_run = True
     install_hint = f"install it with: cargo install oha --version {VERSION} --locked (bash scripts/install.sh does)"
 
     def version(self) -> str | None:
@@ -65,8 +75,17 @@ class Oha(Generator):
             "json",
             "-c",
             str(shape.connections),
+            # One run for the warm-up and the measured window, so that the connections warmed up
+            # are the ones measured; only requests due after the warm-up are counted.
             "-z",
-            f"{max(1, round(shape.duration_s * 1000))}ms",
+            f"{max(1, round((shape.warmup_s + shape.duration_s) * 1000))}ms",
+            # Requests in flight at the deadline are waited for (up to -t), not cut and lost.
+            "-w",
+            # A redirect is the answer, not followed: it counts as a non-2xx answer, as under wrk.
+            "--redirect",
+            "0",
+            "--db-url",
+            str(workdir / _DB),
             "-t",
             f"{max(1, round(shape.request_timeout_s * 1000))}ms",
             "-m",
@@ -84,38 +103,48 @@ class Oha(Generator):
             cmd += ["-D", str(workdir / "body")]
         return [*cmd, request.url]
 
-    def parse(self, stdout: str, rate: float | None) -> GeneratorResult:
-        start = stdout.find("{")
+    def parse(self, stdout: str, shape: LoadShape, workdir: Path) -> GeneratorResult:
+        data = _json(stdout)
         try:
-            data: dict[str, Any] = json.loads(stdout[start:]) if start >= 0 else {}
-            summary = data["summary"]
-            statuses = {int(k): int(v) for k, v in (data.get("statusCodeDistribution") or {}).items()}
             errors = {str(k): int(v) for k, v in (data.get("errorDistribution") or {}).items()}
-            percentiles = data.get("latencyPercentiles") or {}
-            elapsed_s = float(summary["total"])
-            slowest = summary.get("slowest")
+            elapsed_s = float(data["summary"]["total"])
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise GeneratorError(f"oha printed no JSON result ({exc}): {stdout.strip()[:200]!r}") from None
-        answered = sum(statuses.values())
-        socket_errors = sum(v for k, v in errors.items() if k != _DEADLINE)
-
-        def ms(key: str) -> float | None:
-            value = percentiles.get(key)
-            return None if value is None else float(value) * 1000
-
-        latency = LatencyMs(
-            p50=ms("p50"),
-            p90=ms("p90"),
-            p99=ms("p99"),
-            p999=ms("p99.9"),
-            max=None if slowest is None else float(slowest) * 1000,
+        w0, w1 = shape.warmup_s, shape.warmup_s + shape.duration_s
+        answers = [Answer(latency_s=lat, status=status) for due, lat, status in _rows(workdir / _DB) if w0 <= due < w1]
+        if shape.rate is not None:
+            # Open loop: the requests due in the window are known from the schedule (one every
+            # 1/rate s from oha's start); each one not answered got no answer, whatever oha said.
+            due = math.ceil(w1 * shape.rate - 1e-9) - math.ceil(w0 * shape.rate - 1e-9)
+            missing = max(0, due - len(answers))
+        else:
+            # Closed loop: oha's errors are of the whole run; the window's share of them by time.
+            missing = round(sum(errors.values()) * shape.duration_s / (w1 or 1.0))
+        counts = count(
+            answers, Unanswered(share_of(errors, missing)), timeout_s=shape.request_timeout_s, window_s=shape.duration_s
         )
-        return GeneratorResult(
-            requests=answered + socket_errors,
-            errors_http=sum(v for k, v in statuses.items() if not 200 <= k < 300),
-            errors_socket=socket_errors,
-            qps=answered / elapsed_s if elapsed_s > 0 else 0.0,
-            latency_ms=latency if answered else LatencyMs(),
-            latency_method=self.latency_method(rate),
-            elapsed_s=elapsed_s,
-        )
+        return GeneratorResult.of(counts, latency_method=self.latency_method(shape.rate), elapsed_s=elapsed_s)
+
+
+def _json(stdout: str) -> dict[str, Any]:
+    start = stdout.find("{")
+    try:
+        data = json.loads(stdout[start:]) if start >= 0 else None
+    except ValueError as exc:
+        raise GeneratorError(f"oha printed no JSON result ({exc}): {stdout.strip()[:200]!r}") from None
+    if not isinstance(data, dict):
+        raise GeneratorError(f"oha printed no JSON result: {stdout.strip()[:200]!r}")
+    return data
+
+
+def _rows(db: Path) -> list[tuple[float, float, int]]:
+    """``(due s, latency s, status)`` of every answered request oha stored, due time from its start:
+    the intended send time with ``--latency-correction``, else the send time."""
+    if not db.exists():
+        raise GeneratorError(f"oha wrote no request database ({_DB})")
+    try:
+        with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
+            rows = conn.execute("SELECT COALESCE(start_latency_correction, start), duration, status FROM oha").fetchall()
+    except sqlite3.Error as exc:
+        raise GeneratorError(f"oha's request database cannot be read: {exc}") from None
+    return [(float(due), float(lat), int(status)) for due, lat, status in rows]

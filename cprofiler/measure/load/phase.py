@@ -55,7 +55,7 @@ def check_shapes(rows: list[tuple[str, LoadSpec]], where: str = "scenario") -> N
         try:
             generator = generators.make_generator(spec.generator)
             for rate in spec.step_rates():
-                generator.check(LoadShape(connections=spec.connections, duration_s=spec.duration, rate=rate))
+                generator.check(_shape(spec, rate))
         except UsageError as exc:
             raise UsageError(f"{where}: image {name}: {exc}") from None
 
@@ -128,6 +128,8 @@ class LoadPhase:
             latency_method="; ".join(sorted(methods)),
             request=f"{request.method} {request.path}",
             slo_p99_ms=spec.slo.p99_ms if spec.slo is not None else None,
+            error_limit=spec.error_limit,
+            timeout_s=spec.timeout,
         )
 
     def request(self, s: Subject) -> LoadRequest:
@@ -162,7 +164,7 @@ class LoadPhase:
         spec = self._spec(s)
         split = self._splits[s.name]
         request = self.request(s)
-        shape = LoadShape(connections=spec.connections, duration_s=spec.duration, rate=rate)
+        shape = _shape(spec, rate)
         step = self._step(replace(s, cpuset=split.container), request, shape, spec, split, repeat)
         bound = is_generator_bound(step.generator_cpu_share, step.qps, self._ceilings.get(s.name))
         return step.model_copy(update={"generator_bound": bound})
@@ -199,7 +201,7 @@ class LoadPhase:
         )
         server = Subject(CEILING_NAME, server_spec, built, scenario_name=LOADSERVER_NAME, cpuset=split.container)
         request = replace(self.request(first), port=LOADSERVER_PORT)
-        shape = LoadShape(connections=spec.connections, duration_s=spec.duration, rate=None)
+        shape = _shape(spec, None)
         steps = [self._step(server, request, shape, spec, split, i) for i in range(CEILING_REPEATS)]
         ok = sorted((s for s in steps if s.status == StepStatus.OK and s.qps is not None), key=lambda s: s.qps or 0.0)
         if not ok:
@@ -216,8 +218,9 @@ class LoadPhase:
         def load(running: StartedRun) -> None:
             try:
                 plan = StepPlan(
-                    request, shape, split.generator, spec.warmup, repeat=repeat, after_s=spec.after, server_cpuset=split.container
-                )
+                    request, shape, split.generator, spec.warmup, repeat=repeat, after_s=spec.after,
+                    server_cpuset=split.container, error_limit=spec.error_limit,
+                )  # fmt: skip
                 step = run_step(self.engine, running.container_id, generator, plan, log_tail=running.log_tail, notes=notes)
             except LoadStepFailed as exc:
                 step = exc.step
@@ -235,6 +238,10 @@ class LoadPhase:
         return LoadStep(rate=shape.rate, repeat=repeat, status=StepStatus(run.status), error=error, log_tail=run.log_tail)
 
 
+def _shape(spec: LoadSpec, rate: float | None) -> LoadShape:
+    return LoadShape(connections=spec.connections, duration_s=spec.duration, rate=rate, request_timeout_s=spec.timeout)
+
+
 def step_line(name: str, step: LoadStep, ceiling: Ceiling | None) -> str:
     """One line of progress for a finished step."""
     rate = "closed loop" if step.rate is None else f"{step.rate:g} req/s"
@@ -243,7 +250,9 @@ def step_line(name: str, step: LoadStep, ceiling: Ceiling | None) -> str:
     lat = step.latency_ms or LatencyMs()
     bound = " (generator-bound)" if step.generator_bound or is_generator_bound(None, step.qps, ceiling) else ""
     bound += f" (disturbed: {step.other_cpu_share:.0%} other work)" if step.disturbed and step.other_cpu_share else ""
+    errors = f", {step.error_share:.2%} errors" if step.error_share else ""
+    errors += " (failing)" if step.failing else ""
     return (
-        f"{name}: load {rate} #{step.repeat + 1}: {step.qps or 0:,.0f} QPS{bound}, p99 {lat.p99 or 0:.1f} ms, "
+        f"{name}: load {rate} #{step.repeat + 1}: {step.qps or 0:,.0f} QPS{bound}{errors}, p99 {lat.p99 or 0:.1f} ms, "
         f"{step.cpu_cores or 0:.2f} cores"
     )

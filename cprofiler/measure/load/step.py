@@ -1,6 +1,7 @@
 """One load step against one running container, and the generator's ceiling.
 
-A step is: warmup load (not recorded), the measured load with the container's cgroup sampled, then
+A step is: warmup load (not recorded; in the same generator run when the generator can, so that the
+measured window keeps the warmed-up connections), the measured load with the container's cgroup sampled, then
 a quiet wait (``AFTER_S``) and one more memory reading, to see what the container gives back once
 the load is gone. The generator runs inside the container's network namespace on CPUs of its own
 (``cpus.CpuSplit``); the container is pinned to the others when it is created (``Engine.create``'s
@@ -33,7 +34,7 @@ from cprofiler.measure.load.server import LOADSERVER_PORT, ServerLimits, build_l
 from cprofiler.measure.load.window import LoadWindow, WindowFigures, is_generator_bound
 from cprofiler.measure.memory import Cgroup, from_figures
 from cprofiler.results.kinds import StepStatus
-from cprofiler.results.load import Ceiling, LoadStep
+from cprofiler.results.load import DEFAULT_ERROR_LIMIT, Ceiling, LoadStep
 
 #: Seconds of quiet after a step before ``working_set_after_bytes`` is read.
 AFTER_S = 5.0
@@ -65,6 +66,8 @@ class StepPlan:
     after_s: float = AFTER_S
     #: CPUs of the container (its cpuset), watched for other work; empty: the generator's only.
     server_cpuset: str = ""
+    #: Most share of requests that may go without a 2xx answer before the step is failing.
+    error_limit: float = DEFAULT_ERROR_LIMIT
 
     @property
     def server_cpus(self) -> list[int]:
@@ -142,31 +145,38 @@ def _load(loaded: _Loaded, generator: Generator, cgroup: Cgroup | None, netns_fd
     container must be alive after each and have answered something."""
     plan = loaded.plan
 
-    def load(duration_s: float, watch: LoadWindow | None = None) -> GeneratorResult:
+    def load(shape: LoadShape, watch: LoadWindow | None = None) -> GeneratorResult:
         try:
-            shape = replace(plan.shape, duration_s=duration_s)
             return generator.run(plan.request, shape, netns_fd=netns_fd, cpuset=plan.generator_cpuset, watch=watch)
         except GeneratorTimeout as exc:
             raise loaded.failed(StepStatus.TIMEOUT, str(exc)) from None
 
-    if plan.warmup_s > 0:
-        load(plan.warmup_s)
+    # A generator that warms up in its measured run keeps its connections across both, and its
+    # window opens when the warm-up ends; another gets a warm-up run of its own first.
+    in_run = generator.warms_up_in_run and plan.warmup_s > 0
+    if plan.warmup_s > 0 and not in_run:
+        load(replace(plan.shape, duration_s=plan.warmup_s, warmup_s=0.0))
         loaded.check_alive("during the warmup")
     generator_cpus = cpuset_cpus(plan.generator_cpuset)
     sampler = StepSampler(cgroup, cpus=generator_cpus) if cgroup is not None else None
-    # The warmup is a run of its own above, so the measured run's requests begin as it starts.
     window = LoadWindow(
-        sampler, offset_s=0.0, duration_s=plan.shape.duration_s, server_cpus=plan.server_cpus, generator_cpus=generator_cpus
+        sampler,
+        offset_s=plan.warmup_s if in_run else 0.0,
+        duration_s=plan.shape.duration_s,
+        server_cpus=plan.server_cpus,
+        generator_cpus=generator_cpus,
     )
     try:
-        result = load(plan.shape.duration_s, window)
+        result = load(replace(plan.shape, warmup_s=plan.warmup_s if in_run else 0.0), window)
     finally:
         measured = window.result()
     loaded.check_alive("during the step")
-    if result.requests - result.errors_socket <= 0:
+    counts = result.counts
+    if counts.answered <= 0:
         raise loaded.failed(
             StepStatus.UNRESPONSIVE,
-            f"the container answered no request in {plan.shape.duration_s:g} s ({result.errors_socket} socket errors)",
+            f"the container answered no request in {plan.shape.duration_s:g} s "
+            f"({counts.timeouts} timeouts, {counts.connection_errors} connection errors)",
         )
     time.sleep(plan.after_s)
     loaded.check_alive(f"in the {plan.after_s:.0f} s after the step")
@@ -177,14 +187,25 @@ def _measured(plan: StepPlan, result: GeneratorResult, measured: WindowFigures, 
     """The step's record: the generator's figures, the cgroup's over the window (None where not
     visible), the generator's cost, the other work on its CPUs, the working set after."""
     figures = measured.figures
+    counts = result.counts
     return LoadStep(
         rate=plan.shape.rate,
         repeat=plan.repeat,
-        requests=result.requests,
-        errors_http=result.errors_http,
-        errors_socket=result.errors_socket,
-        qps=result.qps,
-        latency_ms=result.latency_ms,
+        requests=counts.requests,
+        answered_2xx=counts.answered_2xx,
+        errors_http=counts.errors_http,
+        non_2xx=dict(counts.non_2xx),
+        errors_socket=counts.errors_socket,
+        timeouts=counts.timeouts,
+        connection_errors=counts.connection_errors,
+        error_kinds=dict(counts.error_kinds),
+        error_share=counts.error_share,
+        failing=counts.error_share is not None and counts.error_share > plan.error_limit,
+        qps=counts.qps,
+        answers_per_s=counts.answers_per_s,
+        latency_ms=counts.latency_ms,
+        latency_answered_ms=counts.latency_answered_ms,
+        window_s=counts.window_s,
         cpu_cores=figures.cpu_cores if figures else None,
         throttled_periods=figures.throttled_periods if figures else None,
         throttled_ms=figures.throttled_ms if figures else None,
