@@ -53,9 +53,12 @@ class StepView:
 
     #: Offered rate, in requests per second; None for closed loop (as fast as it goes).
     rate: float | None
-    #: Achieved rate, in requests per second.
+    #: Achieved rate (2xx answers), in requests per second.
     qps: float
+    #: Percentiles over every request sent (no answer: at the request timeout).
     latency_ms: Latencies
+    #: True when more than the phase's ``error_limit`` of its requests got no 2xx answer.
+    failing: bool = False
 
 
 @dataclass(frozen=True)
@@ -94,7 +97,7 @@ class LoadView:
             if s.status != StepStatus.OK or s.qps is None or None in (lat.p50, lat.p90, lat.p99, lat.p999):
                 continue
             assert lat.p50 is not None and lat.p90 is not None and lat.p99 is not None and lat.p999 is not None
-            steps.append(StepView(s.rate, s.qps, Latencies(lat.p50, lat.p90, lat.p99, lat.p999)))
+            steps.append(StepView(s.rate, s.qps, Latencies(lat.p50, lat.p90, lat.p99, lat.p999), failing=s.failing))
         summary = load_summary(result)
         return cls(
             generator=result.generator,

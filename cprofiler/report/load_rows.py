@@ -26,6 +26,7 @@ LOAD_COLUMNS = {
     "rate": "rate",
     "qps": "QPS",
     "qps_ratio": "QPS ×best",
+    "error_share": "errors",
     "latency_p99_ms": "p99",
     "cpu_cores": "CPU cores",
     "working_set_peak_bytes": "working set peak",
@@ -74,6 +75,8 @@ def load_rows(m: Measurement) -> list[dict[str, Any]]:
                 "qps_per_core": _median(s.qps_per_core),
                 "mib_per_kqps": ws / MIB / (qps / 1000) if ws is not None and qps else None,
                 "max_rate_within_slo": derive.max_rate_within_slo(image.load),
+                "error_share": _median(s.error_share),
+                "failing": any(x.failing for x in image.load.ok_steps_at(s.rate)),
                 "generator_bound": generator_bound(qps, image.load.ceiling or m.ceiling)
                 or any(x.generator_bound for x in image.load.ok_steps_at(s.rate)),
                 "disturbed": any(x.disturbed for x in image.load.ok_steps_at(s.rate)),
@@ -111,6 +114,7 @@ def human_load_row(row: dict[str, Any]) -> list[str]:
         _rate(row["rate"]),
         qps,
         "best" if row["qps_ratio"] == 1.0 else num(row["qps_ratio"], ".2f") + ("×" if row["qps_ratio"] is not None else ""),
+        _errors(row.get("error_share"), failing=bool(row.get("failing"))),
         with_interval(row["latency_p99_ms"], row["latency_p99_interval"], ".1f", " ms"),
         num(row["cpu_cores"], ".2f"),
         human_bytes(row["working_set_peak_bytes"]),
@@ -118,6 +122,14 @@ def human_load_row(row: dict[str, Any]) -> list[str]:
         num(row["mib_per_kqps"], ".2f"),
         "-" if row["max_rate_within_slo"] is None else f"{row['max_rate_within_slo']:g}/s",
     ]
+
+
+def _errors(share: float | None, *, failing: bool) -> str:
+    """The error share as a percentage, exact zero as 0 and a tiny share never rounded to it."""
+    if share is None:
+        return "-"
+    text = "0" if share == 0 else f"{share:.2%}" if share >= 0.0001 else "<0.01%"
+    return f"{text} FAIL" if failing else text
 
 
 def load_footnote(m: Measurement) -> str:
@@ -139,6 +151,9 @@ def load_footnote_lines(m: Measurement) -> list[str]:
         f"inside each container's network namespace; {cpuset}; latency {first.latency_method}.",
         "QPS, p99, CPU and working-set peak are medians over the repeats of the rate shown (95 % interval in "
         "brackets); CPU is the container's cgroup CPU time over the window; MiB per 1k QPS is the peak over QPS/1000.",
+        f"QPS counts 2xx answers; p99 is over every request sent, a request without an answer counted at the "
+        f"{first.timeout_s:g} s timeout; errors is the share of requests without a 2xx answer (timeouts, "
+        f"connection errors, any other status, redirects too), FAIL above the {first.error_limit:.2%} limit.",
     ]
     if m.ceiling is not None and m.ceiling.qps is not None:
         lines.append(

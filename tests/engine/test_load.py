@@ -104,6 +104,9 @@ class WatchedGenerator:
     """Runs a generator and measures how busy the container's CPUs were during its last run (the
     measured one: run_step runs the warmup first), in cores."""
 
+    #: The warm-up is a run of its own, so that the run watched here is the measured one alone.
+    warms_up_in_run = False
+
     def __init__(self, gen: Generator, cpu_list: list[int]) -> None:
         self.gen = gen
         self.cpu_list = cpu_list
