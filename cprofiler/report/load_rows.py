@@ -13,7 +13,13 @@ from cprofiler import tables
 from cprofiler.report.rows import human_bytes
 from cprofiler.results import derive
 from cprofiler.results.kinds import StepStatus
-from cprofiler.results.load import DISTURBED_SHARE, GENERATOR_BOUND_SHARE, generator_bound
+from cprofiler.results.load import (
+    DISTURBED_SHARE,
+    GENERATOR_BOUND_SHARE,
+    GENERATOR_CPU_BOUND_SHARE,
+    Ceiling,
+    generator_bound,
+)
 from cprofiler.results.model import ImageResult, Measurement
 from cprofiler.tables import Table
 
@@ -155,10 +161,14 @@ def load_footnote_lines(m: Measurement) -> list[str]:
         f"{first.timeout_s:g} s timeout; errors is the share of requests without a 2xx answer (timeouts, "
         f"connection errors, any other status, redirects too), FAIL above the {first.error_limit:.2%} limit.",
     ]
-    if m.ceiling is not None and m.ceiling.qps is not None:
+    ceilings = [c.qps for c in _ceilings(m) if c.qps is not None]
+    if ceilings:
+        reach = f"{ceilings[0]:,.0f} QPS" if len(ceilings) == 1 else f"{min(ceilings):,.0f}–{max(ceilings):,.0f} QPS"
         lines.append(
-            f"ceiling: the generator reaches {m.ceiling.qps:,.0f} QPS against a trivial static server here; rows above "
-            f"{GENERATOR_BOUND_SHARE:.0%} of it are marked generator-bound (they measured the generator, not the image)."
+            f"ceiling: the generator reaches {reach} against a trivial static server here (with each row's own request "
+            f"shape); rows above {GENERATOR_BOUND_SHARE:.0%} of theirs, or whose generator used "
+            f"{GENERATOR_CPU_BOUND_SHARE:.0%} of its CPUs, are marked generator-bound (they measured the generator, "
+            "not the image)."
         )
     if any(r["disturbed"] for r in load_rows(m)):
         lines.append(
@@ -168,6 +178,12 @@ def load_footnote_lines(m: Measurement) -> list[str]:
     failed = [f"{r['image']}: {f}" for r in load_rows(m) for f in r["failed"]]
     lines += [f"failed under load: {f}" for f in failed]
     return lines
+
+
+def _ceilings(m: Measurement) -> list[Ceiling]:
+    """Each row's own ceiling where it was measured, else the top-level one."""
+    found = [i.load.ceiling for i in loaded(m) if i.load is not None and i.load.ceiling is not None]
+    return found or ([m.ceiling] if m.ceiling is not None else [])
 
 
 def load_table(m: Measurement) -> Table | None:
