@@ -45,7 +45,8 @@ def recommend_command(
 
 
 def _figure(name: str, est: Estimate) -> str:
-    """``244 ms [223–254]``: the median and, when it has one, its 95 % interval in the same unit."""
+    """``244 ms [223–254]``: the median and, when it has one, its interval in the same unit (what
+    the interval is, ``range of 3`` or ``97.8 % CI``, is said once above the table)."""
     fmt = CRITERIA[name].fmt
     text = fmt(est.median)
     if est.low == est.high:
@@ -57,10 +58,23 @@ def _figure(name: str, est: Estimate) -> str:
     return f"{text} [{low}–{high}]"
 
 
+def _interval_words(rec: Recommendation) -> str:
+    """What the bracketed intervals are, per criterion: ``97.8 % CI for cold start; range of 3 for throughput``."""
+    per: dict[str, list[str]] = {}
+    for r in rec.ranking:
+        for n, e in r.candidate.values.items():
+            if e.label and e.low != e.high:
+                per.setdefault(e.label, []).append(CRITERIA[n].what)
+    if not per:
+        return "no interval"
+    parts = [f"{label} for {', '.join(dict.fromkeys(whats))}" for label, whats in per.items()]
+    return "interval of the median: " + "; ".join(parts) + "; a range of fewer than 6 values tells no images apart"
+
+
 def render_text(rec: Recommendation, *, weights_given: bool = True) -> str:
     weights = ", ".join(f"{n} ×{w:g}" for n, w in rec.weights.items())
     how = "" if weights_given else " (the default; choose with --prefer or --weights)"
-    lines = [f"Criteria: {weights}{how}. Figures: medians over ok runs [95 % interval of the median].", ""]
+    lines = [f"Criteria: {weights}{how}. Figures: medians over ok runs [{_interval_words(rec)}].", ""]
     headers = ["rank", "image", *(CRITERIA[n].what for n in rec.compared_on), "score ×best", "Pareto set"]
     rows = [
         [str(k), r.candidate.label, *(_figure(n, r.candidate.values[n]) for n in rec.compared_on), f"{r.score:.2f}"]
@@ -82,7 +96,16 @@ def render_text(rec: Recommendation, *, weights_given: bool = True) -> str:
 
 def render_json(rec: Recommendation) -> str:
     def figures(values: dict[str, Estimate]) -> dict[str, Any]:
-        return {CRITERIA[n].key: {"median": e.median, "ci95": [e.low, e.high]} for n, e in values.items()}
+        return {
+            CRITERIA[n].key: {
+                "median": e.median,
+                "ci95": [e.low, e.high],
+                "n": e.n,
+                "ci_coverage": e.coverage,
+                "ci_label": e.label,
+            }
+            for n, e in values.items()
+        }
 
     doc = {
         "weights": rec.weights,

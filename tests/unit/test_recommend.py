@@ -205,3 +205,50 @@ def test_cli_exit_codes():
     assert none_left.stderr.count("\n") == 1
     bad = _cli("docs/results/default.json", "--prefer", "qps")
     assert bad.returncode == 2 and "needs a load phase" in bad.stderr
+
+
+# --- no verdict from too few values; sizes within the margin are equal -----------------------------
+
+
+def test_two_repeats_of_one_image_are_too_few_to_tell_never_dominated():
+    # The old bootstrap gave 2 equal-ish values an interval of their range and called 1000 vs 2000 "apart".
+    same = {
+        "start": Estimate.of(spread(300)),
+        "memory": Estimate.of(spread(10 * MiB, width=MiB)),
+        "size": Estimate.size(20 * MiB),
+    }
+    a = Candidate("a", None, 10, {**same, "qps": Estimate.of([1000, 1010])})
+    b = Candidate("b", None, 10, {**same, "qps": Estimate.of([2000, 2010])})
+    assert not separable(a.values["qps"], b.values["qps"])
+    rec = recommend([a, b], {"qps": 1})
+    assert all(r.pareto for r in rec.ranking)
+    assert rec.choice.candidate.label == "b"
+    assert "too few repeats to tell on qps" in rec.uncertainty
+    assert "apart" not in rec.uncertainty
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 5])
+def test_a_range_short_of_95_percent_tells_nothing_apart(n: int):
+    low = Estimate.of([100.0 + k for k in range(n)])
+    high = Estimate.of([10_000.0 + k for k in range(n)])
+    assert low is not None and high is not None
+    assert not low.tells and not separable(low, high)
+
+
+def test_six_values_a_side_give_a_96_percent_interval_that_tells():
+    low = Estimate.of([100.0 + k for k in range(6)])
+    high = Estimate.of([200.0 + k for k in range(6)])
+    assert low is not None and high is not None
+    assert low.label == "96.8 % CI" and low.tells and separable(low, high)
+
+
+def test_a_one_byte_smaller_image_does_not_outvote_a_faster_start():
+    fast = Candidate("fast", None, 10, {"start": Estimate.of(spread(240)), "size": Estimate.size(50 * MiB + 1)})
+    small = Candidate("small", None, 10, {"start": Estimate.of(spread(300)), "size": Estimate.size(50 * MiB)})
+    rec = recommend([fast, small], {"start": 1, "size": 1})
+    assert rec.choice.candidate.label == "fast"
+    (beaten,) = [r for r in rec.ranking if not r.pareto]
+    assert beaten.candidate.label == "small" and beaten.dominated_by[0].on == ("start",)
+    # Beyond max(1 MiB, 2 %) a size is a size again: 50 MiB against 60 MiB is separable.
+    assert separable(Estimate.size(50 * MiB), Estimate.size(60 * MiB))
+    assert not separable(Estimate.size(500 * MiB), Estimate.size(509 * MiB))  # 1.8 % apart
