@@ -19,7 +19,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from cprofiler.load_view import LoadedImage, loaded_images
+from cprofiler.load_view import FigureSpan, LoadedImage, loaded_images
 from cprofiler.plugins import Registry
 from cprofiler.report.rows import human_bytes, human_ms
 from cprofiler.results import intervals, stats
@@ -190,26 +190,52 @@ class Candidate:
     runs_ok: int
     #: Criterion name → estimate; a criterion the image has no figure for is missing.
     values: dict[str, Estimate] = field(default_factory=dict)
+    #: What the ``memory`` figure is: MEMORY_UNDER_LOAD or MEMORY_AFTER_SETTLE.
+    memory_basis: str = "working set after settle"
+    #: The row's CPU limit (a ``cpus`` list gives one row per value), in cores; None without one.
+    #: Rows are compared only with rows of the same limit.
+    cpus: float | None = None
+    #: True when a load step of the image was disturbed (other work on its CPUs): its throughput is not its own.
+    disturbed: bool = False
+
+
+#: ``Candidate.memory_basis`` of the working-set peak under load (the load phase's summary).
+MEMORY_UNDER_LOAD = "working-set peak under load"
+#: ``Candidate.memory_basis`` of the working set read ``settle_s`` after ready (no load phase).
+MEMORY_AFTER_SETTLE = "working set after settle"
+
+
+def _span(f: FigureSpan) -> Estimate:
+    return Estimate(f.median, f.ci95[0], f.ci95[1], f.n, f.coverage, f.label)
 
 
 def candidates(m: Measurement, load_phases: list[LoadedImage] | None = None) -> list[Candidate]:
     """The scenario's images (never the floor) with ok runs, with every figure they have; the
     throughput comes from ``load_phases`` (default: ``load_view.loaded_images(m)``). A row of a
-    ``cpus`` list is a candidate of its own (``web@cpus=0.5``)."""
+    ``cpus`` list is a candidate of its own (``web@cpus=0.5``), with its ``cpus``.
+
+    ``memory`` is the working-set peak under load when every candidate has one (a load phase
+    shows what a service holds when it works), else the working set after settle for all: one
+    basis for every image, named in ``memory_basis``."""
     phases = loaded_images(m) if load_phases is None else load_phases
     qps = {id(li.image): li.load.summary.qps for li in phases}
+    peaks = {id(li.image): li.load.summary.working_set_peak_bytes for li in phases}
+    eligible = [image for image in m.images if image.ok_runs()]
+    under_load = bool(eligible) and all(peaks.get(id(image)) is not None for image in eligible)
     out = []
-    for image in m.images:
-        if not image.ok_runs():
-            continue
+    for image in eligible:
         values: dict[str, Estimate] = {"size": Estimate.size(image.image_size_bytes)}
         for name, fld in (("start", "ready_ms"), ("memory", "working_set_bytes")):
             est = Estimate.of(image.values(fld))
             if est is not None:
                 values[name] = est
+        if under_load and (peak := peaks.get(id(image))) is not None:
+            values["memory"] = _span(peak)
         if (q := qps.get(id(image))) is not None:
-            values["qps"] = Estimate(q.median, q.ci95[0], q.ci95[1], q.n, q.coverage, q.label)
-        out.append(Candidate(image.label, _stand_in(image), len(image.ok_runs()), values))
+            values["qps"] = _span(q)
+        disturbed = image.load is not None and any(step.disturbed for step in image.load.steps)
+        basis = MEMORY_UNDER_LOAD if under_load else MEMORY_AFTER_SETTLE
+        out.append(Candidate(image.label, _stand_in(image), len(image.ok_runs()), values, basis, image.cpus, disturbed))
     return out
 
 

@@ -344,7 +344,10 @@ def _uncertainty(choice: Ranked, ranking: list[Ranked], ties: list[Tie], weights
         are = "is" if len(rest) == 1 else "are"
         return f"{_join(trades)} {are} also on the Pareto set: the choice between them follows from the weights ({using})"
     runs = min(r.candidate.runs_ok for r in ranking)
-    return f"every other image is dominated, with intervals of the medians of ≥ 95 % coverage apart at {runs} runs"
+    return (
+        "every other image is dominated: separably worse on a criterion (intervals of the medians of ≥ 95 % apart, "
+        f"or sizes more than max(1 MiB, 2 %) apart) and better on none, at {runs} runs"
+    )
 
 
 def _why_not(tie: Tie) -> str:
