@@ -58,7 +58,7 @@ class MetricChange:
     #: Values the medians rest on (ok runs with a value; 1 for the size).
     n_before: int
     n_after: int
-    #: ``after / before`` with its 95 % interval; None when there is nothing to divide.
+    #: ``after / before`` with its bootstrap interval (nominal 95 %); None when there is nothing to divide.
     ratio: stats.Interval | None
     #: faster/slower, smaller/larger, lower/higher, no evidence of change, unchanged (the size),
     #: too few runs, not comparable (a side without values, or a figure of zero to divide by).
