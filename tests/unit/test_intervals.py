@@ -92,3 +92,16 @@ def test_percent_never_prints_more_than_the_true_coverage() -> None:
     assert intervals.described([("range of 3", 0.75), ("range of 3", 0.75), ("96.8 % CI", 0.96875)]) == (
         "range of 3 (covers the median 75.0 % of the time); 96.8 % CI"
     )
+
+
+def test_the_under_load_table_names_its_interval_never_95_percent():
+    from cprofiler import report
+    from cprofiler.results import derive
+    from tests.unit.factories import image, load_result, loaded, measurement, spread
+
+    m = measurement(loaded(image("web", spread(300)), load_result(1000, 20)))  # two repeats per rate
+    summary = derive.load_summary(m.images[0].load)  # type: ignore[arg-type]
+    assert summary.qps is not None and summary.qps["ci_label"] == "range of 2" and summary.qps["ci_coverage"] == 0.5
+    text = report.render(m, "table")
+    assert "in brackets: range of 2 (covers the median 50.0 % of the time)" in text
+    assert "95 % interval" not in text
