@@ -308,6 +308,9 @@ def _reason(choice: Candidate, left: Sequence[Candidate], weights: dict[str, flo
         top = max(left, key=lambda x: x.values[name].median * (1 if c.higher_is_better else -1))
         if mine.median == top.values[name].median:
             strengths.append(f"{c.best_words} ({c.fmt(mine.median)})")
+        elif too_few(top.values[name], mine):
+            figures = f"{c.fmt(mine.median)} against {c.fmt(top.values[name].median)}"
+            strengths.append(f"a {c.what} that too few repeats cannot tell from the best ({figures})")
         elif not c.better(top.values[name], mine):
             strengths.append(
                 f"a {c.what} within noise of the best ({c.fmt(mine.median)} against {c.fmt(top.values[name].median)})"

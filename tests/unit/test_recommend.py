@@ -307,3 +307,13 @@ def test_a_disturbed_load_step_is_said_for_that_image(tmp_path: Path):
     doc = json.loads(_cli(str(_gateway(tmp_path, disturbed=True)), "--format", "json").stdout)
     flags = {r["image"]: r["disturbed"] for g in doc["by_cpus"] for r in g["ranking"]}
     assert flags == {"go@cpus=0.5": False, "py@cpus=0.5": True, "go@cpus=1": False, "py@cpus=1": True}
+
+
+def test_the_reason_never_calls_a_figure_of_too_few_repeats_within_noise():
+    # a starts separably faster; b's throughput median is twice a's, over 3 repeats each: no verdict.
+    a = Candidate("a", None, 10, {"start": Estimate.of(spread(250)), "qps": Estimate.of([1000, 1010, 1020])})
+    b = Candidate("b", None, 10, {"start": Estimate.of(spread(300)), "qps": Estimate.of([2000, 2010, 2020])})
+    rec = recommend([a, b], {"start": 1, "qps": 1})
+    assert rec.choice.candidate.label == "a"
+    assert "within noise" not in rec.reason
+    assert "a throughput that too few repeats cannot tell from the best (1,010 req/s against 2,010 req/s)" in rec.reason
