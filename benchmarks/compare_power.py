@@ -1,7 +1,7 @@
 """How often ``cprofiler compare`` claims a change: with none (false verdicts) and with a real one.
 
 Simulated cold starts (230 ms plus a gamma tail, CV about 10 %), ``--trials`` pairs of samples per
-cell, judged by ``compare``'s own verdict (the bootstrap of the ratio of medians) and, for the
+cell, judged by ``compare``'s own verdict for one cell (the permutation test of the medians) and, for the
 README's comparison, by the distribution-free alternative: each median's order-statistic interval
 at √0.95 coverage, combined into a ratio interval. Prints the README's Markdown table.
 """
@@ -13,7 +13,7 @@ import math
 import random
 from math import comb
 
-from cprofiler.compare.verdict import change
+from cprofiler.compare.cells import change
 
 
 def order_statistic_interval(xs: list[float], level: float) -> tuple[float, float] | None:
@@ -37,7 +37,7 @@ def main() -> None:
     args = parser.parse_args()
     rng = random.Random(args.seed)
     level = math.sqrt(0.95)
-    print("| runs per side | shift | bootstrap verdicts | order-statistic verdicts |")
+    print("| runs per side | shift | permutation-test verdicts | order-statistic verdicts |")
     print("|---|---|---|---|")
     for n in (10, 20):
         for shift in (0.0, 0.05, 0.10):

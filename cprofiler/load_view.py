@@ -22,19 +22,32 @@ from cprofiler.results.model import ImageResult, Measurement
 
 @dataclass(frozen=True)
 class FigureSpan:
-    """A median over repeats and its 95 % interval, in the unit of the field that holds it."""
+    """A median over repeats and its interval, in the unit of the field that holds it: the range of
+    fewer than 6 repeats, else an order-statistic interval of at least 95 % (``label`` says which)."""
 
     median: float
     ci95: tuple[float, float]
+    #: Repeats the median is over.
+    n: int = 1
+    #: Chance that ``ci95`` covers the true median, from 0 to 1.
+    coverage: float = 0.0
+    #: ``range of 3``, ``96.8 % CI``: what ``ci95`` is.
+    label: str = "1 value, no interval"
+    #: Smallest and largest repeat, in the figure's unit.
+    span: tuple[float, float] = (0.0, 0.0)
 
     @classmethod
     def of(cls, figure: Mapping[str, Any] | None) -> FigureSpan | None:
-        """From a summary figure ``{median, ci95: [low, high], n}``; None for a missing one."""
+        """From a summary figure ``{median, ci95: [low, high], n, min, max, ci_coverage, ci_label}``;
+        None for a missing one."""
         if not figure or figure.get("median") is None:
             return None
         median = float(figure["median"])
         low, high = figure.get("ci95") or (median, median)
-        return cls(median, (float(low), float(high)))
+        n = int(figure.get("n") or 1)
+        span = (float(figure.get("min", low)), float(figure.get("max", high)))
+        coverage = float(figure.get("ci_coverage") or 0.0)
+        return cls(median, (float(low), float(high)), n, coverage, str(figure.get("ci_label") or ""), span)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""A comparison as CSV: one row per image and metric, every metric both files have, raw numbers."""
+"""A comparison as CSV: one row per image and metric (and load figure per rate), every metric both
+files have, raw numbers, each row with its p-values and the number of cells Holm's correction ran over."""
 
 from __future__ import annotations
 
@@ -21,6 +22,11 @@ HEADER = [
     "change_pct_high",
     "verdict",
     "broken_rules",
+    "step",
+    "change_pp",
+    "p_value",
+    "p_holm",
+    "cells_tested",
 ]
 
 
@@ -36,7 +42,7 @@ def render_csv(c: Comparison) -> str:
         for name, _ in r.broken:
             broken.setdefault((name, r.rule.metric), []).append(r.rule.text)
     for image in c.images:
-        for m in image.metrics:
+        for m in (*image.metrics, *image.load):
             pct = m.change_pct
             lines.append(
                 [
@@ -50,7 +56,12 @@ def render_csv(c: Comparison) -> str:
                     _num(pct.low if pct else None, 2),
                     _num(pct.high if pct else None, 2),
                     m.verdict,
-                    " ".join(broken.get((image.name, m.metric), [])),
+                    " ".join(broken.get((image.name, m.metric), [])) if m.step is None else "",
+                    m.step or "",
+                    _num(m.difference_pp.value if m.difference_pp else None, 3),
+                    _num(m.p_value, 6),
+                    _num(m.p_adjusted, 6),
+                    c.cells_tested,
                 ]
             )
     return tables.csv(Table(HEADER, lines))

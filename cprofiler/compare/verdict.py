@@ -3,35 +3,50 @@
 Pure: two results models in, a :class:`Comparison` out; no I/O. Images are matched by name (the
 runtime floor too, as ``(floor)``); an image in only one file is named, not guessed at.
 
-The change is ``median(after) / median(before) − 1`` with the 95 % percentile-bootstrap interval of
-that ratio of medians, each side resampled independently (:func:`cprofiler.results.stats.ratio`,
-fixed seed: the same two files always give the same verdict). A verdict claims a change only when
-the interval excludes zero; otherwise it says ``no evidence of change``, which is not "equal": the
-runs could not tell. Why this interval and not another is in the README (*Comparing two results*).
+The change is ``median(after) / median(before) − 1`` with the percentile-bootstrap interval of
+that ratio of medians (nominal 95 %, each side resampled independently, fixed seed:
+:func:`cprofiler.results.stats.ratio`); a share (``error_share``) changes by a difference, in
+percentage points. The interval is shown; the *verdict* comes from a test:
+
+- each cell (an image and a metric, or an image, a load step's rate and a load figure) with at
+  least ``MIN_RUNS`` values a side gets the p-value of the permutation test of the difference of
+  medians (:func:`cprofiler.results.significance.permutation_p`: exact at 5 a side, seeded beyond);
+- the p-values of every cell tested in the comparison (every metric both files have, not only the
+  rows the table shows) are adjusted by Holm's step-down method, and a verdict claims a change
+  only where the adjusted p is at most ``ALPHA``: the chance of any false verdict among all the
+  cells is at most 5 %. Otherwise it says ``no evidence of change``, which is not "equal": the runs
+  could not tell. Every format says how many cells were tested.
+
+The load phase is compared when both files have one: per image and offered rate (steps at the same
+rate are the repeats), QPS, error share and the all-request p99. Fields kept in whole seconds
+(``server_*_ms``, from the API server's timestamps) are never compared: a median of multiples of
+1000 ms would be read as milliseconds it does not have.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from cprofiler.compare.cells import (
+    ALPHA,
+    SIZE,
+    WHOLE_SECONDS,
+    MetricChange,
+    change,
+    decided,
+    load_changes,
+)
 from cprofiler.errors import UsageError
-from cprofiler.results import stats
+from cprofiler.results import significance
 from cprofiler.results.kinds import RunStatus
 from cprofiler.results.model import NUMERIC_FIELDS, ImageResult, Measurement
 
-#: Fewer ok runs than this on either side and no verdict is given: a bootstrap of 2 or 3 values
-#: cannot say how much a median moves.
-MIN_RUNS = 5
-#: The image's size: one figure per file, compared exactly (no runs, no interval).
-SIZE = "image_size_bytes"
 #: Metrics the human formats show, in this order (JSON and CSV carry every metric both files have).
 MAIN_METRICS = ("ready_ms", "working_set_bytes", "rss_bytes", "anon_and_mapped_file_bytes", "peak_bytes", SIZE)
 #: Every metric a comparison or a ``--fail-on`` rule may name: each measured run field, and the size.
-METRICS = (*NUMERIC_FIELDS, SIZE)
-#: A verdict that claims nothing.
-NO_EVIDENCE = "no evidence of change"
+METRICS = (*(f for f in NUMERIC_FIELDS if f not in WHOLE_SECONDS), SIZE)
 #: Environment facts whose difference makes two measurements compare less well, with their names.
 ENVIRONMENT_FACTS = {
     "engine_version": "engine",
@@ -46,63 +61,14 @@ ENVIRONMENT_FACTS = {
 SETTINGS_COMPARED = {"cold": "cold level", "settle_s": "settle (s)", "probe_via": "probe transport"}
 
 
-def words(metric: str) -> tuple[str, str]:
-    """The verdicts for a decrease and an increase of ``metric``: faster/slower for durations."""
-    if metric.endswith("_ms"):
-        return ("faster", "slower")
-    if metric.endswith("_bytes"):
-        return ("smaller", "larger")
-    return ("lower", "higher")
-
-
-@dataclass(frozen=True)
-class MetricChange:
-    """One metric of one image, before and after (medians over ok runs; the size itself)."""
-
-    #: A results field name (``ready_ms``) or ``image_size_bytes``.
-    metric: str
-    #: Median before, in the metric's unit; None when the before file has no value.
-    before: float | None
-    #: Median after, in the metric's unit.
-    after: float | None
-    #: Values the medians rest on (ok runs with a value; 1 for the size).
-    n_before: int
-    n_after: int
-    #: ``after / before`` with its 95 % interval; None when there is nothing to divide.
-    ratio: stats.Interval | None
-    #: faster/slower, smaller/larger, lower/higher, no evidence of change, unchanged (the size),
-    #: too few runs, not comparable (a side without values, or a figure of zero to divide by).
-    verdict: str
-    #: +1 when the verdict claims an increase, −1 a decrease, 0 when it claims nothing.
-    direction: int
-
-    @property
-    def change_pct(self) -> stats.Interval | None:
-        """The change in percent with its interval: ``(ratio − 1) · 100``."""
-        r = self.ratio
-        return None if r is None else stats.Interval((r.value - 1) * 100, (r.low - 1) * 100, (r.high - 1) * 100)
-
-    def to_json(self) -> dict[str, Any]:
-        pct = self.change_pct
-        return {
-            "metric": self.metric,
-            "before_median": self.before,
-            "after_median": self.after,
-            "n_before": self.n_before,
-            "n_after": self.n_after,
-            "change_pct": None if pct is None else pct.value,
-            "change_pct_low": None if pct is None else pct.low,
-            "change_pct_high": None if pct is None else pct.high,
-            "verdict": self.verdict,
-        }
-
-
 @dataclass(frozen=True)
 class ImageComparison:
     name: str
     metrics: list[MetricChange]
     #: What else differs for this image (a stand-in base on one side only, another image id).
     notes: list[str] = field(default_factory=list)
+    #: The load phase, per offered rate and figure (QPS, error share, p99), when both files have one.
+    load: list[MetricChange] = field(default_factory=list)
 
     def metric(self, name: str) -> MetricChange | None:
         return next((m for m in self.metrics if m.metric == name), None)
@@ -135,6 +101,8 @@ def parse_rule(text: str) -> Rule:
     if m is None:
         raise UsageError(f"--fail-on {text!r}: expected METRIC:+N% or METRIC:-N%, e.g. ready_ms:+10%")
     metric, sign, pct = m.group(1), m.group(2), float(m.group(3))
+    if metric in WHOLE_SECONDS:
+        raise UsageError(f"--fail-on {text!r}: {metric} is kept in whole seconds (×1000), too coarse to compare; use ready_ms")
     if metric not in METRICS:
         raise UsageError(f"--fail-on {text!r}: unknown metric {metric!r}; expected one of: {', '.join(METRICS)}")
     return Rule(text=text.strip(), metric=metric, sign=-1 if sign == "-" else 1, pct=pct)
@@ -169,6 +137,8 @@ class Comparison:
     #: Partial or failed data in either file, one sentence each.
     caveats: list[str]
     rules: list[RuleResult]
+    #: Cells given a p-value (both sides with MIN_RUNS values): the family Holm's method corrects over.
+    cells_tested: int = 0
 
     @property
     def failed(self) -> bool:
@@ -180,7 +150,17 @@ class Comparison:
             "schema": "cprofiler/compare/v1",
             "before": self.before,
             "after": self.after,
-            "images": [{"name": i.name, "notes": i.notes, "metrics": [m.to_json() for m in i.metrics]} for i in self.images],
+            "images": [
+                {
+                    "name": i.name,
+                    "notes": i.notes,
+                    "metrics": [m.to_json() for m in i.metrics],
+                    "load": [m.to_json() for m in i.load],
+                }
+                for i in self.images
+            ],
+            "cells_tested": self.cells_tested,
+            "correction": {"method": "holm", "alpha": ALPHA, "test": "permutation test of the difference of medians"},
             "only_before": self.only_before,
             "only_after": self.only_after,
             "differences": self.differences,
@@ -199,30 +179,16 @@ class Comparison:
         }
 
 
-def change(metric: str, before: list[float], after: list[float]) -> MetricChange:
-    """Compare one metric's ok-run values (the size: one value a side) and give the verdict."""
-    down, up = words(metric)
-    med_b = stats.percentile(before, 50) if before else None
-    med_a = stats.percentile(after, 50) if after else None
-    nb, na = len(before), len(after)
-    if med_b is None or med_a is None:
-        return MetricChange(metric, med_b, med_a, nb, na, None, "not comparable", 0)
-    if metric == SIZE:
-        if med_b <= 0:
-            return MetricChange(metric, med_b, med_a, nb, na, None, "not comparable", 0)
-        exact = med_a / med_b
-        direction = (med_a > med_b) - (med_a < med_b)
-        verdict = {1: up, -1: down, 0: "unchanged"}[direction]
-        return MetricChange(metric, med_b, med_a, nb, na, stats.Interval(exact, exact, exact), verdict, direction)
-    if min(before) <= 0:
-        # A ratio to zero means nothing (settle CPU of an idle service often is 0).
-        return MetricChange(metric, med_b, med_a, nb, na, None, "not comparable", 0)
-    ratio = stats.ratio(after, before)
-    if nb < MIN_RUNS or na < MIN_RUNS:
-        return MetricChange(metric, med_b, med_a, nb, na, ratio, "too few runs", 0)
-    direction = 1 if ratio.low > 1 else -1 if ratio.high < 1 else 0
-    verdict = {1: up, -1: down, 0: NO_EVIDENCE}[direction]
-    return MetricChange(metric, med_b, med_a, nb, na, ratio, verdict, direction)
+def corrected(images: list[ImageComparison]) -> tuple[list[ImageComparison], int]:
+    """Every tested cell's verdict decided on its Holm-adjusted p-value over all the cells tested
+    (run metrics and load figures of every image), and how many cells were tested."""
+    cells = [c for i in images for c in (*i.metrics, *i.load) if c.p_value is not None]
+    adjusted = dict(zip(map(id, cells), significance.holm([c.p_value for c in cells if c.p_value is not None]), strict=True))
+
+    def fix(cs: list[MetricChange]) -> list[MetricChange]:
+        return [decided(c, adjusted[id(c)]) if id(c) in adjusted else c for c in cs]
+
+    return [replace(i, metrics=fix(i.metrics), load=fix(i.load)) for i in images], len(cells)
 
 
 def _values(entry: ImageResult, metric: str) -> list[float]:
@@ -246,7 +212,7 @@ def compare_images(before: ImageResult, after: ImageResult) -> ImageComparison:
         )
     if before.ready.kind != after.ready.kind:
         notes.append(f"probe: {before.ready.kind} before, {after.ready.kind} after; cold starts compare less well")
-    return ImageComparison(before.name, metrics, notes)
+    return ImageComparison(before.name, metrics, notes, load_changes(before, after))
 
 
 def differences(before: Measurement, after: Measurement) -> list[str]:
@@ -278,7 +244,7 @@ def caveats(side: str, m: Measurement) -> list[str]:
 def compare(before: Measurement, after: Measurement, rules: list[Rule], *, names: tuple[str, str]) -> Comparison:
     """Compare two measurements image by image and check ``rules``; ``names`` label the two sides."""
     b, a = before.by_name(), after.by_name()
-    images = [compare_images(b[name], a[name]) for name in b if name in a]
+    images, tested = corrected([compare_images(b[name], a[name]) for name in b if name in a])
     only_before, only_after = [n for n in b if n not in a], [n for n in a if n not in b]
     unmatched = f"only in before: {', '.join(only_before) or 'none'}; only in after: {', '.join(only_after) or 'none'}"
     # The runtime floor is in nearly every file: a gate that checked only the floor checked nothing.
@@ -292,6 +258,7 @@ def compare(before: Measurement, after: Measurement, rules: list[Rule], *, names
         differences=differences(before, after),
         caveats=[*caveats("before", before), *caveats("after", after)],
         rules=[check_rule(rule, images, unmatched, floors) for rule in rules],
+        cells_tested=tested,
     )
 
 

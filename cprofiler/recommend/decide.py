@@ -2,8 +2,11 @@
 
 Pure functions of :class:`~cprofiler.recommend.criteria.Candidate` lists. The conventions:
 
-- **Better** means separably better: the 95 % intervals of the two medians do not overlap
-  (:func:`~cprofiler.recommend.criteria.separable`). A difference inside the noise decides nothing.
+- **Better** means separably better: the intervals of the two medians, each of at least 95 %
+  coverage, do not overlap (:func:`~cprofiler.recommend.criteria.separable`). A difference inside
+  the noise decides nothing, and neither do fewer than 6 values (their interval is a range that
+  covers less than 95 %): that is "too few repeats to tell", never "apart". Image sizes within
+  ``max(1 MiB, 2 %)`` are equal.
 - **Dominated**: another image is separably better on at least one criterion and separably worse
   on none. The Pareto set (the images nothing dominates) is taken over every criterion all
   candidates have, whatever the weights: weights choose *within* it, so a dominated image is
@@ -22,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from cprofiler.errors import CprofilerError, UsageError
-from cprofiler.recommend.criteria import CRITERIA, Candidate, Criterion, separable
+from cprofiler.recommend.criteria import CRITERIA, Candidate, Criterion, separable, too_few
 
 #: The criteria weighed when the user names none: each measured one counts the same.
 DEFAULT_CRITERIA = ("start", "memory", "size", "qps")
@@ -64,8 +67,10 @@ class Tie:
     """A Pareto image the recommended one is not separably better than on the weighted criteria."""
 
     other: Candidate
-    #: Weighted criteria whose 95 % intervals overlap.
+    #: Weighted criteria the two cannot be told apart on (intervals overlap, or too few values).
     on: tuple[str, ...]
+    #: Those of ``on`` where one side has too few values to tell (a range short of 95 %).
+    too_few: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -116,11 +121,12 @@ def _separably_dominated(cands: Sequence[Candidate], crits: list[Criterion]) -> 
     better_than: list[list[int]] = [[0] * len(cands) for _ in crits]
     worse_than = [0] * len(cands)
     for c, better in zip(crits, better_than, strict=True):
-        ests = [x.values[c.name] for x in cands]
+        # An estimate's bounds: its interval with its margin, unbounded when it cannot tell.
+        ests = [x.values[c.name].bounds for x in cands]
         # Lower is better: a beats b when a.high < b.low. Higher is better: when a.low > b.high.
         sign = -1.0 if c.higher_is_better else 1.0
-        tops = [(sign * (e.low if c.higher_is_better else e.high), i) for i, e in enumerate(ests)]
-        bottoms = [(sign * (e.high if c.higher_is_better else e.low), i) for i, e in enumerate(ests)]
+        tops = [(sign * (e[0] if c.higher_is_better else e[1]), i) for i, e in enumerate(ests)]
+        bottoms = [(sign * (e[1] if c.higher_is_better else e[0]), i) for i, e in enumerate(ests)]
         tops.sort()
         bottoms.sort()
         ahead = _prefix_sets([i for _, i in tops])
@@ -128,8 +134,8 @@ def _separably_dominated(cands: Sequence[Candidate], crits: list[Criterion]) -> 
         top_keys = [k for k, _ in tops]
         bottom_keys = [k for k, _ in bottoms]
         for i, e in enumerate(ests):
-            mine_bottom = sign * (e.high if c.higher_is_better else e.low)
-            mine_top = sign * (e.low if c.higher_is_better else e.high)
+            mine_bottom = sign * (e[1] if c.higher_is_better else e[0])
+            mine_top = sign * (e[0] if c.higher_is_better else e[1])
             better[i] = ahead[bisect.bisect_left(top_keys, mine_bottom)]
             worse_than[i] |= behind[bisect.bisect_right(bottom_keys, mine_top)]
     out = {}
@@ -288,7 +294,8 @@ def _score(x: Candidate, weights: dict[str, float], best: dict[str, float]) -> f
 def _tie(choice: Candidate, other: Candidate, weights: dict[str, float]) -> Tie | None:
     if any(CRITERIA[n].better(choice.values[n], other.values[n]) for n in weights):
         return None
-    return Tie(other, tuple(n for n in weights if not separable(choice.values[n], other.values[n])))
+    on = tuple(n for n in weights if not separable(choice.values[n], other.values[n]))
+    return Tie(other, on, tuple(n for n in on if too_few(choice.values[n], other.values[n])))
 
 
 def _reason(choice: Candidate, left: Sequence[Candidate], weights: dict[str, float]) -> str:
@@ -301,6 +308,9 @@ def _reason(choice: Candidate, left: Sequence[Candidate], weights: dict[str, flo
         top = max(left, key=lambda x: x.values[name].median * (1 if c.higher_is_better else -1))
         if mine.median == top.values[name].median:
             strengths.append(f"{c.best_words} ({c.fmt(mine.median)})")
+        elif too_few(top.values[name], mine):
+            figures = f"{c.fmt(mine.median)} against {c.fmt(top.values[name].median)}"
+            strengths.append(f"a {c.what} that too few repeats cannot tell from the best ({figures})")
         elif not c.better(top.values[name], mine):
             strengths.append(
                 f"a {c.what} within noise of the best ({c.fmt(mine.median)} against {c.fmt(top.values[name].median)})"
@@ -323,7 +333,7 @@ def _uncertainty(choice: Ranked, ranking: list[Ranked], ties: list[Tie], weights
         others = _join([t.other.label for t in ties])
         runs = min(me.runs_ok, *(t.other.runs_ok for t in ties))
         text = f"{me.label} and {others} are not separable on {_join(list(tie.on))} at {runs} runs"
-        text += f" ({figures}; 95 % intervals of the medians overlap)"
+        text += f" ({figures}; {_why_not(tie)})"
         return text + ("; add --runs" if noisy else "")
     if len(ranking) == 1:
         return "no other image was left to compare it with"
@@ -337,7 +347,21 @@ def _uncertainty(choice: Ranked, ranking: list[Ranked], ties: list[Tie], weights
         are = "is" if len(rest) == 1 else "are"
         return f"{_join(trades)} {are} also on the Pareto set: the choice between them follows from the weights ({using})"
     runs = min(r.candidate.runs_ok for r in ranking)
-    return f"every other image is dominated, with the 95 % intervals of the medians apart at {runs} runs"
+    return (
+        "every other image is dominated: separably worse on a criterion (intervals of the medians of ≥ 95 % apart, "
+        f"or sizes more than max(1 MiB, 2 %) apart) and better on none, at {runs} runs"
+    )
+
+
+def _why_not(tie: Tie) -> str:
+    """Why two images cannot be told apart: overlapping intervals, or too few repeats."""
+    overlap = [n for n in tie.on if n not in tie.too_few and n != "size"]
+    parts = [f"intervals of the medians overlap on {_join(overlap)}"] if overlap else []
+    if "size" in tie.on:
+        parts.append("image sizes within max(1 MiB, 2 %) count as equal")
+    if tie.too_few:
+        parts.append(f"too few repeats to tell on {_join(list(tie.too_few))} (fewer than 6 give no 95 % interval)")
+    return "; ".join(parts)
 
 
 def _better(name: str, a: Candidate, b: Candidate) -> bool:

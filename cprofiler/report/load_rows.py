@@ -1,8 +1,9 @@
 """The under-load comparison: one row per image with a load phase, computed once from the model.
 
 Figures are medians over the repeats of the summarised rate (``LoadResult.summary``: the highest
-rate that met the SLO, else the highest rate, else closed loop) with their 95 % bootstrap
-interval; ratios are to the best image on that column.
+rate that met the SLO, else the highest rate, else closed loop) with the interval of the median
+of :mod:`cprofiler.results.intervals` (the range of fewer than 6 repeats, labelled ``range of 3``,
+else an order-statistic interval with its true coverage); ratios are to the best image on that column.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 
 from cprofiler import tables
 from cprofiler.report.rows import human_bytes
-from cprofiler.results import derive
+from cprofiler.results import derive, intervals
 from cprofiler.results.kinds import StepStatus
 from cprofiler.results.load import (
     DISTURBED_SHARE,
@@ -54,6 +55,13 @@ def _interval(summary: dict[str, Any] | None) -> tuple[float, float] | None:
     return (float(summary["ci95"][0]), float(summary["ci95"][1])) if summary and summary.get("ci95") else None
 
 
+def _labels(*figures: dict[str, Any] | None) -> list[str]:
+    """What the intervals shown are (``range of 3 (covers the median 75 % of the time)``), once each."""
+    return [
+        intervals.described([(f["ci_label"], f["ci_coverage"])]) for f in figures if f and f.get("ci_label") and f.get("n", 1) > 1
+    ]
+
+
 def load_rows(m: Measurement) -> list[dict[str, Any]]:
     """One dict per loaded image with raw numbers (QPS, ms, cores, bytes) and their intervals."""
     rows: list[dict[str, Any]] = []
@@ -76,6 +84,7 @@ def load_rows(m: Measurement) -> list[dict[str, Any]]:
                 "qps_interval": _interval(s.qps),
                 "latency_p99_ms": _median(s.latency_p99_ms),
                 "latency_p99_interval": _interval(s.latency_p99_ms),
+                "interval_labels": _labels(s.qps, s.latency_p99_ms),
                 "cpu_cores": _median(s.cpu_cores),
                 "working_set_peak_bytes": ws,
                 "qps_per_core": _median(s.qps_per_core),
@@ -155,8 +164,9 @@ def load_footnote_lines(m: Measurement) -> list[str]:
         f"under load: {first.generator} {first.generator_version or ''}, {first.connections} connections, "
         f"{first.duration_s:g} s measured after {first.warmup_s:g} s warmup per step, {first.request or ''} to 127.0.0.1 "
         f"inside each container's network namespace; {cpuset}; latency {first.latency_method}.",
-        "QPS, p99, CPU and working-set peak are medians over the repeats of the rate shown (95 % interval in "
-        "brackets); CPU is the container's cgroup CPU time over the window; MiB per 1k QPS is the peak over QPS/1000.",
+        "QPS, p99, CPU and working-set peak are medians over the repeats of the rate shown (in brackets: "
+        f"{_bracket_words(m)}); CPU is the container's cgroup CPU time over the window; MiB per 1k QPS is the peak "
+        "over QPS/1000.",
         f"QPS counts 2xx answers; p99 is over every request sent, a request without an answer counted at the "
         f"{first.timeout_s:g} s timeout; errors is the share of requests without a 2xx answer (timeouts, "
         f"connection errors, any other status, redirects too), FAIL above the {first.error_limit:.2%} limit.",
@@ -184,6 +194,12 @@ def _ceilings(m: Measurement) -> list[Ceiling]:
     """Each row's own ceiling where it was measured, else the top-level one."""
     found = [i.load.ceiling for i in loaded(m) if i.load is not None and i.load.ceiling is not None]
     return found or ([m.ceiling] if m.ceiling is not None else [])
+
+
+def _bracket_words(m: Measurement) -> str:
+    """The labels of the intervals the table shows: ``range of 3 (covers the median 75 % of the time)``."""
+    labels = list(dict.fromkeys(x for row in load_rows(m) for x in row["interval_labels"]))
+    return "; ".join(labels) or "no interval: one repeat"
 
 
 def load_table(m: Measurement) -> Table | None:

@@ -68,7 +68,7 @@ def app_start_ms(image: ImageResult, m: Measurement) -> float | None:
 
 
 def app_start_interval(image: ImageResult, m: Measurement) -> stats.Interval | None:
-    """``app_start_ms`` with the 95 % bootstrap interval of that difference of medians, or None."""
+    """``app_start_ms`` with the bootstrap interval (nominal 95 %) of that difference of medians, or None."""
     if app_start_ms(image, m) is None:
         return None
     assert m.floor is not None
@@ -149,6 +149,8 @@ def comparison_rows(m: Measurement) -> list[dict[str, Any]]:
     return rows
 
 
+#: What a bootstrap interval of a ratio or difference of medians is worth, in the footnotes.
+NOMINAL = "nominal 95 %: with fewer than 6 runs a side it spans about the values' range and covers less"
 #: The ratio of the best image to itself: exactly 1, shown as ``best``.
 BEST = stats.Interval(1.0, 1.0, 1.0)
 #: Fewer ok runs than this and a p95 is shown with its n: it lies between the largest values.
@@ -252,8 +254,9 @@ def footnote_lines(m: Measurement) -> list[str]:
         lines.append(
             "app start: cold start p50 minus the floor's (a static binary of a few hundred bytes FROM scratch that "
             f"{'exits' if m.floor.kind == 'exit' else 'listens on a port'} at once: the "
-            f"{'cluster (API server, kubelet, engine)' if kube else 'engine'}'s own share of a start), with the 95 % "
-            "bootstrap interval of that difference; ≈0 when the interval holds zero. Shown for images probed the same "
+            f"{'cluster (API server, kubelet, engine)' if kube else 'engine'}'s own share of a start), with the "
+            f"percentile-bootstrap interval of that difference ({NOMINAL}); ≈0 when the interval holds zero. "
+            "Shown for images probed the same "
             "way (exit, or a service)."
         )
     if s.cold == "image" and not kube:
@@ -277,7 +280,7 @@ def _memory_line(m: Measurement) -> str:
         return (
             "memory: the kubelet's /stats/summary working set and RSS (anonymous memory), its first sample taken "
             f"{s.settle_s} s or more after ready (it samples every ~10 s); ratios are medians over the best image's, "
-            "with the 95 % bootstrap interval of the ratio in brackets. "
+            f"with the percentile-bootstrap interval of the ratio in brackets ({NOMINAL}). "
             f"Kubernetes {facts.get('kubernetes_version')}, kubelet {facts.get('kubelet_version')} on node "
             f"{facts.get('node_name')} ({facts.get('container_runtime')})."
         )
@@ -289,6 +292,6 @@ def _memory_line(m: Measurement) -> str:
     )
     return (
         f"memory: cgroup working set (usage − inactive file) and {rss} {s.settle_s} s after ready; "
-        "ratios are medians over the best image's, with the 95 % bootstrap interval of the ratio in brackets. "
+        f"ratios are medians over the best image's, with the percentile-bootstrap interval of the ratio in brackets ({NOMINAL}). "
         f"Engine {env.engine_version}, cgroup v{env.cgroup_version}, {env.storage_driver}."
     )

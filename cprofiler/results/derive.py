@@ -39,8 +39,20 @@ def max_rate_within_slo(load: LoadResult) -> float | None:
 
 
 def _interval(values: list[float | int | None]) -> dict[str, Any] | None:
+    """``{median, ci95, n, min, max, ci_coverage, ci_label}`` of the repeats (the interval rule of
+    :mod:`cprofiler.results.intervals`: the range of fewer than 6 repeats, with its coverage)."""
     s = stats.summarize(values)
-    return {"median": s.median, "ci95": list(s.ci95), "n": s.n} if s is not None else None
+    if s is None:
+        return None
+    return {
+        "median": s.median,
+        "ci95": list(s.ci95),
+        "n": s.n,
+        "min": s.min,
+        "max": s.max,
+        "ci_coverage": s.ci_coverage,
+        "ci_label": s.ci_label,
+    }
 
 
 def load_summary(load: LoadResult) -> LoadSummary:

@@ -136,7 +136,10 @@ class LoadStep(Record):
 
 
 class LoadSummary(Record):
-    """Median and 95 % interval of each headline figure over the steps it summarises."""
+    """Each headline figure over the repeats it summarises, as ``{median, ci95: [low, high], n, min,
+    max, ci_coverage, ci_label}``: the interval is the range of fewer than 6 repeats (``range of 3``,
+    ``ci_coverage`` 0.75), else an order-statistic interval of at least 95 % (``ci_label``
+    ``96.9 % CI``); ``ci_coverage`` is a share from 0 to 1 (:mod:`cprofiler.results.intervals`)."""
 
     #: Requests per second.
     qps: dict[str, Any] | None = None

@@ -7,11 +7,17 @@ Conventions, chosen so that a reader can check our numbers with common tools:
 
 - Percentiles interpolate linearly between closest ranks (numpy's default ``"linear"`` method,
   R's type 7), so ``percentile(xs, 50)`` is numpy's ``median(xs)``.
-- Confidence intervals are percentile bootstraps of the median, or of the ratio or difference of
-  two independent medians, drawn from ``random.Random(seed)``: the same values and the same seed
-  give the same interval on the same Python version (``random`` promises a stable sequence only
-  for ``random()``; ``betavariate`` last changed in 3.7). An interval is kept as its two ends
-  (:class:`Interval`): a percentile interval need not be symmetric.
+- The interval of one median (``Summary.ci95``) follows :mod:`cprofiler.results.intervals`: the
+  range (min–max) below 6 values, labelled ``range of n`` with its true coverage (75 % at 3), and
+  from 6 values the distribution-free order-statistic interval of at least 95 %, with the exact
+  coverage it has (``Summary.ci_coverage``, ``Summary.ci_label``). No bootstrap: the bootstrap of
+  a median of 3 is its range and would be called 95 %.
+- Intervals of the ratio or difference of two independent medians are percentile bootstraps
+  drawn from ``random.Random(seed)``: the same values and the same seed give the same interval on
+  the same Python version (``random`` promises a stable sequence only for ``random()``;
+  ``betavariate`` last changed in 3.7). Their level is nominal (``CI_LEVEL``): with few values per
+  side they cover less, so verdicts are drawn from tests (:mod:`cprofiler.results.significance`), not from
+  them. An interval is kept as its two ends (:class:`Interval`): it need not be symmetric.
 - Outliers are judged by the modified z-score of Iglewicz and Hoaglin, ``0.6745·(x − median)/MAD``.
 """
 
@@ -25,9 +31,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from cprofiler.results import intervals
+
 #: Bootstrap resamples behind every confidence interval, ratio and difference.
 BOOTSTRAP_RESAMPLES = 2000
-#: Confidence level of ``Summary.ci95`` and of every ``Interval``.
+#: Nominal confidence level of the bootstrap of an ``Interval`` (a ratio or difference of medians).
 CI_LEVEL = 0.95
 #: A value is an outlier when its modified z-score exceeds this in absolute value. 3.5 is the cut
 #: Iglewicz and Hoaglin recommend. hyperfine scores the same way but only warns past the
@@ -55,13 +63,24 @@ class Summary:
     max: float
     #: Sample standard deviation (n − 1 in the denominator); 0.0 when n is 1.
     stdev: float
-    #: 95 % percentile-bootstrap confidence interval of the median, ``(low, high)``.
+    #: Interval of the median, ``(low, high)``: the range below 6 values, else the order-statistic
+    #: interval of at least 95 % (:mod:`cprofiler.results.intervals`); its coverage is ``ci_coverage``.
     ci95: tuple[float, float]
     #: Positions of outliers among the summarised values (Nones skipped, input order kept).
     outliers: list[int]
+    #: Chance that ``ci95`` covers the true median, from 0 to 1 (0.75 for a range of 3; 0 for 1 value).
+    ci_coverage: float = 0.0
+    #: How ``ci95`` was built: ``range``, ``order-statistic`` or ``single-value``.
+    ci_method: str = intervals.SINGLE
+
+    @property
+    def ci_label(self) -> str:
+        """What ``ci95`` is, in words for a table: ``range of 3``, ``96.9 % CI``."""
+        return intervals.label(self.ci_method, self.n, self.ci_coverage)
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the summary as a JSON-ready dict; ``ci95`` becomes a two-element list."""
+        """Return the summary as a JSON-ready dict; ``ci95`` becomes a two-element list, with its
+        ``ci_coverage`` (a share, 0 to 1), ``ci_method`` and ``ci_label``."""
         return {
             "n": self.n,
             "min": self.min,
@@ -72,12 +91,15 @@ class Summary:
             "stdev": self.stdev,
             "ci95": [self.ci95[0], self.ci95[1]],
             "outliers": list(self.outliers),
+            "ci_coverage": self.ci_coverage,
+            "ci_method": self.ci_method,
+            "ci_label": self.ci_label,
         }
 
 
 @dataclass(frozen=True)
 class Interval:
-    """A figure and its 95 % percentile-bootstrap interval, ``low`` to ``high``, in the figure's unit.
+    """A figure and its percentile-bootstrap interval (nominal 95 %), ``low`` to ``high``, in the figure's unit.
 
     A percentile interval need not be symmetric about the figure (a ratio of medians rarely is), so
     it is kept and shown as its two ends, never as ``value ± half-width``.
@@ -85,9 +107,9 @@ class Interval:
 
     #: The point estimate: a ratio of medians, or a difference of medians.
     value: float
-    #: Lower end of the 95 % interval.
+    #: Lower end of the interval.
     low: float
-    #: Upper end of the 95 % interval.
+    #: Upper end of the interval.
     high: float
 
     @property
@@ -126,7 +148,8 @@ def percentile(values: Sequence[float], q: float) -> float:
 def summarize(values: Sequence[float | int | None], *, seed: int = 0, resamples: int = BOOTSTRAP_RESAMPLES) -> Summary | None:
     """Return the statistics of the non-None ``values``, or None when there are none.
 
-    ``seed`` drives the bootstrap of ``ci95``: the same values and seed give the same interval.
+    ``ci95`` is the interval of :func:`cprofiler.results.intervals.median_interval` (``seed`` and
+    ``resamples`` are kept for callers and no longer used: the interval needs no resampling).
     ``outliers`` index the non-None values in their input order, so pass values in run order.
     Raises ``ValueError`` on NaN or infinite values: a run either measured a number or gave None.
     """
@@ -136,7 +159,7 @@ def summarize(values: Sequence[float | int | None], *, seed: int = 0, resamples:
     xs_sorted = sorted(xs)
     n = len(xs)
     median = _percentile_sorted(xs_sorted, 50)
-    (medians,) = _seeded_medians([xs_sorted], resamples, seed)
+    interval = intervals.median_interval(xs_sorted)
     return Summary(
         n=n,
         min=xs_sorted[0],
@@ -146,8 +169,10 @@ def summarize(values: Sequence[float | int | None], *, seed: int = 0, resamples:
         max=xs_sorted[-1],
         # statistics.stdev sums exactly, so large byte counts with small spread lose no precision.
         stdev=statistics.stdev(xs) if n > 1 else 0.0,
-        ci95=_central_interval(medians),
+        ci95=(interval.low, interval.high),
         outliers=_outliers(xs, median),
+        ci_coverage=interval.coverage,
+        ci_method=interval.method,
     )
 
 
@@ -179,7 +204,7 @@ def ratio(
     seed: int = 0,
     resamples: int = BOOTSTRAP_RESAMPLES,
 ) -> Interval:
-    """Return ``median(numer) / median(denom)`` with its 95 % interval, ignoring Nones.
+    """Return ``median(numer) / median(denom)`` with its nominal 95 % bootstrap interval, ignoring Nones.
 
     The interval is the percentile bootstrap of the ratio of medians, each median resampled
     independently (the two images ran in separate containers). hyperfine instead propagates the
@@ -205,7 +230,7 @@ def difference(
     seed: int = 0,
     resamples: int = BOOTSTRAP_RESAMPLES,
 ) -> Interval:
-    """Return ``median(minuend) − median(subtrahend)`` with its 95 % interval, ignoring Nones.
+    """Return ``median(minuend) − median(subtrahend)`` with its nominal 95 % bootstrap interval, ignoring Nones.
 
     The same percentile bootstrap as :func:`ratio`, of the difference: an image's cold start minus
     the runtime floor's is its own share of a start, and the interval says whether that share can

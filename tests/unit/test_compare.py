@@ -13,7 +13,8 @@ import pytest
 
 from cprofiler import compare as compare_formats
 from cprofiler.commands.compare import compare_command
-from cprofiler.compare.verdict import NO_EVIDENCE, Rule, change, compare, parse_rule
+from cprofiler.compare.cells import NO_EVIDENCE, change
+from cprofiler.compare.verdict import Rule, compare, parse_rule
 from cprofiler.errors import UsageError
 from cprofiler.results import runlog, writer
 from cprofiler.results.model import SCHEMA, SCHEMA_V1, Measurement

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -205,3 +206,114 @@ def test_cli_exit_codes():
     assert none_left.stderr.count("\n") == 1
     bad = _cli("docs/results/default.json", "--prefer", "qps")
     assert bad.returncode == 2 and "needs a load phase" in bad.stderr
+
+
+# --- no verdict from too few values; sizes within the margin are equal -----------------------------
+
+
+def test_two_repeats_of_one_image_are_too_few_to_tell_never_dominated():
+    # The old bootstrap gave 2 equal-ish values an interval of their range and called 1000 vs 2000 "apart".
+    same = {
+        "start": Estimate.of(spread(300)),
+        "memory": Estimate.of(spread(10 * MiB, width=MiB)),
+        "size": Estimate.size(20 * MiB),
+    }
+    a = Candidate("a", None, 10, {**same, "qps": Estimate.of([1000, 1010])})
+    b = Candidate("b", None, 10, {**same, "qps": Estimate.of([2000, 2010])})
+    assert not separable(a.values["qps"], b.values["qps"])
+    rec = recommend([a, b], {"qps": 1})
+    assert all(r.pareto for r in rec.ranking)
+    assert rec.choice.candidate.label == "b"
+    assert "too few repeats to tell on qps" in rec.uncertainty
+    assert "apart" not in rec.uncertainty
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 5])
+def test_a_range_short_of_95_percent_tells_nothing_apart(n: int):
+    low = Estimate.of([100.0 + k for k in range(n)])
+    high = Estimate.of([10_000.0 + k for k in range(n)])
+    assert low is not None and high is not None
+    assert not low.tells and not separable(low, high)
+
+
+def test_six_values_a_side_give_a_96_percent_interval_that_tells():
+    low = Estimate.of([100.0 + k for k in range(6)])
+    high = Estimate.of([200.0 + k for k in range(6)])
+    assert low is not None and high is not None
+    assert low.label == "96.8 % CI" and low.tells and separable(low, high)
+
+
+def test_a_one_byte_smaller_image_does_not_outvote_a_faster_start():
+    fast = Candidate("fast", None, 10, {"start": Estimate.of(spread(240)), "size": Estimate.size(50 * MiB + 1)})
+    small = Candidate("small", None, 10, {"start": Estimate.of(spread(300)), "size": Estimate.size(50 * MiB)})
+    rec = recommend([fast, small], {"start": 1, "size": 1})
+    assert rec.choice.candidate.label == "fast"
+    (beaten,) = [r for r in rec.ranking if not r.pareto]
+    assert beaten.candidate.label == "small" and beaten.dominated_by[0].on == ("start",)
+    # Beyond max(1 MiB, 2 %) a size is a size again: 50 MiB against 60 MiB is separable.
+    assert separable(Estimate.size(50 * MiB), Estimate.size(60 * MiB))
+    assert not separable(Estimate.size(500 * MiB), Estimate.size(509 * MiB))  # 1.8 % apart
+
+
+# --- rows of a cpus list, memory under load, disturbed steps ----------------------------------------
+
+
+def _gateway(tmp_path: Path, *, disturbed: bool = False) -> Path:
+    """Two images at cpus 0.5 and 1 (one row each), every row with a load phase."""
+    from cprofiler.results import writer
+
+    rows = []
+    for name, qps in (("go", 30_000), ("py", 9_000)):
+        for cpus in (0.5, 1.0):
+            load = load_result(qps * cpus, 5)
+            if disturbed and name == "py":
+                load.steps[0] = load.steps[0].model_copy(update={"disturbed": True, "other_cpu_share": 0.3})
+            rows.append(loaded(image(f"{name}@cpus={cpus:g}", spread(300), cpus=cpus, scenario_image=name), load))
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(writer.results_json(measurement(*rows))))
+    return path
+
+
+def test_rows_of_one_image_at_different_cpus_are_never_rivals(tmp_path: Path):
+    out = _cli(str(_gateway(tmp_path)))
+    assert out.returncode == 0, out.stderr
+    assert "At cpus=0.5:" in out.stdout and "At cpus=1:" in out.stdout
+    for section in out.stdout.split("At cpus=")[1:]:
+        limit = section.split(":", 1)[0]
+        ranked = [m.group(1) for line in section.splitlines() if (m := re.match(r"^\d+\s+(\S+)\s+\d", line))]
+        assert ranked and all(label.endswith(f"@cpus={limit}") for label in ranked), section
+    doc = json.loads(_cli(str(_gateway(tmp_path)), "--format", "json").stdout)
+    assert [g["cpus"] for g in doc["by_cpus"]] == [0.5, 1.0]
+    assert [g["recommendation"]["image"] for g in doc["by_cpus"]] == ["go@cpus=0.5", "go@cpus=1"]
+
+
+def test_memory_is_the_peak_under_load_when_there_is_a_load_phase_and_says_so(tmp_path: Path):
+    slow = loaded(image("slow", spread(300), ws_mib=10), load_result(1000, 20))
+    (first, *_) = candidates(measurement(slow))
+    assert first.memory_basis == "working-set peak under load"
+    assert first.values["memory"].median == pytest.approx(30.5 * MiB)  # the load steps' peaks, not 10 MiB
+    plain = candidates(measurement(image("a", spread(300), ws_mib=10)))[0]
+    assert plain.memory_basis == "working set after settle" and plain.values["memory"].median < 11 * MiB
+    out = _cli(str(_gateway(tmp_path)))
+    assert "memory is the working-set peak under load for every image" in out.stdout
+    headers = [line for line in out.stdout.splitlines() if line.startswith("rank")]
+    assert headers and all("working-set peak under load" in h for h in headers)  # the table's header names it
+
+
+def test_a_disturbed_load_step_is_said_for_that_image(tmp_path: Path):
+    out = _cli(str(_gateway(tmp_path, disturbed=True)))
+    assert out.returncode == 0, out.stderr
+    assert "py@cpus=0.5: a load step was disturbed" in out.stdout and "go@cpus=0.5: a load step" not in out.stdout
+    doc = json.loads(_cli(str(_gateway(tmp_path, disturbed=True)), "--format", "json").stdout)
+    flags = {r["image"]: r["disturbed"] for g in doc["by_cpus"] for r in g["ranking"]}
+    assert flags == {"go@cpus=0.5": False, "py@cpus=0.5": True, "go@cpus=1": False, "py@cpus=1": True}
+
+
+def test_the_reason_never_calls_a_figure_of_too_few_repeats_within_noise():
+    # a starts separably faster; b's throughput median is twice a's, over 3 repeats each: no verdict.
+    a = Candidate("a", None, 10, {"start": Estimate.of(spread(250)), "qps": Estimate.of([1000, 1010, 1020])})
+    b = Candidate("b", None, 10, {"start": Estimate.of(spread(300)), "qps": Estimate.of([2000, 2010, 2020])})
+    rec = recommend([a, b], {"start": 1, "qps": 1})
+    assert rec.choice.candidate.label == "a"
+    assert "within noise" not in rec.reason
+    assert "a throughput that too few repeats cannot tell from the best (1,010 req/s against 2,010 req/s)" in rec.reason

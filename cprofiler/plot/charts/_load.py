@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from matplotlib.axes import Axes
 
 from cprofiler.load_view import FigureSpan, LoadedImage
 from cprofiler.plot import style
+from cprofiler.results import intervals
 
 CPU_COLORS = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860")
 
@@ -20,7 +21,8 @@ def grouped_bars(
     ax: Axes, load: list[LoadedImage], figure: Callable[[LoadedImage], FigureSpan | None], scale: float = 1.0
 ) -> None:
     """One group of bars per image, one bar per CPU limit (the scaling), each the median with its
-    95 % interval; ``figure`` picks the summary figure, ``scale`` divides it (bytes → MiB)."""
+    interval (the range of fewer than 6 repeats: :func:`caption` says which); ``figure`` picks the
+    summary figure, ``scale`` divides it (bytes → MiB)."""
     names = list(dict.fromkeys(e.scenario_image for e in load))
     limits = sorted({e.image.cpus for e in load}, key=lambda c: (c is None, c or 0.0))
     width = 0.8 / len(limits)
@@ -42,6 +44,12 @@ def grouped_bars(
     first = {e.scenario_image: e.image for e in reversed(load)}
     ax.set_xticks(range(len(names)), [style.tick_label(first[n], name=n) for n in names])
     ax.margins(y=0.12)
+
+
+def caption(load: list[LoadedImage], figures: Sequence[Callable[[LoadedImage], FigureSpan | None]]) -> str:
+    """What the error bars of ``figures`` are: ``error bars: range of 3 (covers the median 75.0 % …)``."""
+    shown = [(v.label, v.coverage) for e in load for f in figures if (v := f(e)) is not None and v.n > 1]
+    return f"error bars: {intervals.described(shown)}."
 
 
 def short(value: float) -> str:

@@ -1,4 +1,4 @@
-"""Cold start per image: every run a point, the median and its 95 % interval, the floor as a line."""
+"""Cold start per image: every run a point, the median and its interval (labelled what it is), the floor as a line."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from matplotlib.patches import Patch, Rectangle
 from cprofiler.plot import style
 from cprofiler.plot.registry import ChartInput, chart
 from cprofiler.report.rows import app_start_ms, floor_median_ms
-from cprofiler.results import stats
+from cprofiler.results import intervals, stats
 
 
 @chart("cold-start", "Cold start per image")
@@ -23,8 +23,8 @@ def draw(data: ChartInput) -> Figure:
     handles: list[Line2D | Patch] = [
         Line2D([], [], ls="", marker="o", color="#666666", alpha=0.6, label="one run (ok)"),
         Line2D([], [], color="#333333", lw=2.5, label="median"),
-        Patch(facecolor="#333333", alpha=0.2, label="95 % interval of the median"),
     ]
+    shown: list[tuple[str, float]] = []
     if floor_ms is not None and m.floor is not None:
         # Everything below the floor is the engine's own share of a start: shade it.
         ax.axhspan(0, floor_ms, color="#f0f0f0", zorder=0)
@@ -44,11 +44,13 @@ def draw(data: ChartInput) -> Figure:
         summary = stats.summarize(values)
         assert summary is not None
         low, high = summary.ci95
+        shown.append((summary.ci_label, summary.ci_coverage))
         ax.add_patch(Rectangle((x - 0.3, low), 0.36, high - low, facecolor=color, alpha=0.2, lw=0, zorder=2))
         ax.hlines(summary.median, x - 0.3, x + 0.06, color=color, lw=2.5, zorder=4)
         app = app_start_ms(image, m)
         if app is not None and floor_ms is not None:
             apps.append((x, summary.median, app, color))
+    handles.insert(2, Patch(facecolor="#333333", alpha=0.2, label="interval of the median: " + intervals.described(shown)))
     top = max(top, floor_ms or 0) * 1.08 or 1
     for x, median, app, color in apps:
         ax.annotate("", xy=(x + 0.14, median), xytext=(x + 0.14, median - app), arrowprops={"arrowstyle": "<->", "color": color})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from matplotlib.figure import Figure
 
 from cprofiler.plot import style
-from cprofiler.plot.charts._load import describe, grouped_bars
+from cprofiler.plot.charts._load import caption, describe, grouped_bars
 from cprofiler.plot.registry import ChartInput, chart
 
 
@@ -23,5 +23,11 @@ def draw(data: ChartInput) -> Figure:
     mem.set_ylabel("highest working set under load (MiB)")
     style.title(fig, "CPU and memory under load", data.measurement)
     style.legend_above(cpu, ncols=8)
-    style.add_caption(fig, data.measurement, describe(data.load) + " Bars: median over repeats; error bars: 95 % interval.")
+    style.add_caption(
+        fig,
+        data.measurement,
+        describe(data.load)
+        + " Bars: median over repeats; "
+        + caption(data.load, [lambda e: e.load.summary.cpu_cores, lambda e: e.load.summary.working_set_peak_bytes]),
+    )
     return fig

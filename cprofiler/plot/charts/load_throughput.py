@@ -5,7 +5,7 @@ from __future__ import annotations
 from matplotlib.figure import Figure
 
 from cprofiler.plot import style
-from cprofiler.plot.charts._load import describe, grouped_bars
+from cprofiler.plot.charts._load import caption, describe, grouped_bars
 from cprofiler.plot.registry import ChartInput, chart
 
 
@@ -19,5 +19,11 @@ def draw(data: ChartInput) -> Figure:
     p99.set_ylabel("p99 latency (ms; lower is better)")
     style.title(fig, "Throughput and p99 latency under load", data.measurement)
     style.legend_above(qps, ncols=8)
-    style.add_caption(fig, data.measurement, describe(data.load) + " Bars: median over repeats; error bars: 95 % interval.")
+    style.add_caption(
+        fig,
+        data.measurement,
+        describe(data.load)
+        + " Bars: median over repeats; "
+        + caption(data.load, [lambda e: e.load.summary.qps, lambda e: e.load.summary.latency_p99_ms]),
+    )
     return fig

@@ -1,4 +1,4 @@
-"""Memory per image: working set, RSS and peak, medians with their 95 % intervals."""
+"""Memory per image: working set, RSS and peak, medians with their intervals (labelled what they are)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from matplotlib.figure import Figure
 
 from cprofiler.plot import style
 from cprofiler.plot.registry import ChartInput, chart
-from cprofiler.results import stats
+from cprofiler.results import intervals, stats
 
 #: Run field → legend text and colour; peak is each run's highest usage, so its median is plotted too.
 SERIES = (
@@ -22,6 +22,7 @@ def draw(data: ChartInput) -> Figure:
     fig = style.new_figure(8.5, 5.0)
     ax = fig.add_subplot()
     width = 0.26
+    shown: list[tuple[str, float]] = []
     for k, (field, label, color) in enumerate(SERIES):
         xs, medians, below, above = [], [], [], []
         for x, image in enumerate(m.images):
@@ -29,6 +30,7 @@ def draw(data: ChartInput) -> Figure:
             if summary is None:
                 continue
             xs.append(x + (k - 1) * width)
+            shown.append((summary.ci_label, summary.ci_coverage))
             medians.append(summary.median / style.MiB)
             below.append((summary.median - summary.ci95[0]) / style.MiB)
             above.append((summary.ci95[1] - summary.median) / style.MiB)
@@ -44,5 +46,5 @@ def draw(data: ChartInput) -> Figure:
     ax.margins(y=0.12)
     style.title(fig, "Memory per image", m)
     style.legend_above(ax)
-    style.add_caption(fig, m, "Error bars: 95 % bootstrap interval of the median.")
+    style.add_caption(fig, m, f"Error bars: interval of the median: {intervals.described(shown)}.")
     return fig

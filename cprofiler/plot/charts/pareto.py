@@ -1,7 +1,8 @@
 """Cold start against memory: the Pareto frontier drawn, dominated images greyed.
 
-Dominance is ``recommend``'s: separably better (95 % intervals of the medians apart) on one axis
-and separably worse on none, so a point that is lower only by noise does not push another off.
+Dominance is ``recommend``'s: separably better (intervals of the medians of ≥ 95 % coverage apart;
+fewer than 6 runs tell nothing apart) on one axis and separably worse on none, so a point that is
+lower only by noise does not push another off.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from cprofiler.plot import style
 from cprofiler.plot.registry import ChartInput, chart
 from cprofiler.recommend.criteria import Candidate, candidates
 from cprofiler.recommend.decide import Domination, dominations
+from cprofiler.results import intervals
 
 AXES = ("start", "memory")
 
@@ -54,9 +56,15 @@ def draw(data: ChartInput) -> Figure:
     style.add_caption(
         fig,
         m,
-        "Lower left is better. Bars: 95 % intervals of the medians; dominated: separably worse on one axis, better on none.",
+        f"Lower left is better. Bars: interval of the median: {_labels(cands)}; dominated: separably worse on one axis "
+        "(intervals of ≥ 95 % apart), better on none.",
     )
     return fig
+
+
+def _labels(cands: Sequence[Candidate]) -> str:
+    """What the error bars are: ``97.8 % CI`` or ``range of 3 (covers the median 75.0 % of the time)``."""
+    return intervals.described((e.label, e.coverage or 0.0) for c in cands for e in (c.values[a] for a in AXES) if e.label)
 
 
 def _frontier(ax: Axes, front: list[Candidate], right: float, top: float) -> None:
