@@ -171,7 +171,7 @@ def load_footnote_lines(m: Measurement) -> list[str]:
         f"{first.timeout_s:g} s timeout; errors is the share of requests without a 2xx answer (timeouts, "
         f"connection errors, any other status, redirects too), FAIL above the {first.error_limit:.2%} limit.",
     ]
-    ceilings = [c.qps for c in _ceilings(m) if c.qps is not None]
+    ceilings = sorted({c.qps for c in _ceilings(m) if c.qps is not None})
     if ceilings:
         reach = f"{ceilings[0]:,.0f} QPS" if len(ceilings) == 1 else f"{min(ceilings):,.0f}–{max(ceilings):,.0f} QPS"
         lines.append(
