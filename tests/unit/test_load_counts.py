@@ -118,8 +118,9 @@ def test_oha_requests_due_but_never_sent_are_unanswered_too(tmp_path):
 
 
 def test_oha_closed_loop_takes_the_windows_share_of_its_errors(tmp_path):
-    rows = [(i / 1000, 0.001, 200) for i in range(3000)]
-    out = oha_run(tmp_path, rows, {"connection reset by peer": 30}, total_s=3.0)
+    # A run of 1 s warm-up, 2 s window and the 0.5 s tail: the window holds 2/3.5 of its errors.
+    rows = [(i / 1000, 0.001, 200) for i in range(3500)]
+    out = oha_run(tmp_path, rows, {"connection reset by peer": 35}, total_s=3.5)
     shape = LoadShape(connections=4, duration_s=2.0, rate=None, warmup_s=1.0)
     c = make_generator("oha").parse(out, shape, tmp_path).counts
     assert c.connection_errors == 20 and c.answered_2xx == 2000 and c.requests == 2020

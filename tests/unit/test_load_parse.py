@@ -156,7 +156,8 @@ def test_oha_runs_warm_up_and_window_in_one_run_and_keeps_every_answer(tmp_path)
         pytest.skip("oha is not installed")  # the command needs its path; parsing above does not
     shape = LoadShape(connections=8, duration_s=2.0, rate=300.0, request_timeout_s=1.5, warmup_s=1.0)
     cmd = oha.command(LoadRequest(port=9000), shape, tmp_path, 1)
-    assert cmd[cmd.index("-z") + 1] == "3000ms" and cmd[cmd.index("-t") + 1] == "1500ms"
+    # 1 s warm-up, 2 s window, a 0.5 s tail so that every request due in the window is sent.
+    assert cmd[cmd.index("-z") + 1] == "3500ms" and cmd[cmd.index("-t") + 1] == "1500ms"
     assert "-w" in cmd and cmd[cmd.index("--redirect") + 1] == "0"
     assert cmd[cmd.index("--db-url") + 1] == str(tmp_path / "requests.db")
     assert oha.warms_up_in_run and not make_generator("wrk").warms_up_in_run
