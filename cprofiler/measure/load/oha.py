@@ -6,8 +6,9 @@ shows as latency, not as fewer requests (no coordinated omission). Without a rat
 loop, as fast as answers come, and its latency is then from the actual send time.
 
 The warm-up, the measured window and a short tail are one run (``-z`` of all three), so the
-connections are warm when the window opens and every request due in it is sent before oha stops. Every answered request is read from oha's SQLite output (``--db-url``), and only
-those due in the window count; oha's own percentiles, of answered requests only, are not used.
+connections are warm when the window opens and every request due in it is sent before oha stops.
+Every answered request is read from oha's SQLite output (``--db-url``), and only those due in the
+window count; oha's own percentiles, of answered requests only, are not used.
 Requests without an answer are not in that file: at a rate, they are the requests due in the
 window (known from the schedule) that have no row; closed loop, the window's share by time of
 oha's ``errorDistribution``. ``counts`` turns both into the step's counts and percentiles.
