@@ -129,3 +129,13 @@ def test_oha_closed_loop_takes_the_windows_share_of_its_errors(tmp_path):
 def test_oha_without_its_database_says_so(tmp_path):
     with pytest.raises(GeneratorError, match="no request database"):
         make_generator("oha").parse('{"summary": {"total": 1.0}}', LoadShape(1, 1.0), tmp_path)
+
+
+def test_oha_far_behind_the_rate_answered_in_the_run_but_none_in_the_window(tmp_path):
+    # 12,000/s against a server of ~2,400/s: what it answered were warm-up requests, queued ahead
+    # of the window's. That is a step with every request an error, not a hung container.
+    rows = [(i / 100, 2.0, 200) for i in range(90)]
+    out = oha_run(tmp_path, rows, {}, total_s=3.5)
+    shape = LoadShape(connections=4, duration_s=2.0, rate=100.0, warmup_s=1.0)
+    r = make_generator("oha").parse(out, shape, tmp_path)
+    assert r.counts.answered == 0 and r.counts.error_share == 1.0 and r.answered_in_run == 90

@@ -124,10 +124,15 @@ class GeneratorResult:
     latency_method: str
     #: Length of the whole run as the generator measured it, in seconds.
     elapsed_s: float
+    #: Answers of any status in the whole run, warm-up included: none means the container answers
+    #: nothing; some with none in the window means it is far behind the rate, a count.
+    answered_in_run: int
 
     @classmethod
-    def of(cls, counts: Counts, *, latency_method: str, elapsed_s: float) -> GeneratorResult:
-        return cls(counts=counts, latency_method=latency_method, elapsed_s=elapsed_s)
+    def of(cls, counts: Counts, *, latency_method: str, elapsed_s: float, answered_in_run: int | None = None) -> GeneratorResult:
+        """``answered_in_run`` defaults to the window's answers (a run that is the window alone)."""
+        answered = counts.answered if answered_in_run is None else answered_in_run
+        return cls(counts=counts, latency_method=latency_method, elapsed_s=elapsed_s, answered_in_run=answered)
 
     @property
     def requests(self) -> int:

@@ -117,7 +117,8 @@ class Oha(Generator):
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise GeneratorError(f"oha printed no JSON result ({exc}): {stdout.strip()[:200]!r}") from None
         w0, w1 = shape.warmup_s, shape.warmup_s + shape.duration_s
-        answers = [Answer(latency_s=lat, status=status) for due, lat, status in _rows(workdir / _DB) if w0 <= due < w1]
+        rows = _rows(workdir / _DB)
+        answers = [Answer(latency_s=lat, status=status) for due, lat, status in rows if w0 <= due < w1]
         if shape.rate is not None:
             # Open loop: the requests due in the window are known from the schedule (one every
             # 1/rate s from oha's start); each one not answered got no answer, whatever oha said.
@@ -129,7 +130,9 @@ class Oha(Generator):
         counts = count(
             answers, Unanswered(share_of(errors, missing)), timeout_s=shape.request_timeout_s, window_s=shape.duration_s
         )
-        return GeneratorResult.of(counts, latency_method=self.latency_method(shape.rate), elapsed_s=elapsed_s)
+        return GeneratorResult.of(
+            counts, latency_method=self.latency_method(shape.rate), elapsed_s=elapsed_s, answered_in_run=len(rows)
+        )
 
 
 def _json(stdout: str) -> dict[str, Any]:
