@@ -231,8 +231,8 @@ def test_three_significant_figures(value: float, text: str) -> None:
 
 
 def test_the_hpa_sentence_has_three_significant_figures() -> None:
-    m = runlog.load(RESULTS / "gateway.json")
-    recs = [r for r in recommend_all(m, replace(OPTS, results_file="gateway.json")) if isinstance(r, Sizing)]
+    m = runlog.load(RESULTS / "gateway-closed-loop.json")
+    recs = [r for r in recommend_all(m, replace(OPTS, results_file="gateway-closed-loop.json")) if isinstance(r, Sizing)]
     lines = [f for r in recs for f in r.formula if f.startswith("HPA target")]
     assert len(lines) == len(recs) == 6
     for line in lines:
