@@ -65,7 +65,7 @@ class MetricChange:
     verdict: str
     #: +1 when the verdict claims an increase, −1 a decrease, 0 when it claims nothing.
     direction: int
-    #: Two-sided p-value of the permutation test of the difference of medians; None when untested.
+    #: Two-sided p-value of the permutation test of the rank sum; None when untested.
     p_value: float | None = None
     #: ``p_value`` adjusted by Holm's method over every cell tested in the comparison.
     p_adjusted: float | None = None

@@ -114,8 +114,8 @@ def footnote(c: Comparison) -> str:
     return (
         f"before: {c.before}; after: {c.after}. Medians over each side's ok runs (load: over the repeats of a rate); "
         "change = after ÷ before − 1 with the percentile-bootstrap interval of that ratio of medians (nominal 95 %; "
-        "a share: the difference in percentage points). The verdict is a permutation test of the difference of "
-        f"medians, at least 5 values a side: {tested_line(c)} (every cell tested, in every format, counts), so the "
-        "chance of any false verdict is at most 5 %; 'no evidence of change' means the runs could not tell, not that "
-        "nothing changed."
+        "a share: the difference in percentage points). The verdict is a permutation test of the rank sum, at least "
+        f"5 values a side: {tested_line(c)} (every cell tested, in every format, counts; the cells a --fail-on rule "
+        "checks are a family of their own), so the chance of any false verdict is at most 5 %; 'no evidence of "
+        "change' means the runs could not tell, not that nothing changed."
     )

@@ -9,8 +9,8 @@ that ratio of medians (nominal 95 %, each side resampled independently, fixed se
 percentage points. The interval is shown; the *verdict* comes from a test:
 
 - each cell (an image and a metric, or an image, a load step's rate and a load figure) with at
-  least ``MIN_RUNS`` values a side gets the p-value of the permutation test of the difference of
-  medians (:func:`cprofiler.results.significance.permutation_p`: exact at 5 a side, seeded beyond);
+  least ``MIN_RUNS`` values a side gets the p-value of the permutation test of the rank sum
+  (:func:`cprofiler.results.significance.permutation_p`: exact at 5 a side, seeded beyond);
 - the p-values of every cell tested in the comparison (every metric both files have, not only the
   rows the table shows) are adjusted by Holm's step-down method, and a verdict claims a change
   only where the adjusted p is at most ``ALPHA``: the chance of any false verdict among all the
@@ -160,7 +160,7 @@ class Comparison:
                 for i in self.images
             ],
             "cells_tested": self.cells_tested,
-            "correction": {"method": "holm", "alpha": ALPHA, "test": "permutation test of the difference of medians"},
+            "correction": {"method": "holm", "alpha": ALPHA, "test": "permutation test of the rank sum"},
             "only_before": self.only_before,
             "only_after": self.only_after,
             "differences": self.differences,
@@ -179,11 +179,18 @@ class Comparison:
         }
 
 
-def corrected(images: list[ImageComparison]) -> tuple[list[ImageComparison], int]:
-    """Every tested cell's verdict decided on its Holm-adjusted p-value over all the cells tested
-    (run metrics and load figures of every image), and how many cells were tested."""
+def corrected(images: list[ImageComparison], gated: frozenset[str] = frozenset()) -> tuple[list[ImageComparison], int]:
+    """Every tested cell's verdict decided on its Holm-adjusted p-value, and how many cells were
+    tested (run metrics and load figures of every image). The run-metric cells of the metrics in
+    ``gated`` (what ``--fail-on`` rules name) are a family of their own: a rule names its metric
+    before the comparison, so it is corrected over the cells the rules check, not over every cell
+    the table shows (at 5 runs a side no p-value survives a correction over a dozen cells); the
+    other cells are corrected over themselves. Each family holds its false verdicts to 5 %."""
     cells = [c for i in images for c in (*i.metrics, *i.load) if c.p_value is not None]
-    adjusted = dict(zip(map(id, cells), significance.holm([c.p_value for c in cells if c.p_value is not None]), strict=True))
+    adjusted: dict[int, float] = {}
+    for in_gate in (True, False):
+        family = [c for c in cells if (c.step is None and c.metric in gated) == in_gate]
+        adjusted.update(zip(map(id, family), significance.holm([c.p_value or 0.0 for c in family]), strict=True))
 
     def fix(cs: list[MetricChange]) -> list[MetricChange]:
         return [decided(c, adjusted[id(c)]) if id(c) in adjusted else c for c in cs]
@@ -244,7 +251,8 @@ def caveats(side: str, m: Measurement) -> list[str]:
 def compare(before: Measurement, after: Measurement, rules: list[Rule], *, names: tuple[str, str]) -> Comparison:
     """Compare two measurements image by image and check ``rules``; ``names`` label the two sides."""
     b, a = before.by_name(), after.by_name()
-    images, tested = corrected([compare_images(b[name], a[name]) for name in b if name in a])
+    raw = [compare_images(b[name], a[name]) for name in b if name in a]
+    images, tested = corrected(raw, frozenset(rule.metric for rule in rules))
     only_before, only_after = [n for n in b if n not in a], [n for n in a if n not in b]
     unmatched = f"only in before: {', '.join(only_before) or 'none'}; only in after: {', '.join(only_after) or 'none'}"
     # The runtime floor is in nearly every file: a gate that checked only the floor checked nothing.
