@@ -175,9 +175,7 @@ def _load_scenario(opts: MeasureOptions) -> LoadedScenario:
     sc = loaded.scenario
     unknown = [n for n in opts.only if n not in sc.images]
     if unknown:
-        raise CprofilerError(
-            f"--only {unknown[0]}: no such image in {opts.scenario_file}; expected one of {', '.join(sc.images)}"
-        )
+        raise UsageError(f"--only {unknown[0]}: no such image in {opts.scenario_file}; expected one of: {', '.join(sc.images)}")
     check_before_work(loaded, only=opts.only, k8s_dir=opts.k8s_dir)
     return loaded
 

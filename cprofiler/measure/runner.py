@@ -315,7 +315,7 @@ class Runner:
         assert self.load is not None
         done = self.resume.load_done() if self.resume is not None else set()
         planned = self.load.plan(shuffle=s.shuffle, seed=s.seed, done=done)
-        self.reporter.load_planned(len(planned) + (0 if measurement.ceiling else 1))
+        self.reporter.load_planned(len(planned))  # the ceiling is said by a line of its own
         by_name = measurement.by_name()
         if measurement.ceiling is None:
             ceilings = self.load.ceilings()

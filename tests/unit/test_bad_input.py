@@ -230,6 +230,19 @@ def test_the_command_line_exits_2_with_one_line_and_never_calls_the_engine(tmp_p
         listener.close()
 
 
+def test_a_wrong_only_name_is_bad_input_naming_the_flag_and_the_choices(tmp_path):
+    (tmp_path / "s.yaml").write_text(GOOD)
+    (tmp_path / "Dockerfile").write_text("FROM scratch\n")
+    (tmp_path / "ctx").mkdir()
+    p = subprocess.run(
+        [sys.executable, "-m", "cprofiler", "measure", "s.yaml", "--only", "nosuch"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=60,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},  # this checkout's cprofiler
+    )  # fmt: skip
+    assert p.returncode == 2, p.stderr
+    assert p.stderr == "cprofiler: --only nosuch: no such image in s.yaml; expected one of: app\n"
+
+
 # --- property-based: whatever the bytes, only ScenarioError -------------------------------------
 
 GOOD = """\
