@@ -55,7 +55,7 @@ def sampler_cost(engine: Any, image: str, cpus: Any, duration_s: float, connecti
         finally:
             os.close(fd)
     return {
-        "qps": result.qps,
+        "qps": result.counts.qps,
         "samples": figures.samples,
         "sample_hz": figures.samples / figures.elapsed_s,
         "sampler_cpu_ms": figures.sampler_cpu_s * 1000,

@@ -37,7 +37,6 @@ from cprofiler.measure.children import spawn
 from cprofiler.measure.load.counts import Counts
 from cprofiler.measure.load.launch import RunWatch, run_measured
 from cprofiler.plugins import Registry
-from cprofiler.results.load import LatencyMs
 
 #: Seconds a generator may run beyond its load's duration and request timeout before it is killed.
 GRACE_S = 10.0
@@ -127,24 +126,6 @@ class GeneratorResult:
     #: Answers of any status in the whole run, warm-up included: none means the container answers
     #: nothing; some with none in the window means it is far behind the rate, a count.
     answered_in_run: int
-
-    @classmethod
-    def of(cls, counts: Counts, *, latency_method: str, elapsed_s: float, answered_in_run: int | None = None) -> GeneratorResult:
-        """``answered_in_run`` defaults to the window's answers (a run that is the window alone)."""
-        answered = counts.answered if answered_in_run is None else answered_in_run
-        return cls(counts=counts, latency_method=latency_method, elapsed_s=elapsed_s, answered_in_run=answered)
-
-    @property
-    def requests(self) -> int:
-        return self.counts.requests
-
-    @property
-    def qps(self) -> float:
-        return self.counts.qps
-
-    @property
-    def latency_ms(self) -> LatencyMs:
-        return self.counts.latency_ms
 
 
 class Generator(ABC):

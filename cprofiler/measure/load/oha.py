@@ -130,9 +130,7 @@ class Oha(Generator):
         counts = count(
             answers, Unanswered(share_of(errors, missing)), timeout_s=shape.request_timeout_s, window_s=shape.duration_s
         )
-        return GeneratorResult.of(
-            counts, latency_method=self.latency_method(shape.rate), elapsed_s=elapsed_s, answered_in_run=len(rows)
-        )
+        return GeneratorResult(counts, self.latency_method(shape.rate), elapsed_s, answered_in_run=len(rows))
 
 
 def _json(stdout: str) -> dict[str, Any]:

@@ -136,7 +136,8 @@ class Wrk(Generator):
             counts = _counts(d, timeout_s=shape.request_timeout_s)
         except (ValueError, KeyError, TypeError) as exc:
             raise GeneratorError(f"wrk's result line cannot be read ({exc}): {line[:200]}") from None
-        return GeneratorResult.of(counts, latency_method=self.latency_method(shape.rate), elapsed_s=counts.window_s)
+        # The run is the window alone (its warm-up is a run of its own).
+        return GeneratorResult(counts, self.latency_method(shape.rate), counts.window_s, answered_in_run=counts.answered)
 
 
 def _counts(d: dict[str, Any], *, timeout_s: float) -> Counts:
