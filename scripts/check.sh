@@ -7,6 +7,9 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 # Check this tree's cprofiler, not an installed copy from another checkout.
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
+# The tools are in the venv scripts/install.sh --test made, where there is one.
+py=python3
+[ -x "${CPROFILER_VENV:-$PWD/.venv}/bin/python" ] && py="${CPROFILER_VENV:-$PWD/.venv}/bin/python"
 
 failed=()
 run() {
@@ -16,10 +19,10 @@ run() {
   "$@" || failed+=("$name")
 }
 
-run "ruff check" python3 -m ruff check cprofiler tests benchmarks scripts
-run "ruff format" python3 -m ruff format --check cprofiler tests benchmarks scripts
-run "mypy" python3 -m mypy cprofiler benchmarks
-run "structure" python3 scripts/check-structure.py
+run "ruff check" "$py" -m ruff check cprofiler tests benchmarks scripts
+run "ruff format" "$py" -m ruff format --check cprofiler tests benchmarks scripts
+run "mypy" "$py" -m mypy cprofiler benchmarks
+run "structure" "$py" scripts/check-structure.py
 
 if [ "${#failed[@]}" -gt 0 ]; then
   echo "check: failed: ${failed[*]}" >&2

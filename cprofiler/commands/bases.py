@@ -5,16 +5,15 @@ from __future__ import annotations
 import time
 
 from rich.console import Console
-from rich.text import Text
 from tabulate import tabulate
 
 from cprofiler import engine as engine_mod
+from cprofiler.commands.base_progress import StandInProgress
 from cprofiler.errors import UsageError
 from cprofiler.images.bases import catalog
 from cprofiler.images.bases.build import build_stand_ins, stand_ins
 from cprofiler.images.bases.mirror import find_mirror
 from cprofiler.report.rows import human_bytes
-from cprofiler.text import plain
 
 
 def list_command(mirror: str | None) -> int:
@@ -44,14 +43,14 @@ def build_command(names: list[str], mirror: str | None, force: bool, quiet: bool
         raise UsageError(f"bases build {unknown[0]}: no such recipe; expected one of {', '.join(catalog.names())}")
     console = Console(stderr=True, soft_wrap=True)
     started = time.monotonic()
-
-    def progress(name: str, line: str) -> None:
-        if not quiet:
-            elapsed = Text(f"{time.monotonic() - started:6.0f} s", style="dim")
-            console.print(Text.assemble(elapsed, f" {plain(name)}: {plain(line[:150])}"), highlight=False)
-
+    progress = StandInProgress(console)
     engine = engine_mod.connect()
-    built = build_stand_ins(engine, names or None, mirror=find_mirror(mirror), progress=progress, force=force)
+    try:
+        built = build_stand_ins(
+            engine, names or None, mirror=find_mirror(mirror), progress=None if quiet else progress, force=force
+        )
+    finally:
+        progress.close()
     for status in built:
         size = human_bytes(status.size_bytes) if status.size_bytes is not None else "-"
         print(f"{status.name}: {status.tag} ({size}; {status.detail or 'no detail'})")

@@ -17,6 +17,7 @@ from cprofiler import engine as engine_mod
 from cprofiler import report
 from cprofiler.backends import selection
 from cprofiler.backends.base import Invocation, say_on_stderr
+from cprofiler.commands.base_progress import StandInProgress
 from cprofiler.commands.measure_checks import check_before_work, failures
 from cprofiler.errors import CprofilerError, EngineError, Interrupted, Signalled, UsageError
 from cprofiler.images.build import STAND_IN_PREFIX
@@ -77,6 +78,7 @@ class RichReporter:
         self.task: TaskID | None = None
         self.load_task: TaskID | None = None
         self.failures = 0
+        self.bases = StandInProgress(console)
 
     def message(self, text: str) -> None:
         self.console.print(styled(text, "dim"))
@@ -84,10 +86,21 @@ class RichReporter:
     def building(self, name: str, line: str | None) -> None:
         if line is None:
             self.console.print(Text.assemble("building ", styled(name, "bold"), "…"))
-        elif line.startswith(STAND_IN_PREFIX) and (" building " in line or " built " in line or "Step " in line):
-            self.console.print(styled(f"  {name}: {line[:120]}", "cyan"))
+        elif line.startswith(STAND_IN_PREFIX):
+            recipe, _, rest = line.removeprefix(STAND_IN_PREFIX).partition(": ")
+            self.stand_in(recipe, rest)
         elif line.startswith("Step ") and " : LABEL " not in line:
-            self.console.print(styled(f"  {name}: {line[:110]}", "dim"))
+            self.console.print(styled(f"  {name}: {self._fit(line)}", "dim"))
+
+    def stand_in(self, recipe: str, line: str) -> None:
+        self.bases(recipe, line)
+
+    def _fit(self, line: str) -> str:
+        """A build line, whole in a log; on a terminal cut at a word to one line."""
+        width = self.console.width - 20
+        if not self.console.is_terminal or len(line) <= width:
+            return line
+        return line[:width].rsplit(" ", 1)[0] + "…"
 
     def runs_planned(self, total: int) -> None:
         self.progress = Progress(
@@ -126,6 +139,7 @@ class RichReporter:
             self.progress.update(self.load_task, advance=1, description=f"{name} load")
 
     def close(self) -> None:
+        self.bases.close()
         if self.progress is not None:
             self.progress.stop()
 

@@ -23,14 +23,12 @@ import re
 import stat
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 from cprofiler.engine import Engine, ImageInfo
 from cprofiler.errors import BuildError, RegistryRefused, UsageError
-from cprofiler.images.bases import catalog
-from cprofiler.images.bases.build import stand_ins
-from cprofiler.images.bases.mirror import find_mirror
 from cprofiler.images.context import context_files
-from cprofiler.labels import LABEL, LABEL_IMAGE_INPUTS_HASH
+from cprofiler.labels import LABEL, LABEL_DETAIL, LABEL_IMAGE_INPUTS_HASH, LABEL_RECIPE, LABEL_STANDS_IN_FOR, STAND_IN_OWNER
 from cprofiler.scenario.model import ImageSpec
 
 _ARG_RE = re.compile(r"\$\{(\w+)(?::-([^}]*))?\}|\$(\w+)")
@@ -43,10 +41,10 @@ STAND_IN_PREFIX = "[stand-in] "
 class BaseUnavailable(BuildError):
     """A ``FROM`` image is not on the engine and cannot be pulled."""
 
-    def __init__(self, image_name: str, base: str, reason: str) -> None:
+    def __init__(self, image_name: str, base: str, reason: str, *, hint: str | None = None) -> None:
+        hint = hint or "build or load it first, or give the image a fallback: a stand-in for it (cprofiler bases list)"
         super().__init__(
-            f"image {image_name!r}: base image {base} is not on this engine and could not be pulled ({reason}); "
-            "build or load it first, or give the image a fallback stand-in (cprofiler bases list)"
+            f"image {image_name!r}: base image {base} is not on this engine and could not be pulled ({reason}); {hint}"
         )
         self.image_name = image_name
         self.base = base
@@ -140,7 +138,7 @@ def image_inputs_hash(
 
 def base_images(dockerfile_text: str, args: Mapping[str, str]) -> list[str]:
     """The external images a Dockerfile's ``FROM`` lines name, ARGs substituted, stages and scratch left out."""
-    values = {**_arg_defaults(dockerfile_text), **args}
+    values = {**arg_defaults(dockerfile_text), **args}
     stages: set[str] = set()
     bases: list[str] = []
     for word, rest in _instructions(dockerfile_text):
@@ -149,7 +147,7 @@ def base_images(dockerfile_text: str, args: Mapping[str, str]) -> list[str]:
         parts = [p for p in rest.split() if not p.startswith("--")]
         if not parts:
             continue
-        ref = _substitute(parts[0], values)
+        ref = substitute(parts[0], values)
         if len(parts) >= 3 and parts[1].lower() == "as":
             stages.add(parts[2].lower())
         if ref.lower() != "scratch" and ref.lower() not in stages and ref not in bases:
@@ -159,7 +157,7 @@ def base_images(dockerfile_text: str, args: Mapping[str, str]) -> list[str]:
 
 def copied_images(dockerfile_text: str, args: Mapping[str, str]) -> list[str]:
     """External images ``COPY --from=IMAGE`` names (not a stage's name or number), ARGs substituted."""
-    values = {**_arg_defaults(dockerfile_text), **args}
+    values = {**arg_defaults(dockerfile_text), **args}
     stages: set[str] = set()
     found: list[str] = []
     for word, rest in _instructions(dockerfile_text):
@@ -170,7 +168,7 @@ def copied_images(dockerfile_text: str, args: Mapping[str, str]) -> list[str]:
         elif word == "COPY":
             for flag in rest.split():
                 if flag.startswith("--from="):
-                    ref = _substitute(flag.removeprefix("--from="), values)
+                    ref = substitute(flag.removeprefix("--from="), values)
                     if ref.lower() not in stages and not ref.isdigit() and ref not in found:
                         found.append(ref)
     return found
@@ -210,7 +208,12 @@ def _instructions(dockerfile_text: str) -> list[tuple[str, str]]:
     return out
 
 
-def _arg_defaults(dockerfile_text: str) -> dict[str, str]:
+def declared_args(dockerfile_text: str) -> set[str]:
+    """The names of every ``ARG`` line of the Dockerfile, before the first ``FROM`` or in a stage."""
+    return {rest.strip().partition("=")[0].strip() for word, rest in _instructions(dockerfile_text) if word == "ARG"}
+
+
+def arg_defaults(dockerfile_text: str) -> dict[str, str]:
     """Defaults of the ``ARG`` lines before the first ``FROM``."""
     defaults = {}
     for word, rest in _instructions(dockerfile_text):
@@ -222,7 +225,7 @@ def _arg_defaults(dockerfile_text: str) -> dict[str, str]:
     return defaults
 
 
-def _substitute(text: str, values: Mapping[str, str]) -> str:
+def substitute(text: str, values: Mapping[str, str]) -> str:
     """Expand ``$NAME``, ``${NAME}`` and ``${NAME:-default}`` as the Dockerfile parser does."""
 
     def sub(m: re.Match[str]) -> str:
@@ -256,15 +259,17 @@ def build_image(
     """Build (or reuse) the image of one scenario entry (``build_with_fallback`` swaps a base for a
     stand-in by building a copy of ``spec`` whose build args name the stand-in)."""
     dockerfile = spec.source
-    text = _read_dockerfile(name, dockerfile)
+    text = read_dockerfile(name, dockerfile)
     build_args = dict(spec.args)
     context = spec.build_context
     # The bases first: their ids are inputs (a base retagged to other content is a new image).
     ensure_bases(engine, name, text, build_args, offline=offline)
     ids = {}
+    stand_in = None
     for ref in [*base_images(text, build_args), *copied_images(text, build_args)]:
         info = engine.image(ref)
         ids[ref] = info.id if info is not None else "not on the engine"  # COPY --from pulls it at build time
+        stand_in = stand_in or (stand_in_mark(info.labels) if info is not None else None)
     where = f"image {name!r}: build context {context}"
     digest = image_inputs_hash(text, build_args, context, dockerfile=dockerfile, image_ids=ids, where=where)
     tag = f"cprofiler/{name}:{digest[:16]}"
@@ -280,24 +285,47 @@ def build_image(
             engine.tag(same, tag)
             found = engine.image(tag)
     if found is not None:
-        return BuiltImage(name=name, info=found, reused=True)
+        return BuiltImage(name=name, info=found, stand_in=stand_in, reused=True)
     labels = {LABEL: invocation, LABEL_IMAGE_INPUTS_HASH: digest}
-    engine.build(
-        name=name,
-        context=context,
-        dockerfile=dockerfile,
-        tag=tag,
-        buildargs=build_args,
-        labels=labels,
-        on_line=on_line,
-    )
+    spec_of_build = {"context": context, "dockerfile": dockerfile, "tag": tag, "buildargs": build_args, "labels": labels}
+    _engine_build(engine, name, spec_of_build, stand_in, on_line)
     built = engine.image(tag)
     if built is None:
         raise BuildError(f"image {name!r}: built, but the engine does not list {tag}")
-    return BuiltImage(name=name, info=built, note=note)
+    return BuiltImage(name=name, info=built, stand_in=stand_in, note=note)
 
 
-def _read_dockerfile(name: str, path: Path) -> str:
+def _engine_build(
+    engine: Engine, name: str, spec: dict[str, Any], stand_in: dict[str, str] | None, on_line: Callable[[str], None] | None
+) -> None:
+    """The engine's build; a failure FROM a stand-in names the stand-in's toolchain."""
+    try:
+        engine.build(name=name, on_line=on_line, **spec)
+    except BuildError as exc:
+        if stand_in is None:
+            raise
+        # A stand-in's toolchain is Debian's, not the real base's: say which, since a version
+        # (a go.mod's `go 1.23`, a newer Python syntax) is the usual reason such a build fails.
+        raise BuildError(
+            f"{exc} [built FROM stand-in {stand_in['recipe']} ({stand_in['detail']}), not {stand_in['for']}]"
+        ) from exc
+
+
+def stand_in_mark(labels: Mapping[str, str]) -> dict[str, str] | None:
+    """The stand-in mark of an image built FROM a base with these labels, or None for a real base.
+
+    A stand-in carries its recipe, what it stands in for and its versions (``images.bases``), so an
+    image whose ``FROM`` names one by hand is marked like one that got it from ``fallback``."""
+    if labels.get(LABEL) != STAND_IN_OWNER or LABEL_RECIPE not in labels:
+        return None
+    return {
+        "for": labels.get(LABEL_STANDS_IN_FOR, "?"),
+        "recipe": labels[LABEL_RECIPE],
+        "detail": labels.get(LABEL_DETAIL, labels[LABEL_RECIPE]),
+    }
+
+
+def read_dockerfile(name: str, path: Path) -> str:
     """The Dockerfile's text: a regular file of at most MAX_DOCKERFILE_BYTES, UTF-8; else UsageError."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
@@ -310,52 +338,3 @@ def _read_dockerfile(name: str, path: Path) -> str:
         return raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"image {name!r}: cannot read {path}: {exc}") from exc
-
-
-def build_with_fallback(
-    engine: Engine,
-    name: str,
-    spec: ImageSpec,
-    *,
-    invocation: str,
-    offline: bool = False,
-    on_line: Callable[[str], None] | None = None,
-) -> BuiltImage:
-    """Build with the real base; where it cannot be had and the spec names a fallback, use that.
-
-    A fallback value is a stand-in recipe name (``cprofiler bases list``), built once per machine,
-    or the reference of an image already on the engine. The result says which base it stood in
-    for, so a stand-in is never shown as the real image.
-    """
-    try:
-        return build_image(engine, name, spec, invocation=invocation, offline=offline, on_line=on_line)
-    except BaseUnavailable:
-        if not spec.fallback:
-            raise
-        fallback = spec.fallback
-    args = dict(spec.args)
-    replaced, recipes, details = [], [], []
-    for key, value in fallback.items():
-        tag, detail = resolve_fallback(engine, name, key, value, on_line)
-        replaced.append(spec.args.get(key, f"{key} default"))
-        recipes.append(value)
-        details.append(detail)
-        args[key] = tag
-    stand_in = {"for": ", ".join(replaced), "recipe": ", ".join(recipes), "detail": "; ".join(details)}
-    swapped = spec.model_copy(update={"args": args})
-    built = build_image(engine, name, swapped, invocation=invocation, offline=True, on_line=on_line)
-    return dataclasses.replace(built, stand_in=stand_in)
-
-
-def resolve_fallback(engine: Engine, name: str, key: str, value: str, on_line: Callable[[str], None] | None) -> tuple[str, str]:
-    """Return ``(image reference, detail)`` for one fallback value, building a recipe if needed."""
-    if value in catalog.names():
-        progress = (lambda recipe, line: on_line(f"{STAND_IN_PREFIX}{recipe}: {line}")) if on_line else None
-        built = stand_ins(engine, find_mirror())[value].build(progress)
-        return built.tag, built.detail or value
-    if engine.image(value) is not None:
-        return value, f"local image {value}"
-    known = ", ".join(catalog.names())
-    raise UsageError(
-        f"image {name!r}: fallback {key}: {value!r} is neither a stand-in recipe ({known}) nor an image on this engine"
-    )

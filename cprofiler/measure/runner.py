@@ -22,7 +22,10 @@ from cprofiler.backends.run import Subject
 from cprofiler.engine import Engine
 from cprofiler.environment import host_facts
 from cprofiler.errors import UsageError
-from cprofiler.images.build import BuiltImage, build_with_fallback
+from cprofiler.images.bases.build import build_stand_ins
+from cprofiler.images.bases.mirror import find_mirror
+from cprofiler.images.build import BuiltImage
+from cprofiler.images.fallback import build_with_fallback, stand_ins_needed
 from cprofiler.images.floor import FLOOR_NAME, build_floor, floor_mode
 from cprofiler.measure.load.cpus import split_cpus
 from cprofiler.measure.load.phase import CEILING_NAME, step_line
@@ -35,7 +38,7 @@ from cprofiler.results.model import Environment, ImageRef, ImageResult, Measurem
 from cprofiler.results.resume import Recorded
 from cprofiler.results.runlog import RunLog, jsonl_path
 from cprofiler.scenario.loadspec import LoadSpec
-from cprofiler.scenario.model import Budgets, LoadedScenario
+from cprofiler.scenario.model import Budgets, ImageSpec, LoadedScenario
 from cprofiler.settings import RunSettings, new_invocation_id
 
 
@@ -137,9 +140,13 @@ class Runner:
         scenario = self.loaded.scenario
         built: dict[str, BuiltImage] = {}
         subjects = []
-        for row, name, spec in scenario.variants():
-            if self.images and row not in self.images and name not in self.images:
-                continue
+        wanted = [
+            (row, name, spec)
+            for row, name, spec in scenario.variants()
+            if not self.images or row in self.images or name in self.images
+        ]
+        self._build_stand_ins({name: scenario.images[name] for _, name, _ in wanted})
+        for row, name, spec in wanted:
             if name not in built:
                 self.reporter.building(name, None)
                 on_line = functools.partial(self.reporter.building, name)
@@ -154,6 +161,16 @@ class Runner:
                 built[name] = image
             subjects.append(Subject(row, spec, built[name], scenario_name=name, load=scenario.load_for(name)))
         return subjects
+
+    def _build_stand_ins(self, specs: dict[str, ImageSpec]) -> None:
+        """Build every stand-in these images will need, side by side, before the first image: the
+        bases' builds are independent, and one after another they took the sum of their times."""
+        needed = stand_ins_needed(self.engine, specs, offline=self.offline)
+        if needed:
+            self.reporter.message(
+                f"building stand-in bases {', '.join(needed)} side by side (once per machine; reused afterwards)"
+            )
+            build_stand_ins(self.engine, needed, mirror=find_mirror(), progress=self.reporter.stand_in)
 
     def prepare_floor(self, subjects: list[Subject]) -> Subject:
         """Build (or reuse) the runtime floor image; it is then run exactly like a scenario image.

@@ -246,8 +246,6 @@ class ImageSpec(_Strict):
     def _one_source(self) -> ImageSpec:
         if (self.dockerfile is None) == (self.template is None):
             raise ValueError("expected exactly one of dockerfile or template")
-        if self.fallback is not None and self.template is None:
-            raise ValueError("fallback: expected only with template (it replaces template args)")
         if isinstance(self.load, LoadSpec) and self.ready.http is None:
             raise ValueError("load: expected an image probed by http (the load is sent to the probe's port)")
         return self

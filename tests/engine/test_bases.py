@@ -111,14 +111,17 @@ def test_debian_python_has_the_full_standard_library(engine, built) -> None:
 
 def test_go_builder_makes_a_static_binary_for_a_scratch_image(engine, built) -> None:
     image = built["go-builder"]
-    assert "Go 1." in image.detail
+    # golang:1.22's version, so the go.mod a current `go mod init` writes (`go 1.22.0`) builds.
+    assert "Go 1.22" in image.detail
     with tempfile.TemporaryDirectory(prefix="cprofiler-test-go-") as tmp:
         ctx = Path(tmp)
         (ctx / "main.go").write_text(HELLO_GO)
+        (ctx / "go.mod").write_text("module example.com/hello\n\ngo 1.22.0\n")
         (ctx / "Dockerfile").write_text(
             f"FROM {image.tag} AS build\n"
-            "COPY main.go .\n"
-            "RUN CGO_ENABLED=0 go build -o /hello main.go\n"
+            "WORKDIR /src\n"
+            "COPY go.mod main.go ./\n"
+            "RUN CGO_ENABLED=0 go build -o /hello .\n"
             "FROM scratch\n"
             "COPY --from=build /hello /hello\n"
             'ENTRYPOINT ["/hello"]\n'

@@ -89,3 +89,67 @@ def test_unknown_fallback_is_a_clear_error(tmp_path):
     p = subprocess.run([sys.executable, "-m", "cprofiler", "measure", str(path), "--no-floor"], capture_output=True, text=True)
     assert p.returncode == 2
     assert "fallback BASE: 'no-such-recipe' is neither a stand-in recipe" in p.stderr
+
+
+def _dockerfile_scenario(tmp_path, dockerfile_text: str, fallback: dict[str, str] | None):
+    (tmp_path / "Dockerfile").write_text(dockerfile_text)
+    image = {"dockerfile": "Dockerfile", "ready": {"exit": True}}
+    if fallback is not None:
+        image["fallback"] = fallback
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump({"runs": 1, "warmup": 0, "images": {"app": image}}))
+    return path
+
+
+def test_a_users_dockerfile_gets_a_stand_in_for_the_base_its_from_names(local_bases, tmp_path):
+    missing = f"cprofiler-test/no-such-base:{uuid.uuid4().hex[:8]}"
+    text = f"# the user's own, with no build arg for its base\nFROM {missing} AS app\nENV MODE=exit\n"
+    image, p = _measure(_dockerfile_scenario(tmp_path, text, {missing: local_bases["stand"]}))
+    assert image["stand_in"] == {"for": missing, "recipe": local_bases["stand"], "detail": f"local image {local_bases['stand']}"}
+    assert image["runs"][0]["status"] == "ok"
+    assert f"app (stand-in: {local_bases['stand']})" in p.stdout
+    assert (tmp_path / "Dockerfile").read_text() == text  # the swap is in a copy; the user's file is untouched
+
+
+def test_a_base_without_an_entry_names_the_entry_to_add(tmp_path):
+    # python:3.12-alpine cannot be pulled here (no registry): the error says which fallback entry replaces it.
+    p = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cprofiler",
+            "measure",
+            str(_dockerfile_scenario(tmp_path, "FROM python:3.12-alpine\n", None)),
+            "--no-floor",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert p.returncode != 0
+    assert 'give the image fallback: {"python:3.12-alpine": musl-python}' in p.stderr
+
+
+@pytest.fixture
+def hand_made_stand_in(engine, testapp_context):
+    """A local image carrying a stand-in's labels, as `cprofiler bases build` gives them."""
+    from cprofiler.labels import LABEL_DETAIL, LABEL_RECIPE, LABEL_STANDS_IN_FOR, STAND_IN_OWNER
+
+    ref = f"cprofiler-test/labelled-standin:{uuid.uuid4().hex[:8]}"
+    labels = {
+        LABEL: STAND_IN_OWNER,
+        LABEL_RECIPE: "musl-python",
+        LABEL_STANDS_IN_FOR: "python:*-alpine",
+        LABEL_DETAIL: "test detail",
+    }
+    engine.build(
+        name=ref, context=testapp_context, dockerfile=testapp_context / "Dockerfile", tag=ref, buildargs={}, labels=labels
+    )
+    yield ref
+    engine.remove_image(ref)
+
+
+def test_a_from_that_names_a_stand_in_by_hand_is_marked_as_one(hand_made_stand_in, tmp_path):
+    image, p = _measure(_dockerfile_scenario(tmp_path, f"FROM {hand_made_stand_in}\nENV MODE=exit\n", None))
+    assert image["stand_in"] == {"for": "python:*-alpine", "recipe": "musl-python", "detail": "test detail"}
+    assert "app (stand-in: musl-python)" in p.stdout

@@ -17,6 +17,14 @@ def names() -> list[str]:
     return sorted(RECIPES)
 
 
+def suggest(ref: str) -> str | None:
+    """The recipe that stands in for the image ``ref`` (``python:3.12-alpine`` → musl-python), or None;
+    of several, the one whose matching pattern is the most specific (the longest)."""
+    found = [(RECIPES.get(name).covers(ref), name) for name in names()]
+    best = max(found, key=lambda f: len(f[0] or ""), default=(None, ""))
+    return best[1] if best[0] else None
+
+
 def get_recipe(name: str) -> Recipe:
     """The recipe ``name``; UsageError naming every recipe when there is none of that name."""
     return RECIPES.get(name)

@@ -8,6 +8,7 @@ user of the whole list asks.
 
 from __future__ import annotations
 
+import fnmatch
 import inspect
 from abc import ABC, abstractmethod
 from collections.abc import Callable
@@ -57,10 +58,22 @@ class Recipe(ABC):
     name: ClassVar[str]
     #: The real images it stands in for, as a user would write them (``python:*-alpine``).
     stands_in_for: ClassVar[str]
+    #: Image references it can stand in for, as shell patterns (``python:*alpine*``): what
+    #: ``catalog.suggest`` proposes when such a base cannot be pulled.
+    covers_patterns: ClassVar[tuple[str, ...]] = ()
+    #: Seconds a build of it usually takes on this project's 2-core machine, beside the other
+    #: recipes of its wave (``docs/bases.md``): the estimate its progress line shows.
+    typical_build_s: ClassVar[float] = 120.0
     #: Recipes whose images this one builds FROM (built first).
     requires: ClassVar[tuple[str, ...]] = ()
     #: Modules the image's python3 must import, or the build fails.
     required_modules: ClassVar[tuple[str, ...]] = ()
+
+    def covers(self, ref: str) -> str | None:
+        """The first pattern by which this recipe stands in for the image ``ref`` (its last path part:
+        a registry and a namespace aside), or None; it only proposes a ``fallback`` entry, which the user writes."""
+        bare = ref.rsplit("/", 1)[-1]
+        return next((p for p in self.covers_patterns if fnmatch.fnmatchcase(bare, p)), None)
 
     @property
     def directory(self) -> Path:

@@ -55,7 +55,9 @@ _VERSION = re.compile(r"oha (\S+)")
 class Oha(Generator):
     name = "oha"
     warms_up_in_run = True
-    install_hint = f"install it with: cargo install oha --version {VERSION} --locked (bash scripts/install.sh does)"
+    install_hint = (
+        f"install it with: bash scripts/install.sh --load (cargo install oha --version {VERSION} --locked, 5-10 minutes once)"
+    )
 
     def version(self) -> str | None:
         path = find_program("oha", CARGO_BIN)

@@ -8,10 +8,12 @@ from cprofiler.images.bases.registry import register
 
 @register
 class GoBuilder(DockerfileRecipe):
-    """The debian-python stand-in plus Debian's Go toolchain, for a Go template's builder stage."""
+    """The debian-python stand-in plus Go 1.22 from the suite's backports, for a Go template's builder stage."""
 
     name = "go-builder"
     stands_in_for = "golang:*"
+    covers_patterns = ("golang:*",)
+    typical_build_s = 120.0
     requires = ("debian-python",)
 
     def probe_command(self) -> list[str]:
