@@ -307,7 +307,7 @@ def _engine_build(
         # A stand-in's toolchain is Debian's, not the real base's: say which, since a version
         # (a go.mod's `go 1.23`, a newer Python syntax) is the usual reason such a build fails.
         raise BuildError(
-            f"{exc} [built FROM stand-in {stand_in['recipe']} ({stand_in['detail']}), not {stand_in['for']}]"
+            f"{exc} [built FROM stand-in {stand_in['recipe']} ({stand_in['detail']}), which stands in for {stand_in['for']}]"
         ) from exc
 
 

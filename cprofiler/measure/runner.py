@@ -29,6 +29,7 @@ from cprofiler.images.fallback import build_with_fallback, stand_ins_needed
 from cprofiler.images.floor import FLOOR_NAME, build_floor, floor_mode
 from cprofiler.measure.load.cpus import split_cpus
 from cprofiler.measure.load.phase import CEILING_NAME, step_line
+from cprofiler.measure.probes.base import quick_thread_switches
 from cprofiler.measure.reporter import Reporter, SilentReporter
 from cprofiler.measure.security import confinement
 from cprofiler.measure.signals import why_stopped
@@ -203,7 +204,7 @@ class Runner:
     def measure(self) -> Measurement:
         """Build, run every round, and return the measurement; finished runs are on disk at once."""
         started = _now_iso()
-        with self.signals:
+        with self.signals, quick_thread_switches():
             self.signals.allow()  # a build may stop anywhere: nothing to clean up yet
             # A cold level, a limit or a load phase that cannot work here fails before anything is built or run.
             self.backend.check(self._load_rows())

@@ -138,3 +138,24 @@ def test_go_builder_makes_a_static_binary_for_a_scratch_image(engine, built) -> 
         assert (code, out.strip()) == (0, "hello from scratch")
     finally:
         engine.remove_image(image_id)
+
+
+def test_a_build_that_fails_on_a_stand_in_names_its_toolchain(engine, built, tmp_path) -> None:
+    # A user's own Dockerfile, FROM the real golang:1.22 (no registry here), with a go.mod that wants
+    # a Go the stand-in does not have: the stand-in replaces the FROM, and the failure says which Go it had.
+    from cprofiler.errors import BuildError
+    from cprofiler.images.fallback import build_with_fallback
+    from cprofiler.scenario.model import ImageSpec
+
+    (tmp_path / "main.go").write_text(HELLO_GO)
+    (tmp_path / "go.mod").write_text("module example.com/hello\n\ngo 1.99\n")
+    (tmp_path / "Dockerfile").write_text(
+        "FROM golang:1.22 AS build\nWORKDIR /src\nCOPY go.mod main.go ./\nRUN go build -o /hello .\n"
+    )
+    spec = ImageSpec.model_validate(
+        {"dockerfile": tmp_path / "Dockerfile", "fallback": {"golang:1.22": "go-builder"}, "ready": {"exit": True}}
+    )
+    with pytest.raises(BuildError) as failed:
+        build_with_fallback(engine, "go-too-new", spec, invocation="test", offline=True)
+    assert f"[built FROM stand-in go-builder ({built['go-builder'].detail}), which stands in for golang:*]" in str(failed.value)
+    assert "go 1.99" in str(failed.value) or "1.99" in str(failed.value)  # the engine's own reason is kept

@@ -86,11 +86,6 @@ make -j"$JOBS" EXTRA_CFLAGS="-DTHREAD_STACK_SIZE=0x100000" >/tmp/make.log 2>&1 |
 # setup.py's own summary: which optional modules had no library to build against.
 sed -n '/necessary bits to build these optional modules/,/^running build_scripts/p' /tmp/make.log | grep -v '^running' || true
 step "CPython: install"
-# `make install` compiles every module to .pyc at three optimisation levels, minutes on 2 cores, and
-# the root filesystem step below deletes every .pyc again (as the official images do): the install
-# runs `python -c pass` in compileall's place instead. The image's files are the same either way.
-sed -i 's#\$(DESTDIR)\$(LIBDEST)/compileall\.py#-c pass#' Makefile
-grep -q 'compileall\.py' Makefile && echo "   (this Makefile's compileall step is not the one expected: it runs, and takes longer)"
 make install DESTDIR="$OUT" >/tmp/install.log 2>&1 || { tail -n 30 /tmp/install.log; exit 1; }
 
 step "root filesystem"
