@@ -12,6 +12,12 @@ in memory (no engine, no containers):
   beside it (ratios and differences with their bootstrap intervals), the notices and the
   failure check.
 
+And per tick of the threads that sample while a container runs, on this process's own cgroup
+and a closed loopback port (no container needed): a memory sample of the 20 Hz samplers as they
+read it now (:class:`~cprofiler.measure.memory.WorkingSetReader`) and as they did (open, read and
+parse both files: ``Cgroup.memory_usage``), and one turn of the 1 kHz http/tcp probe (a refused
+connect, then its 1 ms sleep).
+
 Two inputs: a default-sized measurement built like ``tests/unit/factories.py`` does (3 images ×
 10 runs and the floor's 10, each image with a closed-loop load phase of 3 repeats, the scenario
 default) and every results file in ``docs/results/*.json``, read as ``cprofiler report`` reads it.
@@ -139,7 +145,36 @@ def child() -> None:
             end_of_measurement(x)
 
     out["docs/results/*.json (7 files): end of measurement of each"] = _cpu(every_file)
-    print(json.dumps(out))
+    out = {f"{k}, ms": v * 1000 for k, v in out.items()}
+    print(json.dumps({**out, **per_tick()}))
+
+
+def per_tick(turns: int = 5000) -> dict[str, float]:
+    """CPU microseconds per sample or probe turn (see the module docstring); empty without a cgroup."""
+    import socket
+
+    from cprofiler.measure.memory import Cgroup, WorkingSetReader
+    from cprofiler.measure.probes.base import POLL_INTERVAL_S
+
+    def each(work: Any, n: int = turns) -> float:
+        return _cpu(lambda: [work() for _ in range(n)]) / n * 1e6
+
+    def probe_turn() -> None:
+        try:
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+                s.settimeout(2.0)
+                s.connect(("127.0.0.1", 1))  # nothing listens on port 1: refused at once
+        except OSError:
+            pass
+        time.sleep(POLL_INTERVAL_S)
+
+    out = {"probe turn (refused connect + 1 ms sleep), µs": each(probe_turn, 1000)}
+    cgroup = Cgroup.of_pid(os.getpid())
+    if cgroup is not None:
+        with WorkingSetReader(cgroup) as reader:
+            out[f"memory sample, files kept open (cgroup v{cgroup.version}), µs"] = each(reader.read)
+        out[f"memory sample, files opened and parsed whole (cgroup v{cgroup.version}), µs"] = each(cgroup.memory_usage)
+    return out
 
 
 def profile() -> None:
@@ -174,9 +209,10 @@ def main() -> None:
         proc = subprocess.run([sys.executable, __file__, "--child"], capture_output=True, text=True, env=env, check=True)
         for key, seconds in json.loads(proc.stdout).items():
             samples.setdefault(key, []).append(seconds)
-    print(f"CPU seconds, median of {args.repeat} fresh processes (min–max):")
+    print(f"CPU time, median of {args.repeat} fresh processes (min–max):")
     for key, values in samples.items():
-        print(f"  {key}: {statistics.median(values) * 1000:.1f} ms ({min(values) * 1000:.1f}–{max(values) * 1000:.1f})")
+        what, unit = key.rsplit(", ", 1)
+        print(f"  {what}: {statistics.median(values):.1f} {unit} ({min(values):.1f}–{max(values):.1f})")
 
 
 if __name__ == "__main__":
