@@ -88,9 +88,9 @@ class WorkingSetReader:
 
     The two files stay open and are read again from offset 0 (``pread``): the kernel makes a
     cgroup file's text afresh on each read from the start, so this reads what opening it anew
-    would, without resolving the path, opening and closing each time (a fifth of the cost on a
-    2-core VM: 11 µs instead of 88 µs per sample). Close it (or use it as a context manager)
-    when sampling ends, so that no descriptor outlives the container.
+    would, without resolving the path, opening and closing each time (about a sixth of the CPU:
+    13 µs instead of 75 µs a sample on cgroup v1, ``benchmarks/tool_cpu.py``). Close it (or use
+    it as a context manager) when sampling ends, so that no descriptor outlives the container.
     """
 
     def __init__(self, cgroup: Cgroup) -> None:
