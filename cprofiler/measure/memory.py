@@ -15,6 +15,7 @@ are applied to the engine's stats API instead and ``memory_source`` says ``engin
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,113 @@ def _read_stat(path: Path) -> dict[str, int]:
     except OSError:
         pass
     return out
+
+
+#: The ``memory.stat`` keys the working set and the least inactive cache are computed from
+#: (:func:`from_figures`): v2, then v1 (``total_*`` first, the plain key where it is missing).
+_INACTIVE_KEYS = {2: (b"inactive_file",), 1: (b"total_inactive_file", b"inactive_file")}
+
+
+def stat_keys(data: bytes, keys: tuple[bytes, ...]) -> dict[str, int]:
+    """The ``keys`` of a ``memory.stat`` text that :func:`_read_stat` would give, and only those.
+
+    The same rule: a line ``key value`` whose value is an integer; of a key given twice, the last.
+    Looking up a few keys instead of splitting every line is what a sampler ticking 20 times a
+    second needs (v2's memory.stat has over 40 lines).
+    """
+    out: dict[str, int] = {}
+    text = b"\n" + data
+    for key in keys:
+        at = text.rfind(b"\n" + key + b" ")
+        if at < 0:
+            continue
+        start = at + len(key) + 2
+        end = text.find(b"\n", start)
+        value = text[start:] if end < 0 else text[start:end]
+        if value.strip().lstrip(b"-").isdigit():
+            out[key.decode()] = int(value)
+    return out
+
+
+class WorkingSetReader:
+    """Reads a cgroup's memory usage and inactive file cache many times a second, cheaply.
+
+    The two files stay open and are read again from offset 0 (``pread``): the kernel makes a
+    cgroup file's text afresh on each read from the start, so this reads what opening it anew
+    would, without resolving the path, opening and closing each time (about a sixth of the CPU:
+    13 µs instead of 75 µs a sample on cgroup v1, ``benchmarks/tool_cpu.py``). Close it (or use
+    it as a context manager) when sampling ends, so that no descriptor outlives the container.
+    """
+
+    def __init__(self, cgroup: Cgroup) -> None:
+        self.version = cgroup.version
+        self._keys = _INACTIVE_KEYS[2 if cgroup.version == 2 else 1]
+        usage_file = "memory.usage_in_bytes" if cgroup.version == 1 else "memory.current"
+        self._usage_fd = _open(cgroup.memory_dir / usage_file)
+        self._stat_fd = _open(cgroup.memory_dir / "memory.stat")
+
+    def read(self) -> tuple[int | None, dict[str, int]]:
+        """``(usage in bytes, the inactive-file keys of memory.stat)``: what :meth:`Cgroup.memory_usage`
+        gives, but of ``memory.stat`` only the keys :func:`from_figures` needs for the working set.
+        Usage is None when it cannot be read (the cgroup is gone: the container stopped)."""
+        usage, stat = self._read()
+        return usage, stat if stat is not None else {}
+
+    def working_set_bytes(self) -> int | None:
+        """The working set now, in bytes (:func:`from_figures`); None when either file cannot be read."""
+        usage, stat = self._read()
+        if usage is None or stat is None:
+            return None
+        return from_figures(usage, stat, None, v2=self.version == 2).working_set_bytes
+
+    def _read(self) -> tuple[int | None, dict[str, int] | None]:
+        usage = None
+        raw = _pread_all(self._usage_fd)
+        if raw is not None:
+            try:
+                usage = int(raw.split()[0])
+            except (ValueError, IndexError):
+                usage = None
+        stat = _pread_all(self._stat_fd)
+        return usage, stat_keys(stat, self._keys) if stat is not None else None
+
+    def close(self) -> None:
+        for fd in (self._usage_fd, self._stat_fd):
+            if fd is not None:
+                os.close(fd)
+        self._usage_fd = self._stat_fd = None
+
+    def __enter__(self) -> WorkingSetReader:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+
+def _open(path: Path) -> int | None:
+    try:
+        return os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return None
+
+
+#: Bytes asked for per ``pread``: more than a whole ``memory.stat``, so one call reads it all.
+_CHUNK = 16384
+
+
+def _pread_all(fd: int | None) -> bytes | None:
+    """The whole content of the file open at ``fd``, read from offset 0; None when it cannot be read."""
+    if fd is None:
+        return None
+    try:
+        data = os.pread(fd, _CHUNK, 0)
+        chunk = data
+        while len(chunk) == _CHUNK:  # a longer file than ever seen: read on to its end
+            chunk = os.pread(fd, _CHUNK, len(data))
+            data += chunk
+    except OSError:
+        return None
+    return data
 
 
 @dataclass(frozen=True)

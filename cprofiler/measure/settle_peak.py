@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 import time
 
-from cprofiler.measure.memory import Cgroup, from_figures
+from cprofiler.measure.memory import Cgroup, WorkingSetReader
 
 #: Pause between two working-set samples while settling, in seconds (20 Hz: a burst that lasts longer
 #: than this is always sampled, and a sample is two small file reads, so the sampling costs little).
@@ -22,34 +22,30 @@ SETTLE_SAMPLE_INTERVAL_S = 0.05
 
 def working_set_bytes(cgroup: Cgroup) -> int | None:
     """The cgroup's working set now, in bytes (two small file reads; no PSS)."""
-    name = "memory.usage_in_bytes" if cgroup.version == 1 else "memory.current"
-    try:
-        usage = int((cgroup.memory_dir / name).read_text().split()[0])
-        stat: dict[str, int] = {}
-        for line in (cgroup.memory_dir / "memory.stat").read_text().splitlines():
-            key, _, value = line.partition(" ")
-            if value.strip().isdigit():
-                stat[key] = int(value)
-    except (OSError, ValueError, IndexError):
-        return None
-    return from_figures(usage, stat, None, v2=cgroup.version == 2).working_set_bytes
+    with WorkingSetReader(cgroup) as reader:
+        return reader.working_set_bytes()
 
 
 def wait_settle(cgroup: Cgroup | None, exited: threading.Event, settle_s: float) -> tuple[bool, int | None]:
     """Wait ``settle_s`` seconds, or until ``exited`` is set, sampling the working set meanwhile.
 
     Return ``(exited, peak working set in bytes)``; the peak is None without a cgroup to read.
+    The two files are kept open over the window (:class:`cprofiler.measure.memory.WorkingSetReader`).
     """
     if cgroup is None:
         return exited.wait(settle_s), None
-    deadline = time.monotonic() + settle_s
-    peak = working_set_bytes(cgroup)
+    with WorkingSetReader(cgroup) as reader:
+        return _sample_until(reader, exited, time.monotonic() + settle_s)
+
+
+def _sample_until(reader: WorkingSetReader, exited: threading.Event, deadline: float) -> tuple[bool, int | None]:
+    peak = reader.working_set_bytes()
     while True:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             return False, peak
         if exited.wait(min(SETTLE_SAMPLE_INTERVAL_S, remaining)):
             return True, peak
-        ws = working_set_bytes(cgroup)
+        ws = reader.working_set_bytes()
         if ws is not None:
             peak = ws if peak is None else max(peak, ws)

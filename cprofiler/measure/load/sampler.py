@@ -11,7 +11,9 @@ note.
 
 The sampling thread can be pinned to CPUs (the generator's), so that its reads take no time from
 the container it measures; it sleeps between samples with ``time.sleep``, which costs about half
-the CPU of an ``Event.wait`` with a timeout per wake-up.
+the CPU of an ``Event.wait`` with a timeout per wake-up, and keeps the two cgroup files it reads
+open (:class:`cprofiler.measure.memory.WorkingSetReader`), looking up only the inactive-file line
+of ``memory.stat``.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from cprofiler.measure.memory import Cgroup, from_figures
+from cprofiler.measure.memory import Cgroup, WorkingSetReader, from_figures
 
 #: Seconds between two memory samples: 20 Hz, twice the 10 Hz the load phase promises.
 INTERVAL_S = 0.05
@@ -144,14 +146,16 @@ class StepSampler:
         # Each turn is scheduled from the start, so that slow reads do not stretch the interval.
         started = time.monotonic()
         turn = 0
+        reader = WorkingSetReader(self.cgroup)
         try:
             while not self._stop.is_set() and time.monotonic() - started < MAX_SAMPLING_S:
-                self._take(*self.cgroup.memory_usage())
+                self._take(*reader.read())
                 turn += 1
                 delay = started + turn * self.interval_s - time.monotonic()
                 if delay > 0:
                     time.sleep(delay)
         finally:
+            reader.close()
             self._thread_cpu_s = time.thread_time()
 
     def _take(self, usage: int | None, stat: dict[str, int]) -> None:
