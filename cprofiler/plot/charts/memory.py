@@ -11,7 +11,7 @@ from cprofiler.results import intervals, stats
 #: Run field → legend text and colour; peak is each run's highest usage, so its median is plotted too.
 SERIES = (
     ("working_set_bytes", "working set (usage − inactive file)", "#4c72b0"),
-    ("rss_bytes", "RSS (anon + mapped file)", "#55a868"),
+    ("rss_bytes", "RSS (anonymous memory, as cAdvisor counts it)", "#55a868"),
     ("peak_bytes", "peak (highest usage during the run)", "#c44e52"),
 )
 
