@@ -20,9 +20,7 @@ from cprofiler import __version__
 from cprofiler import cli_options as opt
 from cprofiler.cli_kit import Command, Group, epilog, setting_options
 from cprofiler.errors import CprofilerError
-from cprofiler.manifests.autoscale import DEFAULT_HEADROOM, DEFAULT_MAX_REPLICAS, DEFAULT_MIN_REPLICAS
-from cprofiler.manifests.options import DEFAULT_MARGIN
-from cprofiler.report import table as table_format
+from cprofiler.manifests.defaults import DEFAULT_HEADROOM, DEFAULT_MARGIN, DEFAULT_MAX_REPLICAS, DEFAULT_MIN_REPLICAS
 
 app = typer.Typer(
     name="cprofiler",
@@ -129,6 +127,7 @@ def measure(  # noqa: PLR0913 - a Typer command declares its options as its para
 ) -> None:
     """Build each image, start it many times, and print the comparison table."""
     from cprofiler.commands.measure import MeasureOptions, measure_command
+    from cprofiler.report import table as table_format
 
     opts = MeasureOptions(
         scenario_file=scenario_file,
@@ -171,6 +170,7 @@ def report_(
     """Render a saved results file again, in any format."""
     from cprofiler.commands.plot import html_command
     from cprofiler.commands.report import report_command
+    from cprofiler.report import table as table_format
 
     if html is not None:
         _run(lambda: html_command(results_file, html))

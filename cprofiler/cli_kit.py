@@ -1,9 +1,13 @@
-"""How the command line's options are made: choices from registries, ``KEY=VALUE`` lists, help
-without ``<bool>`` beside flags, and the setting options generated from ``RunSettings``.
+"""How the command line's options are made: choices, ``KEY=VALUE`` lists, help without
+``<bool>`` beside flags, and the setting options generated from ``RunSettings``' declaration.
 
-The command line has one source per fact. A setting's option is generated from its ``RunSettings``
-field (:func:`setting_options`: its type and bounds) and the field's :class:`~cprofiler.settings.Flag`
-(name, help line, panel); a choice's values come from the plug-in registry that holds them.
+The command line has one source per fact, and imports no plug-in and no pydantic model before a
+command runs (``--help`` and a usage error stay fast). A setting's option is generated
+(:func:`setting_options`) from its entry in :data:`~cprofiler.setting_flags.SETTING_OPTIONS`: the
+field's value type and bounds, and its :class:`~cprofiler.setting_flags.Flag` (name, help line,
+panel), which is the ``RunSettings`` field's own Flag; a test checks the entry against the field
+(:func:`options_of`). A choice's values are its registry's names, copied in
+:mod:`cprofiler.cli_choices` and checked against the registry by a test.
 """
 
 from __future__ import annotations
@@ -12,14 +16,16 @@ import functools
 import inspect
 import types
 from collections.abc import Callable, Sequence
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, get_args, get_origin
 
 import typer
 import typer.core
-from pydantic import BaseModel
-from pydantic.fields import FieldInfo
 
-from cprofiler.settings import Flag, RunSettings, flagged
+from cprofiler.setting_flags import SETTING_OPTIONS, Flag, SettingOption
+
+if TYPE_CHECKING:  # --help needs no pydantic: the settings' options come from SETTING_OPTIONS
+    from pydantic import BaseModel
+    from pydantic.fields import FieldInfo
 
 
 def choice_option(*decls: str, names: Sequence[str], help: str, rich_help_panel: str | None = None) -> Any:
@@ -108,20 +114,34 @@ def _bounds(name: str, info: FieldInfo, flag: Flag) -> tuple[float | None, float
     return (flag.min if flag.min is not None else low), high
 
 
-def _option(name: str, info: FieldInfo, flag: Flag) -> Any:
-    """The ``Annotated`` option type of setting ``name``, from its field and its Flag."""
-    kind = _without_none(info.annotation)
+def options_of(settings: type[BaseModel]) -> tuple[SettingOption, ...]:
+    """The setting options of a settings model, from its fields that have a Flag, in field order:
+    the value type is the field's without None, the bounds are its inclusive ones (a Flag's ``min``
+    over an exclusive one). For ``RunSettings`` this is :data:`~cprofiler.setting_flags.SETTING_OPTIONS`."""
+    from cprofiler.settings import flagged
+
+    out = []
+    for name, flag in flagged(settings).items():
+        info = settings.model_fields[name]
+        kind = _without_none(info.annotation)
+        low, high = _bounds(name, info, flag) if kind in (int, float) else (None, None)
+        out.append(SettingOption(name, kind, flag, low, high))
+    return tuple(out)
+
+
+def _option(option: SettingOption) -> Any:
+    """The ``Annotated`` option type of one setting."""
+    kind, flag = option.kind, option.flag
     shown: dict[str, Any] = {"help": flag.help, "rich_help_panel": flag.panel}
     if get_origin(kind) is Literal:
         return Annotated[str | None, choice_option(flag.name, names=[str(v) for v in get_args(kind)], **shown)]
     if get_origin(kind) is dict:
         return Annotated[list[str] | None, typer.Option(flag.name, metavar=flag.metavar or "KEY=VALUE", **shown)]
     if kind in (int, float):
-        low, high = _bounds(name, info, flag)
-        return Annotated[kind | None, typer.Option(flag.name, metavar=flag.metavar, min=low, max=high, **shown)]
+        return Annotated[kind | None, typer.Option(flag.name, metavar=flag.metavar, min=option.low, max=option.high, **shown)]
     if kind is str:
         return Annotated[str | None, typer.Option(flag.name, metavar=flag.metavar, **shown)]
-    raise TypeError(f"{name}: a Flag on a field of type {kind}; the command line has no option of that type")
+    raise TypeError(f"{option.field}: a Flag on a field of type {kind}; the command line has no option of that type")
 
 
 def _panel(param: inspect.Parameter) -> str | None:
@@ -149,31 +169,32 @@ def _merged(own: list[inspect.Parameter], generated: list[tuple[str, inspect.Par
     return [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in out]
 
 
-def setting_options(settings: type[BaseModel] = RunSettings) -> Callable[[Callable[..., None]], Callable[..., None]]:
+def setting_options(settings: type[BaseModel] | None = None) -> Callable[[Callable[..., None]], Callable[..., None]]:
     """Give a Typer command one option per field of ``settings`` that has a Flag, generated from
-    the field (type, bounds) and the Flag (name, help, panel). The command receives their values
-    as its keyword argument ``setting_flags``: flag → value, None when not given
+    the field (type, bounds) and the Flag (name, help, panel); by default ``RunSettings``', from
+    :data:`~cprofiler.setting_flags.SETTING_OPTIONS` (no pydantic to import). The command receives
+    their values as its keyword argument ``setting_flags``: flag → value, None when not given
     (``{"--runs": 5, "--seed": None, "--node-selector": {"k": "v"}, …}``), as ``RunSettings.build``
     and ``RunSettings.refuse_flags`` take them."""
-    fields = {name: (settings.model_fields[name], flag) for name, flag in flagged(settings).items()}
+    options = {o.field: o for o in (SETTING_OPTIONS if settings is None else options_of(settings))}
     generated = [
-        (flag.panel, inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=_option(name, info, flag)))
-        for name, (info, flag) in fields.items()
+        (o.flag.panel, inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=_option(o)))
+        for name, o in options.items()
     ]
 
     def value(name: str, given: Any) -> Any:
-        info, flag = fields[name]
-        return key_values(flag.name, given) if get_origin(_without_none(info.annotation)) is dict else given
+        option = options[name]
+        return key_values(option.flag.name, given) if get_origin(option.kind) is dict else given
 
     def decorate(command: Callable[..., None]) -> Callable[..., None]:
         own = inspect.signature(command, eval_str=True)
-        clash = [name for name in fields if name in own.parameters]
+        clash = [name for name in options if name in own.parameters]
         if clash:
             raise TypeError(f"{command.__name__}: parameter {clash[0]!r} is also a setting's name")
 
         @functools.wraps(command)
         def with_settings(**given: Any) -> None:
-            flags = {fields[name][1].name: value(name, given.pop(name)) for name in fields}
+            flags = {options[name].flag.name: value(name, given.pop(name)) for name in options}
             command(**given, setting_flags=flags)
 
         params = _merged([p for p in own.parameters.values() if p.name != "setting_flags"], generated)

@@ -2,7 +2,8 @@
 
 Each is an ``Annotated`` type that a command in ``cli.py`` gives its parameter, so a command's
 signature reads as its list of options. The settings of a measurement (``--runs``, ``--backend``,
-…) are not here: ``cli_kit.setting_options`` generates them from ``RunSettings``.
+…) are not here: ``cli_kit.setting_options`` generates them from ``setting_flags``. Nothing here
+imports a plug-in: the choices' names come from ``cli_choices`` (and the cold levels' light module).
 """
 
 from __future__ import annotations
@@ -12,17 +13,12 @@ from typing import Annotated, get_args
 
 import typer
 
-from cprofiler import compare as compare_formats
-from cprofiler import report
+from cprofiler.cli_choices import COMPARE_FORMATS, CRITERIA, K8S_FORMATS, K8S_SUMMARIES, REPORT_FORMATS, k8s_formats_help
 from cprofiler.cli_kit import choice_option
-from cprofiler.manifests.formats.registry import FORMATS as K8S_FORMATS
-from cprofiler.manifests.formats.registry import formats_help
-from cprofiler.manifests.summary.registry import SUMMARIES as K8S_SUMMARIES
 from cprofiler.measure import cold as cold_levels
-from cprofiler.recommend.criteria import CRITERIA
-from cprofiler.settings import RUNS, BackendName
+from cprofiler.setting_flags import RUNS, BackendName
 
-FORMAT_HELP = "Output format: " + ", ".join(report.names()) + "."
+FORMAT_HELP = "Output format: " + ", ".join(REPORT_FORMATS) + "."
 _FROM_SUFFIX = " Default: from --output's suffix, else table."
 _OUTPUT_FILE_HELP = "Write the --format output to this file (the table still prints)."
 MIRROR_HELP = "Debian archive URL; default: $CPROFILER_MIRROR, else this machine's apt configuration."
@@ -74,7 +70,7 @@ Floor = Annotated[
     ),
 ]
 MeasureFormat = Annotated[
-    str | None, choice_option("--format", "-f", names=report.names(), help=FORMAT_HELP + _FROM_SUFFIX, rich_help_panel="Output")
+    str | None, choice_option("--format", "-f", names=REPORT_FORMATS, help=FORMAT_HELP + _FROM_SUFFIX, rich_help_panel="Output")
 ]
 MeasureOutput = Annotated[
     Path | None,
@@ -92,7 +88,7 @@ K8sDir = Annotated[
 
 # --- report, compare, plot --------------------------------------------------------------------
 
-ReportFormat = Annotated[str | None, choice_option("--format", "-f", names=report.names(), help=FORMAT_HELP + _FROM_SUFFIX)]
+ReportFormat = Annotated[str | None, choice_option("--format", "-f", names=REPORT_FORMATS, help=FORMAT_HELP + _FROM_SUFFIX)]
 Html = Annotated[
     Path | None,
     typer.Option(
@@ -108,8 +104,8 @@ CompareFormat = Annotated[
     choice_option(
         "--format",
         "-f",
-        names=compare_formats.names(),
-        help="Output format: " + ", ".join(compare_formats.names()) + "." + _FROM_SUFFIX,
+        names=COMPARE_FORMATS,
+        help="Output format: " + ", ".join(COMPARE_FORMATS) + "." + _FROM_SUFFIX,
     ),
 ]
 FailOn = Annotated[
@@ -140,7 +136,7 @@ Prefer = Annotated[
     str | None,
     choice_option(
         "--prefer",
-        names=list(CRITERIA),
+        names=CRITERIA,
         help="Rank on this criterion alone (the Pareto set still counts all).",
         rich_help_panel="Criteria",
     ),
@@ -200,7 +196,7 @@ BasesQuiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress out
 # --- k8s --------------------------------------------------------------------------------------
 
 K8sFormat = Annotated[
-    str, choice_option("--format", "-f", names=sorted(K8S_FORMATS), help=formats_help(), rich_help_panel="Output")
+    str, choice_option("--format", "-f", names=sorted(K8S_FORMATS), help=k8s_formats_help(), rich_help_panel="Output")
 ]
 OutputDir = Annotated[
     Path | None,
@@ -215,7 +211,7 @@ Summary = Annotated[
     str | None,
     choice_option(
         "--summary",
-        names=list(K8S_SUMMARIES),
+        names=K8S_SUMMARIES,
         help="Print the recommendations as a " + " or ".join(K8S_SUMMARIES) + " on stdout (instead of the YAML stream).",
         rich_help_panel="Output",
     ),

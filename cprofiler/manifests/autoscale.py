@@ -28,16 +28,11 @@ from fractions import Fraction
 from cprofiler.manifests.quantities import exact, significant
 from cprofiler.manifests.rates import Capacity
 
-#: Share of the capacity at which pods should scale out (``--hpa-headroom``).
-DEFAULT_HEADROOM = 0.8
 #: The HPA controller's default tolerance: it does nothing while usage is within 10 % of the target.
 HPA_TOLERANCE = Fraction(1, 10)
 #: The target, in percent of the CPU request, is kept within these bounds (see the module docstring).
 MIN_TARGET_PERCENT = 20
 MAX_TARGET_PERCENT = 90
-#: ``--min-replicas`` and ``--max-replicas`` defaults.
-DEFAULT_MIN_REPLICAS = 1
-DEFAULT_MAX_REPLICAS = 10
 
 
 @dataclass(frozen=True)

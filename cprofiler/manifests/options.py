@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from cprofiler.errors import UsageError
-from cprofiler.manifests.autoscale import (
+from cprofiler.manifests.defaults import (
     DEFAULT_HEADROOM,
+    DEFAULT_MARGIN,
     DEFAULT_MAX_REPLICAS,
     DEFAULT_MIN_REPLICAS,
 )
@@ -19,8 +20,6 @@ from cprofiler.manifests.quantities import MIB, parse_cpu_quantity
 from cprofiler.results.load import Ceiling
 from cprofiler.results.model import Measurement
 
-#: Safety margin added to every measured figure; 0.15 is the VPA recommender's default.
-DEFAULT_MARGIN = 0.15
 #: No memory request below this, in bytes: a smaller one leaves no room for a runtime's page cache,
 #: and a scheduler that packs that tightly is not worth 10 MiB.
 MIN_MEMORY_REQUEST_BYTES = 16 * MIB

@@ -1,8 +1,10 @@
-"""The contributor recipe "adding a setting", done once: one field with a Flag, nothing else.
+"""The contributor recipe "adding a setting", done once: one field with a Flag.
 
-A subclass of RunSettings stands in for the edited class. From that one field the command line
-gets its option (in ``--help``, with the field's bounds), ``RunSettings.build`` takes its value
-over the default, the header carries it and reads it back, and ``--resume`` refuses it.
+A subclass of RunSettings stands in for the edited class, and ``setting_options`` is handed it
+(for RunSettings itself, ``setting_flags.SETTING_OPTIONS`` holds what this derives from the
+fields, checked by ``test_setting_flags.py``). From that one field the command line gets its
+option (in ``--help``, with the field's bounds), ``RunSettings.build`` takes its value over the
+default, the header carries it and reads it back, and ``--resume`` refuses it.
 """
 
 from __future__ import annotations
