@@ -116,6 +116,8 @@ def _option(name: str, info: FieldInfo, flag: Flag) -> Any:
         return Annotated[str | None, choice_option(flag.name, names=[str(v) for v in get_args(kind)], **shown)]
     if get_origin(kind) is dict:
         return Annotated[list[str] | None, typer.Option(flag.name, metavar=flag.metavar or "KEY=VALUE", **shown)]
+    if kind is bool:  # a flag: given or not (None), never ``--no-…``
+        return Annotated[bool | None, typer.Option(flag.name, **shown)]
     if kind in (int, float):
         low, high = _bounds(name, info, flag)
         return Annotated[kind | None, typer.Option(flag.name, metavar=flag.metavar, min=low, max=high, **shown)]

@@ -98,6 +98,11 @@ class RunSettings(BaseModel):
     timeout_s: Annotated[
         float, Flag("--timeout", "Seconds an image may take to become ready.", RUNS, scenario="timeout", min=0.001)
     ] = Field(gt=0, le=24 * 3600)
+    #: Run every run of an image even after its warmup or first measured run failed; by default
+    #: the rest are recorded as ``skipped`` (``cprofiler.measure.fail_fast``).
+    keep_going: Annotated[
+        bool, Flag("--keep-going", "Run all of an image's runs even when its warmup or first run failed.", RUNS)
+    ] = False
     #: Run order within each round: images interleaved, or interleaved and shuffled (``--shuffle``).
     order: Order = "interleaved"
     #: Seed of the shuffled order (drawn when ``--shuffle`` has none, so the order can be replayed).

@@ -88,6 +88,9 @@ class RichReporter:
     def message(self, text: str) -> None:
         self.console.print(styled(text, "dim"))
 
+    def warning(self, text: str) -> None:
+        self.console.print(styled(text, "yellow"))
+
     def building(self, name: str, line: str | None) -> None:
         if line is None:
             self.console.print(Text.assemble("building ", styled(name, "bold"), "…"))
@@ -124,7 +127,9 @@ class RichReporter:
         self.task = self.progress.add_task("", total=total)
 
     def run_done(self, run: RunResult, warmup: bool) -> None:
-        if run.status != RunStatus.OK:
+        if run.status == RunStatus.SKIPPED:
+            pass  # the fail-fast line said it once for all of the image's skipped runs
+        elif run.status != RunStatus.OK:
             self.failures += 1
             self.console.print(styled(f"{run.image}: run {run.status}: {run.error}", "yellow"))
         if self.progress is not None and self.task is not None:

@@ -27,6 +27,7 @@ from cprofiler.images.bases.mirror import find_mirror
 from cprofiler.images.build import BuiltImage
 from cprofiler.images.fallback import build_with_fallback, stand_ins_needed
 from cprofiler.images.floor import FLOOR_NAME, build_floor, floor_mode
+from cprofiler.measure.fail_fast import FailFast
 from cprofiler.measure.load.cpus import split_cpus
 from cprofiler.measure.load.phase import CEILING_NAME, step_line
 from cprofiler.measure.probes.base import quick_thread_switches
@@ -279,22 +280,41 @@ class Runner:
     def _rounds(
         self, order: list[tuple[list[str], bool]], imgs: dict[str, Subject], measurement: Measurement, log: RunLog
     ) -> None:
-        """Every run of ``order`` not finished before an interruption, in memory and on disk as it ends."""
+        """Every run of ``order`` not finished before an interruption, in memory and on disk as it
+        ends; an image whose warmup or first run failed has the rest recorded as skipped (fail_fast)."""
         done = self.resume.done() if self.resume is not None else {}
         by_name = measurement.by_name()
         counters = dict.fromkeys(imgs, 0)
+        rule = FailFast(self.settings.runs, keep_going=self.settings.keep_going)
+        ended: set[str] = set()
         for round_names, measured in order:
             for name in round_names:
                 if measured and counters[name] < done.get(name, 0):
                     counters[name] += 1  # finished before an interruption: never repeated
                     continue
+                if name in ended:
+                    continue
                 run = self.run_cold(imgs[name], counters[name] if measured else -1)
                 if measured:
-                    with self.signals.held():  # in memory and on disk, or in neither
-                        counters[name] += 1
-                        by_name[name].runs.append(run)
-                        log.run(run)
+                    self._record(run, by_name[name], log)
+                    counters[name] += 1
                 self.reporter.run_done(run, warmup=not measured)
+                info = imgs[name].built.info
+                decision = rule.after(
+                    run, warmup=not measured, recorded=counters[name], ready=imgs[name].spec.ready, exposed=info.exposed_ports
+                )
+                if decision.line is not None:
+                    self.reporter.warning(decision.line)
+                for skipped in decision.skipped:
+                    self._record(skipped, by_name[name], log)
+                    counters[name] += 1
+                    ended.add(name)
+                    self.reporter.run_done(skipped, warmup=False)
+
+    def _record(self, run: RunResult, entry: ImageResult, log: RunLog) -> None:
+        with self.signals.held():  # in memory and on disk, or in neither
+            entry.runs.append(run)
+            log.run(run)
 
     def check_limits(self) -> None:
         """UsageError naming the scenario key when an image asks for more CPUs than the engine has
