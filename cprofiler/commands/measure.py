@@ -19,6 +19,7 @@ from cprofiler.backends import selection
 from cprofiler.backends.base import Invocation, say_on_stderr
 from cprofiler.commands.base_progress import StandInProgress
 from cprofiler.commands.measure_checks import check_before_work, failures
+from cprofiler.commands.measure_ending import ending_lines
 from cprofiler.errors import CprofilerError, EngineError, Interrupted, Signalled, UsageError
 from cprofiler.images.build import STAND_IN_PREFIX
 from cprofiler.measure.reporter import SilentReporter
@@ -274,8 +275,6 @@ def _report(measurement: Measurement, opts: MeasureOptions, log_path: Path, err:
     text = report.render(measurement, opts.fmt)
     if opts.output is not None:
         _write(opts.output, text, log_path)
-        if not opts.quiet:
-            err.print(f"results written to {opts.output} (every run also in {log_path})", highlight=False)
         if opts.fmt != "table":
             sys.stdout.write(report.render(measurement, "table"))
         table_shown = opts.fmt != "table"
@@ -294,6 +293,10 @@ def _report(measurement: Measurement, opts: MeasureOptions, log_path: Path, err:
     reasons = failures(measurement, allow_failed_runs=opts.allow_failed_runs)
     for reason in reasons:
         print(f"cprofiler: {reason}", file=sys.stderr)
+    if not opts.quiet:
+        # Last, where it is seen: where the results are, what they say, and what reads them next.
+        for line in ending_lines(measurement, output=opts.output, fmt=opts.fmt, log_path=log_path):
+            err.print(plain(line), highlight=False, soft_wrap=True, markup=False)
     return 1 if reasons else 0
 
 

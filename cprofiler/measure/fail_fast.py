@@ -56,7 +56,7 @@ class FailFast:
         which = "warmup run" if warmup else "first run"
         how = f"{run.status}: {run.error}" if run.error else str(run.status)
         failed = f"{which} failed ({how}{'; ' + hint if hint else ''})"
-        others = "measured runs" if warmup else "other runs"
+        others = f"{'measured' if warmup else 'other'} run{'s' if left != 1 else ''}"
         line = f"{run.image}: {failed}, skipping its {left} {others}; --keep-going runs them all"
         skipped = [
             RunResult(image=run.image, index=i, status=RunStatus.SKIPPED, error=f"skipped: its {failed}; --keep-going runs it")

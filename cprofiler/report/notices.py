@@ -92,7 +92,7 @@ def _failed(m: Measurement) -> list[Notice]:
         skipped = len(bad) - len(shown)
         if skipped:
             why = next(r.error for r in bad if r.status == RunStatus.SKIPPED)
-            out.append(Notice("failed", f"{entry.name}: {skipped} runs {why or 'skipped'}"))
+            out.append(Notice("failed", f"{entry.name}: {skipped} run{'s' if skipped != 1 else ''} {why or 'skipped'}"))
     return out
 
 

@@ -24,6 +24,12 @@ import math
 import random
 from collections.abc import Sequence
 
+#: Fewer values than this on either side and no verdict is given (``compare``, and the verdict line
+#: of ``measure``): the permutation test of 3 a side cannot give a p below 0.1, and a bootstrap of
+#: 2 or 3 values cannot say how much a median moves.
+MIN_RUNS = 5
+#: The chance of any false verdict among the tests of one family (Holm's method keeps it at most this).
+ALPHA = 0.05
 #: Every split is counted when there are at most this many; beyond, splits are drawn.
 EXACT_SPLITS = 20_000
 #: Splits drawn when there are too many to count (the smallest p is then 1 / (resamples + 1)).

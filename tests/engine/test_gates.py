@@ -69,7 +69,10 @@ def test_runs_that_did_not_end_ok_exit_1_unless_allowed(engine, testapp_context,
     assert p.returncode == 1
     assert "2 runs did not end ok: exit status 1 (--allow-failed-runs accepts them)" in p.stderr
     # The table says which runs failed and shows what they printed.
-    assert "failed: boom: 2 of 2 recorded runs did not end ok (2 crashed)" in p.stdout
+    # Fail fast: the first run crashed, so the second was skipped (and said so), the other image ran on.
+    assert "failed: boom: 2 of 2 recorded runs did not end ok (1 crashed, 1 skipped)" in p.stdout
+    assert "boom: first run failed (crashed" in p.stderr and "skipping its 1 other run; --keep-going runs them all" in p.stderr
+    assert "verdict: ok: " in p.stderr and "failed (no run ended ok): boom" in p.stderr
     assert "    | testapp: crashing on purpose" in p.stdout and "(exit code 7)" in p.stdout
     allowed = cprofiler("measure", str(path), "--runs", "1", "--no-floor", "--allow-failed-runs", cwd=tmp_path)
     assert allowed.returncode == 0 and "failed: boom" in allowed.stdout
