@@ -7,12 +7,13 @@ floor is no image): the image with the lowest median is compared with the one wi
 by the ratio of their medians (:func:`cprofiler.results.stats.ratio`), and the ratio is said only
 when the runs tell the two apart:
 
-- fewer than ``MIN_RUNS`` ok runs on either side (``compare``'s own minimum): "too few runs to
-  separate";
-- otherwise the permutation test of the rank sum (:func:`cprofiler.results.significance.permutation_p`)
+- the permutation test of the rank sum (:func:`cprofiler.results.significance.permutation_p`)
   of the two, its p multiplied by the number of pairs that could have been the extremes (every
-  pair of images with enough runs, of every criterion said: Bonferroni's bound, which picking the
-  extremes after the fact needs), must be at most ``ALPHA``; else "no clear difference".
+  pair of images with enough runs, of every criterion: Bonferroni's bound, which picking the
+  extremes after the fact needs), must be at most ``ALPHA``; else "no clear difference";
+- "too few runs to separate" instead, when either side has fewer than ``MIN_RUNS`` ok runs
+  (``compare``'s own minimum), or when even two samples wholly apart could not pass that test
+  (:func:`~cprofiler.results.significance.smallest_p`: 5 a side tell 2 or 3 images apart, not 4).
 
 An image without a single ok run is named as failed; a stand-in is named with its recipe
 (``ImageResult.label``); a single image is described, never compared.
@@ -43,6 +44,12 @@ MEMORY = Criterion("working_set_bytes", "memory", "less memory")
 CRITERIA = (START, MEMORY)
 
 
+#: What a criterion says when the runs cannot tell: too few of them to tell anything at all …
+TOO_FEW = "too few runs to separate"
+#: … or enough, and the two are not told apart.
+NO_CLEAR = "no clear difference"
+
+
 @dataclass(frozen=True)
 class Finding:
     """One criterion over the images that have it: the best and worst medians, and what the runs tell."""
@@ -52,8 +59,10 @@ class Finding:
     worst: ImageResult
     #: ``median(worst) / median(best)``.
     ratio: float
-    #: None when the two are told apart; else ``too few runs to separate`` or ``no clear difference``.
+    #: None when the two are told apart; else TOO_FEW or NO_CLEAR.
     undecided: str | None
+    #: Images compared on the criterion (those with values of it).
+    images: int = 2
 
 
 def verdict_line(m: Measurement) -> str:
@@ -78,21 +87,22 @@ def findings(images: list[ImageResult]) -> list[Finding]:
         having = [i for i in images if i.values(c.field)]
         if len(having) >= 2:
             ranked = sorted(having, key=lambda i: stats.percentile(i.values(c.field), 50))
-            sides.append((c, ranked[0], ranked[-1], sum(len(i.values(c.field)) >= MIN_RUNS for i in having)))
+            sides.append((c, ranked, sum(len(i.values(c.field)) >= MIN_RUNS for i in having)))
     # Every pair with enough runs, of every criterion, might have turned out to be the extremes.
     family = sum(n * (n - 1) // 2 for *_, n in sides)
     out = []
-    for c, best, worst, _n in sides:
+    for c, having, _n in sides:
+        best, worst = having[0], having[-1]
         b, w = best.values(c.field), worst.values(c.field)
         if min(b) <= 0:
             continue  # a ratio to zero means nothing (never seen for a start or a working set)
         ratio = stats.ratio(w, b).value
         undecided = None
-        if len(b) < MIN_RUNS or len(w) < MIN_RUNS:
-            undecided = "too few runs to separate"
-        elif min(1.0, significance.permutation_p(w, b) * family) > ALPHA:
-            undecided = "no clear difference"
-        out.append(Finding(c, best, worst, ratio, undecided))
+        if len(b) < MIN_RUNS or len(w) < MIN_RUNS or significance.smallest_p(len(w), len(b)) * family > ALPHA:
+            undecided = TOO_FEW  # even two samples wholly apart could not be told apart
+        elif significance.permutation_p(w, b) * family > ALPHA:
+            undecided = NO_CLEAR
+        out.append(Finding(c, best, worst, ratio, undecided, len(having)))
     return out
 
 
@@ -128,8 +138,9 @@ def _times(f: Finding) -> str:
 def _why(f: Finding) -> str:
     """The figures behind an undecided criterion: the run counts, or the two medians."""
     b, w = f.best.values(f.criterion.field), f.worst.values(f.criterion.field)
-    if len(b) < MIN_RUNS or len(w) < MIN_RUNS:
-        return f"ok runs: {f.best.label} {len(b)}, {f.worst.label} {len(w)}; {MIN_RUNS} a side needed"
+    if f.undecided == TOO_FEW:
+        need = f"{MIN_RUNS} a side needed" if min(len(b), len(w)) < MIN_RUNS else f"more needed to tell {f.images} images apart"
+        return f"ok runs: {f.best.label} {len(b)}, {f.worst.label} {len(w)}; {need}"
     shown = human_ms if f.criterion is START else human_bytes
     return f"medians: {f.best.label} {shown(stats.percentile(b, 50))}, {f.worst.label} {shown(stats.percentile(w, 50))}"
 

@@ -66,6 +66,13 @@ def permutation_p(a: Sequence[float], b: Sequence[float], *, seed: int = 0, resa
     return (hits + 1) / (resamples + 1)
 
 
+def smallest_p(na: int, nb: int, *, resamples: int = RESAMPLES) -> float:
+    """The smallest p :func:`permutation_p` can give with ``na`` and ``nb`` values (two samples
+    wholly apart): 2 of the splits when every split is counted, else ``1 / (resamples + 1)``."""
+    splits = math.comb(na + nb, na)
+    return min(1.0, 2 / splits) if splits <= EXACT_SPLITS else 1 / (resamples + 1)
+
+
 def mid_ranks(values: Sequence[float]) -> list[float]:
     """The rank of each value from 1, in the order given; tied values share the mean of their ranks."""
     order = sorted(range(len(values)), key=lambda i: values[i])

@@ -73,7 +73,11 @@ def test_many_images_need_more_runs_for_the_extremes_to_tell():
     two = measurement(image("a", spread(100, n=5), ws_mib=2), image("z", spread(300, n=5), ws_mib=14))
     assert verdict_line(two).startswith("a: 3.0× faster start and 7.0× less memory than z")
     four = [image(n, spread(100 + 50 * k, n=5), ws_mib=2 + 4 * k) for k, n in enumerate("abcz")]
-    assert "start: no clear difference" in verdict_line(measurement(*four))
+    assert verdict_line(measurement(*four)).startswith(
+        "start: too few runs to separate (ok runs: a 5, z 5; more needed to tell 4 images apart)"
+    )
+    more = [image(n, spread(100 + 50 * k, n=8), ws_mib=2 + 4 * k) for k, n in enumerate("abcz")]
+    assert verdict_line(measurement(*more)) == "a: 2.5× faster start and 7.0× less memory than z"
 
 
 def test_the_ending_says_where_the_results_are_and_what_reads_them_next():
@@ -106,3 +110,10 @@ def test_no_next_commands_when_no_image_started_and_paths_are_quoted():
     ok = measurement(image("go", spread(100)))
     lines = ending_lines(ok, output=Path("my results.json"), fmt="json", log_path=Path("my results.jsonl"))
     assert "  cprofiler recommend 'my results.json'" in lines
+
+
+def test_the_smallest_p_is_what_two_samples_wholly_apart_get():
+    from cprofiler.results import significance
+
+    assert significance.smallest_p(5, 5) == 2 / 252 == significance.permutation_p(spread(100, n=5), spread(300, n=5))
+    assert significance.smallest_p(10, 10) == 1 / (significance.RESAMPLES + 1)
