@@ -117,3 +117,36 @@ def test_the_smallest_p_is_what_two_samples_wholly_apart_get():
 
     assert significance.smallest_p(5, 5) == 2 / 252 == significance.permutation_p(spread(100, n=5), spread(300, n=5))
     assert significance.smallest_p(10, 10) == 1 / (significance.RESAMPLES + 1)
+
+
+def measure_options(tmp_path: Path, **given: object):
+    from cprofiler.commands.measure import MeasureOptions
+
+    base = {"scenario_file": tmp_path / "s.yaml", "setting_flags": {}, "fmt": "table", "output": None}
+    return MeasureOptions(**{**base, "only": [], "offline": False, "shuffle": False, "quiet": False, **given})  # type: ignore[arg-type]
+
+
+def test_measure_ends_with_the_closing_lines_after_why_it_fails_and_quiet_prints_none(tmp_path, capsys):
+    from rich.console import Console
+
+    from cprofiler.commands.measure import _report
+
+    m = measurement(image("go", spread(100), ws_mib=2), image("py", spread(300), ws_mib=14, failed=1))
+    log = tmp_path / "r.jsonl"
+    assert _report(m, measure_options(tmp_path), log, Console(stderr=True, soft_wrap=True)) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == "cprofiler: 1 runs did not end ok: exit status 1 (--allow-failed-runs accepts them)"
+    assert err[1:] == [
+        f"results: {log} (every run; -o FILE.json also writes the results JSON)",
+        "verdict: go: 3.0× faster start and 7.0× less memory than py",
+        "next:",
+        f"  cprofiler report {log} --html {log.with_suffix('.html')}",
+        f"  cprofiler recommend {log}",
+        f"  cprofiler k8s {log} --summary table",
+    ]
+    out = tmp_path / "r.json"
+    _report(m, measure_options(tmp_path, quiet=True, output=out, fmt="json"), log, Console(stderr=True, soft_wrap=True))
+    assert capsys.readouterr().err.splitlines() == [
+        "cprofiler: 1 runs did not end ok: exit status 1 (--allow-failed-runs accepts them)"
+    ]
+    assert out.exists()
