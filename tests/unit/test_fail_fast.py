@@ -13,8 +13,9 @@ from cprofiler.backends.base import Backend, Invocation, Transport
 from cprofiler.backends.run import Subject
 from cprofiler.engine import ImageInfo
 from cprofiler.images.build import BuiltImage
+from cprofiler.measure.entries import image_result
 from cprofiler.measure.fail_fast import FailFast, port_hint
-from cprofiler.measure.runner import Runner, Scope, image_result
+from cprofiler.measure.runner import Runner, Scope
 from cprofiler.report import notices
 from cprofiler.results import runlog
 from cprofiler.results.kinds import RunStatus
