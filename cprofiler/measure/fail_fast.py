@@ -1,16 +1,16 @@
 """Fail fast: when an image's warmup or first measured run fails, its other runs are skipped.
 
-An image that cannot start once (a wrong port, a missing file, a crash on start) nearly always
-fails the same way every time, and each failure can cost a whole ``--timeout``: ten runs of an
+An image that cannot start once (a wrong port, a missing file, a crash on start) usually fails
+the same way every time, and each failure can cost a whole ``--timeout``: ten runs of an
 image that is never ready would keep the user waiting ten timeouts for nothing new. So, unless
 ``--keep-going``, the first failure of an image's warmup or of its first measured run ends that
 image: its measured runs not yet run are recorded as ``skipped`` (each saying how the first one
-failed), the other images go on, and one line says so. A failure after the image has started once
-is data (a flaky start) and never skips anything.
+failed), the other images go on, and one line says so. A failure of a later run is data (a flaky
+start) and skips nothing.
 
 Pure: the Runner hands each finished run to :meth:`FailFast.after` and does what it answers.
-When the probe never saw the container ready and its port is not one the image ``EXPOSE``\\ s,
-the line says so (:func:`port_hint`): the commonest cause of a timeout on the first run.
+When the probe never saw the container ready and its port is not one the image declares with
+``EXPOSE``, the line says so (:func:`port_hint`): a common cause of a first run that times out.
 """
 
 from __future__ import annotations
@@ -59,7 +59,9 @@ class FailFast:
         others = f"{'measured' if warmup else 'other'} run{'s' if left != 1 else ''}"
         line = f"{run.image}: {failed}, skipping its {left} {others}; --keep-going runs them all"
         skipped = [
-            RunResult(image=run.image, index=i, status=RunStatus.SKIPPED, error=f"skipped: its {failed}; --keep-going runs it")
+            RunResult(
+                image=run.image, index=i, status=RunStatus.SKIPPED, error=f"skipped: its {failed}; --keep-going runs every run"
+            )
             for i in range(recorded, self.runs)
         ]
         return Decision(line=line, skipped=skipped)

@@ -39,7 +39,7 @@ def test_a_first_run_that_times_out_skips_the_image_s_other_runs_and_records_the
     )
     assert [r.index for r in d.skipped] == list(range(1, 10))
     assert {r.status for r in d.skipped} == {RunStatus.SKIPPED}
-    assert d.skipped[0].error == "skipped: its first run failed (timeout: not ready within 60 s); --keep-going runs it"
+    assert d.skipped[0].error == "skipped: its first run failed (timeout: not ready within 60 s); --keep-going runs every run"
 
 
 def test_a_failed_warmup_skips_every_measured_run():
