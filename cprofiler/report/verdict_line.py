@@ -120,7 +120,12 @@ def _compared(images: list[ImageResult]) -> list[str]:
             parts.append(f"{a.best.label}: {_told(a)} and {_told(b)}")
     else:
         parts += [f"{f.best.label}: {_told(f)}" for f in told]
-    parts += [f"{f.criterion.noun}: {f.undecided} ({_why(f)})" for f in found if f.undecided is not None]
+    # Criteria undecided for the same reason, on the same figures, are said once.
+    said: dict[str, list[str]] = {}
+    for f in found:
+        if f.undecided is not None:
+            said.setdefault(f"{f.undecided} ({_why(f)})", []).append(f.criterion.noun)
+    parts += [f"{' and '.join(nouns)}: {why}" for why, nouns in said.items()]
     return parts or ["no figure to compare"]
 
 
