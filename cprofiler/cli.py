@@ -125,7 +125,10 @@ def measure(  # noqa: PLR0913 - a Typer command declares its options as its para
     *,
     setting_flags: dict[str, Any],
 ) -> None:
-    """Build each image, start it many times, and print the comparison table."""
+    """Build each image, start it many times, and print the comparison table.
+
+    It ends, on stderr, with where the results are, a verdict line and the commands that read them next.
+    """
     from cprofiler.commands.measure import MeasureOptions, measure_command
     from cprofiler.report import table as table_format
 

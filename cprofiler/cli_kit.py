@@ -137,6 +137,8 @@ def _option(option: SettingOption) -> Any:
         return Annotated[str | None, choice_option(flag.name, names=[str(v) for v in get_args(kind)], **shown)]
     if get_origin(kind) is dict:
         return Annotated[list[str] | None, typer.Option(flag.name, metavar=flag.metavar or "KEY=VALUE", **shown)]
+    if kind is bool:  # a flag: given or not (None), never ``--no-…``
+        return Annotated[bool | None, typer.Option(flag.name, **shown)]
     if kind in (int, float):
         return Annotated[kind | None, typer.Option(flag.name, metavar=flag.metavar, min=option.low, max=option.high, **shown)]
     if kind is str:

@@ -32,7 +32,15 @@ Wide = Annotated[
         "--wide", help="In a terminal, show every column of the table, even wider than the terminal.", rich_help_panel="Output"
     ),
 ]
-Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.", rich_help_panel="Output")]
+Quiet = Annotated[
+    bool,
+    typer.Option(
+        "--quiet",
+        "-q",
+        help="No progress output, and none of the closing lines (where the results are, the verdict, the next commands).",
+        rich_help_panel="Output",
+    ),
+]
 OutputFile = Annotated[Path | None, typer.Option("--output", "-o", help=_OUTPUT_FILE_HELP)]
 
 # --- measure ----------------------------------------------------------------------------------

@@ -67,6 +67,9 @@ SETTING_OPTIONS: tuple[SettingOption, ...] = (
         0.001,
         24 * 3600,
     ),
+    SettingOption(
+        "keep_going", bool, Flag("--keep-going", "Run all of an image's runs even when its warmup or first run failed.", RUNS)
+    ),
     SettingOption("seed", int, Flag("--seed", "Seed for --shuffle (same seed, same order).", RUNS)),
     SettingOption(
         "backend",

@@ -77,6 +77,9 @@ class RunSettings(BaseModel):
     settle_s: Annotated[float, flag_of("settle_s")] = Field(ge=0, le=3600)
     #: Seconds a container may take to become ready.
     timeout_s: Annotated[float, flag_of("timeout_s")] = Field(gt=0, le=24 * 3600)
+    #: Run every run of an image even after its warmup or first measured run failed; by default
+    #: the rest are recorded as ``skipped`` (``cprofiler.measure.fail_fast``).
+    keep_going: Annotated[bool, flag_of("keep_going")] = False
     #: Run order within each round: images interleaved, or interleaved and shuffled (``--shuffle``).
     order: Order = "interleaved"
     #: Seed of the shuffled order (drawn when ``--shuffle`` has none, so the order can be replayed).

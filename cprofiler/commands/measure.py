@@ -19,6 +19,7 @@ from cprofiler.backends import selection
 from cprofiler.backends.base import Invocation, say_on_stderr
 from cprofiler.commands.base_progress import StandInProgress
 from cprofiler.commands.measure_checks import check_before_work, failures
+from cprofiler.commands.measure_ending import ending_lines
 from cprofiler.errors import CprofilerError, EngineError, Interrupted, Signalled, UsageError
 from cprofiler.images.build import STAND_IN_PREFIX
 from cprofiler.measure.reporter import SilentReporter
@@ -88,6 +89,9 @@ class RichReporter:
     def message(self, text: str) -> None:
         self.console.print(styled(text, "dim"))
 
+    def warning(self, text: str) -> None:
+        self.console.print(styled(text, "yellow"))
+
     def building(self, name: str, line: str | None) -> None:
         if line is None:
             self.console.print(Text.assemble("building ", styled(name, "bold"), "…"))
@@ -124,7 +128,9 @@ class RichReporter:
         self.task = self.progress.add_task("", total=total)
 
     def run_done(self, run: RunResult, warmup: bool) -> None:
-        if run.status != RunStatus.OK:
+        if run.status == RunStatus.SKIPPED:
+            pass  # the fail-fast line said it once for all of the image's skipped runs
+        elif run.status != RunStatus.OK:
             self.failures += 1
             self.console.print(styled(f"{run.image}: run {run.status}: {run.error}", "yellow"))
         if self.progress is not None and self.task is not None:
@@ -269,8 +275,6 @@ def _report(measurement: Measurement, opts: MeasureOptions, log_path: Path, err:
     text = report.render(measurement, opts.fmt)
     if opts.output is not None:
         _write(opts.output, text, log_path)
-        if not opts.quiet:
-            err.print(f"results written to {opts.output} (every run also in {log_path})", highlight=False)
         if opts.fmt != "table":
             sys.stdout.write(report.render(measurement, "table"))
         table_shown = opts.fmt != "table"
@@ -289,6 +293,10 @@ def _report(measurement: Measurement, opts: MeasureOptions, log_path: Path, err:
     reasons = failures(measurement, allow_failed_runs=opts.allow_failed_runs)
     for reason in reasons:
         print(f"cprofiler: {reason}", file=sys.stderr)
+    if not opts.quiet:
+        # Last, where it is seen: where the results are, what they say, and what reads them next.
+        for line in ending_lines(measurement, output=opts.output, fmt=opts.fmt, log_path=log_path):
+            err.print(plain(line), highlight=False, soft_wrap=True, markup=False)
     return 1 if reasons else 0
 
 

@@ -14,12 +14,9 @@ from typing import Any
 from cprofiler.results import capacity, significance, stats
 from cprofiler.results.load import LoadStep
 from cprofiler.results.model import ImageResult
+from cprofiler.results.significance import ALPHA, MIN_RUNS
 
-#: Fewer ok runs than this on either side and no verdict is given: the permutation test of 3 a
-#: side cannot give a p below 0.1, and a bootstrap of 2 or 3 values cannot say how much a median moves.
-MIN_RUNS = 5
-#: The chance of any false verdict among the cells of one comparison (Holm's method keeps it at most this).
-ALPHA = 0.05
+# MIN_RUNS (no verdict below 5 a side) and ALPHA are the test's own, shared with measure's verdict line.
 #: Run fields kept in whole seconds (API server timestamps ×1000): never compared as milliseconds.
 WHOLE_SECONDS = ("server_scheduled_ms", "server_running_ms", "server_ready_ms")
 #: The image's size: one figure per file, compared exactly (no runs, no interval).

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from cprofiler.compare.cells import ALPHA, MetricChange
+from cprofiler.compare.cells import MetricChange
 from cprofiler.compare.verdict import MAIN_METRICS, Comparison
 from cprofiler.report.rows import human_bytes, human_ms
+from cprofiler.results.significance import ALPHA
 
 #: Column headers of the human formats.
 HEADERS = ["image", "metric", "before", "after", "change (bootstrap interval)", "runs", "verdict"]

@@ -30,7 +30,6 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from cprofiler.compare.cells import (
-    ALPHA,
     SIZE,
     WHOLE_SECONDS,
     MetricChange,
@@ -42,6 +41,7 @@ from cprofiler.errors import UsageError
 from cprofiler.results import significance
 from cprofiler.results.kinds import RunStatus
 from cprofiler.results.model import NUMERIC_FIELDS, ImageResult, Measurement
+from cprofiler.results.significance import ALPHA
 
 #: Metrics the human formats show, in this order (JSON and CSV carry every metric both files have).
 MAIN_METRICS = ("ready_ms", "working_set_bytes", "rss_bytes", "anon_and_mapped_file_bytes", "peak_bytes", SIZE)

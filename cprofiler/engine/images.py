@@ -40,6 +40,8 @@ class ImageInfo:
     labels: dict[str, str]
     #: The user the image runs as (``Config.User``: ``""`` means root, else a name or ``uid[:gid]``).
     user: str = ""
+    #: The ports its ``EXPOSE`` lines declare (``Config.ExposedPorts``: ``("8080/tcp",)``), sorted.
+    exposed_ports: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,7 @@ class ImageCalls:
             layers=len((data.get("RootFS") or {}).get("Layers") or []),
             labels=dict(config.get("Labels") or {}),
             user=str(config.get("User") or ""),
+            exposed_ports=tuple(sorted(str(p) for p in config.get("ExposedPorts") or {})),
         )
 
     def labelled_images(self) -> list[LabelledImage]:

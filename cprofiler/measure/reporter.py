@@ -16,6 +16,8 @@ class Reporter(Protocol):
     """Progress of a measurement: builds, the number of runs, each finished run."""
 
     def message(self, text: str) -> None: ...
+    #: A line that changes what the measurement will hold (an image's other runs skipped).
+    def warning(self, text: str) -> None: ...
     def building(self, name: str, line: str | None) -> None: ...
     def stand_in(self, recipe: str, line: str) -> None: ...
     def runs_planned(self, total: int) -> None: ...
@@ -32,6 +34,9 @@ class SilentReporter:
         self.failures = 0
 
     def message(self, text: str) -> None:
+        pass
+
+    def warning(self, text: str) -> None:
         pass
 
     def building(self, name: str, line: str | None) -> None:

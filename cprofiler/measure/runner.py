@@ -27,19 +27,19 @@ from cprofiler.images.bases.mirror import find_mirror
 from cprofiler.images.build import BuiltImage
 from cprofiler.images.fallback import build_with_fallback, stand_ins_needed
 from cprofiler.images.floor import FLOOR_NAME, build_floor, floor_mode
+from cprofiler.measure.entries import image_result
+from cprofiler.measure.fail_fast import FailFast
 from cprofiler.measure.load.cpus import split_cpus
 from cprofiler.measure.load.phase import CEILING_NAME, step_line
 from cprofiler.measure.probes.base import quick_thread_switches
 from cprofiler.measure.reporter import Reporter, SilentReporter
-from cprofiler.measure.security import confinement
 from cprofiler.measure.signals import why_stopped
 from cprofiler.results import stats
-from cprofiler.results.load import LoadResult
-from cprofiler.results.model import Environment, ImageRef, ImageResult, Measurement, RunResult, StandInUse
+from cprofiler.results.model import Environment, ImageResult, Measurement, RunResult
 from cprofiler.results.resume import Recorded
 from cprofiler.results.runlog import RunLog, jsonl_path
 from cprofiler.scenario.loadspec import LoadSpec
-from cprofiler.scenario.model import Budgets, ImageSpec, LoadedScenario
+from cprofiler.scenario.model import ImageSpec, LoadedScenario
 from cprofiler.settings import RunSettings, new_invocation_id
 
 
@@ -279,22 +279,43 @@ class Runner:
     def _rounds(
         self, order: list[tuple[list[str], bool]], imgs: dict[str, Subject], measurement: Measurement, log: RunLog
     ) -> None:
-        """Every run of ``order`` not finished before an interruption, in memory and on disk as it ends."""
+        """Every run of ``order`` not finished before an interruption, in memory and on disk as it
+        ends; an image whose warmup or first run failed has the rest recorded as skipped (fail_fast)."""
         done = self.resume.done() if self.resume is not None else {}
         by_name = measurement.by_name()
         counters = dict.fromkeys(imgs, 0)
+        rule = FailFast(self.settings.runs, keep_going=self.settings.keep_going)
+        ended: set[str] = set()
         for round_names, measured in order:
             for name in round_names:
                 if measured and counters[name] < done.get(name, 0):
                     counters[name] += 1  # finished before an interruption: never repeated
                     continue
-                run = self.run_cold(imgs[name], counters[name] if measured else -1)
+                if name in ended:
+                    continue
+                img = imgs[name]
+                run = self.run_cold(img, counters[name] if measured else -1)
                 if measured:
-                    with self.signals.held():  # in memory and on disk, or in neither
-                        counters[name] += 1
-                        by_name[name].runs.append(run)
-                        log.run(run)
-                self.reporter.run_done(run, warmup=not measured)
+                    counters[name] += self._record([run], by_name[name], log)
+                else:
+                    self.reporter.run_done(run, warmup=True)
+                ready, exposed = img.spec.ready, img.built.info.exposed_ports
+                decision = rule.after(run, warmup=not measured, recorded=counters[name], ready=ready, exposed=exposed)
+                if decision.line is not None:
+                    self.reporter.warning(decision.line)
+                if decision.skipped:
+                    ended.add(name)
+                    counters[name] += self._record(decision.skipped, by_name[name], log)
+
+    def _record(self, runs: list[RunResult], entry: ImageResult, log: RunLog) -> int:
+        """Keep measured ``runs`` in memory and on disk, or in neither; report them; their count."""
+        with self.signals.held():
+            entry.runs.extend(runs)
+            for run in runs:
+                log.run(run)
+        for run in runs:
+            self.reporter.run_done(run, warmup=False)
+        return len(runs)
 
     def check_limits(self) -> None:
         """UsageError naming the scenario key when an image asks for more CPUs than the engine has
@@ -363,24 +384,3 @@ class Runner:
     def environment(self) -> Environment:
         facts = {**self.backend.facts(), **host_facts(), "cprofiler_version": __version__, "started_at": _now_iso()}
         return Environment.model_validate(facts)
-
-
-def image_result(p: Subject, budgets: Budgets | None = None, load: LoadResult | None = None) -> ImageResult:
-    """The result entry of an image about to be measured: what it is and its budgets, no runs yet."""
-    info = p.built.info
-    return ImageResult(
-        name=p.name,
-        image=ImageRef(tag=info.tag, id=info.id),
-        image_size_bytes=info.size_bytes,
-        layers=info.layers,
-        ready=p.spec.ready,
-        memory_limit_bytes=p.spec.memory_limit,
-        cpus=p.cpus,
-        stand_in=StandInUse.model_validate(p.built.stand_in) if p.built.stand_in else None,
-        scenario_image=p.scenario_name or None,
-        load=load,
-        user=info.user,
-        security=p.spec.security or "default",
-        run_as=confinement(p.spec, info.user).user,
-        budgets=budgets,
-    )

@@ -83,10 +83,16 @@ def _failed(m: Measurement) -> list[Notice]:
             continue
         kinds = ", ".join(f"{n} {s}" for s, n in entry.status_counts().items() if n and s != RunStatus.OK)
         out.append(Notice("failed", f"{entry.name}: {len(bad)} of {len(entry.runs)} recorded runs did not end ok ({kinds})"))
-        for run in bad[:FAILED_RUNS_SHOWN]:
+        # A skipped run never started: the failure it was skipped for is the one to show.
+        shown = [r for r in bad if r.status != RunStatus.SKIPPED]
+        for run in shown[:FAILED_RUNS_SHOWN]:
             out.append(_failed_run(entry, run))
-        if len(bad) > FAILED_RUNS_SHOWN:
-            out.append(Notice("failed", f"{entry.name}: {len(bad) - FAILED_RUNS_SHOWN} more failed runs, each in the results"))
+        if len(shown) > FAILED_RUNS_SHOWN:
+            out.append(Notice("failed", f"{entry.name}: {len(shown) - FAILED_RUNS_SHOWN} more failed runs, each in the results"))
+        skipped = len(bad) - len(shown)
+        if skipped:
+            why = next(r.error for r in bad if r.status == RunStatus.SKIPPED)
+            out.append(Notice("failed", f"{entry.name}: {skipped} run{'s' if skipped != 1 else ''} {why or 'skipped'}"))
     return out
 
 

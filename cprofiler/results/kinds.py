@@ -26,6 +26,9 @@ class RunStatus(StrEnum):
     OOMKILLED = "oomkilled"
     #: cprofiler could not run or probe it (``error`` says why).
     ERROR = "error"
+    #: Never started: the image's warmup or first run had failed, so its other runs were skipped
+    #: (``error`` says how it failed; ``--keep-going`` runs them all).
+    SKIPPED = "skipped"
 
 
 class StepStatus(StrEnum):

@@ -156,7 +156,12 @@ class ImageResult(Record):
         return out
 
     def status_counts(self) -> dict[str, int]:
-        return {s: sum(r.status == s for r in self.runs) for s in STATUSES}
+        """Runs per status, every status listed; ``skipped`` only when a run was (it is newer than
+        the files that list the others, and most measurements skip nothing)."""
+        counts: dict[str, int] = {s: sum(r.status == s for r in self.runs) for s in STATUSES}
+        if not counts[RunStatus.SKIPPED]:
+            del counts[RunStatus.SKIPPED]
+        return counts
 
     @field_serializer("ready")
     def _ready_json(self, ready: ReadySpec) -> dict[str, Any]:

@@ -26,7 +26,8 @@ class RunResult(Record):
     image: str
     #: Measured run number for this image, from 0 (warmup runs are not recorded).
     index: int
-    #: ok | timeout (never ready) | crashed (exited before ready, or after it) | oomkilled | error.
+    #: ok | timeout (never ready) | crashed (exited before ready, or after it) | oomkilled | error |
+    #: skipped (never started: the image's warmup or first run had failed; see ``error``).
     status: RunStatusField = RunStatus.OK
     #: Container exit code when it exited during the run, else null.
     exit_code: int | None = None

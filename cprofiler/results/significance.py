@@ -24,6 +24,12 @@ import math
 import random
 from collections.abc import Sequence
 
+#: Fewer values than this on either side and no verdict is given (``compare``, and the verdict line
+#: of ``measure``): the permutation test of 3 a side cannot give a p below 0.1, and a bootstrap of
+#: 2 or 3 values cannot say how much a median moves.
+MIN_RUNS = 5
+#: The chance of any false verdict among the tests of one family (Holm's method keeps it at most this).
+ALPHA = 0.05
 #: Every split is counted when there are at most this many; beyond, splits are drawn.
 EXACT_SPLITS = 20_000
 #: Splits drawn when there are too many to count (the smallest p is then 1 / (resamples + 1)).
@@ -58,6 +64,13 @@ def permutation_p(a: Sequence[float], b: Sequence[float], *, seed: int = 0, resa
         rng.shuffle(shuffled)
         hits += distance(sum(shuffled[:na])) >= threshold
     return (hits + 1) / (resamples + 1)
+
+
+def smallest_p(na: int, nb: int, *, resamples: int = RESAMPLES) -> float:
+    """The smallest p :func:`permutation_p` can give with ``na`` and ``nb`` values (two samples
+    wholly apart): 2 of the splits when every split is counted, else ``1 / (resamples + 1)``."""
+    splits = math.comb(na + nb, na)
+    return min(1.0, 2 / splits) if splits <= EXACT_SPLITS else 1 / (resamples + 1)
 
 
 def mid_ranks(values: Sequence[float]) -> list[float]:

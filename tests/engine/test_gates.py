@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -69,7 +70,10 @@ def test_runs_that_did_not_end_ok_exit_1_unless_allowed(engine, testapp_context,
     assert p.returncode == 1
     assert "2 runs did not end ok: exit status 1 (--allow-failed-runs accepts them)" in p.stderr
     # The table says which runs failed and shows what they printed.
-    assert "failed: boom: 2 of 2 recorded runs did not end ok (2 crashed)" in p.stdout
+    # Fail fast: the first run crashed, so the second was skipped (and said so), the other image ran on.
+    assert "failed: boom: 2 of 2 recorded runs did not end ok (1 crashed, 1 skipped)" in p.stdout
+    assert "boom: first run failed (crashed" in p.stderr and "skipping its 1 other run; --keep-going runs them all" in p.stderr
+    assert "verdict: ok: " in p.stderr and "failed (no run ended ok): boom" in p.stderr
     assert "    | testapp: crashing on purpose" in p.stdout and "(exit code 7)" in p.stdout
     allowed = cprofiler("measure", str(path), "--runs", "1", "--no-floor", "--allow-failed-runs", cwd=tmp_path)
     assert allowed.returncode == 0 and "failed: boom" in allowed.stdout
@@ -98,3 +102,27 @@ def test_compare_exits_1_on_a_broken_rule_and_2_on_a_bad_one(engine, testapp_con
     assert same.returncode == 0, same.stdout + same.stderr
     bad = cprofiler("compare", "before.json", "after.json", "--fail-on", "ready_ms:+ten%", cwd=tmp_path)
     assert bad.returncode == 2 and bad.stderr.startswith("cprofiler: --fail-on 'ready_ms:+ten%'")
+
+
+def test_an_image_never_ready_on_a_port_it_does_not_expose_fails_fast(engine, testapp_context, tmp_path):
+    """Its first run times out, the line says the probe's port is not EXPOSEd, its other runs are
+    recorded as skipped; the other image runs in full, and measure ends with the next commands."""
+    ctx = tmp_path / "ctx"
+    shutil.copytree(testapp_context, ctx)
+    (ctx / "Dockerfile").write_text((testapp_context / "Dockerfile").read_text() + "EXPOSE 9000\n")
+    svc = {"env": {"MODE": "tcp", "PORT": "9000"}, "ready": {"tcp": {"port": 9001}}}
+    path = write_scenario(tmp_path, ctx, {"svc": svc, "ok": JOB}, timeout=2, settle=0)
+    out = tmp_path / "r.json"
+    p = cprofiler("measure", str(path), "--runs", "3", "--no-floor", "-o", str(out), cwd=tmp_path)
+    assert p.returncode == 1, p.stderr
+    assert "svc: first run failed (timeout: " in p.stderr, p.stderr
+    assert (
+        "the probe's port 9001 is not one the image EXPOSEs (9000/tcp)), skipping its 2 other runs; --keep-going runs them all"
+    ) in p.stderr, p.stderr
+    runs = {i["name"]: [r["status"] for r in i["runs"]] for i in json.loads(out.read_text())["images"]}
+    assert runs == {"svc": ["timeout", "skipped", "skipped"], "ok": ["ok", "ok", "ok"]}
+    assert "verdict: ok: " in p.stderr and "failed (no run ended ok): svc" in p.stderr
+    assert f"  cprofiler recommend {out}" in p.stderr
+    kept = cprofiler("measure", str(path), "--runs", "2", "--no-floor", "--only", "svc", "--keep-going", cwd=tmp_path)
+    assert kept.returncode == 1 and "skipping" not in kept.stderr, kept.stderr
+    assert "svc: the probe's port 9001 is not one the image EXPOSEs (9000/tcp)" in kept.stderr

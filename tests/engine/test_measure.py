@@ -103,9 +103,13 @@ def test_crash_before_ready_is_recorded_with_its_logs(engine, testapp_context, t
         {"boom": {"env": {"MODE": "crash", "EXIT_CODE": "7"}, "ready": {"http": {"port": 8080, "path": "/healthz"}}}},
         runs=2,
     )
-    for run in by_name(measure(engine, path))["boom"].runs:
+    # --keep-going: every crash is recorded (by default the first one skips the rest: fail fast).
+    for run in by_name(measure(engine, path, keep_going=True))["boom"].runs:
         assert run.status == "crashed" and run.exit_code == 7
         assert any("crashing on purpose" in line for line in run.log_tail)
+    first, second = by_name(measure(engine, path, output=tmp_path / "again.json"))["boom"].runs
+    assert (first.status, second.status) == ("crashed", "skipped")
+    assert second.error is not None and second.error.startswith("skipped: its first run failed (crashed: exited with code 7")
 
 
 def test_batch_job_failing_is_a_crash(engine, testapp_context, tmp_path):
