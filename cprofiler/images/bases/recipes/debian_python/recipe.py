@@ -22,7 +22,7 @@ class DebianPython(Recipe):
     name = "debian-python"
     stands_in_for = "ubuntu + python3"
     covers_patterns = ("ubuntu:*", "debian:*", "python:*")
-    typical_build_s = 60.0
+    typical_build_s = 40.0
     required_modules = ("socket", "select", "asyncio", "json", "http.server", "resource")
 
     def check(self) -> None:

@@ -13,7 +13,7 @@ class GoBuilder(DockerfileRecipe):
     name = "go-builder"
     stands_in_for = "golang:*"
     covers_patterns = ("golang:*",)
-    typical_build_s = 120.0
+    typical_build_s = 60.0
     requires = ("debian-python",)
 
     def probe_command(self) -> list[str]:

@@ -14,7 +14,7 @@ class MuslPython(DockerfileRecipe):
     name = "musl-python"
     stands_in_for = "python:*-alpine"
     covers_patterns = ("python:*alpine*",)
-    typical_build_s = 240.0
+    typical_build_s = 180.0
     requires = ("debian-python",)
     required_modules = ("socket", "select", "asyncio", "json", "http.server")
 
