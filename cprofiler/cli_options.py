@@ -209,9 +209,11 @@ K8sFormat = Annotated[
 OutputDir = Annotated[
     Path | None,
     typer.Option(
-        # No -o: across commands -o names one output file; this is a folder.
+        # -o as on every other command: here it names a folder, since k8s writes a file per image.
         "--output-dir",
-        help="One file per image here; default: one YAML stream on stdout.",
+        "--output",
+        "-o",
+        help="One file per image in this folder; default: one YAML stream on stdout.",
         rich_help_panel="Output",
     ),
 ]

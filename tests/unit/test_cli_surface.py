@@ -37,10 +37,11 @@ def test_dash_o_is_an_output_file_wherever_it_exists(command):
     assert "--output" in text and "-o" in text
 
 
-def test_k8s_writes_a_folder_so_it_has_no_dash_o():
-    text = run("k8s", "--help").output
-    assert "--output-dir" in text and " -o " not in text
-    assert run("k8s", str(DOCS / "default.json"), "-o", "x").exit_code == 2
+def test_k8s_dash_o_is_the_folder_it_writes_a_file_per_image_into(tmp_path):
+    assert "--output-dir" in run("k8s", "--help").output
+    result = run("k8s", str(DOCS / "default.json"), "-o", str(tmp_path / "k8s"))
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (tmp_path / "k8s").iterdir())  # one file per image, not one stream
 
 
 def test_shell_completion_is_on():
