@@ -42,6 +42,8 @@ class ImageInfo:
     user: str = ""
     #: The ports its ``EXPOSE`` lines declare (``Config.ExposedPorts``: ``("8080/tcp",)``), sorted.
     exposed_ports: tuple[str, ...] = ()
+    #: Every ``repo:tag`` the engine lists for it (``RepoTags``); empty for an untagged image.
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,7 @@ class ImageCalls:
             labels=dict(config.get("Labels") or {}),
             user=str(config.get("User") or ""),
             exposed_ports=tuple(sorted(str(p) for p in config.get("ExposedPorts") or {})),
+            tags=tuple(data.get("RepoTags") or ()),
         )
 
     def labelled_images(self) -> list[LabelledImage]:

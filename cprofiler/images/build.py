@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from cprofiler.engine import Engine, ImageInfo
-from cprofiler.errors import BuildError, RegistryRefused, UsageError
+from cprofiler.errors import BuildError, EngineError, RegistryRefused, UsageError
+from cprofiler.images.bases.dockerfile import stage_leaves
 from cprofiler.images.context import context_files
 from cprofiler.labels import LABEL, LABEL_DETAIL, LABEL_IMAGE_INPUTS_HASH, LABEL_RECIPE, LABEL_STANDS_IN_FOR, STAND_IN_OWNER
 from cprofiler.scenario.model import ImageSpec
@@ -288,7 +289,7 @@ def build_image(
         return BuiltImage(name=name, info=found, stand_in=stand_in, reused=True)
     labels = {LABEL: invocation, LABEL_IMAGE_INPUTS_HASH: digest}
     spec_of_build = {"context": context, "dockerfile": dockerfile, "tag": tag, "buildargs": build_args, "labels": labels}
-    _engine_build(engine, name, spec_of_build, stand_in, on_line)
+    _engine_build(engine, name, spec_of_build, stand_in, on_line, keep=set(ids.values()))
     built = engine.image(tag)
     if built is None:
         raise BuildError(f"image {name!r}: built, but the engine does not list {tag}")
@@ -296,11 +297,27 @@ def build_image(
 
 
 def _engine_build(
-    engine: Engine, name: str, spec: dict[str, Any], stand_in: dict[str, str] | None, on_line: Callable[[str], None] | None
+    engine: Engine,
+    name: str,
+    spec: dict[str, Any],
+    stand_in: dict[str, str] | None,
+    on_line: Callable[[str], None] | None,
+    keep: set[str],
 ) -> None:
-    """The engine's build; a failure FROM a stand-in names the stand-in's toolchain."""
+    """The engine's build; a failure FROM a stand-in names the stand-in's toolchain. The untagged
+    image that ended each earlier stage is removed after: nothing uses it once the image is built,
+    and a builder stage FROM a stand-in (a Go toolchain, hundreds of MB) would stay on disk
+    carrying the stand-in's labels, counted as a stand-in by ``clean``."""
+    log: list[str] = []
+
+    def line(text: str) -> None:
+        log.append(text)
+        if on_line is not None:
+            on_line(text)
+
     try:
-        engine.build(name=name, on_line=on_line, **spec)
+        engine.build(name=name, on_line=line, **spec)
+        _remove_stage_leaves(engine, stage_leaves(log), keep)
     except BuildError as exc:
         if stand_in is None:
             raise
@@ -309,6 +326,20 @@ def _engine_build(
         raise BuildError(
             f"{exc} [built FROM stand-in {stand_in['recipe']} ({stand_in['detail']}), which stands in for {stand_in['for']}]"
         ) from exc
+
+
+def _remove_stage_leaves(engine: Engine, leaves: list[str], keep: set[str]) -> None:
+    """Remove each stage's last image that is neither tagged nor one of the ids in ``keep`` (the
+    bases: a stage that is only a ``FROM`` ends on its base, which may be untagged, pulled by
+    digest); one still in use stays too."""
+    for leaf in leaves:
+        info = engine.image(leaf)
+        if info is None or info.tags or info.id in keep:
+            continue
+        try:
+            engine.remove_image(info.id)
+        except EngineError:
+            pass  # a child image or a container uses it: it stays, and costs only disk
 
 
 def stand_in_mark(labels: Mapping[str, str]) -> dict[str, str] | None:

@@ -153,3 +153,17 @@ def test_a_from_that_names_a_stand_in_by_hand_is_marked_as_one(hand_made_stand_i
     image, p = _measure(_dockerfile_scenario(tmp_path, f"FROM {hand_made_stand_in}\nENV MODE=exit\n", None))
     assert image["stand_in"] == {"for": "python:*-alpine", "recipe": "musl-python", "detail": "test detail"}
     assert "app (stand-in: musl-python)" in p.stdout
+
+
+def test_a_multi_stage_build_leaves_no_untagged_stage_image(engine, local_bases, tmp_path):
+    # The builder stage's last image inherits its base's labels; once the image is built nothing
+    # uses it, and it must not stay on disk (a Go builder stage on a stand-in is hundreds of MB).
+    # (The base has no shell: ENV makes the stage's own image without a RUN.)
+    text = (
+        f"FROM {local_bases['stand']} AS build\nENV STAGE=build\n"
+        'FROM scratch\nCOPY --from=build /testapp /testapp\nENV MODE=exit\nENTRYPOINT ["/testapp"]\n'
+    )
+    image, _ = _measure(_dockerfile_scenario(tmp_path, text, None))
+    assert image["runs"][0]["status"] == "ok"
+    left = engine.api.images(filters={"label": f"cprofiler.test={local_bases['stand']}"})
+    assert [i["RepoTags"] for i in left] == [[local_bases["stand"]]]  # the base itself, nothing else
