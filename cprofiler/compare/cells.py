@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from cprofiler.results import capacity, significance, stats
+from cprofiler.results.kinds import RunStatus
 from cprofiler.results.load import LoadStep
 from cprofiler.results.model import ImageResult
 from cprofiler.results.significance import ALPHA, MIN_RUNS
@@ -27,6 +28,10 @@ LOAD_FIGURES: dict[str, Callable[[LoadStep], float | None]] = {
     "error_share": capacity.error_share,
     "latency_p99_ms": lambda s: s.latency_ms.p99,
 }
+#: The floor-corrected start: per round, an image's ``ready_ms`` minus the runtime floor's run of
+#: the same round. A machine that got slower between two files moves the floor and every image
+#: with it; this figure moves only with the image's own share of its start.
+APP_START = "app_start_ms"
 #: A verdict that claims nothing.
 NO_EVIDENCE = "no evidence of change"
 
@@ -96,6 +101,20 @@ class MetricChange:
             "p_value": self.p_value,
             "p_holm": self.p_adjusted,
         }
+
+
+def app_start_values(image: ImageResult, floor: ImageResult | None) -> list[float]:
+    """``APP_START`` of each round in which both ``image`` and ``floor`` ran ok, in run order; none
+    without a floor, for the floor itself, or for an image of another kind than the floor (a batch
+    job's ready time holds the engine's handling of its exit, a service's does not)."""
+    if floor is None or image.name == floor.name or image.kind != floor.kind:
+        return []
+    floor_ms = {r.index: r.ready_ms for r in floor.runs if r.status == RunStatus.OK and r.ready_ms is not None}
+    return [
+        r.ready_ms - floor_ms[r.index]
+        for r in image.runs
+        if r.status == RunStatus.OK and r.ready_ms is not None and r.index in floor_ms
+    ]
 
 
 def change(metric: str, before: list[float], after: list[float], *, step: str | None = None) -> MetricChange:

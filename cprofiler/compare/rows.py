@@ -12,6 +12,7 @@ HEADERS = ["image", "metric", "before", "after", "change (bootstrap interval)", 
 #: How the human formats name a metric (any other by its field name).
 LABELS = {
     "ready_ms": "cold start p50",
+    "app_start_ms": "app start p50 (minus floor)",
     "working_set_bytes": "working set p50",
     "rss_bytes": "RSS p50",
     "anon_and_mapped_file_bytes": "anon+mapped p50",

@@ -30,9 +30,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from cprofiler.compare.cells import (
+    APP_START,
     SIZE,
     WHOLE_SECONDS,
     MetricChange,
+    app_start_values,
     change,
     decided,
     load_changes,
@@ -44,9 +46,9 @@ from cprofiler.results.model import NUMERIC_FIELDS, ImageResult, Measurement
 from cprofiler.results.significance import ALPHA
 
 #: Metrics the human formats show, in this order (JSON and CSV carry every metric both files have).
-MAIN_METRICS = ("ready_ms", "working_set_bytes", "rss_bytes", "anon_and_mapped_file_bytes", "peak_bytes", SIZE)
+MAIN_METRICS = ("ready_ms", APP_START, "working_set_bytes", "rss_bytes", "anon_and_mapped_file_bytes", "peak_bytes", SIZE)
 #: Every metric a comparison or a ``--fail-on`` rule may name: each measured run field, and the size.
-METRICS = (*(f for f in NUMERIC_FIELDS if f not in WHOLE_SECONDS), SIZE)
+METRICS = (*(f for f in NUMERIC_FIELDS if f not in WHOLE_SECONDS), APP_START, SIZE)
 #: Environment facts whose difference makes two measurements compare less well, with their names.
 ENVIRONMENT_FACTS = {
     "engine_version": "engine",
@@ -198,16 +200,21 @@ def corrected(images: list[ImageComparison], gated: frozenset[str] = frozenset()
     return [replace(i, metrics=fix(i.metrics), load=fix(i.load)) for i in images], len(cells)
 
 
-def _values(entry: ImageResult, metric: str) -> list[float]:
-    return [float(entry.image_size_bytes)] if metric == SIZE else entry.values(metric)
+def _values(entry: ImageResult, metric: str, floor: ImageResult | None) -> list[float]:
+    if metric == SIZE:
+        return [float(entry.image_size_bytes)]
+    return app_start_values(entry, floor) if metric == APP_START else entry.values(metric)
 
 
-def compare_images(before: ImageResult, after: ImageResult) -> ImageComparison:
-    """Every metric that both entries have a value for, main metrics first."""
+def compare_images(
+    before: ImageResult, after: ImageResult, floors: tuple[ImageResult | None, ImageResult | None] = (None, None)
+) -> ImageComparison:
+    """Every metric that both entries have a value for, main metrics first; ``floors`` (the
+    runtime floor of each file) give the floor-corrected start, ``APP_START``, where both have one."""
     order = [*MAIN_METRICS, *(m for m in METRICS if m not in MAIN_METRICS)]
     metrics = []
     for metric in order:
-        b, a = _values(before, metric), _values(after, metric)
+        b, a = _values(before, metric, floors[0]), _values(after, metric, floors[1])
         if b or a:
             metrics.append(change(metric, b, a))
     notes = []
@@ -236,6 +243,22 @@ def differences(before: Measurement, after: Measurement) -> list[str]:
     return out
 
 
+def floor_moved(images: list[ImageComparison], before: Measurement, after: Measurement) -> list[str]:
+    """One sentence when the runtime floor's start changed between the files: the machine moved,
+    not the images; start-up is then judged by ``APP_START``, which subtracts the floor."""
+    if before.floor is None or after.floor is None:
+        return []
+    floor = next((i for i in images if i.name == before.floor.name), None)
+    cell = floor.metric("ready_ms") if floor is not None else None
+    if cell is None or cell.direction == 0 or cell.change_pct is None:
+        return []
+    return [
+        f"the floor moved: {before.floor.name} ready_ms {cell.before:.0f} → {cell.after:.0f} ms "
+        f"({cell.change_pct.value:+.0f} %, {cell.verdict}): the machine, not the images; judge start-up by "
+        f"{APP_START} (ready minus the floor's run of the same round) and gate it with --fail-on {APP_START}:+N%"
+    ]
+
+
 def caveats(side: str, m: Measurement) -> list[str]:
     """What makes one side's figures weaker: an interruption, runs that did not end ok."""
     out = []
@@ -251,21 +274,22 @@ def caveats(side: str, m: Measurement) -> list[str]:
 def compare(before: Measurement, after: Measurement, rules: list[Rule], *, names: tuple[str, str]) -> Comparison:
     """Compare two measurements image by image and check ``rules``; ``names`` label the two sides."""
     b, a = before.by_name(), after.by_name()
-    raw = [compare_images(b[name], a[name]) for name in b if name in a]
+    floors = (before.floor, after.floor) if before.floor is not None and after.floor is not None else (None, None)
+    raw = [compare_images(b[name], a[name], floors) for name in b if name in a]
     images, tested = corrected(raw, frozenset(rule.metric for rule in rules))
     only_before, only_after = [n for n in b if n not in a], [n for n in a if n not in b]
     unmatched = f"only in before: {', '.join(only_before) or 'none'}; only in after: {', '.join(only_after) or 'none'}"
     # The runtime floor is in nearly every file: a gate that checked only the floor checked nothing.
-    floors = {m.floor.name for m in (before, after) if m.floor is not None}
+    floor_names = {m.floor.name for m in (before, after) if m.floor is not None}
     return Comparison(
         before=names[0],
         after=names[1],
         images=images,
         only_before=only_before,
         only_after=only_after,
-        differences=differences(before, after),
+        differences=[*differences(before, after), *floor_moved(images, before, after)],
         caveats=[*caveats("before", before), *caveats("after", after)],
-        rules=[check_rule(rule, images, unmatched, floors) for rule in rules],
+        rules=[check_rule(rule, images, unmatched, floor_names) for rule in rules],
         cells_tested=tested,
     )
 
