@@ -129,7 +129,21 @@ def test_the_under_load_table_follows_in_a_terminal_too():
     m = measurement(loaded(image("web", spread(300)), load_result(1000, 10)), image("idle", spread(200)))
     text = plain(render_rich(m, 200))
     assert "image under load" in text and "under load: oha" in text
-    # The same under-load section as the plain table's.
-    from cprofiler.report.load_rows import load_section
 
-    assert text.endswith(load_section(m, "simple"))
+
+@pytest.mark.parametrize("width", [100, 120, 200])
+def test_the_under_load_table_fits_the_terminal_and_says_what_it_hid(width):
+    from tests.unit.factories import load_result, loaded
+
+    m = measurement(
+        loaded(image("python-gunicorn@cpus=0.5 (stand-in: debian-python)", spread(300)), load_result(1000, 10)),
+        loaded(image("go-static", spread(200)), load_result(30000, 2)),
+    )
+    text = plain(render_rich(m, width))
+    section = text[text.index("image under load") :]
+    table = section[: section.index("under load: oha")]
+    assert all(len(line) <= width for line in table.splitlines()), table  # no line wrapped by the terminal
+    for kept in ("QPS", "errors", "p99", "rate"):
+        assert kept in table
+    # Narrower than every column needs: the least needed are hidden, and the note says which.
+    assert ("Hidden to fit" in section) == (width < 200)
