@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from cprofiler.results.derive import load_summary
+from cprofiler.results.derive import load_summary, summary_generator_bound
 from cprofiler.results.kinds import StepStatus
-from cprofiler.results.load import LoadResult
+from cprofiler.results.load import Ceiling, LoadResult
 from cprofiler.results.model import ImageResult, Measurement
 
 
@@ -86,6 +86,9 @@ class SummaryView:
     cpu_cores: FigureSpan | None
     #: Highest working set under load, in bytes.
     working_set_peak_bytes: FigureSpan | None
+    #: True when ``qps`` measured the generator, not the image: a lower bound of what it serves
+    #: (:func:`cprofiler.results.derive.summary_generator_bound`).
+    generator_bound: bool = False
 
 
 @dataclass(frozen=True)
@@ -103,7 +106,8 @@ class LoadView:
     summary: SummaryView
 
     @classmethod
-    def of(cls, result: LoadResult) -> LoadView:
+    def of(cls, result: LoadResult, ceiling: Ceiling | None = None) -> LoadView:
+        """The view of ``result``; ``ceiling`` is the measurement's generator ceiling, for a phase without its own."""
         steps = []
         for s in result.steps:
             lat = s.latency_ms
@@ -122,6 +126,7 @@ class LoadView:
                 latency_p99_ms=FigureSpan.of(summary.latency_p99_ms),
                 cpu_cores=FigureSpan.of(summary.cpu_cores),
                 working_set_peak_bytes=FigureSpan.of(summary.working_set_peak_bytes),
+                generator_bound=summary_generator_bound(result, ceiling),
             ),
         )
 
@@ -148,4 +153,4 @@ class LoadedImage:
 
 def loaded_images(m: Measurement) -> list[LoadedImage]:
     """Every scenario image entry of ``m`` that holds a load phase, in the results' order."""
-    return [LoadedImage(image, LoadView.of(image.load)) for image in m.images if image.load is not None]
+    return [LoadedImage(image, LoadView.of(image.load, m.ceiling)) for image in m.images if image.load is not None]

@@ -92,7 +92,7 @@ def _figure(name: str, est: Estimate) -> str:
     """``244 ms [223–254]``: the median and, when it has one, its interval in the same unit (what
     the interval is, ``range of 3`` or ``97.8 % CI``, is said once above the table)."""
     fmt = CRITERIA[name].fmt
-    text = fmt(est.median)
+    text = ("≥ " if est.at_least else "") + fmt(est.median)
     if est.low == est.high:
         return text
     unit = text.rpartition(" ")[2]
@@ -149,6 +149,7 @@ def render_json(rec: Recommendation) -> str:
                 "n": e.n,
                 "ci_coverage": e.coverage,
                 "ci_label": e.label,
+                "generator_bound": e.at_least,
             }
             for n, e in values.items()
         }

@@ -14,6 +14,7 @@ from typing import Any
 
 from cprofiler import __version__
 from cprofiler.errors import CprofilerError
+from cprofiler.load_view import loaded_images
 from cprofiler.plot.render import figures, inline_svg
 from cprofiler.recommend.criteria import candidates
 from cprofiler.recommend.decide import recommend
@@ -95,6 +96,12 @@ def _warnings(m: Measurement) -> str:
             what = ", ".join(f"{v} {k}" for k, v in counts.items())
             items.append(f"{entry.label}: {what} of {len(entry.runs)} runs; their figures leave those runs out.")
         items += [f"{entry.label}: {w}" for w in derive.warnings(entry)]
+    for li in loaded_images(m):
+        if li.load.summary.generator_bound and li.load.summary.qps is not None:
+            items.append(
+                f"{li.label}: its {li.load.summary.qps.median:,.0f} QPS is generator-bound (near the load generator's own "
+                "ceiling): it measured the generator, not the image, which serves at least that. Not a win over another image."
+            )
     for image in m.images:
         if image.stand_in is not None:
             items.append(

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from cprofiler.load_view import FigureSpan, LoadedImage, loaded_images
 from cprofiler.plugins import Registry
@@ -48,6 +48,8 @@ class Estimate:
     label: str = ""
     #: Practical-equivalence half-margin, in the criterion's unit, added to each side of the interval.
     margin: float = 0.0
+    #: A lower bound only: a generator-bound QPS, which measured the generator, not the image.
+    at_least: bool = False
 
     @classmethod
     def exact(cls, value: float, margin: float = 0.0) -> Estimate:
@@ -77,7 +79,7 @@ class Estimate:
         for an estimate that cannot tell (too few values, a range below 95 %)."""
         if not self.tells:
             return (-math.inf, math.inf)
-        return (self.low - self.margin, self.high + self.margin)
+        return (self.low - self.margin, math.inf if self.at_least else self.high + self.margin)
 
 
 def separable(a: Estimate, b: Estimate) -> bool:
@@ -209,6 +211,14 @@ def _span(f: FigureSpan) -> Estimate:
     return Estimate(f.median, f.ci95[0], f.ci95[1], f.n, f.coverage, f.label)
 
 
+def _at_least(e: Estimate) -> Estimate:
+    """A generator-bound QPS: it measured the generator, so the image serves at least its low end
+    and nothing is known above: unbounded above (``Estimate.bounds``), it beats only a figure
+    wholly below it and is never beaten, so ``recommend --prefer qps`` never calls it a win over
+    another bound one."""
+    return replace(e, at_least=True)
+
+
 def candidates(m: Measurement, load_phases: list[LoadedImage] | None = None) -> list[Candidate]:
     """The scenario's images (never the floor) with ok runs, with every figure they have; the
     throughput comes from ``load_phases`` (default: ``load_view.loaded_images(m)``). A row of a
@@ -219,6 +229,7 @@ def candidates(m: Measurement, load_phases: list[LoadedImage] | None = None) -> 
     basis for every image, named in ``memory_basis``."""
     phases = loaded_images(m) if load_phases is None else load_phases
     qps = {id(li.image): li.load.summary.qps for li in phases}
+    bound = {id(li.image) for li in phases if li.load.summary.generator_bound}
     peaks = {id(li.image): li.load.summary.working_set_peak_bytes for li in phases}
     eligible = [image for image in m.images if image.ok_runs()]
     under_load = bool(eligible) and all(peaks.get(id(image)) is not None for image in eligible)
@@ -232,7 +243,7 @@ def candidates(m: Measurement, load_phases: list[LoadedImage] | None = None) -> 
         if under_load and (peak := peaks.get(id(image))) is not None:
             values["memory"] = _span(peak)
         if (q := qps.get(id(image))) is not None:
-            values["qps"] = _span(q)
+            values["qps"] = _at_least(_span(q)) if id(image) in bound else _span(q)
         disturbed = image.load is not None and any(step.disturbed for step in image.load.steps)
         basis = MEMORY_UNDER_LOAD if under_load else MEMORY_AFTER_SETTLE
         out.append(Candidate(image.label, _stand_in(image), len(image.ok_runs()), values, basis, image.cpus, disturbed))

@@ -242,7 +242,7 @@ def recommend(
         reason=_reason(choice.candidate, left, weights),
         ties=ties,
         uncertainty=_uncertainty(choice, ranking, ties, weights),
-        notes=_stand_in_notes(left),
+        notes=[*_stand_in_notes(left), *_bound_notes(left)],
     )
 
 
@@ -256,6 +256,17 @@ def _stand_in_notes(left: Sequence[Candidate]) -> list[str]:
         f"{_join(labels)} {'was' if len(labels) == 1 else 'were'} measured on a stand-in base ({base}), not the real one; "
         "measure the real base before deciding"
         for base, labels in by_base.items()
+    ]
+
+
+def _bound_notes(left: Sequence[Candidate]) -> list[str]:
+    """One note naming the images whose QPS is generator-bound: a lower bound, never a win."""
+    bound = [x.label for x in left if "qps" in x.values and x.values["qps"].at_least]
+    if not bound:
+        return []
+    return [
+        f"the QPS of {_join(bound)} is generator-bound (≥: near the load generator's own ceiling): it measured the "
+        "generator, not the image; it is ranked as a lower bound, never as a win over another bound figure"
     ]
 
 

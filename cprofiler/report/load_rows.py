@@ -19,7 +19,6 @@ from cprofiler.results.load import (
     GENERATOR_BOUND_SHARE,
     GENERATOR_CPU_BOUND_SHARE,
     Ceiling,
-    generator_bound,
 )
 from cprofiler.results.model import ImageResult, Measurement
 from cprofiler.tables import Table
@@ -92,8 +91,7 @@ def load_rows(m: Measurement) -> list[dict[str, Any]]:
                 "max_rate_within_slo": derive.max_rate_within_slo(image.load),
                 "error_share": _median(s.error_share),
                 "failing": any(x.failing for x in image.load.ok_steps_at(s.rate)),
-                "generator_bound": generator_bound(qps, image.load.ceiling or m.ceiling)
-                or any(x.generator_bound for x in image.load.ok_steps_at(s.rate)),
+                "generator_bound": derive.summary_generator_bound(image.load, m.ceiling),
                 "disturbed": any(x.disturbed for x in image.load.ok_steps_at(s.rate)),
                 "failed": failed,
             }

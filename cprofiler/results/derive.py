@@ -12,7 +12,7 @@ from typing import Any
 
 from cprofiler.results import capacity, stats
 from cprofiler.results.kinds import RunStatus
-from cprofiler.results.load import LoadResult, LoadSummary
+from cprofiler.results.load import Ceiling, LoadResult, LoadSummary, generator_bound
 from cprofiler.results.model import NUMERIC_FIELDS, ImageResult
 
 
@@ -53,6 +53,16 @@ def _interval(values: list[float | int | None]) -> dict[str, Any] | None:
         "ci_coverage": s.ci_coverage,
         "ci_label": s.ci_label,
     }
+
+
+def summary_generator_bound(load: LoadResult, ceiling: Ceiling | None = None) -> bool:
+    """Whether the summarised QPS (``load_summary``) measured the generator, not the image: its
+    median is above the share of the generator's ceiling (the phase's own, else ``ceiling``) that
+    the load phase calls generator-bound, or a step at that rate was marked so. Such a QPS is a
+    lower bound of what the image serves: the table, the charts, the HTML and ``recommend`` say so."""
+    s = load_summary(load)
+    qps = float(s.qps["median"]) if s.qps and s.qps.get("median") is not None else None
+    return generator_bound(qps, load.ceiling or ceiling) or any(x.generator_bound for x in load.ok_steps_at(s.rate))
 
 
 def load_summary(load: LoadResult) -> LoadSummary:

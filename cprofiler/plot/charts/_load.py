@@ -18,20 +18,26 @@ def cpus_text(cpus: float | None) -> str:
 
 
 def grouped_bars(
-    ax: Axes, load: list[LoadedImage], figure: Callable[[LoadedImage], FigureSpan | None], scale: float = 1.0
+    ax: Axes,
+    load: list[LoadedImage],
+    figure: Callable[[LoadedImage], FigureSpan | None],
+    scale: float = 1.0,
+    bound: Callable[[LoadedImage], bool] | None = None,
 ) -> None:
     """One group of bars per image, one bar per CPU limit (the scaling), each the median with its
     interval (the range of fewer than 6 repeats: :func:`caption` says which); ``figure`` picks the
-    summary figure, ``scale`` divides it (bytes → MiB)."""
+    summary figure, ``scale`` divides it (bytes → MiB). A bar for which ``bound`` is true is hatched
+    and its figure marked ``≥``: it measured the load generator, not the image (:data:`BOUND_NOTE`)."""
     names = list(dict.fromkeys(e.scenario_image for e in load))
     limits = sorted({e.image.cpus for e in load}, key=lambda c: (c is None, c or 0.0))
     width = 0.8 / len(limits)
     for k, cpus in enumerate(limits):
-        xs, meds, below, above = [], [], [], []
+        xs, meds, below, above, marks = [], [], [], [], []
         for e in load:
             value = figure(e)
             if e.image.cpus != cpus or value is None:
                 continue
+            marks.append(bool(bound and bound(e)))
             xs.append(names.index(e.scenario_image) + (k - (len(limits) - 1) / 2) * width)
             meds.append(value.median / scale)
             below.append((value.median - value.ci95[0]) / scale)
@@ -39,11 +45,23 @@ def grouped_bars(
         bars = ax.bar(
             xs, meds, width * 0.9, yerr=[below, above], capsize=2, color=CPU_COLORS[k % len(CPU_COLORS)], label=cpus_text(cpus)
         )
-        ax.bar_label(bars, labels=[short(v) for v in meds], fontsize=7, padding=2)
+        for bar, marked in zip(bars, marks, strict=True):
+            if marked:
+                bar.set_hatch("//")
+        ax.bar_label(
+            bars, labels=[("≥" if m else "") + short(v) for v, m in zip(meds, marks, strict=True)], fontsize=7, padding=2
+        )
     # One group per scenario image: its rows of a cpus list are the group's bars.
     first = {e.scenario_image: e.image for e in reversed(load)}
     ax.set_xticks(range(len(names)), [style.tick_label(first[n], name=n) for n in names])
     ax.margins(y=0.12)
+
+
+#: What a hatched bar is, for a caption.
+BOUND_NOTE = (
+    "Hatched, marked ≥: generator-bound, near the load generator's own ceiling: it measured the generator, "
+    "not the image, which serves at least that; not a win."
+)
 
 
 def caption(load: list[LoadedImage], figures: Sequence[Callable[[LoadedImage], FigureSpan | None]]) -> str:
