@@ -13,7 +13,7 @@ from cprofiler.recommend import limits as flags
 from cprofiler.recommend import served
 from cprofiler.recommend.criteria import CRITERIA, MEMORY_AFTER_SETTLE, MEMORY_UNDER_LOAD, Candidate, Estimate, candidates
 from cprofiler.recommend.decide import NothingLeft, Recommendation, recommend
-from cprofiler.results import runlog
+from cprofiler.results import intervals, runlog
 from cprofiler.results.load import DISTURBED_SHARE
 
 
@@ -89,7 +89,7 @@ def candidate_notes(group: list[Candidate]) -> list[str]:
 
 
 def _figure(name: str, est: Estimate) -> str:
-    """``244 ms [223–254]``: the median and, when it has one, its interval in the same unit (what
+    """``244 ms (223…254)``: the median and, when it has one, its interval in the same unit (what
     the interval is, ``range of 3`` or ``97.8 % CI``, is said once above the table)."""
     fmt = CRITERIA[name].fmt
     text = ("≥ " if est.at_least else "") + fmt(est.median)
@@ -98,12 +98,12 @@ def _figure(name: str, est: Estimate) -> str:
     unit = text.rpartition(" ")[2]
     low, high = fmt(est.low), fmt(est.high)
     if low.endswith(" " + unit) and high.endswith(" " + unit):
-        return f"{text} [{low.rpartition(' ')[0]}–{high.rpartition(' ')[0]}]"
-    return f"{text} [{low}–{high}]"
+        return intervals.notation(text, low.rpartition(" ")[0], high.rpartition(" ")[0])
+    return intervals.notation(text, low, high)
 
 
 def _interval_words(rec: Recommendation) -> str:
-    """What the bracketed intervals are, per criterion: ``97.8 % CI for cold start; range of 3 for throughput``."""
+    """What the intervals in parentheses are, per criterion: ``97.8 % CI for cold start; range of 3 for throughput``."""
     per: dict[str, list[str]] = {}
     for r in rec.ranking:
         for n, e in r.candidate.values.items():
@@ -118,7 +118,7 @@ def _interval_words(rec: Recommendation) -> str:
 def render_text(rec: Recommendation, *, weights_given: bool = True) -> str:
     weights = ", ".join(f"{n} ×{w:g}" for n, w in rec.weights.items())
     how = "" if weights_given else " (the default; choose with --prefer or --weights)"
-    lines = [f"Criteria: {weights}{how}. Figures: medians over ok runs [{_interval_words(rec)}].", ""]
+    lines = [f"Criteria: {weights}{how}. Figures: medians over ok runs, in parentheses: {_interval_words(rec)}.", ""]
     under_load = bool(rec.ranking) and rec.ranking[0].candidate.memory_basis == MEMORY_UNDER_LOAD
     whats = [MEMORY_UNDER_LOAD if n == "memory" and under_load else CRITERIA[n].what for n in rec.compared_on]
     headers = ["rank", "image", *whats, "score ×best", "Pareto set"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from cprofiler.compare.cells import MetricChange
 from cprofiler.compare.verdict import MAIN_METRICS, Comparison
 from cprofiler.report.rows import human_bytes, human_ms
+from cprofiler.results import intervals
 from cprofiler.results.significance import ALPHA
 
 #: Column headers of the human formats.
@@ -43,7 +44,7 @@ def human_change(c: MetricChange) -> str:
 
     if pct.low == pct.high:
         return f"{p(pct.value)} {unit}"
-    return f"{p(pct.value)} {unit} ({p(pct.low)}…{p(pct.high)})"
+    return intervals.notation(f"{p(pct.value)} {unit}", p(pct.low), p(pct.high))
 
 
 def human_value(metric: str, v: float | None) -> str:

@@ -114,7 +114,9 @@ def human_load_row(row: dict[str, Any]) -> list[str]:
         if v is None:
             return "-"
         text = f"{format(v, fmt)}{unit}"
-        return f"{text} ({format(iv[0], fmt)}–{format(iv[1], fmt)})" if iv is not None and iv[0] != iv[1] else text
+        if iv is None or iv[0] == iv[1]:
+            return text
+        return intervals.notation(text, format(iv[0], fmt), format(iv[1], fmt))
 
     qps = with_interval(row["qps"], row["qps_interval"], ",.0f")
     if row["generator_bound"]:
@@ -162,7 +164,7 @@ def load_footnote_lines(m: Measurement) -> list[str]:
         f"under load: {first.generator} {first.generator_version or ''}, {first.connections} connections, "
         f"{first.duration_s:g} s measured after {first.warmup_s:g} s warmup per step, {first.request or ''} to 127.0.0.1 "
         f"inside each container's network namespace; {cpuset}; latency {first.latency_method}.",
-        "QPS, p99, CPU and working-set peak are medians over the repeats of the rate shown (in brackets: "
+        "QPS, p99, CPU and working-set peak are medians over the repeats of the rate shown (in parentheses: "
         f"{_bracket_words(m)}); CPU is the container's cgroup CPU time over the window; MiB per 1k QPS is the peak "
         "over QPS/1000.",
         f"QPS counts 2xx answers; p99 is over every request sent, a request without an answer counted at the "

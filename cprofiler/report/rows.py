@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from cprofiler import budgets
-from cprofiler.results import stats
+from cprofiler.results import intervals, stats
 from cprofiler.results.model import ImageResult, Measurement
 
 #: Column key → header, in display order. Units are in the headers of the machine-readable forms.
@@ -178,14 +178,14 @@ def human_ms(ms: float | None) -> str:
 
 
 def human_interval_ms(iv: stats.Interval) -> str:
-    """A difference in milliseconds with its interval: ``390 (372…409 ms)``, or ``≈0 (−13…21 ms)``
+    """A difference in milliseconds with its interval: ``390 ms (372…409)``, or ``≈0 ms (−13…21)``
     when the interval holds zero (the figure cannot be told from nothing; never clamped)."""
 
     def n(x: float) -> str:
         return f"{x:.0f}".replace("-", "−")
 
     head = "≈0" if iv.holds(0.0) else n(iv.value)
-    return f"{head} ({n(iv.low)}…{n(iv.high)} ms)"
+    return intervals.notation(f"{head} ms", n(iv.low), n(iv.high))
 
 
 def human_cell(row: dict[str, Any], key: str) -> str:
@@ -280,7 +280,7 @@ def _memory_line(m: Measurement) -> str:
         return (
             "memory: the kubelet's /stats/summary working set and RSS (anonymous memory), its first sample taken "
             f"{s.settle_s} s or more after ready (it samples every ~10 s); ratios are medians over the best image's, "
-            f"with the percentile-bootstrap interval of the ratio in brackets ({NOMINAL}). "
+            f"with the percentile-bootstrap interval of the ratio in parentheses ({NOMINAL}). "
             f"Kubernetes {facts.get('kubernetes_version')}, kubelet {facts.get('kubelet_version')} on node "
             f"{facts.get('node_name')} ({facts.get('container_runtime')})."
         )
@@ -292,6 +292,6 @@ def _memory_line(m: Measurement) -> str:
     )
     return (
         f"memory: cgroup working set (usage − inactive file) and {rss} {s.settle_s} s after ready; "
-        f"ratios are medians over the best image's, with the percentile-bootstrap interval of the ratio in brackets ({NOMINAL}). "
+        f"ratios are medians over the best image's, with the percentile-bootstrap interval of the ratio in parentheses ({NOMINAL}). "
         f"Engine {env.engine_version}, cgroup v{env.cgroup_version}, {env.storage_driver}."
     )

@@ -119,3 +119,10 @@ def described(labelled: Iterable[tuple[str, float]]) -> str:
         if words not in out:
             out.append(words)
     return "; ".join(out) or "no interval"
+
+
+def notation(value: str, low: str, high: str) -> str:
+    """The one way every table writes a figure with its interval: ``390 ms (372…409)``,
+    ``2.57× (2.38…2.83)``, ``≈0 ms (−13…21)``: the figure with its unit, then the interval's ends in
+    that unit, joined by an ellipsis (a dash would read as a minus beside a negative end)."""
+    return f"{value} ({low}…{high})"

@@ -122,8 +122,8 @@ class Interval:
         return self.low <= x <= self.high
 
     def format(self, digits: int = 2) -> str:
-        """Return a ratio as text, e.g. ``"2.57× (2.38–2.83)"``."""
-        return f"{self.value:.{digits}f}× ({self.low:.{digits}f}–{self.high:.{digits}f})"
+        """Return a ratio as text, e.g. ``"2.57× (2.38…2.83)"`` (:func:`intervals.notation`)."""
+        return intervals.notation(f"{self.value:.{digits}f}×", f"{self.low:.{digits}f}", f"{self.high:.{digits}f}")
 
     def to_dict(self) -> dict[str, float]:
         """Return ``{"value": …, "low": …, "high": …}`` for JSON."""

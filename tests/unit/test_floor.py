@@ -172,7 +172,7 @@ def test_table_and_csv_show_the_floor_row_and_app_start():
     floor_line = next(line for line in text.splitlines() if line.startswith("(floor)"))
     assert "252 ms" in floor_line
     svc_line = next(line for line in text.splitlines() if line.startswith("svc"))
-    assert "53 (45…78 ms)" in svc_line  # the difference of medians with its interval
+    assert "53 ms (45…78)" in svc_line  # the difference of medians with its interval
     rows = {r["image"]: r for r in csv.DictReader(io.StringIO(report.render(typed(data), "csv")))}
     assert float(rows["svc"]["app_start_median_ms"]) == 53.0 and rows["job"]["app_start_median_ms"] == ""
     assert rows["(floor)"]["ready_median_ms"] == "252.0"

@@ -103,5 +103,5 @@ def test_the_under_load_table_names_its_interval_never_95_percent():
     summary = derive.load_summary(m.images[0].load)  # type: ignore[arg-type]
     assert summary.qps is not None and summary.qps["ci_label"] == "range of 2" and summary.qps["ci_coverage"] == 0.5
     text = report.render(m, "table")
-    assert "in brackets: range of 2 (covers the median 50.0 % of the time)" in text
+    assert "in parentheses: range of 2 (covers the median 50.0 % of the time)" in text
     assert "95 % interval" not in text

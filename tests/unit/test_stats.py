@@ -252,8 +252,8 @@ def test_ratio_of_known_samples() -> None:
     assert r.value == pytest.approx(1.42)
     assert r.uncertainty == pytest.approx(0.02)
     assert (r.low, r.high) == (pytest.approx(1.40), pytest.approx(1.44))
-    assert r.format() == "1.42× (1.40–1.44)"
-    assert r.format(digits=1) == "1.4× (1.4–1.4)"
+    assert r.format() == "1.42× (1.40…1.44)"
+    assert r.format(digits=1) == "1.4× (1.4…1.4)"
     assert r.to_dict() == {"value": r.value, "low": r.low, "high": r.high}
     # And the other way round: the denominator's median is resampled too, over 99, 100 and 101.
     r = stats.ratio([142, 142, 142], [99, 100, 101])
