@@ -292,6 +292,7 @@ def _memory_line(m: Measurement) -> str:
     )
     return (
         f"memory: cgroup working set (usage − inactive file) and {rss} {s.settle_s} s after ready; "
-        f"ratios are medians over the best image's, with the percentile-bootstrap interval of the ratio in parentheses ({NOMINAL}). "
+        "ratios are medians over the best image's, with the percentile-bootstrap interval of the ratio "
+        f"in parentheses ({NOMINAL}). "
         f"Engine {env.engine_version}, cgroup v{env.cgroup_version}, {env.storage_driver}."
     )
