@@ -6,8 +6,8 @@ from pathlib import Path
 
 from cprofiler.results import files
 
-#: ``-o r.json`` means JSON, ``r.md`` Markdown, ``r.csv`` CSV; anything else the table.
-SUFFIX_FORMATS = {".json": "json", ".md": "markdown", ".csv": "csv"}
+#: ``-o r.json`` means JSON, ``r.md`` Markdown, ``r.csv`` CSV, ``r.prom`` a Prometheus textfile; anything else the table.
+SUFFIX_FORMATS = {".json": "json", ".md": "markdown", ".csv": "csv", ".prom": "openmetrics"}
 
 
 def format_for(output: Path | None) -> str:
