@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 
 from cprofiler.results import files
@@ -10,10 +11,12 @@ from cprofiler.results import files
 SUFFIX_FORMATS = {".json": "json", ".md": "markdown", ".csv": "csv", ".prom": "openmetrics"}
 
 
-def format_for(output: Path | None) -> str:
-    """The format an output file's suffix names (``table`` without a file or a known suffix)."""
+def format_for(output: Path | None, offered: Collection[str] | None = None) -> str:
+    """The format an output file's suffix names (``table`` without a file or a known suffix, or
+    when the command does not offer that format: ``compare -o c.prom`` is a table, as ``c.txt``)."""
     suffix = output.suffix.lower() if output is not None else ""
-    return SUFFIX_FORMATS.get(suffix, "table")
+    fmt = SUFFIX_FORMATS.get(suffix, "table")
+    return fmt if offered is None or fmt in offered else "table"
 
 
 def write_output(path: Path, text: str) -> None:

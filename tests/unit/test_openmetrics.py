@@ -99,3 +99,22 @@ def test_a_hostile_image_name_round_trips_through_the_label_escaping():
 def test_dot_prom_names_the_format():
     assert format_for(Path("r.prom")) == "openmetrics"
     assert "openmetrics" in report.names() and "benchmark-json" in report.names()
+
+
+def test_compare_offers_no_openmetrics_so_dot_prom_is_its_table():
+    from cprofiler.cli_choices import COMPARE_FORMATS
+
+    assert format_for(Path("c.prom"), COMPARE_FORMATS) == "table"
+    assert format_for(Path("c.csv"), COMPARE_FORMATS) == "csv"
+
+
+def test_report_dash_o_dot_prom_writes_the_textfile(tmp_path):
+    from typer.testing import CliRunner
+
+    from cprofiler.cli import app
+
+    out = tmp_path / "cprofiler.prom"
+    result = CliRunner().invoke(app, ["report", str(DOCS / "default.json"), "-o", str(out)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "cprofiler_cold_start_seconds" in families(out.read_text())
+    assert "cold start p50" in result.output  # the table still prints
