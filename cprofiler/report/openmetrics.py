@@ -13,6 +13,9 @@ without one). Label values are escaped as the format says (backslash, double quo
 image names come from the user's scenario file. The runtime floor is not exported (it is the
 engine's start, not an image's), and a figure that was not measured has no sample.
 
+``cprofiler_load_generator_bound`` is 1 where the row's QPS is generator-bound (a lower bound:
+the generator, not the image, was the limit), as the table marks it.
+
 The run counts are ``cprofiler_runs_ok`` and ``cprofiler_runs_planned``: a ``_total`` suffix
 is reserved for counters, and these are gauges of one measurement.
 """
@@ -93,6 +96,10 @@ METRICS: dict[str, tuple[str, Figure]] = {
     "cprofiler_runs_ok": ("Measured runs whose container became ready (status ok).", _one(lambda i, _m: len(i.ok_runs()))),
     "cprofiler_runs_planned": ("Measured runs the settings asked for per image.", _one(lambda _i, m: m.settings.runs)),
     "cprofiler_load_qps": (f"Achieved requests per second under load, {_AT_RATE}.", _load("qps", 1.0, {})),
+    "cprofiler_load_generator_bound": (
+        "1 when cprofiler_load_qps measured the load generator, not the image (a lower bound of what it serves), else 0.",
+        _one(lambda i, m: None if i.load is None else float(derive.summary_generator_bound(i.load, m.ceiling))),
+    ),
     "cprofiler_load_latency_seconds": (
         f"Latency quantile over every request sent (one unanswered counts at the timeout), {_AT_RATE}.",
         _load("latency_p99_ms", 1e-3, {"quantile": "0.99"}),

@@ -12,7 +12,7 @@ import pytest
 
 from cprofiler import report
 from cprofiler.commands.output import format_for
-from cprofiler.results import runlog
+from cprofiler.results import derive, runlog
 from tests.unit.factories import image, measurement
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "results"
@@ -71,7 +71,8 @@ def test_default_results_parse_as_gauges_in_seconds_and_bytes():
 
 def test_gateway_results_have_cpus_labels_and_the_load_summary():
     data = json.loads((DOCS / "gateway.json").read_text())
-    fams = families(report.render(runlog.load(DOCS / "gateway.json"), "openmetrics"))
+    m = runlog.load(DOCS / "gateway.json")
+    fams = families(report.render(m, "openmetrics"))
     rows = {(s.labels["image"], s.labels["cpus"]) for s in fams["cprofiler_working_set_bytes"].samples}
     assert rows == {(e["scenario_image"], f"{e['cpus']:g}") for e in data["images"]}
     for entry in data["images"]:
@@ -81,6 +82,11 @@ def test_gateway_results_have_cpus_labels_and_the_load_summary():
         p99 = sample(fams, "cprofiler_load_latency_seconds", quantile="0.99", **labels)
         assert p99 == pytest.approx(load["latency_p99_ms"]["median"] / 1000, abs=1e-6)
         assert sample(fams, "cprofiler_rss_bytes", **labels) == entry["summary"]["rss_bytes"]["median"]
+    # The lower-bound mark the table shows, as 0 or 1 per row.
+    bound = {(s.labels["image"], s.labels["cpus"]): s.value for s in fams["cprofiler_load_generator_bound"].samples}
+    assert bound == {
+        (i.scenario_image, f"{i.cpus:g}"): float(derive.summary_generator_bound(i.load, m.ceiling)) for i in m.images if i.load
+    }
 
 
 def test_a_hostile_image_name_round_trips_through_the_label_escaping():
@@ -118,3 +124,17 @@ def test_report_dash_o_dot_prom_writes_the_textfile(tmp_path):
     assert result.exit_code == 0, result.output
     assert "cprofiler_cold_start_seconds" in families(out.read_text())
     assert "cold start p50" in result.output  # the table still prints
+
+
+def test_a_qps_at_the_generators_ceiling_is_marked_a_lower_bound():
+    from cprofiler.results.load import Ceiling
+    from tests.unit.factories import load_result, loaded, spread
+
+    m = measurement(
+        loaded(image("go", spread(250)), load_result(40_000, 2)),
+        loaded(image("python", spread(400)), load_result(3_000, 20)),
+    ).model_copy(update={"ceiling": Ceiling(qps=45_000, n=3)})  # go's 40k is near the generator's 45k
+    fams = families(report.render(m, "openmetrics"))
+    assert sample(fams, "cprofiler_load_generator_bound", image="go") == 1
+    assert sample(fams, "cprofiler_load_generator_bound", image="python") == 0
+    assert sample(fams, "cprofiler_load_qps", image="go") == pytest.approx(40_000, rel=0.01)
