@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -18,6 +18,7 @@ import typer
 
 from cprofiler import __version__
 from cprofiler import cli_options as opt
+from cprofiler.cli_choices import COMPARE_FORMATS
 from cprofiler.cli_kit import Command, Group, epilog, setting_options
 from cprofiler.errors import CprofilerError
 from cprofiler.manifests.defaults import DEFAULT_HEADROOM, DEFAULT_MARGIN, DEFAULT_MAX_REPLICAS, DEFAULT_MIN_REPLICAS
@@ -72,11 +73,12 @@ def _run(fn: Callable[[], int]) -> NoReturn:
     raise typer.Exit(code)
 
 
-def _format_for(output: Path | None) -> str:
-    """``r.json`` means JSON, ``r.md`` Markdown, ``r.csv`` CSV; anything else the table."""
+def _format_for(output: Path | None, offered: Collection[str] | None = None) -> str:
+    """``r.json`` means JSON, ``r.md`` Markdown, ``r.csv`` CSV, ``r.prom`` openmetrics (where
+    ``offered``); anything else the table."""
     from cprofiler.commands.output import format_for
 
-    return format_for(output)
+    return format_for(output, offered)
 
 
 def _version(value: bool) -> None:
@@ -201,7 +203,8 @@ def compare(
     """Compare two results files image by image: medians, change with its interval, verdict."""
     from cprofiler.commands.compare import compare_command
 
-    _run(lambda: compare_command(before, after, fmt if fmt is not None else _format_for(output), output, fail_on or []))
+    chosen = fmt if fmt is not None else _format_for(output, COMPARE_FORMATS)
+    _run(lambda: compare_command(before, after, chosen, output, fail_on or []))
 
 
 @app.command(

@@ -11,7 +11,7 @@ module that imports nothing heavy, are read from their registry directly.
 from __future__ import annotations
 
 #: ``sorted(cprofiler.report.registry.FORMATS)``: ``report`` and ``measure --format``.
-REPORT_FORMATS = ("csv", "json", "markdown", "table")
+REPORT_FORMATS = ("benchmark-json", "csv", "json", "markdown", "openmetrics", "table")
 
 #: ``sorted(cprofiler.compare.registry.FORMATS)``: ``compare --format``.
 COMPARE_FORMATS = ("csv", "json", "markdown", "table")

@@ -7,7 +7,7 @@ measurement (``cprofiler report r.json --format csv``).
 
 from __future__ import annotations
 
-from cprofiler.report import csv_format, json_format, markdown, table  # noqa: F401 - they register themselves
+from cprofiler.report import benchmark_json, csv_format, json_format, markdown, openmetrics, table  # noqa: F401 - they register themselves
 from cprofiler.report.registry import FORMATS
 from cprofiler.results.model import Measurement
 

@@ -71,7 +71,10 @@ def test_no_flag_shows_a_value_type_in_help(command):
 @pytest.mark.parametrize(
     ("args", "refused"),
     [
-        (["report", str(DOCS / "default.json"), "-f", "nope"], "'nope' is not one of 'csv', 'json', 'markdown', 'table'."),
+        (
+            ["report", str(DOCS / "default.json"), "-f", "nope"],
+            "'nope' is not one of 'benchmark-json', 'csv', 'json', 'markdown', 'openmetrics', 'table'.",
+        ),
         (["k8s", str(DOCS / "default.json"), "--summary", "nope"], "'nope' is not one of 'table', 'json'."),
         (["measure", "x.yaml", "--cold", "hot"], "'hot' is not one of 'warm', 'cache', 'image'."),
         (["measure", "x.yaml", "--backend", "podman"], "'podman' is not one of 'docker', 'kubernetes'."),
