@@ -84,7 +84,10 @@ def _bounds(param: Any) -> str:
 def _metavar(param: Any) -> str:
     """``RESULTS.jsonl`` as the option names it, else ``INTEGER (1 to 100000)``: the value it takes."""
     if getattr(param, "metavar", None):
-        return f"`{param.metavar}`"
+        # ``<warm|cache|image>``: a pipe would split the table cell on GitHub even inside a code span,
+        # and an escaped one shows its backslash on the site; the choices are listed instead.
+        parts = str(param.metavar).removeprefix("<").removesuffix(">").split("|")
+        return "one of " + ", ".join(f"`{p}`" for p in parts) if len(parts) > 1 else f"`{param.metavar}`"
     return f"`{_type_word(param)}`{_bounds(param)}"
 
 
