@@ -20,6 +20,7 @@ code gives the same bytes everywhere.
 from __future__ import annotations
 
 import argparse
+import ast
 import inspect
 import json
 import re
@@ -27,7 +28,7 @@ import signal
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -187,16 +188,47 @@ def _anchor(title: str) -> str:
 # --- exit codes -----------------------------------------------------------------------------------
 
 
-def _error_classes(base: type) -> Iterator[type]:
-    """``base`` and every subclass, depth first in definition order (as errors.py reads)."""
-    yield base
-    sub: type
-    for sub in base.__subclasses__():
-        yield from _error_classes(sub)
+class _ErrorClass(NamedTuple):
+    name: str
+    module: str
+    parent: str | None
+    #: ``exit_code = N`` in the class body, else None (the parent's).
+    own_code: int | None
+    doc: str
 
 
-def _first_paragraph(cls: type) -> str:
-    return " ".join(inspect.cleandoc(cls.__doc__ or "").split("\n\n")[0].split())
+def _own_exit_code(node: ast.ClassDef) -> int | None:
+    for stmt in node.body:
+        target = stmt.targets[0] if isinstance(stmt, ast.Assign) else getattr(stmt, "target", None)
+        value = getattr(stmt, "value", None)
+        if isinstance(target, ast.Name) and target.id == "exit_code" and isinstance(value, ast.Constant):
+            return value.value if isinstance(value.value, int) else None
+    return None
+
+
+def _classes() -> list[_ErrorClass]:
+    """Every class of cprofiler/ with a base, read from the source (ast), in file and line order:
+    the table then depends neither on which modules happen to be imported nor on optional extras."""
+    out = []
+    for path in sorted((ROOT / "cprofiler").rglob("*.py")):
+        module = path.relative_to(ROOT).with_suffix("").as_posix().replace("/", ".")
+        nodes = [n for n in ast.walk(ast.parse(path.read_text(encoding="utf-8"))) if isinstance(n, ast.ClassDef)]
+        for node in sorted(nodes, key=lambda n: n.lineno):
+            if node.bases:
+                base = node.bases[0]
+                parent = base.attr if isinstance(base, ast.Attribute) else getattr(base, "id", None)
+                doc = " ".join((ast.get_docstring(node) or "").split("\n\n")[0].split())
+                out.append(_ErrorClass(node.name, module, parent, _own_exit_code(node), doc))
+    return out
+
+
+def _error_rows(classes: list[_ErrorClass], parent: str, code: int) -> Iterator[tuple[_ErrorClass, int]]:
+    """``(class, exit code)`` of each subclass of ``parent``, depth first, parents before children."""
+    for cls in classes:
+        if cls.parent == parent:
+            own = code if cls.own_code is None else cls.own_code
+            yield cls, own
+            yield from _error_rows(classes, cls.name, own)
 
 
 def _command_exits(app: Any) -> list[str]:
@@ -222,24 +254,25 @@ def exit_codes(app: Any) -> str:
     out = ["# Exit codes", "", GENERATED.strip(), ""]
     out += [
         "An error cprofiler can explain is one line on stderr (`cprofiler: …`; a traceback only with `--verbose`) "
-        "and the exit code of its class. The classes are in `cprofiler/errors.py`; a subclass has its parent's "
-        "code unless it says otherwise.",
+        "and the exit code of its class. The family is in `cprofiler/errors.py`, a few classes beside the code that "
+        "raises them; a subclass has its parent's code unless it sets its own. Parents are listed before their children.",
         "",
-        "| exit code | error class | when |",
-        "|---|---|---|",
-        "| 0 | (none) | the command did its work (and, for `measure` and `compare`, no budget or rule was broken) |",
+        "| exit code | error class | module | when |",
+        "|---|---|---|---|",
+        "| 0 | (none) | | the command did its work (and, for `measure` and `compare`, no budget or rule was broken) |",
     ]
-    for cls in _error_classes(errors.CprofilerError):
-        if cls is errors.Interrupted:
+    classes = _classes()
+    root = next(c for c in classes if c.name == "CprofilerError" and c.module == errors.__name__)
+    for cls, number in [(root, root.own_code or 1), *_error_rows(classes, root.name, root.own_code or 1)]:
+        code = str(number)
+        if cls.name == "Interrupted":  # 128 + the signal, set per instance
             codes = {s.name: errors.Interrupted(int(s), "").exit_code for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
             code = ", ".join(f"{c} ({name})" for name, c in codes.items())
-        else:
-            code = str(getattr(cls, "exit_code", 1))
-        out.append(f"| {code} | `{cls.__name__}` | {_cell(_first_paragraph(cls))} |")
+        out.append(f"| {code} | `{cls.name}` | `{cls.module}` | {_cell(cls.doc)} |")
     usage_code = typer.BadParameter("").exit_code
     out += [
-        f"| {usage_code} | (click's usage error) | an unknown option, a missing argument or a value the option refuses |",
-        "| 130 | (KeyboardInterrupt) | Ctrl-C outside a measurement |",
+        f"| {usage_code} | (click's usage error) | | an unknown option, a missing argument or a value the option refuses |",
+        "| 130 | (KeyboardInterrupt) | | Ctrl-C outside a measurement |",
         "",
         "## Per command",
         "",
