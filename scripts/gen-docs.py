@@ -8,13 +8,15 @@
 
 The files, each made from the code it documents, so they cannot drift from it:
 - docs/reference/cli.md: every command of the Typer app (usage, help, options, examples);
-- docs/reference/exit-codes.md: the error classes of cprofiler/errors.py and their exit codes, and
-  each command's exit statuses as its ``--help`` states them;
+- docs/reference/exit-codes.md: every error class of cprofiler/ (the family in cprofiler/errors.py,
+  read from the source) with its exit code, and each command's exit statuses as its ``--help``
+  states them;
 - docs/schema/scenario-v1.json and docs/schema/results-vN.json: JSON Schemas of the scenario file
   and of the results document (N from the results model's SCHEMA).
 
 The output depends on nothing of the machine (no terminal width, no paths, no time), so the same
-code gives the same bytes everywhere.
+code gives the same bytes everywhere; it does depend on the Typer and pydantic releases installed,
+so a release that renders a schema differently shows up as a --check failure to regenerate.
 """
 
 from __future__ import annotations
