@@ -2,7 +2,7 @@
 # Install cprofiler into a virtual environment, and what it needs, on a Debian machine with Docker.
 #   bash scripts/install.sh          the tool (in .venv), debootstrap (stand-in bases), a C compiler
 #   bash scripts/install.sh --load   also oha, the default load generator (a `load:` block needs it)
-#   bash scripts/install.sh --test   also oha, the test and lint tools, plots and the kubernetes client
+#   bash scripts/install.sh --test   also oha, the test and lint tools, plots, the kubernetes client, mkdocs
 # CPROFILER_VENV=DIR puts the virtual environment elsewhere (default: .venv in this checkout).
 # The tool never goes into the system Python: Debian 12's pip refuses that (PEP 668,
 # externally-managed-environment), and a venv keeps its dependencies away from the system's.
@@ -67,8 +67,9 @@ fi
 [ "$load" = 1 ] && bash examples/gateway/fetch-wheels.sh >/dev/null
 
 extra=""
-# --test: the test and lint tools, plots, and the kubernetes client for the --backend kubernetes tests.
-[ "$test" = 1 ] && extra="[test,plot,kubernetes]"
+# --test: the test and lint tools, plots, the kubernetes client for the --backend kubernetes tests,
+# and mkdocs for CI's build of the documentation site.
+[ "$test" = 1 ] && extra="[test,plot,kubernetes,docs]"
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 echo "install: pip install cprofiler${extra} into $venv (about a minute the first time)" >&2
 "$venv/bin/python" -m pip install -q --disable-pip-version-check -e ".${extra}"

@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
 
 from cprofiler.scenario.loadspec import LoadSpec
 
@@ -31,6 +31,17 @@ _NAME_RE = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$")
 _NAME_MAX = 63
 _SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]i?b?|b)?\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "b": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
+
+# What the file may hold where a before-validator converts it, for the JSON Schema an editor checks
+# against (docs/schema/scenario-v1.json): the field's type alone would flag ``memory_limit: 256m``.
+_SCALARS_SCHEMA: dict[str, Any] = {"type": "object", "additionalProperties": {"type": ["string", "number", "boolean"]}}
+_SIZE_SCHEMA: dict[str, Any] = {
+    "anyOf": [{"type": "string", "examples": ["256m", "1Gi"]}, {"type": "integer", "minimum": MIN_SIZE_BYTES}, {"type": "null"}],
+    "default": None,
+    "description": "Memory limit: 256m, 1g, 512Mi (powers of 1024), or a bare number of bytes.",
+}
+#: Build args and environment: string values; YAML numbers and booleans are accepted as their text.
+Scalars = Annotated[dict[str, str], WithJsonSchema(_SCALARS_SCHEMA)]
 
 
 def parse_size(text: str | int) -> int:
@@ -169,11 +180,12 @@ class ImageSpec(_Strict):
     dockerfile: Path | None = None
     template: Path | None = None
     context: Path | None = None
-    args: dict[str, str] = Field(default_factory=dict)
-    fallback: dict[str, str] | None = None
+    args: Scalars = Field(default_factory=dict)
+    fallback: Scalars | None = None
     command: list[str] | None = None
-    env: dict[str, str] = Field(default_factory=dict)
-    memory_limit: int | None = None
+    env: Scalars = Field(default_factory=dict)
+    #: Memory limit in bytes (the file may say ``256m``).
+    memory_limit: Annotated[int | None, WithJsonSchema(_SIZE_SCHEMA)] = None
     #: CPU cap in cores, from 0.01 (the engine's smallest) up to the engine's CPU count (checked at
     #: run time); a list measures the image once per value (one row each).
     cpus: float | list[float] | None = None
