@@ -12,7 +12,12 @@ The files, each made from the code it documents, so they cannot drift from it:
   read from the source) with its exit code, and each command's exit statuses as its ``--help``
   states them;
 - docs/schema/scenario-v1.json and docs/schema/results-vN.json: JSON Schemas of the scenario file
-  and of the results document (N from the results model's SCHEMA).
+  and of the results document (N from the results model's SCHEMA);
+- pasted output in README.md and docs/*.md: each block between
+  ``<!-- cprofiler-output: ARGS -->`` and ``<!-- end cprofiler-output -->`` is what
+  ``cprofiler ARGS`` prints, run on the saved results in docs/results/ (``report``, ``recommend``,
+  ``k8s`` and ``compare`` only: they read a file and measure nothing), so an example cannot drift
+  from the code or the results.
 
 The output depends on nothing of the machine (no terminal width, no paths, no time), so the same
 code gives the same bytes everywhere; it does depend on the Typer and pydantic releases installed,
@@ -27,6 +32,7 @@ import inspect
 import json
 import re
 import signal
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -317,7 +323,43 @@ def schemas() -> dict[str, str]:
     }
 
 
-def generated() -> dict[str, str]:
+# --- pasted output ------------------------------------------------------------------------------
+
+_BLOCK = re.compile(r"(<!-- cprofiler-output: (?P<args>[^>]*?) -->\n)(?P<body>.*?)(<!-- end cprofiler-output -->)", re.DOTALL)
+#: Commands a block may run: they read a results file and measure nothing.
+_READERS = ("report", "recommend", "k8s", "compare")
+
+
+def _output(root: Path, args: str) -> str:
+    """What ``cprofiler ARGS`` prints, run in ``root`` as a pipe would see it (no terminal, no colour)."""
+    argv = args.split()
+    if not argv or argv[0] not in _READERS:
+        raise SystemExit(f"gen-docs: <!-- cprofiler-output: {args} -->: expected one of {', '.join(_READERS)}")
+    env = {"PATH": "/usr/bin:/bin", "NO_COLOR": "1", "COLUMNS": "100", "PYTHONPATH": str(ROOT), "LANG": "C.UTF-8"}
+    done = subprocess.run(
+        [sys.executable, "-m", "cprofiler", *argv], cwd=root, env=env, capture_output=True, text=True, timeout=120
+    )
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"gen-docs: cprofiler {args} failed (exit {done.returncode}): {done.stderr.strip()[-300:]}")
+    text = done.stdout.rstrip() + "\n"
+    return text if "--format markdown" in args else f"```\n{text}```\n"
+
+
+def pasted(root: Path) -> dict[str, str]:
+    """``{path: text}`` of every page with a ``cprofiler-output`` block, each block filled afresh."""
+    out = {}
+    for path in [root / "README.md", *sorted((root / "docs").glob("*.md"))]:
+        if not path.is_file():
+            continue
+        text = path.read_text(encoding="utf-8")
+        if "<!-- cprofiler-output:" not in text:
+            continue
+        filled = _BLOCK.sub(lambda m: m.group(1) + _output(root, m.group("args")) + m.group(4), text)
+        out[str(path.relative_to(root))] = filled
+    return out
+
+
+def generated(root: Path = ROOT) -> dict[str, str]:
     """Every generated file: ``{path relative to the repository: its text}``."""
     from cprofiler.cli import app
 
@@ -325,6 +367,7 @@ def generated() -> dict[str, str]:
         "docs/reference/cli.md": cli_reference(app),
         "docs/reference/exit-codes.md": exit_codes(app),
         **schemas(),
+        **pasted(root),
     }
 
 
@@ -334,7 +377,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--root", type=Path, default=ROOT, help="the tree to write or check (default: this repository)")
     args = parser.parse_args(argv)
     stale = []
-    for rel, text in generated().items():
+    for rel, text in generated(args.root).items():
         path = args.root / rel
         current = path.read_text(encoding="utf-8") if path.exists() else None
         if current == text:

@@ -185,7 +185,11 @@ def test_held_memory_shows_in_the_working_set_peak(engine, loadserver, cpus, oha
 
 def test_error_statuses_are_counted_apart_from_socket_errors(engine, loadserver, cpus, oha):
     step = load_step(engine, loadserver, cpus, oha, {"FAIL_PATH": "/fail"}, path="/fail", rate=500, duration=2, warmup=0)
-    assert step.requests > 0 and step.errors_http == step.requests and step.errors_socket == 0
+    # Every answer is an error status, none a socket error. On a loaded machine a request sent at
+    # the window's very end may get no answer before the run ends: it counts as a timeout (the
+    # request is in the figures either way), not as an error status.
+    assert step.requests > 0 and step.errors_socket == 0
+    assert step.errors_http + (step.timeouts or 0) == step.requests and step.errors_http >= 0.99 * step.requests
 
 
 def test_a_server_killed_mid_step_is_a_failure_not_a_hang(engine, loadserver, cpus, oha):

@@ -96,3 +96,21 @@ def test_site_config_names_every_page() -> None:
     config = (REPO / "mkdocs.yml").read_text()
     pages = sorted(p.relative_to(REPO / "docs").as_posix() for p in (REPO / "docs").rglob("*.md"))
     assert [p for p in pages if f": {p}" not in config] == []
+
+
+def test_pasted_output_is_what_the_command_prints_now(tmp_path):
+    # A page's pasted block is refilled from the command, so a stale example is a --check failure.
+    import shutil
+    import subprocess
+    import sys
+
+    shutil.copytree(REPO / "docs" / "results", tmp_path / "docs" / "results")
+    block = "<!-- cprofiler-output: report docs/results/default.json --format markdown -->"
+    page = f"intro\n{block}\nstale table\n<!-- end cprofiler-output -->\n"
+    (tmp_path / "README.md").write_text(page)
+    cmd = [sys.executable, str(REPO / "scripts" / "gen-docs.py"), "--root", str(tmp_path)]
+    assert subprocess.run([*cmd, "--check"], capture_output=True, text=True).returncode == 1
+    subprocess.run(cmd, capture_output=True, text=True, check=True)
+    text = (tmp_path / "README.md").read_text()
+    assert "stale table" not in text and "| python-alpine (stand-in: musl-python)" in text
+    assert subprocess.run([*cmd, "--check"], capture_output=True, text=True).returncode == 0
