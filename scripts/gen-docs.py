@@ -323,6 +323,58 @@ def schemas() -> dict[str, str]:
     }
 
 
+# --- the results fields -------------------------------------------------------------------------
+
+#: The results models, in the order a reader meets them in a results file.
+_RESULT_MODELS = (
+    ("cprofiler/results/model.py", "Measurement"),
+    ("cprofiler/results/model.py", "ImageResult"),
+    ("cprofiler/results/run.py", "RunResult"),
+    ("cprofiler/results/load.py", "LoadResult"),
+    ("cprofiler/results/load.py", "LoadStep"),
+)
+_UNITS = (("_ms", "ms"), ("_bytes", "bytes"), ("_cores", "cores"), ("_s", "s"), ("_share", "share, 0 to 1"), ("_per_s", "per s"))
+
+
+def _fields(path: Path, name: str) -> list[tuple[str, str, str]]:
+    """``(field, type, doc)`` of class ``name`` in ``path``, the doc from its ``#:`` comment lines."""
+    source = path.read_text(encoding="utf-8")
+    lines = source.splitlines()
+    node = next(n for n in ast.walk(ast.parse(source)) if isinstance(n, ast.ClassDef) and n.name == name)
+    out = []
+    for stmt in node.body:
+        if not (isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name)) or stmt.target.id.startswith("_"):
+            continue
+        doc, k = [], stmt.lineno - 2
+        while k >= 0 and lines[k].strip().startswith("#:"):
+            doc.insert(0, lines[k].strip()[2:].strip())
+            k -= 1
+        out.append((stmt.target.id, ast.unparse(stmt.annotation), " ".join(doc)))
+    return out
+
+
+def results_reference() -> str:
+    """Every field of the results document, model by model, with its unit and meaning."""
+    from cprofiler.results.model import SCHEMA
+
+    out = [
+        "# Results fields",
+        "",
+        GENERATED.strip(),
+        "",
+        f"What a results file (`{SCHEMA}`) holds, field by field, read from the models' own comments. The unit",
+        "is in each name (`_ms` milliseconds, `_bytes` bytes, `_cores` CPU cores, `_s` seconds, `_share` 0 to 1);",
+        "a null is a figure that could not be had (the run's `notes` say why). The JSON Schema is",
+        f"[../schema/results-{SCHEMA.rsplit('/', 1)[-1]}.json](../schema/results-{SCHEMA.rsplit('/', 1)[-1]}.json).",
+    ]
+    for rel, name in _RESULT_MODELS:
+        out += ["", f"## {name}", "", "| field | type | unit | meaning |", "|---|---|---|---|"]
+        for field, kind, doc in _fields(ROOT / rel, name):
+            unit = next((u for suffix, u in _UNITS if field.endswith(suffix)), "")
+            out.append(f"| `{field}` | {_cell(kind)} | {unit} | {_cell(doc) or '-'} |")
+    return "\n".join(out) + "\n"
+
+
 # --- pasted output ------------------------------------------------------------------------------
 
 _BLOCK = re.compile(r"(<!-- cprofiler-output: (?P<args>[^>]*?) -->\n)(?P<body>.*?)(<!-- end cprofiler-output -->)", re.DOTALL)
@@ -366,6 +418,7 @@ def generated(root: Path = ROOT) -> dict[str, str]:
     return {
         "docs/reference/cli.md": cli_reference(app),
         "docs/reference/exit-codes.md": exit_codes(app),
+        "docs/reference/results.md": results_reference(),
         **schemas(),
         **pasted(root),
     }
