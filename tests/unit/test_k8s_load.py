@@ -78,7 +78,7 @@ def closed() -> ImageResult:
 
 
 def header(rec: Any) -> str:
-    return "\n".join(rec.header())
+    return "\n".join(rec.explanation())
 
 
 # --- the sizing rate and the load basis ---------------------------------------------------------

@@ -72,7 +72,7 @@ def test_settle_peak_basis_sizes_the_request_from_the_per_run_peaks() -> None:
     assert rec.basis == "settle-peak"
     assert rec.memory_request_bytes == 102 * MIB  # 88 MiB x 1.15 = 101.2 -> 102Mi
     assert "p95 settle peak working set 88.0MiB" in rec.formula[0]
-    header = "\n".join(rec.header())
+    header = "\n".join(rec.explanation())
     assert "basis: settle-peak: each run's peak working set" in header
     assert "VPA recommender: p90 of a histogram of peaks decaying" in header
     assert not any("older rule" in n for n in rec.notes)
@@ -88,7 +88,7 @@ def test_older_results_fall_back_to_the_snapshot_rule_and_say_so() -> None:
 
 
 def test_idle_figures_are_said_to_be_idle() -> None:
-    header = "\n".join(recommend(image(), OPTS).header())
+    header = "\n".join(recommend(image(), OPTS).explanation())
     assert "idle figures: no load was applied" in header
 
 
