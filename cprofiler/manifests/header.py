@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import textwrap
 
+from cprofiler.manifests import escape
 from cprofiler.manifests.sizing import Sizing
 
 #: Most comment lines a file starts with, without ``--explain``.
@@ -46,7 +47,8 @@ def short(rec: Sizing, filename: str, fmt: str, hint: str, interrupted: str | No
         lines.append(hint)
     if not explain and len(lines) < MAX_HEADER_LINES:
         lines.append("the formulas with their figures: add --explain; every image at once: --summary table")
-    return [fit(line) for line in lines]
+    # Escaped before shortened: a line break quoted from the results is two characters, not a space.
+    return [fit(escape.comment_text(line)) for line in lines]
 
 
 def explanation(rec: Sizing, interrupted: str | None, usage: list[str]) -> list[str]:

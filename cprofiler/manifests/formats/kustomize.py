@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from cprofiler.manifests import header
 from cprofiler.manifests.formats.registry import Formatter, register
 from cprofiler.manifests.options import K8sOptions
-from cprofiler.manifests import header
 from cprofiler.manifests.render import comment, dump_yaml
 from cprofiler.manifests.sizing import Sizing
 
