@@ -96,6 +96,7 @@ def test_the_summary_names_the_results_digest_and_when_it_was_measured(
     out = capsys.readouterr().out
     assert f"from {path} (sha256 {hashlib.sha256(path.read_bytes()).hexdigest()})" in out
     assert "- go: figures sha256:" in out and "    | memory request = max(16Mi floor, " in out
+    assert all(len(line) <= 120 for line in out.splitlines() if line.startswith("    | "))
 
 
 def test_on_a_terminal_the_summary_table_comes_first(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -147,3 +147,18 @@ def test_explain_writes_the_formulas_with_the_real_figures(fmt: str) -> None:
     assert "# startupProbe   = every 1s x 3 failures: at least (3 - 1) x 1s = 2s to start" in explained
     # The same objects, explained or not: only comments differ.
     assert list(yaml.safe_load_all(explained)) == list(yaml.safe_load_all(plain))
+
+
+def test_the_json_summary_carries_the_annotation_and_the_measurement_it_leaves_out() -> None:
+    import json
+
+    from cprofiler.manifests.options import Source
+    from cprofiler.manifests.render import recommend_all
+    from cprofiler.manifests.summary.registry import SUMMARIES
+
+    m = measurement("http")
+    options = K8sOptions(results_sha256="ab" * 32)
+    doc = json.loads(SUMMARIES.get("json")(recommend_all(m, options), Source.of(m, options)))
+    (entry,) = doc["recommendations"]
+    assert entry["provenance"] == provenance(m)
+    assert doc["results_sha256"] == "ab" * 32 and doc["measured_at"] == "2025-01-01T00:00:00+00:00"

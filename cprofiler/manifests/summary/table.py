@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cprofiler import tables
+from cprofiler.manifests.header import wrap
 from cprofiler.manifests.options import Source
 from cprofiler.manifests.quantities import cpu_quantity, memory_quantity
 from cprofiler.manifests.render import Skipped
@@ -40,7 +41,12 @@ def summary_table(recs: list[Sizing | Skipped], source: Source) -> Table:
             rows.append(_row(rec))
             notes += [Note(f"WARNING: {rec.image_name}: {w}") for w in rec.warnings]
             notes += [Note(f"{rec.image_name}: {n}") for n in rec.notes]
-            notes.append(Note(f"{rec.image_name}: {rec.provenance()}; the formulas with their figures:", details=rec.formula))
+            notes.append(
+                Note(
+                    f"{rec.image_name}: {rec.provenance()}; the formulas with their figures:",
+                    details=wrap(list(rec.formula), 114),
+                )
+            )
     return Table(HEADERS, rows, notes, footnote(source), note_mark="- ")
 
 
