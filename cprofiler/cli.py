@@ -216,6 +216,7 @@ def compare(
         "cprofiler k8s r.json --format helm --margin 0.25 --cpu-limit 500m",
         "cprofiler k8s r.json --format deployment --only web --at-rate 400 --max-replicas 20",
         "cprofiler k8s r.json --summary table",
+        "cprofiler k8s r.json --format deployment --only web --explain",
         exits=K8S_EXITS,
     ),
 )
@@ -224,6 +225,7 @@ def k8s(  # noqa: PLR0913 - a Typer command declares its options as its paramete
     fmt: opt.K8sFormat = "resources",
     output_dir: opt.OutputDir = None,
     summary: opt.Summary = None,
+    explain: opt.Explain = False,
     only: opt.OnlyImage = None,
     name: opt.WorkloadName = None,
     container: opt.ContainerName = None,
@@ -260,6 +262,7 @@ def k8s(  # noqa: PLR0913 - a Typer command declares its options as its paramete
             min_replicas=min_replicas,
             max_replicas=max_replicas,
             hpa_headroom=hpa_headroom,
+            explain=explain,
         )
         return k8s_command(results_file, fmt, options, output_dir=output_dir, summary=summary)
 

@@ -226,6 +226,14 @@ Summary = Annotated[
         rich_help_panel="Output",
     ),
 ]
+Explain = Annotated[
+    bool,
+    typer.Option(
+        "--explain",
+        help="Write every formula with its figures, and how to use the file, as comments under each header.",
+        rich_help_panel="Output",
+    ),
+]
 KustomizeBase = Annotated[
     list[str] | None,
     typer.Option(

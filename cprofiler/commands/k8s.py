@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from cprofiler.errors import CprofilerError
-from cprofiler.manifests import failed
+from cprofiler.manifests import escape, failed
 from cprofiler.manifests.options import K8sOptions, Source
 from cprofiler.manifests.render import Skipped, recommend_all, render, yaml_stream
 from cprofiler.manifests.sizing import Sizing
@@ -26,7 +26,7 @@ def write_manifests(files: Mapping[str, str], output_dir: Path) -> list[Path]:
 
 
 def file_sha256(path: Path) -> str | None:
-    """SHA-256 of the file's bytes, hex, for the provenance annotations; None if it cannot be read."""
+    """SHA-256 of the file's bytes, hex, for the summaries; None if it cannot be read."""
     try:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
@@ -34,32 +34,43 @@ def file_sha256(path: Path) -> str | None:
 
 
 def k8s_command(
-    results_path: Path, fmt: str, options: K8sOptions, *, output_dir: Path | None = None, summary: str | None = None
+    results_path: Path,
+    fmt: str,
+    options: K8sOptions,
+    *,
+    output_dir: Path | None = None,
+    summary: str | None = None,
+    terminal: bool | None = None,
 ) -> int:
     """Render ``results_path`` in format ``fmt``: one file per selected image (and the format's
     index, ``kustomization.yaml``) into ``output_dir``, or one YAML stream on stdout when it is
     ``None``. With ``summary``, print that summary on stdout instead of the stream. Return 0.
 
-    ``results_path`` is a results JSON, or the JSON Lines file of an interrupted measurement; it is
-    named, with its SHA-256, in every file (``options``' own ``results_file`` is replaced).
+    On a ``terminal`` (default: stdout is one) and without ``summary``, the summary table comes
+    first: as comment lines above the stream, which stays valid YAML, or after the files written.
+    ``results_path`` is a results JSON, or the JSON Lines file of an interrupted measurement; the
+    summaries name it with its SHA-256 (``options``' own ``results_file`` is replaced).
     """
+    from cprofiler.manifests.summary.registry import SUMMARIES
+
     options = dataclasses.replace(options, results_file=str(results_path), results_sha256=file_sha256(results_path))
     measurement = runlog.load(results_path)
-    summarize = None
-    if summary is not None:
-        from cprofiler.manifests.summary.registry import SUMMARIES
-
-        summarize = SUMMARIES.get(summary)
+    if terminal is None:
+        terminal = sys.stdout.isatty()
     recs = _recommendations(measurement, options, results_path)
-    if output_dir is not None or summarize is None:
+    source = Source.of(measurement, options)
+    table = SUMMARIES.get("table")(recs, source) if summary is None and terminal else None
+    if output_dir is not None or summary is None:
         files = render(measurement, fmt, options, index=True)
         if output_dir is None:
-            sys.stdout.write(yaml_stream(files))
+            sys.stdout.write((escape.comment(table.splitlines()) if table else "") + yaml_stream(files))
         else:
             for path in write_manifests(files, output_dir):
                 print(f"wrote {path}", file=sys.stderr)
-    if summarize is not None:
-        sys.stdout.write(summarize(recs, Source.of(measurement, options)))
+            if table:
+                sys.stdout.write(table)
+    if summary is not None:
+        sys.stdout.write(SUMMARIES.get(summary)(recs, source))
     return 0
 
 

@@ -38,7 +38,7 @@ JOB_MIN_DEADLINE_S = 60
 JOB_BACKOFF_LIMIT = 3
 #: Longest CronJob name: the controller appends 11 characters to name each Job.
 CRONJOB_MAX_NAME = 52
-#: Where the provenance annotations live.
+#: Where the provenance annotation lives.
 ANNOTATION_PREFIX = "cprofiler.dev/"
 
 _SCHEDULE_RE = re.compile(r"^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|(\S+\s+){4}\S+)$")
@@ -86,6 +86,8 @@ class K8sOptions:
     results_sha256: str | None = None
     #: The cold level the results were measured at; ``None``: read it from the results' settings.
     cold: str | None = None
+    #: Write every formula with its figures, and how to use the file, under each header (``--explain``).
+    explain: bool = False
 
     def __post_init__(self) -> None:
         if not 0 <= self.margin <= 10:

@@ -1,8 +1,9 @@
 """Rendering: the selected images of a measurement, recommended for and written in one format.
 
 One workload per image, each with a unique kind and name, so that the files, or the YAML stream on
-stdout, apply cleanly one after another. Each file starts with a comment saying where every number
-came from; the workloads carry the same facts as ``cprofiler.dev/`` annotations.
+stdout, apply cleanly one after another. Each file starts with a short comment (:mod:`cprofiler.manifests.header`; with
+``--explain``, every formula with its figures too), and each object carries one
+``cprofiler.dev/provenance`` annotation, a digest of what its numbers were sized from.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 import yaml
 
 from cprofiler.errors import CprofilerError, UsageError
-from cprofiler.manifests import escape, failed
+from cprofiler.manifests import escape, failed, header
 from cprofiler.manifests.options import CRONJOB_MAX_NAME, K8sOptions, Source
 from cprofiler.manifests.recommend import recommend
 from cprofiler.manifests.sizing import Sizing
@@ -119,10 +120,9 @@ def render(measurement: Measurement, fmt: str, options: K8sOptions, *, index: bo
     files: dict[str, str] = {}
     for rec in recs:
         filename = spec.file_name(rec)
-        lines = [f"{filename}: cprofiler k8s --format {fmt}", *rec.header()]
-        if measurement.interrupted:
-            lines.append(f"note: the measurement stopped early, with fewer runs than planned: {measurement.interrupted}")
-        lines += spec.usage(rec, options)
+        lines = header.short(rec, filename, fmt, spec.hint(rec, options), measurement.interrupted, explain=options.explain)
+        if options.explain:
+            lines += header.explanation(rec, measurement.interrupted, spec.usage(rec, options))
         files[filename] = comment(lines) + "---\n".join(dump_yaml(doc) for doc in spec.documents(rec, options))
     if index and recs:
         files.update(spec.index(recs, list(files), options))
@@ -130,9 +130,10 @@ def render(measurement: Measurement, fmt: str, options: K8sOptions, *, index: bo
 
 
 def comment(lines: list[str]) -> str:
-    """``lines`` as a YAML comment block; a line break or control character inside a line (a
+    """``lines`` as a YAML comment block, each folded to at most 120 characters with its ``# ``
+    (:func:`cprofiler.manifests.header.wrap`); a line break or control character inside a line (a
     results value quoted in it) is written escaped, so nothing after ``#`` can become YAML."""
-    return escape.comment(lines)
+    return escape.comment(header.wrap([escape.comment_text(line) for line in lines]))
 
 
 class _PlainDumper(yaml.SafeDumper):

@@ -4,7 +4,8 @@ annotations, the header). Made by :func:`cprofiler.manifests.recommend.recommend
 
 from __future__ import annotations
 
-import re
+import hashlib
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -157,13 +158,11 @@ class Sizing:
         hpa = self.autoscaling
         if hpa is None:
             return None
-        keep = ("results-file", "results-sha256", "measured-at", "image", "basis", "cpu-request", "hpa-target")
-        annotations = {k: v for k, v in self.annotations().items() if k.removeprefix(ANNOTATION_PREFIX) in keep}
         cpu = {"type": "Utilization", "averageUtilization": hpa.target_percent}
         return {
             "apiVersion": "autoscaling/v2",
             "kind": "HorizontalPodAutoscaler",
-            "metadata": {"name": self.workload_name, "labels": self.labels(), "annotations": annotations},
+            "metadata": {"name": self.workload_name, "labels": self.labels(), "annotations": self.annotations()},
             "spec": {
                 "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": self.workload_name},
                 "minReplicas": hpa.min_replicas,
@@ -197,43 +196,47 @@ class Sizing:
         return out
 
     def annotations(self) -> dict[str, str]:
-        """Provenance under ``cprofiler.dev/``: the header's facts, kept where kubectl keeps them."""
-        src = self.source
-        facts: dict[str, str | None] = {
-            "results-file": src.results_file,
-            "results-sha256": src.results_sha256,
-            "measured-at": src.measured_at,
-            "engine": src.engine,
-            "image": f"{self.image_ref} ({self.image_id})",
-            "stand-in": self.stand_in,
-            "runs": self._runs_text(),
-            "cold-level": src.cold,
-            "margin": f"{self.margin:g}",
-            "basis": self.basis,
-        }
-        for line in self.formula:
-            head, _, text = line.partition(" = ")
-            # "startupProbe   " → startup-probe, "OOM bump" → oom-bump
-            key = re.sub(r"(?<=[a-z])(?=[A-Z])", "-", head.strip())
-            facts[re.sub(r"[^a-z0-9]+", "-", key.lower()).strip("-")] = text
-        facts["cprofiler-version"] = src.cprofiler_version
-        return {ANNOTATION_PREFIX + k: v for k, v in facts.items() if v is not None}
+        """The one ``cprofiler.dev/provenance`` annotation: :meth:`provenance`, kept where kubectl keeps it."""
+        return {ANNOTATION_PREFIX + "provenance": self.provenance()}
 
-    def _runs_text(self) -> str:
+    def provenance(self) -> str:
+        """``figures sha256:<16 hex>, cprofiler <version>``: a digest of what determines the manifest's
+        numbers (the image reference, the basis, every formula line with its figures and options, and
+        what the formats write), never of when, on which kernel or host it was measured: measuring
+        again changes it only when a figure the manifest is sized from moved."""
+        from cprofiler import __version__
+
+        decided = {
+            "image": self.image_ref,
+            "kind": self.kind,
+            "basis": self.basis,
+            "formula": list(self.formula),
+            "resources": self.resources(),
+            "probes": self.probes(),
+            "securityContext": self.security_context,
+            "job": [self.job_deadline_s, self.job_backoff_limit, self.schedule],
+            "hpa": None if self.autoscaling is None else [self.autoscaling.formula],
+        }
+        text = json.dumps(decided, sort_keys=True, separators=(",", ":"))
+        return f"figures sha256:{hashlib.sha256(text.encode()).hexdigest()[:16]}, cprofiler {__version__}"
+
+    def runs_text(self) -> str:
+        """``5 ok of 6 runs (1 timeout)``."""
         others = ", ".join(f"{n} {s}" for s, n in sorted(self.run_statuses.items()) if s != RunStatus.OK and n)
         return f"{self.ok_runs} ok of {self.total_runs} runs" + (f" ({others})" if others else "")
 
-    def header(self) -> list[str]:
-        """Comment lines (without ``#``) saying where every number came from."""
-        src = self.source
-        lines = [
-            f"image {self.image_name!r} ({self.image_ref}), measured by cprofiler",
-            f"from: {src.results_file}; {self._runs_text()}; cold level: {src.cold}; margin: {self.margin:.0%}",
-        ]
-        if src.results_sha256 or src.measured_at or src.engine:
-            where = [f"sha256 {src.results_sha256}" if src.results_sha256 else None, src.measured_at, src.engine]
-            lines.append("measured: " + "; ".join(w for w in where if w))
-        lines += [f"WARNING: {w}" for w in self.warnings]
+    def basis_label(self) -> str:
+        """``load at 200/s``, ``load (closed loop)``, ``settle-peak (idle)``, ``lifetime``."""
+        if self.sized_at is not None:
+            rate = self.sized_at.rate
+            return f"{self.basis} at {rate:g}/s" if rate is not None else f"{self.basis} (closed loop)"
+        return self.basis + (" (idle)" if self.idle else "")
+
+    def explanation(self) -> list[str]:
+        """Where every number came from, one long line each (without ``#``): what ``--explain``
+        writes under the header and the summaries print. Nothing in it names the time, kernel or host
+        of the measurement, so an explained file, too, changes only when a figure moved."""
+        lines = [f"WARNING: {w}" for w in self.warnings]
         lines.append(f"basis: {self.basis}: {self.basis_description}")
         lines += self.coverage
         lines.append(f"percentiles over {self.basis_over}, linear interpolation between closest ranks")

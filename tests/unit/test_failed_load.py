@@ -7,6 +7,7 @@ and read back as a user's would be.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -148,17 +149,23 @@ def test_k8s_sizes_nothing_from_a_failed_load_phase(tmp_path: Path) -> None:
 
 
 def test_k8s_from_idle_writes_idle_figures_with_a_warning_and_no_hpa(tmp_path: Path) -> None:
-    code, out = cli("k8s", write(tmp_path, measurement(crashed())), "--format", "deployment", "--from-idle")
+    code, out = cli("k8s", write(tmp_path, measurement(crashed())), "--format", "deployment", "--from-idle", "--explain")
     assert code == 0, out
     assert "cprofiler: WARNING: image 'dies': the load phase failed (3 of 9 load steps crashed (at 400/s)); --from-idle" in out
     assert "# WARNING: image 'dies': the load phase failed" in out and "# idle risk: under traffic" in out
     assert "kind: Deployment" in out and "HorizontalPodAutoscaler" not in out
 
 
+def unwrapped(out: str) -> str:
+    """``out`` with each comment line that --explain folded joined to the line it continues."""
+    return re.sub(r"\n#   +", " ", out)
+
+
 def test_k8s_sizes_a_healthy_image_next_to_a_failed_one_at_its_capacity(tmp_path: Path) -> None:
-    code, out = cli("k8s", write(tmp_path, measurement(healthy(), crashed())), "--format", "deployment")
+    code, out = cli("k8s", write(tmp_path, measurement(healthy(), crashed())), "--format", "deployment", "--explain")
     assert code == 0, out
     assert "image 'dies' skipped" in out
+    out = unwrapped(out)
     assert "requests sized at 400 requests/s (the highest rate within the p99 <= 50ms SLO" in out
     assert "kind: HorizontalPodAutoscaler" in out and "400 requests/s capacity (the median 2xx rate achieved at 400/s" in out
 
@@ -180,8 +187,9 @@ def test_at_rate_at_an_unserved_rate_exits_2(tmp_path: Path, img: ImageResult, m
 
 def test_the_default_sizing_rate_is_the_capacity_not_the_highest_rate(tmp_path: Path) -> None:
     img = loaded(image("slow", [100]), phase(sweep(**{"400:1": {"qps": 300.0}})))
-    code, out = cli("k8s", write(tmp_path, measurement(img)), "--format", "deployment")
+    code, out = cli("k8s", write(tmp_path, measurement(img)), "--format", "deployment", "--explain")
     assert code == 0, out
+    out = unwrapped(out)
     assert "requests sized at 200 requests/s (the highest rate within the p99 <= 50ms SLO" in out
     assert "200 requests/s capacity (the median 2xx rate achieved at 200/s" in out
 

@@ -284,10 +284,11 @@ def test_oom_without_a_recorded_peak_uses_the_engine_limit() -> None:
 def test_oom_is_said_in_the_header_of_every_file() -> None:
     runs = [run(0), run(1), run(2, status="oomkilled", ws=None, peak=64 * MIB, ready=None)]
     for fmt in FORMATS:
-        text = next(iter(render(results(image(runs=runs, memory_limit_bytes=64 * MIB)), fmt, OPTS).values()))
-        header = [line for line in text.splitlines() if line.startswith("#")]
+        doc = results(image(runs=runs, memory_limit_bytes=64 * MIB))
+        header = [line for line in next(iter(render(doc, fmt, OPTS).values())).splitlines() if line.startswith("#")]
         assert any("1 oomkilled" in line for line in header)
-        assert any("OOM-killed" in line for line in header)
+        explained = next(iter(render(doc, fmt, replace(OPTS, explain=True)).values()))
+        assert "were OOM-killed at about" in explained and "# OOM bump       = max(" in explained
 
 
 def test_no_bump_without_oom() -> None:
@@ -512,24 +513,24 @@ def test_registry_holds_the_four_formats_and_builds_the_help() -> None:
 
 
 @pytest.mark.parametrize("fmt", list(FORMATS))
-def test_one_file_per_image_with_a_header(fmt: str) -> None:
+def test_one_file_per_image_with_a_short_header(fmt: str) -> None:
     doc = results(image("go"), image("py_app", ready={"tcp": {"port": 5000}}))
     doc.floor = image("floor")  # the empty-container baseline is not an image to deploy
     files = render(doc, fmt, OPTS)
     suffix = FORMATS[fmt].file_suffix
     assert list(files) == [f"go.{suffix}", f"py-app.{suffix}"]
     text = files[f"go.{suffix}"]
-    assert text.startswith(f"# go.{suffix}: cprofiler k8s --format {fmt}\n")
-    header = "\n".join(line for line in text.splitlines() if line.startswith("#"))
-    assert "from: results.json; 5 ok of 5 runs; cold level: warm; margin: 15%" in header
-    for part in ("memory request = ", "memory limit   = ", "cpu request    = ", "cpu limit      = ", "startupProbe"):
-        assert part in header
+    assert text.startswith(f"# go.{suffix}: cprofiler k8s results.json --format {fmt}\n")
+    header = [line for line in text.splitlines() if line.startswith("#")]
+    assert header[1] == "# image cprofiler/go:1a2b3c: 5 ok of 5 runs, cold level warm, margin 15%, settle-snapshot (idle)"
+    assert "formulas with their figures: add --explain" in header[-1]
+    assert "memory request = " not in text
     assert yaml.safe_load(text) is not None
 
 
 def test_header_says_when_cold_level_is_not_recorded() -> None:
     text = next(iter(render(results(cold=None), "resources", OPTS).values()))
-    assert "cold level: not recorded" in text
+    assert "cold level not recorded" in text
 
 
 def test_header_says_the_measurement_was_interrupted() -> None:
@@ -572,12 +573,12 @@ def test_kustomize_patch_targets_the_named_deployment_and_container() -> None:
     doc = yaml.safe_load(files["go.patch.yaml"])
     assert doc["metadata"]["name"] == "web"
     # Provenance as annotations: kubectl and kustomize drop comments, not annotations.
-    assert doc["metadata"]["annotations"]["cprofiler.dev/results-file"] == "results.json"
+    assert list(doc["metadata"]["annotations"]) == ["cprofiler.dev/provenance"]
     (container,) = doc["spec"]["template"]["spec"]["containers"]
     assert container["name"] == "app"
     # A patch sets only what was measured: image, ports and env stay as the Deployment has them.
     assert set(container) == {"name", "resources", "startupProbe", "readinessProbe"}
-    assert "- path: go.patch.yaml" in files["go.patch.yaml"]
+    assert "- path: go.patch.yaml" in render(results(), "kustomize", K8sOptions(explain=True))["go.patch.yaml"]
 
 
 def test_helm_values_have_the_chart_keys() -> None:

@@ -51,7 +51,7 @@ def on_kubelet(peak: int | None = None) -> ImageResult:
 
 
 def header(rec: Sizing) -> str:
-    return "\n".join(rec.header())
+    return "\n".join(rec.explanation())
 
 
 # --- the kubelet basis --------------------------------------------------------------------------
@@ -149,11 +149,11 @@ def swept() -> ImageResult:
 
 
 def test_a_closed_loop_is_a_warning_in_the_header() -> None:
-    lines = recommend(closed(), OPTS).header()
+    lines = recommend(closed(), OPTS).explanation()
     warning = next(line for line in lines if line.startswith("WARNING: "))
     assert "sized from a closed loop (a load: without rates:), a saturation figure" in warning
     assert "its cpus: 0.5 cap plus the margin" in warning and "add rates: and slo:" in warning
-    assert not [line for line in recommend(swept(), OPTS).header() if line.startswith("WARNING")]
+    assert not [line for line in recommend(swept(), OPTS).explanation() if line.startswith("WARNING")]
 
 
 def test_a_closed_loop_is_a_warning_in_the_summary_table_and_json() -> None:

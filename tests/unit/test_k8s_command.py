@@ -55,7 +55,7 @@ def test_stdout_gets_one_yaml_stream(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert k8s_command(path, "deployment", K8sOptions()) == 0
     out = capsys.readouterr().out
     assert [d["metadata"]["name"] for d in yaml.safe_load_all(out)] == ["go", "node"]
-    assert f"# from: {path}; 3 ok of 3 runs; cold level: warm; margin: 15%" in out
+    assert "# image cprofiler/go:1: 3 ok of 3 runs, cold level warm, margin 15%" in out
 
 
 def test_output_dir_gets_one_file_per_image(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -88,12 +88,25 @@ def test_only_names_an_image_of_the_results(tmp_path: Path) -> None:
         k8s_command(path, "deployment", K8sOptions(only=("rust",)))
 
 
-def test_annotations_carry_the_results_digest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_summary_names_the_results_digest_and_when_it_was_measured(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = _write(tmp_path, _results("go"))
-    k8s_command(path, "deployment", K8sOptions())
-    doc = yaml.safe_load(capsys.readouterr().out)
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    assert doc["metadata"]["annotations"]["cprofiler.dev/results-sha256"] == digest
+    k8s_command(path, "deployment", K8sOptions(), summary="table")
+    out = capsys.readouterr().out
+    assert f"from {path} (sha256 {hashlib.sha256(path.read_bytes()).hexdigest()})" in out
+    assert "- go: figures sha256:" in out and "    | memory request = max(16Mi floor, " in out
+    assert all(len(line) <= 120 for line in out.splitlines() if line.startswith("    | "))
+
+
+def test_on_a_terminal_the_summary_table_comes_first(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _write(tmp_path, _results("go"))
+    k8s_command(path, "deployment", K8sOptions(), terminal=True)
+    out = capsys.readouterr().out
+    assert out.startswith("# image ") and out.index("# image ") < out.index("kind: Deployment")
+    assert [d["kind"] for d in yaml.safe_load_all(out)] == ["Deployment"]  # the table is comments: still one stream
+    k8s_command(path, "deployment", K8sOptions(), terminal=False)
+    assert capsys.readouterr().out.startswith("---\n# go.deployment.yaml: ")
 
 
 @pytest.mark.parametrize("summary", ["table", "json"])

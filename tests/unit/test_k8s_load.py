@@ -78,7 +78,7 @@ def closed() -> ImageResult:
 
 
 def header(rec: Any) -> str:
-    return "\n".join(rec.header())
+    return "\n".join(rec.explanation())
 
 
 # --- the sizing rate and the load basis ---------------------------------------------------------
@@ -327,7 +327,7 @@ def mixed() -> Any:
 
 
 def test_the_deployment_file_holds_the_deployment_and_its_hpa() -> None:
-    text = render(results(web()), "deployment", replace(OPTS, max_replicas=20))["web.deployment.yaml"]
+    text = render(results(web()), "deployment", replace(OPTS, max_replicas=20, explain=True))["web.deployment.yaml"]
     deployment, hpa = yaml.safe_load_all(text)
     assert "replicas" not in deployment["spec"]  # the HPA owns the count
     assert hpa == {
@@ -343,12 +343,10 @@ def test_the_deployment_file_holds_the_deployment_and_its_hpa() -> None:
             ],
         },
     }
-    notes = hpa["metadata"]["annotations"]
-    assert notes["cprofiler.dev/hpa-target"].endswith(
-        "= 58% CPU: pods scale out above about 158 requests/s each; 1 to 20 replicas"
-    )
-    assert notes["cprofiler.dev/hpa-target"] == deployment["metadata"]["annotations"]["cprofiler.dev/hpa-target"]
-    assert notes["cprofiler.dev/basis"] == "load"
+    # One provenance annotation, the Deployment's: the two are sized from the same figures.
+    assert hpa["metadata"]["annotations"] == deployment["metadata"]["annotations"]
+    assert list(hpa["metadata"]["annotations"]) == ["cprofiler.dev/provenance"]
+    assert "= 58% CPU: pods scale out above about 158 requests/s each; 1 to 20 replicas" in re.sub(r"\n#   +", " ", text)
     assert "# the HorizontalPodAutoscaler below owns the replica count" in text
 
 
@@ -406,7 +404,7 @@ def test_kustomize_lists_the_hpa_as_a_resource_and_removes_the_replicas() -> Non
     assert "replicas" not in apply_patch(base, patch)["spec"]
     hpa = yaml.safe_load(files["web.hpa.yaml"])
     assert hpa["kind"] == "HorizontalPodAutoscaler" and hpa["spec"]["scaleTargetRef"]["name"] == "web"
-    assert files["web.hpa.yaml"].startswith("# web.hpa.yaml: cprofiler k8s --format kustomize\n")
+    assert files["web.hpa.yaml"].startswith("# web.hpa.yaml: cprofiler k8s results.json --format kustomize\n")
 
 
 def test_a_real_kustomize_build_takes_the_hpa_and_drops_the_replicas(tmp_path: Path) -> None:
@@ -439,8 +437,8 @@ def test_helm_values_carry_autoscaling_as_helm_create_names_it() -> None:
     assert "autoscaling" not in yaml.safe_load(render(results(image("worker")), "helm", OPTS)["worker.values.yaml"])
 
 
-def test_resources_format_stays_the_block_alone_with_the_hpa_rule_in_its_header() -> None:
-    text = render(results(web()), "resources", OPTS)["web.resources.yaml"]
+def test_resources_format_stays_the_block_alone_with_the_hpa_rule_explained() -> None:
+    text = render(results(web()), "resources", replace(OPTS, explain=True))["web.resources.yaml"]
     assert list(yaml.safe_load(text)) == ["resources"]
     assert "# HPA target     = clamp(" in text
 
@@ -497,7 +495,7 @@ def test_the_real_closed_loop_file_is_sized_under_load(tmp_path: Path) -> None:
     assert cheap.cpu_request_millicores == 620
     assert cheap.autoscaling is not None and cheap.autoscaling.target_percent == 62
     assert any("throttled by the cpus: cap" in n for n in recs["costly@cpus=0.5"].notes)
-    for name, text in render(m, "deployment", options).items():
+    for name, text in render(m, "deployment", replace(options, explain=True)).items():
         assert "# load figures: closed loop, as fast as it goes" in text, name
         for doc in yaml.safe_load_all(text):
             kubernetes_validate.validate(doc, TARGET_KUBERNETES_VERSION, strict=True)

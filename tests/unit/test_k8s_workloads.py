@@ -72,7 +72,7 @@ def test_settle_peak_basis_sizes_the_request_from_the_per_run_peaks() -> None:
     assert rec.basis == "settle-peak"
     assert rec.memory_request_bytes == 102 * MIB  # 88 MiB x 1.15 = 101.2 -> 102Mi
     assert "p95 settle peak working set 88.0MiB" in rec.formula[0]
-    header = "\n".join(rec.header())
+    header = "\n".join(rec.explanation())
     assert "basis: settle-peak: each run's peak working set" in header
     assert "VPA recommender: p90 of a histogram of peaks decaying" in header
     assert not any("older rule" in n for n in rec.notes)
@@ -88,7 +88,7 @@ def test_older_results_fall_back_to_the_snapshot_rule_and_say_so() -> None:
 
 
 def test_idle_figures_are_said_to_be_idle() -> None:
-    header = "\n".join(recommend(image(), OPTS).header())
+    header = "\n".join(recommend(image(), OPTS).explanation())
     assert "idle figures: no load was applied" in header
 
 
@@ -193,20 +193,19 @@ def test_labels_are_the_recommended_ones_and_pods_carry_the_selector() -> None:
     assert doc["spec"]["template"]["metadata"]["labels"] == doc["spec"]["selector"]["matchLabels"]
 
 
-def test_annotations_hold_the_provenance_and_every_formula_figure() -> None:
+def test_the_one_annotation_is_the_provenance_and_the_explanation_has_the_figures() -> None:
     m = results(image("web"))
     m.environment.engine_version, m.environment.cgroup_version, m.environment.cgroup_driver = "20.10", "1", "cgroupfs"
-    options = replace(OPTS, results_sha256="ab" * 32)
-    doc = yaml.safe_load(render(m, "deployment", options)["web.deployment.yaml"])
-    notes = doc["metadata"]["annotations"]
-    assert notes["cprofiler.dev/results-sha256"] == "ab" * 32
-    assert notes["cprofiler.dev/measured-at"] == "2025-01-01T00:00:00+00:00"
-    assert notes["cprofiler.dev/engine"] == "Docker 20.10, cgroup v1 (cgroupfs)"
-    assert notes["cprofiler.dev/memory-request"].endswith("= 46Mi")
-    assert notes["cprofiler.dev/startup-probe"].startswith("every 1s x 3 failures")
-    for key in ("memory-limit", "cpu-request", "cpu-limit", "security-context", "basis", "runs", "margin", "cold-level"):
-        assert f"cprofiler.dev/{key}" in notes
+    options = replace(OPTS, results_sha256="ab" * 32, explain=True)
+    text = render(m, "deployment", options)["web.deployment.yaml"]
+    notes = yaml.safe_load(text)["metadata"]["annotations"]
+    assert list(notes) == ["cprofiler.dev/provenance"]
+    assert re.fullmatch(r"figures sha256:[0-9a-f]{16}, cprofiler \d+\.\d+\.\d+", notes["cprofiler.dev/provenance"])
     assert all(ANNOTATION_KEY_RE.match(k) and isinstance(v, str) for k, v in notes.items())
+    # What changes on every measurement stays out of the file, explained or not.
+    for changing in ("ab" * 32, "2025-01-01T00:00:00", "Docker 20.10"):
+        assert changing not in text
+    assert "# memory request = max(16Mi floor, p95 working set 40.0MiB x 1.15, up to Mi) = 46Mi" in text
 
 
 # --- securityContext ----------------------------------------------------------------------------
@@ -339,7 +338,7 @@ def test_a_real_kustomize_build_gives_one_handler_per_probe(tmp_path: Path, vers
                 handlers = {"exec", "httpGet", "tcpSocket", "grpc"} & set(container[key])
                 assert handlers == ({"httpGet"} if name == "web" else {"tcpSocket"}), (name, key, container[key])
         assert container["resources"]["requests"]["ephemeral-storage"] == "1Gi"  # the base's own stays
-        assert doc["metadata"]["annotations"]["cprofiler.dev/results-file"] == "results.json"
+        assert list(doc["metadata"]["annotations"]) == ["cprofiler.dev/provenance"]
         kubernetes_validate.validate(doc, version, strict=True)
     assert built["web"]["spec"]["template"]["spec"]["containers"][0]["resources"]["requests"]["memory"] == "46Mi"
 

@@ -2,7 +2,7 @@
 
 A service becomes an ``apps/v1`` Deployment; an exit-probed image, a batch job, becomes a
 ``batch/v1`` Job, or a CronJob with ``--schedule``. Each carries the recommended labels, its
-provenance as ``cprofiler.dev/`` annotations, and a selector unique to the workload. A Deployment
+provenance as one ``cprofiler.dev/provenance`` annotation, and a selector unique to the workload. A Deployment
 sized under load gets its ``autoscaling/v2`` HorizontalPodAutoscaler as a second document in the
 same file, of the same name: the two are applied, and removed, together.
 """
@@ -69,6 +69,9 @@ class Deployment(Formatter):
     def documents(self, rec: Sizing, options: K8sOptions) -> list[dict[str, Any]]:
         hpa = rec.horizontal_pod_autoscaler()
         return [workload(rec, options), *([hpa] if hpa is not None else [])]
+
+    def hint(self, rec: Sizing, options: K8sOptions) -> str:
+        return "image: is the local tag that was measured: push it to your registry and change image: before kubectl apply"
 
     def usage(self, rec: Sizing, options: K8sOptions) -> list[str]:
         lines = [

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cprofiler.manifests import header
 from cprofiler.manifests.formats.registry import Formatter, register
 from cprofiler.manifests.options import K8sOptions
 from cprofiler.manifests.render import comment, dump_yaml
@@ -69,18 +70,22 @@ class Kustomize(Formatter):
             lines.append(f"replicas: null removes the Deployment's count: its HorizontalPodAutoscaler, {_hpa_file(rec)}, owns it")
         return lines
 
+    def hint(self, rec: Sizing, options: K8sOptions) -> str:
+        return "a patch listed in the kustomization.yaml beside it; each probe in it is replaced whole ($patch: replace)"
+
     def index(self, recs: list[Sizing], files: list[str], options: K8sOptions) -> dict[str, str]:
         out: dict[str, str] = {}
         for rec in recs:
             hpa = rec.horizontal_pod_autoscaler()
             if hpa is not None:
                 name = _hpa_file(rec)
-                lines = [
-                    f"{name}: cprofiler k8s --format kustomize",
-                    *rec.header(),
+                hint = (
                     f"the HorizontalPodAutoscaler of Deployment {rec.workload_name!r}, listed under resources: "
-                    "in the kustomization.yaml written beside it; it needs the metrics server in the cluster",
-                ]
+                    "in the kustomization.yaml; it needs the metrics server"
+                )
+                lines = header.short(rec, name, "kustomize", hint, None, explain=options.explain)
+                if options.explain:
+                    lines += header.explanation(rec, None, [])
                 out[name] = comment(lines) + dump_yaml(hpa)
         doc = {
             "apiVersion": "kustomize.config.k8s.io/v1beta1",
@@ -90,7 +95,7 @@ class Kustomize(Formatter):
         }
         lines = [
             "kustomization.yaml: cprofiler k8s --format kustomize",
-            f"from: {recs[0].results_file}; patches for {', '.join(r.image_name for r in recs)}",
+            header.fit(f"from: {recs[0].results_file}; patches for {', '.join(r.image_name for r in recs)}"),
             "resources: the workloads these patches change (--kustomize-base; ../base is the usual overlay layout)",
             "kubectl kustomize . (or kustomize build .) shows the result",
         ]

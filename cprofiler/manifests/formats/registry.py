@@ -38,8 +38,12 @@ class Formatter(abc.ABC):
         return f"{rec.name}.{self.file_suffix}"
 
     def usage(self, rec: Sizing, options: K8sOptions) -> list[str]:
-        """Header comment lines on how to use the file (without ``#``)."""
+        """Comment lines on how to use the file (without ``#``), written with ``--explain``."""
         return []
+
+    def hint(self, rec: Sizing, options: K8sOptions) -> str:
+        """The header's one line on how to use the file: by default the first of :meth:`usage`."""
+        return next(iter(self.usage(rec, options)), "")
 
     def index(self, recs: list[Sizing], files: list[str], options: K8sOptions) -> dict[str, str]:
         """Files that tie the per-image ``files`` together (kustomize's ``kustomization.yaml``)."""

@@ -54,6 +54,8 @@ def _entry(rec: Sizing) -> dict[str, Any]:
         },
         "warnings": [f"WARNING: {w}" for w in rec.warnings] + list(rec.notes),
         "formula": list(rec.formula),
+        # The same as the manifests' cprofiler.dev/provenance annotation.
+        "provenance": rec.provenance(),
     }
 
 

@@ -22,10 +22,8 @@ SUMMARIES: Registry[SummaryFunc] = Registry("summary", flag="--summary")
 
 
 def basis_text(rec: Sizing) -> str:
-    """``load at 200 requests/s``, ``load (closed loop)``, ``settle-peak (idle)``, ``lifetime``."""
-    if rec.sized_at is not None:
-        return f"{rec.basis} at {rec.sized_at.rate:g}/s" if rec.sized_at.rate is not None else f"{rec.basis} (closed loop)"
-    return rec.basis + (" (idle)" if rec.idle else "")
+    """``load at 200/s``, ``load (closed loop)``, ``settle-peak (idle)``, ``lifetime``."""
+    return rec.basis_label()
 
 
 def hpa_text(rec: Sizing) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cprofiler import tables
+from cprofiler.manifests.header import wrap
 from cprofiler.manifests.options import Source
 from cprofiler.manifests.quantities import cpu_quantity, memory_quantity
 from cprofiler.manifests.render import Skipped
@@ -40,8 +41,25 @@ def summary_table(recs: list[Sizing | Skipped], source: Source) -> Table:
             rows.append(_row(rec))
             notes += [Note(f"WARNING: {rec.image_name}: {w}") for w in rec.warnings]
             notes += [Note(f"{rec.image_name}: {n}") for n in rec.notes]
-    footnote = f"from {source.results_file}; cold level {source.cold}; each file's header has the formula with its figures"
-    return Table(HEADERS, rows, notes, [footnote], note_mark="- ")
+            notes.append(
+                Note(
+                    f"{rec.image_name}: {rec.provenance()}; the formulas with their figures:",
+                    details=wrap(list(rec.formula), 114),
+                )
+            )
+    return Table(HEADERS, rows, notes, footnote(source), note_mark="- ")
+
+
+def footnote(source: Source) -> list[str]:
+    """Where the figures came from: the results file and its digest, when and on what it was measured
+    (what the manifests leave out, so that measuring again changes them only when a figure moved)."""
+    digest = f" (sha256 {source.results_sha256})" if source.results_sha256 else ""
+    lines = [f"from {source.results_file}{digest}; cold level {source.cold}"]
+    measured = "; ".join(w for w in (source.measured_at, source.engine) if w)
+    if measured:
+        lines.append(f"measured {measured}")
+    lines.append("--explain writes the formulas with their figures into each file's header")
+    return lines
 
 
 @SUMMARIES.register("table")
