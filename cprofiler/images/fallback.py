@@ -24,8 +24,9 @@ from pathlib import Path
 from cprofiler.engine import Engine
 from cprofiler.errors import RegistryRefused, UsageError
 from cprofiler.images.bases import catalog
-from cprofiler.images.bases.build import stand_ins
+from cprofiler.images.bases.build import build_stand_ins, stand_ins
 from cprofiler.images.bases.mirror import find_mirror
+from cprofiler.images.bases.registry import Progress
 from cprofiler.images.build import (
     STAND_IN_PREFIX,
     BaseUnavailable,
@@ -63,6 +64,23 @@ def stand_ins_needed(engine: Engine, specs: Mapping[str, ImageSpec], *, offline:
                 continue
             needed.append(value)
     return needed
+
+
+def build_missing_stand_ins(
+    engine: Engine, specs: Mapping[str, ImageSpec], *, offline: bool, say: Callable[[str], None], progress: Progress
+) -> list[str]:
+    """Build, side by side, the stand-ins ``specs`` need (``stand_ins_needed``) that this engine
+    has not built yet, saying so first; return their names (none: nothing to build)."""
+    needed = stand_ins_needed(engine, specs, offline=offline)
+    if not needed:
+        return []
+    mirror = find_mirror()
+    bound = stand_ins(engine, mirror)
+    missing = [n for n in needed if not bound[n].is_built()]
+    if missing:
+        say(f"building stand-in bases {', '.join(missing)} side by side (once per machine, then reused)")
+        build_stand_ins(engine, missing, mirror=mirror, progress=progress)
+    return missing
 
 
 def _pulled(engine: Engine, ref: str) -> bool:

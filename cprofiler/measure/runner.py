@@ -22,10 +22,8 @@ from cprofiler.backends.run import Subject
 from cprofiler.engine import Engine
 from cprofiler.environment import host_facts
 from cprofiler.errors import UsageError
-from cprofiler.images.bases.build import build_stand_ins
-from cprofiler.images.bases.mirror import find_mirror
 from cprofiler.images.build import BuiltImage
-from cprofiler.images.fallback import build_with_fallback, stand_ins_needed
+from cprofiler.images.fallback import build_missing_stand_ins, build_with_fallback
 from cprofiler.images.floor import FLOOR_NAME, build_floor, floor_mode
 from cprofiler.measure.entries import image_result
 from cprofiler.measure.fail_fast import FailFast
@@ -166,12 +164,9 @@ class Runner:
     def _build_stand_ins(self, specs: dict[str, ImageSpec]) -> None:
         """Build every stand-in these images will need, side by side, before the first image: the
         bases' builds are independent, and one after another they took the sum of their times."""
-        needed = stand_ins_needed(self.engine, specs, offline=self.offline)
-        if needed:
-            self.reporter.message(
-                f"building stand-in bases {', '.join(needed)} side by side (once per machine; reused afterwards)"
-            )
-            build_stand_ins(self.engine, needed, mirror=find_mirror(), progress=self.reporter.stand_in)
+        build_missing_stand_ins(
+            self.engine, specs, offline=self.offline, say=self.reporter.message, progress=self.reporter.stand_in
+        )
 
     def prepare_floor(self, subjects: list[Subject]) -> Subject:
         """Build (or reuse) the runtime floor image; it is then run exactly like a scenario image.
