@@ -6,4 +6,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rm -f docs/charts/default-*.png
-python3 -m cprofiler plot docs/results/default.json -o docs/charts/default.png
+"${CPROFILER_VENV:-.venv}/bin/python" -m cprofiler plot docs/results/default-v2.json -o docs/charts/default.png
