@@ -257,8 +257,9 @@ def build_image(
     offline: bool = False,
     on_line: Callable[[str], None] | None = None,
 ) -> BuiltImage:
-    """Build (or reuse) the image of one scenario entry (``build_with_fallback`` swaps a base for a
-    stand-in by building a copy of ``spec`` whose build args name the stand-in)."""
+    """Build (or reuse) the image of one scenario entry (``images.fallback`` swaps a base for a
+    stand-in by building a copy of ``spec`` whose build args, or Dockerfile ``FROM`` lines, name it);
+    an image FROM a stand-in is marked as one from the stand-in's labels."""
     dockerfile = spec.source
     text = read_dockerfile(name, dockerfile)
     build_args = dict(spec.args)
