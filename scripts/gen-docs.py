@@ -394,7 +394,11 @@ def _output(root: Path, args: str) -> str:
     if done.returncode not in (0, 1):
         raise SystemExit(f"gen-docs: cprofiler {args} failed (exit {done.returncode}): {done.stderr.strip()[-300:]}")
     text = done.stdout.rstrip() + "\n"
-    return text if "--format markdown" in args else f"```\n{text}```\n"
+    if "--format markdown" in args:
+        return text
+    # Manifests are YAML; every other output is what a terminal shows.
+    lang = "yaml" if argv[0] == "k8s" and "--summary" not in argv else "console"
+    return f"```{lang}\n{text}```\n"
 
 
 def pasted(root: Path) -> dict[str, str]:

@@ -7,7 +7,7 @@ are told apart only when the data tell them apart:
 - **Too few values to tell.** An estimate over fewer than ``MIN_VALUES_TO_TELL`` values, or whose
   interval is a range that does not reach 95 % (fewer than 6 values: a range of 3 covers the median
   75 % of the time), tells nothing apart: its :attr:`Estimate.bounds` are unbounded, so it is never
-  separable from another. Two repeats of one image are "too few repeats to tell", never "apart".
+  separable from another. Two repeats of one image are "too few runs to separate", never "apart".
 - **Image size** is exact (one number per image), with a practical-equivalence margin: sizes within
   ``max(SIZE_EQUAL_BYTES, SIZE_EQUAL_SHARE)`` of each other are equal (a 1-byte difference never
   outvotes a faster start). The margin is split between the two estimates, half each side.

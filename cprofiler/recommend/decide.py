@@ -5,7 +5,7 @@ Pure functions of :class:`~cprofiler.recommend.criteria.Candidate` lists. The co
 - **Better** means separably better: the intervals of the two medians, each of at least 95 %
   coverage, do not overlap (:func:`~cprofiler.recommend.criteria.separable`). A difference inside
   the noise decides nothing, and neither do fewer than 6 values (their interval is a range that
-  covers less than 95 %): that is "too few repeats to tell", never "apart". Image sizes within
+  covers less than 95 %): that is "too few runs to separate", never "apart". Image sizes within
   ``max(1 MiB, 2 %)`` are equal.
 - **Dominated**: another image is separably better on at least one criterion and separably worse
   on none. The Pareto set (the images nothing dominates) is taken over every criterion all
@@ -371,7 +371,7 @@ def _why_not(tie: Tie) -> str:
     if "size" in tie.on:
         parts.append("image sizes within max(1 MiB, 2 %) count as equal")
     if tie.too_few:
-        parts.append(f"too few repeats to tell on {_join(list(tie.too_few))} (fewer than 6 give no 95 % interval)")
+        parts.append(f"too few runs to separate on {_join(list(tie.too_few))} (fewer than 6 give no 95 % interval)")
     return "; ".join(parts)
 
 

@@ -224,7 +224,7 @@ def test_two_repeats_of_one_image_are_too_few_to_tell_never_dominated():
     rec = recommend([a, b], {"qps": 1})
     assert all(r.pareto for r in rec.ranking)
     assert rec.choice.candidate.label == "b"
-    assert "too few repeats to tell on qps" in rec.uncertainty
+    assert "too few runs to separate on qps" in rec.uncertainty
     assert "apart" not in rec.uncertainty
 
 
