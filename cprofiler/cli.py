@@ -317,6 +317,31 @@ def recommend(  # noqa: PLR0913 - a Typer command declares its options as its pa
     _run(lambda: recommend_command(results_file, prefer, weights, limits, fmt))
 
 
+CLAIMS_EXITS = (
+    "0 every claim judged (a refuted claim is a finding, not a failure); 2 bad input (claims file, a results file it "
+    f"names, flag, output file); {_INTERRUPTED}"
+)
+
+
+@app.command(
+    cls=Command,
+    epilog=epilog(
+        "cprofiler claims docs/claims/article.yaml",
+        "cprofiler claims docs/claims/article.yaml --format json -o claims.json",
+        exits=CLAIMS_EXITS,
+    ),
+)
+def claims(
+    claims_file: Annotated[Path, typer.Argument(help="Claims YAML: what a text states and which results measure it.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="markdown (one table per claims table) or json.")] = "markdown",
+    output: opt.OutputFile = None,
+) -> None:
+    """Check a text's claims against results files: each figure measured here, its ratio to the text's, a verdict."""
+    from cprofiler.commands.claims import claims_command
+
+    _run(lambda: claims_command(claims_file, fmt, output))
+
+
 @app.command(
     cls=Command,
     epilog=epilog(

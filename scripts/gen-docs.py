@@ -379,7 +379,7 @@ def results_reference() -> str:
 
 _BLOCK = re.compile(r"(<!-- cprofiler-output: (?P<args>[^>]*?) -->\n)(?P<body>.*?)(<!-- end cprofiler-output -->)", re.DOTALL)
 #: Commands a block may run: they read a results file and measure nothing.
-_READERS = ("report", "recommend", "k8s", "compare")
+_READERS = ("report", "recommend", "k8s", "compare", "claims")
 
 
 def _output(root: Path, args: str) -> str:
@@ -394,7 +394,7 @@ def _output(root: Path, args: str) -> str:
     if done.returncode not in (0, 1):
         raise SystemExit(f"gen-docs: cprofiler {args} failed (exit {done.returncode}): {done.stderr.strip()[-300:]}")
     text = done.stdout.rstrip() + "\n"
-    if "--format markdown" in args:
+    if "--format markdown" in args or (argv[0] == "claims" and "--format" not in argv):
         return text
     # Manifests are YAML; every other output is what a terminal shows.
     lang = "yaml" if argv[0] == "k8s" and "--summary" not in argv else "console"

@@ -1,0 +1,1 @@
+"""Claims checked against measurements: a claims file's figures, read from results files, judged."""
