@@ -317,18 +317,12 @@ def recommend(  # noqa: PLR0913 - a Typer command declares its options as its pa
     _run(lambda: recommend_command(results_file, prefer, weights, limits, fmt))
 
 
-CLAIMS_EXITS = (
-    "0 every claim judged (a refuted claim is a finding, not a failure); 2 bad input (claims file, a results file it "
-    f"names, flag, output file); {_INTERRUPTED}"
-)
-
-
 @app.command(
     cls=Command,
     epilog=epilog(
         "cprofiler claims docs/claims/article.yaml",
         "cprofiler claims docs/claims/article.yaml --format json -o claims.json",
-        exits=CLAIMS_EXITS,
+        exits=f"0 every claim judged (a refuted claim is a finding); 2 bad input (claims or results file, flag); {_INTERRUPTED}",
     ),
 )
 def claims(

@@ -9,13 +9,13 @@ as wide as both intervals together, with no coverage claimed beyond theirs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from cprofiler.claims.model import Measured, Selector
-from cprofiler.results import capacity, stats
-from cprofiler.results.load import generator_bound
 from cprofiler.report.rows import app_start_interval
+from cprofiler.results import capacity, stats
+from cprofiler.results.load import LoadStep, generator_bound
 from cprofiler.results.model import ImageResult, Measurement
 
 MIB = 1024 * 1024
@@ -85,6 +85,17 @@ def _app_start(image: ImageResult, m: Measurement, sel: Selector) -> Figure:
     return Figure(interval.value, interval.low, interval.high, n, "bootstrap, nominal 95 %", "ms")
 
 
+def _step_value(step: LoadStep, name: str) -> float | None:
+    """One load step's ``name`` figure, in the unit of :data:`UNITS`."""
+    if name == "qps":
+        return step.qps
+    if name == "p99_ms":
+        return step.latency_ms.p99
+    if name == "cpu_cores":
+        return step.cpu_cores
+    return step.working_set_peak_bytes / MIB if step.working_set_peak_bytes is not None else None
+
+
 def _load_figure(image: ImageResult, m: Measurement, sel: Selector) -> Figure:
     load = image.load
     if load is None:
@@ -95,18 +106,21 @@ def _load_figure(image: ImageResult, m: Measurement, sel: Selector) -> Figure:
         if cap is None:
             raise Missing("no rate of the sweep was served within the SLO")
         top = max(r for r in load.rates() if r is not None)
-        return Figure(cap, cap, cap, 1, "a rate of the sweep", unit, at_least=cap == top, caveats=("the sweep's top rate",) if cap == top else ())
+        return Figure(
+            cap,
+            cap,
+            cap,
+            1,
+            "a rate of the sweep",
+            unit,
+            at_least=cap == top,
+            caveats=("the sweep's top rate",) if cap == top else (),
+        )
     steps = load.ok_steps_at(sel.rate)
     at = "closed loop" if sel.rate is None else f"at {sel.rate:,.0f} req/s"
     if not steps:
         raise Missing(f"no step of {sel.image} ended ok {at}")
-    pick = {
-        "qps": lambda s: s.qps,
-        "p99_ms": lambda s: s.latency_ms.p99,
-        "cpu_cores": lambda s: s.cpu_cores,
-        "working_set_peak_mib": lambda s: s.working_set_peak_bytes / MIB if s.working_set_peak_bytes is not None else None,
-    }[sel.field]
-    values = [v for v in (pick(s) for s in steps) if v is not None]
+    values = [v for v in (_step_value(s, sel.field) for s in steps) if v is not None]
     failing = [s for s in steps if s.failing]
     caveats = [at] + ([f"{len(failing)} of {len(steps)} steps failing (errors above the limit)"] if failing else [])
     qps = stats.summarize([s.qps for s in steps])
@@ -131,7 +145,7 @@ def figure(m: Measurement, sel: Selector, where: str) -> Figure:
         got = Figure(size, size, size, 1, "1 value", "MiB")
     else:
         got = _load_figure(image, m, sel)
-    return Figure(**{**got.__dict__, "caveats": got.caveats + stand_in, "stand_in": bool(stand_in)})
+    return replace(got, caveats=got.caveats + stand_in, stand_in=bool(stand_in))
 
 
 def ratio(a: Figure, b: Figure) -> Figure:
@@ -159,4 +173,6 @@ def measured(m: dict[str, Measurement], files: dict[str, Path], spec: Measured) 
         return figure(m[spec.figure.results], spec.figure, str(files[spec.figure.results]))
     assert spec.ratio is not None
     top, bottom = spec.ratio
-    return ratio(figure(m[top.results], top, str(files[top.results])), figure(m[bottom.results], bottom, str(files[bottom.results])))
+    return ratio(
+        figure(m[top.results], top, str(files[top.results])), figure(m[bottom.results], bottom, str(files[bottom.results]))
+    )

@@ -23,11 +23,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from cprofiler.errors import UsageError
 
-#: What a figure selector can read (figures.py says how each is computed and in which unit).
-FIELDS = (
-    "qps", "p99_ms", "cpu_cores", "working_set_peak_mib", "capacity_rps", "ready_ms", "app_start_ms", "image_size_mib", "working_set_mib",
-)
-
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -39,8 +34,17 @@ class Selector(_Strict):
     results: str
     #: The scenario's image name (an entry of a ``cpus`` list is chosen by ``cpus``).
     image: str
+    #: What is read (figures.py says how each is computed and in which unit).
     field: Literal[
-        "qps", "p99_ms", "cpu_cores", "working_set_peak_mib", "capacity_rps", "ready_ms", "app_start_ms", "image_size_mib", "working_set_mib"
+        "qps",
+        "p99_ms",
+        "cpu_cores",
+        "working_set_peak_mib",
+        "capacity_rps",
+        "ready_ms",
+        "app_start_ms",
+        "image_size_mib",
+        "working_set_mib",
     ]
     #: The entry's CPU limit, in cores; none: the image's only entry.
     cpus: float | None = None

@@ -43,12 +43,14 @@ def _cells(row: Row) -> list[str]:
     measured = "–" if f is None else shown(f)
     against = row.against_article
     why = row.verdict.why
-    notes = ([", ".join(f.caveats)] if f is not None and f.caveats else []) + ([row.claim.note] if row.claim.note and row.claim.claims != "none" else [])
+    notes = ([", ".join(f.caveats)] if f is not None and f.caveats else []) + (
+        [row.claim.note] if row.claim.note and row.claim.claims != "none" else []
+    )
     return [
         row.claim.claim,
         article,
         measured,
-        "–" if against is None else f"{against:.2f}×",
+        "–" if against is None else ("≥ " if f is not None and f.at_least else "") + f"{against:.2f}×",
         f"**{row.verdict.kind}**",
         why + ("" if not notes else " (" + "; ".join(notes) + ")"),
     ]
@@ -82,21 +84,24 @@ def as_json(rows: list[Row]) -> str:
             "caveats": list(f.caveats),
         }
 
-    return json.dumps(
-        [
-            {
-                "table": r.table,
-                "claim": r.claim.claim,
-                "article": r.claim.article,
-                "claims": r.claim.claims,
-                "tolerance": r.claim.tolerance,
-                "measured": figure(r.figure),
-                "measured_over_article": r.against_article,
-                "verdict": r.verdict.kind,
-                "why": r.verdict.why,
-            }
-            for r in rows
-        ],
-        indent=2,
-        ensure_ascii=False,
-    ) + "\n"
+    return (
+        json.dumps(
+            [
+                {
+                    "table": r.table,
+                    "claim": r.claim.claim,
+                    "article": r.claim.article,
+                    "claims": r.claim.claims,
+                    "tolerance": r.claim.tolerance,
+                    "measured": figure(r.figure),
+                    "measured_over_article": r.against_article,
+                    "verdict": r.verdict.kind,
+                    "why": r.verdict.why,
+                }
+                for r in rows
+            ],
+            indent=2,
+            ensure_ascii=False,
+        )
+        + "\n"
+    )

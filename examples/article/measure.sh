@@ -8,12 +8,13 @@ set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$repo"
 cprofiler="${CPROFILER:-cprofiler}"
-command -v "$cprofiler" >/dev/null || cprofiler="$repo/.venv/bin/cprofiler"
+[ -x "$repo/.venv/bin/cprofiler" ] && [ -z "${CPROFILER:-}" ] && cprofiler="$repo/.venv/bin/cprofiler"
 bash examples/article/fetch-deps.sh
 start=$(date +%s)
 for part in deploy gil routers gateway gateway-closed; do
   echo "measure.sh: examples/article-$part.yaml"
   "$cprofiler" measure "examples/article-$part.yaml" --output "docs/results/article-$part.json" "$@"
 done
-python3 scripts/gen-docs.py
+# gen-docs imports cprofiler: run it with the Python that cprofiler is installed in (its script's #!).
+"$(head -1 "$(command -v "$cprofiler")" | sed 's/^#!//')" scripts/gen-docs.py
 echo "measure.sh: measured and docs/article.md refilled in $(( ($(date +%s) - start) / 60 )) min"

@@ -46,10 +46,17 @@ def _scenario() -> dict[str, Any]:
     short = {"connections": 8, "duration": 1, "warmup": 0.5, "after": 0.2, "repeat": 1}
     images: dict[str, Any] = {}
     for name in GATEWAYS:
-        for variant, headers in (("token", {"Authorization": token}), ("tampered", {"Authorization": _tampered(token)}), ("none", {})):
+        for variant, headers in (
+            ("token", {"Authorization": token}),
+            ("tampered", {"Authorization": _tampered(token)}),
+            ("none", {}),
+        ):
             if variant != "token" and name == "flask-gunicorn-per-cpu":
                 continue  # the same app as flask-gunicorn
-            images[f"{name}-{variant}"] = {**copy.deepcopy(gateway["images"][name]), "load": {**short, "path": "/api/check", "headers": headers}}
+            images[f"{name}-{variant}"] = {
+                **copy.deepcopy(gateway["images"][name]),
+                "load": {**short, "path": "/api/check", "headers": headers},
+            }
     for name, image in routers["images"].items():
         images[f"router-{name}"] = {**image, "load": {**short, "path": "/hello"}}
     for name in ("threads-2", "processes-2"):
@@ -67,7 +74,11 @@ def measured(engine, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run(
         [sys.executable, "-m", "cprofiler", "measure", "s.yaml", "--quiet", "--keep-going", "-o", "r.json"],
-        capture_output=True, text=True, timeout=1800, cwd=folder, env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        cwd=folder,
+        env=env,
     )
     # Exit 1 is expected: the tampered and tokenless steps answer only 401s, which fails them.
     assert done.returncode in (0, 1), done.stderr[-3000:]

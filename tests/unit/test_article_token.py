@@ -31,7 +31,8 @@ def _verifies(token: str, tmp_path: Path) -> bool:
     sig.write_bytes(base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4)))
     done = subprocess.run(
         ["openssl", "dgst", "-sha256", "-verify", str(ARTICLE / "keys" / "test-public.pem"), "-signature", str(sig)],
-        input=f"{head}.{payload}".encode(), capture_output=True,
+        input=f"{head}.{payload}".encode(),
+        capture_output=True,
     )
     return done.returncode == 0
 

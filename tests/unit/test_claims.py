@@ -103,8 +103,12 @@ def test_the_claims_command_prints_each_claim_with_its_verdict(tmp_path):
             {
                 "claim": "Go serves 2.96x Python",
                 "article": 2.96,
-                "measured": {"ratio": [{"results": "g", "image": "go", "cpus": 1, "field": "qps", "rate": 4800},
-                                       {"results": "g", "image": "python-gunicorn", "cpus": 1, "field": "qps", "rate": 4800}]},
+                "measured": {
+                    "ratio": [
+                        {"results": "g", "image": "go", "cpus": 1, "field": "qps", "rate": 4800},
+                        {"results": "g", "image": "python-gunicorn", "cpus": 1, "field": "qps", "rate": 4800},
+                    ]
+                },
             },
             {"claim": "unmeasurable", "claims": "none", "note": "why not"},
         ],
@@ -116,7 +120,9 @@ def test_the_claims_command_prints_each_claim_with_its_verdict(tmp_path):
     assert "| Go serves 2.96x Python | 2.96× |" in text and "**refuted**" in text and "why not" in text
     data = json.loads(render.as_json(rows))
     assert [d["verdict"] for d in data] == ["refuted", "not comparable"]
-    done = subprocess.run([sys.executable, "-m", "cprofiler", "claims", str(path), "--format", "json"], capture_output=True, text=True, cwd=ROOT)
+    done = subprocess.run(
+        [sys.executable, "-m", "cprofiler", "claims", str(path), "--format", "json"], capture_output=True, text=True, cwd=ROOT
+    )
     assert done.returncode == 0 and json.loads(done.stdout) == data
 
 
@@ -124,7 +130,10 @@ def test_the_claims_command_prints_each_claim_with_its_verdict(tmp_path):
     ("claim", "message"),
     [
         ({"claim": "c", "claims": "maybe"}, "tables.0.claims.0.claims"),
-        ({"claim": "c", "measured": {"figure": {"results": "nope", "image": "go", "field": "qps"}}}, "results 'nope' is not one of"),
+        (
+            {"claim": "c", "measured": {"figure": {"results": "nope", "image": "go", "field": "qps"}}},
+            "results 'nope' is not one of",
+        ),
         ({"claim": "c", "measured": {"figure": {"results": "g", "image": "go", "field": "speed"}}}, "field"),
     ],
 )

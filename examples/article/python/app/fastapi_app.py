@@ -8,7 +8,6 @@ holds the GIL. That is the claim under test: asyncio overlaps waiting, not compu
 from __future__ import annotations
 
 from fastapi import FastAPI, Request, Response
-
 from jwtcheck import check
 
 app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)

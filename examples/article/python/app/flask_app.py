@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Flask, Response, request
-
 from jwtcheck import check
 
 app = Flask(__name__)
