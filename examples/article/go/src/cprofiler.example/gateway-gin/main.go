@@ -12,7 +12,6 @@ package main
 import (
 	"crypto/rsa"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"strings"
@@ -63,14 +62,5 @@ func main() {
 		c.JSON(status, body)
 	})
 	router.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
-	ln, err := net.Listen("tcp", ":8080")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "listen:", err)
-		os.Exit(1)
-	}
-	ready.Print()
-	if err := http.Serve(ln, router); err != nil {
-		fmt.Fprintln(os.Stderr, "serve:", err)
-		os.Exit(1)
-	}
+	ready.Serve(router)
 }

@@ -3,10 +3,7 @@
 package main
 
 import (
-	"fmt"
-	"net"
 	"net/http"
-	"os"
 
 	"cprofiler.example/ready"
 	"github.com/labstack/echo/v4"
@@ -17,14 +14,5 @@ func main() {
 	e.HideBanner, e.HidePort = true, true
 	e.GET("/hello", func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"message": "hello"}) })
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok") })
-	ln, err := net.Listen("tcp", ":8080")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "listen:", err)
-		os.Exit(1)
-	}
-	ready.Print()
-	if err := http.Serve(ln, e); err != nil {
-		fmt.Fprintln(os.Stderr, "serve:", err)
-		os.Exit(1)
-	}
+	ready.Serve(e)
 }

@@ -3,10 +3,7 @@
 package main
 
 import (
-	"fmt"
-	"net"
 	"net/http"
-	"os"
 
 	"cprofiler.example/ready"
 	"github.com/gin-gonic/gin"
@@ -17,14 +14,5 @@ func main() {
 	router := gin.New()
 	router.GET("/hello", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"message": "hello"}) })
 	router.GET("/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok") })
-	ln, err := net.Listen("tcp", ":8080")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "listen:", err)
-		os.Exit(1)
-	}
-	ready.Print()
-	if err := http.Serve(ln, router); err != nil {
-		fmt.Fprintln(os.Stderr, "serve:", err)
-		os.Exit(1)
-	}
+	ready.Serve(router)
 }

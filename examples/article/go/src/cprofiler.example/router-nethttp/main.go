@@ -4,10 +4,7 @@ package main
 
 import (
 	"encoding/json"
-	"fmt"
-	"net"
 	"net/http"
-	"os"
 
 	"cprofiler.example/ready"
 )
@@ -19,14 +16,5 @@ func main() {
 		json.NewEncoder(w).Encode(map[string]string{"message": "hello"})
 	})
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) })
-	ln, err := net.Listen("tcp", ":8080")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "listen:", err)
-		os.Exit(1)
-	}
-	ready.Print()
-	if err := http.Serve(ln, mux); err != nil {
-		fmt.Fprintln(os.Stderr, "serve:", err)
-		os.Exit(1)
-	}
+	ready.Serve(mux)
 }
