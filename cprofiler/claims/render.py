@@ -9,6 +9,7 @@ from cprofiler.claims.check import Row
 from cprofiler.claims.figures import Figure
 from cprofiler.plugins import Registry
 from cprofiler.results.intervals import notation
+from cprofiler.text import markdown_cell
 
 #: A format: the judged rows in, text out.
 FORMATS: Registry[Callable[[list[Row]], str]] = Registry("claims format", flag="--format")
@@ -61,8 +62,8 @@ def markdown(rows: list[Row]) -> str:
     out: list[str] = []
     header = "| claim | article | measured here | here ÷ article | verdict | why |\n|---|---|---|---|---|---|"
     for title in dict.fromkeys(r.table for r in rows):
-        out += [f"**{title}**", "", header]
-        out += ["| " + " | ".join(c.replace("|", "\\|") for c in _cells(r)) + " |" for r in rows if r.table == title]
+        out += [f"**{markdown_cell(title)}**", "", header]
+        out += ["| " + " | ".join(markdown_cell(c) for c in _cells(r)) + " |" for r in rows if r.table == title]
         out.append("")
     return "\n".join(out).rstrip() + "\n"
 
