@@ -40,11 +40,15 @@ static long env_long(const char *name, long fallback) {
     return v && *v ? strtol(v, NULL, 10) : fallback;
 }
 
+static void say_stamp(const struct timespec *ts) {
+    printf("ready monotonic_ns=%lld\n", (long long)ts->tv_sec * 1000000000LL + ts->tv_nsec);
+    fflush(stdout);
+}
+
 static void say_ready(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    printf("ready monotonic_ns=%lld\n", (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec);
-    fflush(stdout);
+    say_stamp(&ts);
 }
 
 static void on_term(int sig) { (void)sig; _exit(0); }
@@ -126,8 +130,13 @@ int main(void) {
     memset(&a, 0, sizeof a);
     a.sin_family = AF_INET;
     a.sin_port = htons((unsigned short)env_long("PORT", 8080));
-    if (bind(s, (struct sockaddr *)&a, sizeof a) || listen(s, 64)) { perror("listen"); return 1; }
-    say_ready();
+    /* The stamp is taken before listen(): the kernel completes a connection from the moment
+     * listen() returns, so a tcp probe may connect before a stamp taken after it. */
+    struct timespec ready;
+    if (bind(s, (struct sockaddr *)&a, sizeof a)) { perror("bind"); return 1; }
+    clock_gettime(CLOCK_MONOTONIC, &ready);
+    if (listen(s, 64)) { perror("listen"); return 1; }
+    say_stamp(&ready);
     for (;;) {
         int c = accept(s, NULL, NULL);
         if (c < 0) continue;
