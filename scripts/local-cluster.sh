@@ -1,18 +1,23 @@
 #!/usr/bin/env bash
 # A real single-node Kubernetes on this machine, for `cprofiler measure --backend kubernetes` and its tests.
 #
-#   bash scripts/local-cluster.sh up      build once (cached), start etcd -> kube-apiserver -> kubelet,
-#                                         wait for the Node to be Ready; a no-op when it already runs
-#   bash scripts/local-cluster.sh down    delete every pod, stop the three processes by pid, remove the
-#                                         kubelet's state, pod logs, kubepods cgroups; restore sysctls
+#   bash scripts/local-cluster.sh up      build once (cached), start etcd -> kube-apiserver ->
+#                                         kube-controller-manager, kube-scheduler -> kubelet, wait for the
+#                                         Node to be Ready; a no-op when it already runs
+#   bash scripts/local-cluster.sh down    stop the controllers, delete every pod, stop the processes by
+#                                         pid, remove the kubelet's state, pod logs, kubepods cgroups;
+#                                         restore sysctls
 #   bash scripts/local-cluster.sh build   only build (or find) the cached binaries
 #   bash scripts/local-cluster.sh env     print `export KUBECONFIG=...` for the running cluster
 #
-# What runs: etcd from Debian's etcd-server; kube-apiserver and kubelet v1.20.2 built from Debian's
-# `kubernetes` source package with Debian's Go 1.19; the kubelet runs pods on the local Docker engine
-# through its dockershim. There is no scheduler and no controller-manager: cprofiler's pods set
-# spec.nodeName, which is all a single node needs. Node name: 127.0.0.1 (any other name makes the
-# kubelet resolve it through DNS, which is outside this machine).
+# What runs: etcd from Debian's etcd-server; kube-apiserver, kube-controller-manager, kube-scheduler
+# and kubelet v1.20.2 built from Debian's `kubernetes` source package with Debian's Go 1.19; the
+# kubelet runs pods on the local Docker engine through its dockershim. The controller-manager and the
+# scheduler make Deployments, ReplicaSets, Jobs and HorizontalPodAutoscalers behave as on a real
+# cluster (there is no metrics API, so an HPA reports that it cannot read its metric, as it would on
+# a cluster without metrics-server); cprofiler's own pods set spec.nodeName and need neither. Node
+# name: 127.0.0.1 (any other name makes the kubelet resolve it through DNS, which is outside this
+# machine).
 #
 # Rules this script keeps (why, in one line each):
 # - every listener binds 127.0.0.1: nothing here is reachable from, or talks to, another machine;
@@ -24,14 +29,14 @@
 # - packages come from the machine's own apt configuration; the deb-src entries needed for
 #   `apt-get source` are derived from its deb entries into a temporary folder, used and deleted.
 #
-# Binaries are cached by version under $CPROFILER_K8S_CACHE (default /var/cache/cprofiler-k8s/1.20.2-2):
+# Binaries are cached by version under $CPROFILER_K8S_CACHE (default /var/cache/cprofiler-k8s/1.20.2-3):
 # the cold build takes ~5 minutes on 2 cores, later `up`s start in ~16 s. State lives in
 # $CPROFILER_K8S_RUN (default /var/lib/cprofiler-k8s): PKI, etcd data, logs, the admin kubeconfig.
 set -euo pipefail
 
 KUBE_VERSION=1.20.2
 # The cache key's second part: raise it when the build recipe changes, so cached binaries are rebuilt.
-RECIPE=2
+RECIPE=3
 KUBE_COMMIT=faecb196815e248d3ecfb03c680a4507229c2a56
 SRC_PACKAGE=kubernetes
 SRC_VERSION_MATCH='really1.20.2-'   # Debian's 1.20.5+really1.20.2-* is upstream 1.20.2
@@ -39,6 +44,9 @@ GO_PACKAGE=golang-1.19
 NODE=127.0.0.1
 NAMESPACE=cprofiler
 PAUSE_IMAGE=cprofiler/k8s-pause:1
+# The processes `up` starts, in order; `down` stops them in reverse (the controllers first, so that
+# no ReplicaSet or Job makes a pod again while the pods are deleted).
+COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kubelet)
 SYSCTLS=(kernel.panic kernel.panic_on_oops vm.overcommit_memory vm.panic_on_oom
   kernel.keys.root_maxkeys kernel.keys.root_maxbytes)
 
@@ -99,7 +107,9 @@ apt_src() {
 }
 
 build() {
-  if [ -x "$BIN/kube-apiserver" ] && [ -x "$BIN/kubelet" ] && [ -x "$BIN/etcd" ]; then
+  local c
+  for c in "${COMPONENTS[@]}"; do [ -x "$BIN/$c" ] || break; done
+  if [ -x "$BIN/$c" ]; then
     say "cached binaries in $BIN"
     return 0
   fi
@@ -161,16 +171,14 @@ build() {
     LDF="$LDF -X $V.gitVersion=v$KUBE_VERSION -X $V.gitMajor=1 -X $V.gitMinor=20 -X $V.gitCommit=$KUBE_COMMIT"
     LDF="$LDF -X $V.gitTreeState=archive -X $V.buildDate=2021-01-13T13:20:00Z"
   done
-  local c
-  for c in kube-apiserver kubelet; do
+  for c in kube-apiserver kube-controller-manager kube-scheduler kubelet; do
     nice -n 10 go build -p 2 -tags=selinux,notest -ldflags "$LDF" -o "$W/$c" "k8s.io/kubernetes/cmd/$c"
     say "built $c"
   done
   cd /
   cp "$W/root/usr/bin/etcd" "$BIN/etcd"
   # kubelet last: its presence marks a complete cache
-  mv "$W/kube-apiserver" "$BIN/kube-apiserver"
-  mv "$W/kubelet" "$BIN/kubelet"
+  for c in kube-apiserver kube-controller-manager kube-scheduler kubelet; do mv "$W/$c" "$BIN/$c"; done
   echo "$SRC_PACKAGE $v" >"$BIN/SOURCE"
   rm -rf "$W"
   say "cold build done in $(($(date +%s) - start)) s"
@@ -184,6 +192,9 @@ alive() { # alive <name>: the recorded pid runs the expected binary
   pid=$(cat "$f")
   [ "$(basename "$(readlink "/proc/$pid/exe" 2>/dev/null)" 2>/dev/null)" = "$1" ]
 }
+
+all_alive() { local c; for c in "${COMPONENTS[@]}"; do alive "$c" || return 1; done; }
+any_alive() { local c; for c in "${COMPONENTS[@]}"; do alive "$c" && return 0; done; return 1; }
 
 admin_token() { awk -F, '$3=="admin"{print $1}' "$PKI/tokens.csv"; }
 api() { curl -sf --max-time 5 --cacert "$PKI/ca.crt" -H "Authorization: Bearer $(admin_token)" "$@"; }
@@ -200,7 +211,9 @@ launch() { # launch <name> <argv...>: its own session, output to logs/<name>.log
 }
 
 pki() {
-  [ -f "$PKI/tokens.csv" ] && return 0
+  # A PKI from before the controllers (no scheduler token) is made again, whole.
+  if [ -f "$PKI/tokens.csv" ] && grep -q ',system:kube-scheduler,' "$PKI/tokens.csv"; then return 0; fi
+  rm -rf "$PKI"
   mkdir -p "$PKI"
   (
     cd "$PKI"
@@ -223,14 +236,20 @@ pki() {
       IP:127.0.0.1,IP:10.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc
     leaf apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client" clientAuth
     leaf kubelet "/CN=$NODE" serverAuth IP:127.0.0.1,DNS:localhost
+    leaf kube-controller-manager /CN=kube-controller-manager serverAuth IP:127.0.0.1
+    leaf kube-scheduler /CN=kube-scheduler serverAuth IP:127.0.0.1
     openssl ecparam -name prime256v1 -genkey -noout -out sa.key
     openssl ec -in sa.key -pubout -out sa.pub 2>/dev/null
     echo "$(openssl rand -hex 16),admin,admin,system:masters" >tokens.csv
     echo "$(openssl rand -hex 16),system:node:$NODE,kubelet,system:nodes" >>tokens.csv
+    # The users Kubernetes' bootstrap RBAC roles are bound to: the controller-manager uses its own
+    # only to mint one service account per controller (--use-service-account-credentials).
+    echo "$(openssl rand -hex 16),system:kube-controller-manager,kube-controller-manager" >>tokens.csv
+    echo "$(openssl rand -hex 16),system:kube-scheduler,kube-scheduler" >>tokens.csv
     chmod 600 ./*.key tokens.csv
   )
   local u tok
-  for u in admin kubelet; do
+  for u in admin kubelet kube-controller-manager kube-scheduler; do
     tok=$(awk -F, -v u=$u '$3==u{print $1}' "$PKI/tokens.csv")
     cat >"$RUN/$u.kubeconfig" <<EOF
 apiVersion: v1
@@ -275,11 +294,11 @@ EOF
 }
 
 up() {
-  if alive etcd && alive kube-apiserver && alive kubelet && node_ready >/dev/null 2>&1; then
+  if all_alive && node_ready >/dev/null 2>&1; then
     say "already up (KUBECONFIG=$RUN/admin.kubeconfig)"
     return 0
   fi
-  if alive etcd || alive kube-apiserver || alive kubelet; then
+  if any_alive; then
     say "partly up: taking it down first"
     down
   fi
@@ -321,6 +340,26 @@ up() {
   waitfor 120 "kube-apiserver ready" api https://127.0.0.1:6443/readyz
   api -X POST -H 'Content-Type: application/json' https://127.0.0.1:6443/api/v1/namespaces \
     -d "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"$NAMESPACE\"}}" >/dev/null || true
+
+  # The controllers: loopback only, one instance each (no leader election), served over TLS with
+  # certificates of the cluster's CA (their /healthz is how `up` sees them ready). The
+  # controller-manager signs one service-account token per controller with sa.key and calls the API
+  # server as each (least privilege, as kubeadm runs it); the scheduler as system:kube-scheduler.
+  local c port
+  for c in kube-controller-manager kube-scheduler; do
+    port=10257
+    [ "$c" = kube-scheduler ] && port=10259
+    local extra=()
+    [ "$c" = kube-controller-manager ] && extra=(--use-service-account-credentials=true
+      --service-account-private-key-file="$PKI/sa.key" --root-ca-file="$PKI/ca.crt")
+    launch "$c" "$BIN/$c" --kubeconfig="$RUN/$c.kubeconfig" \
+      --authentication-kubeconfig="$RUN/$c.kubeconfig" --authorization-kubeconfig="$RUN/$c.kubeconfig" \
+      --bind-address=127.0.0.1 --secure-port=$port --port=0 \
+      --tls-cert-file="$PKI/$c.crt" --tls-private-key-file="$PKI/$c.key" \
+      --leader-elect=false --profiling=false "${extra[@]}" --v=1
+  done
+  waitfor 60 "kube-controller-manager healthy" curl -sf --max-time 2 --cacert "$PKI/ca.crt" https://127.0.0.1:10257/healthz
+  waitfor 60 "kube-scheduler healthy" curl -sf --max-time 2 --cacert "$PKI/ca.crt" https://127.0.0.1:10259/healthz
 
   cat >"$RUN/kubelet-config.yaml" <<EOF
 apiVersion: kubelet.config.k8s.io/v1beta1
@@ -377,6 +416,9 @@ stop() { # stop <name>: SIGTERM the recorded pid if it still runs that binary, S
 
 down() {
   local namespaces="$NAMESPACE default"
+  # The controllers first: a ReplicaSet or Job would make again the pods deleted below.
+  stop kube-scheduler
+  stop kube-controller-manager
   if alive kube-apiserver && [ -f "$PKI/tokens.csv" ]; then
     # every namespace holding a pod, so their containers can be found on the engine below
     namespaces="$( (api https://127.0.0.1:6443/api/v1/pods | jq -r '.items[].metadata.namespace' | sort -u |

@@ -19,6 +19,8 @@ from cprofiler.scenario.model import DEFAULT_PIDS_LIMIT
 
 #: The label a kubelet's dockershim puts on every container it makes for a pod.
 KUBELET_POD_LABEL = "io.kubernetes.pod.uid"
+#: The label and value of the sandbox container a dockershim makes first for each pod.
+KUBELET_SANDBOX_LABEL = "io.kubernetes.docker.type=podsandbox"
 
 
 @dataclass(frozen=True)
@@ -186,3 +188,18 @@ class ContainerCalls:
             for c in found
             if KUBELET_POD_LABEL not in (c.get("Labels") or {})
         ]
+
+    def pod_sandbox_pid(self, namespace: str, pod: str) -> int | None:
+        """Host pid of the running sandbox a kubelet's dockershim made on this engine for pod
+        ``namespace/pod`` (the container that holds the pod's network namespace), or None."""
+        filters = {
+            "label": [f"io.kubernetes.pod.namespace={namespace}", f"io.kubernetes.pod.name={pod}", KUBELET_SANDBOX_LABEL],
+            "status": "running",
+        }
+        with engine_call(f"find the sandbox of pod {pod}"):
+            found = self.api.containers(filters=filters)
+            for c in found:
+                pid = int((self.api.inspect_container(c["Id"]).get("State") or {}).get("Pid") or 0)
+                if pid > 0:
+                    return pid
+        return None

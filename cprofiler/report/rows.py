@@ -237,10 +237,13 @@ def footnote_lines(m: Measurement) -> list[str]:
         how += f" (http and tcp polled every {s.probe_interval_ms:g} ms)"
     until = f"{how} saw ready"
     if kube:
+        in_pod = any(r.probe_via == "netns" for i in polled for r in i.runs)
         until = (
-            "a watch event showed the pod Ready (the kubelet's readinessProbe, every 1 s) or its container exited, "
-            "or its log line arrived"
-        )
+            f"{how} inside the pod's network namespace saw ready (the pod ran on this machine; its Ready condition "
+            "is ready_condition_ms),"
+            if in_pod
+            else "a watch event showed the pod Ready (the kubelet's readinessProbe, every 1 s)"
+        ) + " or its container exited, or its log line arrived"
     lines = [
         f"cold start: from just before create until {until}; medians over the ok runs of {s.runs} planned "
         f"per image, interleaved, after {s.warmup} warmup; cold level {s.cold}."

@@ -79,6 +79,11 @@ class RunResult(Record):
     #: From just before create until a watch event showed its container running (or already
     #: ended), in milliseconds.
     running_ms: Duration | None = None
+    #: From just before create until a watch event first showed the pod's Ready condition True
+    #: (the kubelet's readinessProbe, every 1 s), in milliseconds: what a Service waits for. It is
+    #: ``ready_ms`` too when ``probe_via`` is ``kubelet``; with ``netns`` ``ready_ms`` is the 1 ms
+    #: probe inside the pod's network namespace, and this comes later.
+    ready_condition_ms: Duration | None = None
     #: The API server's PodScheduled condition time minus the pod's creationTimestamp, in
     #: milliseconds; both are whole seconds, so this is a multiple of 1000.
     server_scheduled_ms: float | None = None

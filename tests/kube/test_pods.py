@@ -45,8 +45,10 @@ def test_a_known_allocation_reads_as_working_set(engine, cluster, testapp_contex
     assert run.page_faults is not None and run.page_faults >= 64 * MiB // 4096
     # The sample the kubelet took at least settle after ready (it samples every ~10 s).
     assert run.memory_sample_after_ready_ms is not None and run.memory_sample_after_ready_ms >= 500
-    # Client-side order of events, and the API server's own whole-second record beside it.
-    assert run.create_ms <= run.scheduled_ms <= run.running_ms <= run.ready_ms
+    # Client-side order of events, and the API server's own whole-second record beside it. Ready is
+    # the 1 ms probe inside the pod (the node is this machine), which can beat the running event.
+    assert run.probe_via == "netns" and run.ready_ms <= run.ready_condition_ms
+    assert run.create_ms <= run.scheduled_ms <= run.running_ms <= run.ready_condition_ms
     assert run.server_ready_ms is not None and run.server_ready_ms % 1000 == 0
     assert run.app_ready_ms is not None and run.app_ready_ms <= run.ready_ms
     env = m.environment.to_json()
@@ -123,7 +125,30 @@ def test_log_and_tcp_readiness(engine, cluster, testapp_context, tmp_path):
     for name, img in m.items():
         run = img.runs[0]
         assert run.status == "ok", (name, run.error, run.log_tail)
-        assert run.ready_ms >= run.running_ms
+    log, tcp = m["log"].runs[0], m["tcp"].runs[0]
+    # The log is followed once the container runs; the tcp probe polls inside the pod from its sandbox.
+    assert log.probe_via == "kubelet" and log.ready_ms >= log.running_ms
+    assert tcp.probe_via == "netns" and tcp.ready_ms <= tcp.ready_condition_ms and tcp.running_ms <= tcp.ready_condition_ms
+
+
+def test_a_300_ms_start_delay_reads_within_50_ms_in_the_pod(engine, cluster, testapp_context, tmp_path):
+    ready = {"http": {"port": 8080, "path": "/healthz"}}
+    path = write_scenario(
+        tmp_path,
+        testapp_context,
+        {"now": {"env": {"MODE": "http"}, "ready": ready}, "late": {"env": {"MODE": "http", "DELAY_MS": "300"}, "ready": ready}},
+        runs=4,
+        settle=0,
+    )
+    m = by_name(on_kube(engine, path))
+    for img in m.values():
+        assert [r.status for r in img.runs] == ["ok"] * 4, [(r.error, r.log_tail) for r in img.runs]
+        assert {r.probe_via for r in img.runs} == {"netns"}
+        for r in img.runs:
+            # The app's stamp comes first, the in-pod probe within a few ms, the Ready condition last.
+            assert r.app_ready_ms <= r.ready_ms <= r.ready_condition_ms, r
+    seen = statistics.median(m["late"].values("ready_ms")) - statistics.median(m["now"].values("ready_ms"))
+    assert 250 <= seen <= 350, seen
 
 
 def test_a_crash_and_a_timeout_become_rows(engine, cluster, testapp_context, tmp_path):

@@ -250,6 +250,23 @@ def test_the_table_says_how_a_kubernetes_run_was_timed():
     assert "Engine" not in text
 
 
+def test_the_table_says_when_the_probe_ran_inside_the_pod():
+    import json
+
+    from cprofiler.report.rows import footnote
+    from cprofiler.results.model import Measurement
+
+    data = json.loads((Path(__file__).parents[2] / "docs/results/kubernetes.json").read_text())
+    assert "inside the pod" not in footnote(Measurement.from_json(data, where="test"))
+    data["settings"].update(probe_via="netns", probe_interval_ms=1)
+    for image in data["images"]:
+        for run in image["runs"]:
+            run["probe_via"] = "netns"
+    text = footnote(Measurement.from_json(data, where="test"))
+    assert "the netns probe (http and tcp polled every 1 ms) inside the pod's network namespace saw ready" in text
+    assert "its Ready condition is ready_condition_ms" in text and "readinessProbe, every 1 s" not in text
+
+
 def test_the_kubelets_pulls_get_a_column_and_a_footnote():
     import json
 

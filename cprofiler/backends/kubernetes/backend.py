@@ -16,6 +16,8 @@ from cprofiler.backends.kubernetes.starter import PodStarter
 from cprofiler.backends.registry import BACKENDS
 from cprofiler.backends.run import RunTiming, Subject
 from cprofiler.errors import UsageError
+from cprofiler.measure.probes.base import POLL_INTERVAL_S
+from cprofiler.measure.start import probe_via
 from cprofiler.results.model import RunResult
 from cprofiler.settings import RunSettings
 
@@ -65,6 +67,7 @@ def pod_starter(settings: RunSettings, engine: Engine, invocation: Invocation) -
         timing=RunTiming(timeout_s=settings.timeout_s, settle_s=settings.settle_s),
         placement=Placement(node=settings.kube_node, node_selector=settings.kube_node_selector),
         registry=settings.kube_registry,
+        engine=engine,
     )
 
 
@@ -82,7 +85,11 @@ class KubernetesBackend(Backend):
 
     @classmethod
     def transport(cls, engine: Engine) -> Transport:
-        # The kubelet probes, once per readinessProbe period.
+        # Where this process may enter a pod's network namespace, the in-pod probe of a pod on this
+        # machine polls every POLL_INTERVAL_S (a run on another node records probe_via kubelet);
+        # else the kubelet probes, once per readinessProbe period.
+        if probe_via(engine) == "netns":
+            return Transport(probe_via="netns", probe_interval_ms=POLL_INTERVAL_S * 1000)
         return Transport(probe_via="kubelet", probe_interval_ms=PROBE_PERIOD_S * 1000)
 
     def check(self, load_rows: list[tuple[str, LoadSpec]]) -> None:

@@ -6,7 +6,9 @@ Every instant is taken on this machine's monotonic clock when a watch event (or 
 arrives, in milliseconds from just before the create call; the API server's own timestamps have
 whole-second resolution and are recorded beside them (``server_*_ms``). Readiness:
 
-- http, tcp: the pod's readinessProbe (period 1 s), seen as the Ready condition;
+- http, tcp: where the pod runs on this machine's engine, the same 1 ms probe as on Docker, inside
+  the pod's network namespace (:mod:`.inpod`), with the Ready condition kept beside it; elsewhere the
+  pod's readinessProbe (period 1 s), seen as the Ready condition;
 - log: the line matched in the pod's log, followed from the moment the container runs;
 - exit: the container terminated with code 0.
 
@@ -19,14 +21,15 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from cprofiler.backends.kubernetes.cluster import Cluster, PodView
 from cprofiler.backends.kubernetes.images import pull_from_events
+from cprofiler.backends.kubernetes.inpod import InPodProbes
 from cprofiler.backends.kubernetes.manifest import CONTAINER, Placement, PodRequest, pod_manifest, pod_name
 from cprofiler.backends.kubernetes.placement import PLACEMENT_WAIT_S, unplaced_reason
+from cprofiler.backends.kubernetes.podrun import Marks, PodRun
 from cprofiler.backends.kubernetes.pods import PodSet
 from cprofiler.backends.kubernetes.summary import KubeletSample, container_sample
 from cprofiler.backends.run import (
@@ -45,6 +48,11 @@ from cprofiler.errors import ClusterError
 from cprofiler.measure.probes import Probe, Watch, make_probe
 from cprofiler.results.kinds import MemorySource, ProbeVia, RunStatus
 from cprofiler.results.model import RunResult
+
+if TYPE_CHECKING:
+    from collections import deque
+
+    from cprofiler.engine import Engine
 
 #: Waiting reasons after which a container never starts: the run fails at once instead of timing out.
 FATAL_WAITING = frozenset(
@@ -66,13 +74,23 @@ MEMORY_SOURCE = MemorySource.KUBELET_SUMMARY
 #: Longest wait for the kubelet's Pulled event once the container runs, in seconds (events are sent
 #: asynchronously, usually within milliseconds).
 PULL_EVENT_WAIT_S = 5.0
+#: Pause between two looks for the Ready condition once the in-pod probe saw ready, in seconds (the
+#: condition's instant is the watch event's arrival, taken by the watch thread, not this poll).
+CONDITION_POLL_S = 0.01
 
 
 class PodStarter:
     """Runs single starts of images as pods, one at a time, for one invocation."""
 
     def __init__(
-        self, cluster: Cluster, *, invocation: Invocation, timing: RunTiming, placement: Placement, registry: str | None = None
+        self,
+        cluster: Cluster,
+        *,
+        invocation: Invocation,
+        timing: RunTiming,
+        placement: Placement,
+        registry: str | None = None,
+        engine: Engine | None = None,
     ) -> None:
         self.cluster = cluster
         self.invocation = invocation.id
@@ -89,6 +107,10 @@ class PodStarter:
         self._serial = 0
         #: Node name → whether it is this machine, so the app's monotonic stamp means something here.
         self._local: dict[str, bool] = {}
+        #: The in-pod http and tcp probes, where the node is this machine's engine.
+        self.inpod = InPodProbes(engine, cluster)
+        if placement.node is not None:
+            self.inpod.on_this_machine(placement.node)  # asked once now, not during the first run
 
     @property
     def node(self) -> str | None:
@@ -113,7 +135,7 @@ class PodStarter:
         manifest = pod_manifest(pod, labels=self.labels, placement=self.placement)
         # The log probe is the one Docker's runs use, with its bound on a backtracking regex; made
         # before the clock starts (its matcher's start-up is not the pod's).
-        run = _PodRun(name, img.spec.ready.kind, make_probe(img.spec.ready))
+        run = PodRun(name, img.spec.ready.kind, make_probe(img.spec.ready))
         # A signal during create waits until the name is recorded: else clean-up would miss the pod.
         with self.signals.held():
             t0 = time.monotonic_ns()
@@ -125,7 +147,8 @@ class PodStarter:
             run.follower = threading.Thread(target=self._follow, args=(name, run.watch, run.probe, run.tail), daemon=True)
             threading.Thread(target=self._watch, args=(created, run), daemon=True).start()
             self._wait(run.watch, run.marks, t0)
-            self._classify(res, run.watch, run.marks, t0)
+            self._await_condition(run, t0)
+            self._classify(res, run, t0)
             self._after_ready(res, run, t0)
             if pulled_ref is not None and run.marks.running_ns is not None:
                 self._pull_time(res, name)
@@ -137,7 +160,7 @@ class PodStarter:
             end_run(run.watch, lambda: self.pods.remove(name))
         return res
 
-    def _wait(self, watch: Watch, marks: _Marks, t0: int) -> None:
+    def _wait(self, watch: Watch, marks: Marks, t0: int) -> None:
         """Until the pod is ready, exited or failed, or the timeout has passed since ``t0``; a pod
         still on no node after PLACEMENT_WAIT_S fails the run (see :mod:`.placement`)."""
 
@@ -152,7 +175,16 @@ class PodStarter:
             return
         watch.done.wait(remaining())
 
-    def _after_ready(self, res: RunResult, run: _PodRun, t0: int) -> None:
+    def _await_condition(self, run: PodRun, t0: int) -> None:
+        """Ready by the in-pod probe: wait, within the timeout, for the Ready condition too."""
+        watch, marks = run.watch, run.marks
+        if not run.probed_in_pod() or watch.ready_ns is None:
+            return
+        end = t0 + int(self.timeout_s * 1e9)
+        while marks.condition_ns is None and not watch.exited.is_set() and time.monotonic_ns() < end:
+            time.sleep(CONDITION_POLL_S)
+
+    def _after_ready(self, res: RunResult, run: PodRun, t0: int) -> None:
         """A ready run: sample the kubelet after ``settle``, then read the app's stamp."""
         watch, marks = run.watch, run.marks
         if res.status != RunStatus.OK:
@@ -167,7 +199,7 @@ class PodStarter:
 
     # --- threads ----------------------------------------------------------------------------------
 
-    def _watch(self, created: PodView, run: _PodRun) -> None:
+    def _watch(self, created: PodView, run: PodRun) -> None:
         """Mark scheduled, running, ready, exited and fatal states as watch events arrive."""
         watch = run.watch
         try:
@@ -182,8 +214,7 @@ class PodStarter:
             if not watch.stop.is_set():
                 watch.fail(str(exc))
 
-    @staticmethod
-    def _see(pod: PodView, event: str, run: _PodRun, t_ns: int) -> None:
+    def _see(self, pod: PodView, event: str, run: PodRun, t_ns: int) -> None:
         watch, marks, kind, follower = run.watch, run.marks, run.kind, run.follower
         marks.last = pod
         if event == "DELETED":
@@ -191,6 +222,8 @@ class PodStarter:
             return
         if pod.node_name and marks.scheduled_ns is None:
             marks.scheduled_ns, marks.node = t_ns, pod.node_name
+            if kind in ("http", "tcp") and self.inpod.on_this_machine(pod.node_name):
+                run.inpod = self.inpod.begin(run.name, run.probe, watch)
         c = pod.container
         if c.state in ("running", "terminated") and marks.running_ns is None:
             marks.running_ns = t_ns
@@ -204,7 +237,10 @@ class PodStarter:
             marks.reason = c.reason
             watch.mark_exit(t_ns, c.exit_code)
         elif kind in ("http", "tcp") and pod.condition("Ready"):
-            watch.mark_ready(t_ns)
+            if marks.condition_ns is None:
+                marks.condition_ns = t_ns
+            if not run.probed_in_pod():
+                watch.mark_ready(t_ns)
 
     def _follow(self, name: str, watch: Watch, probe: Probe, tail: deque[str]) -> None:
         """Read the pod's output: the log probe, the app's ready stamp, the tail for failed runs."""
@@ -215,11 +251,26 @@ class PodStarter:
 
     # --- results ----------------------------------------------------------------------------------
 
-    def _classify(self, res: RunResult, watch: Watch, marks: _Marks, t0: int) -> None:
-        for key, ns in (("scheduled_ms", marks.scheduled_ns), ("running_ms", marks.running_ns)):
+    def _classify(self, res: RunResult, run: PodRun, t0: int) -> None:
+        watch, marks = run.watch, run.marks
+        marked = (
+            ("scheduled_ms", marks.scheduled_ns),
+            ("running_ms", marks.running_ns),
+            ("ready_condition_ms", marks.condition_ns),
+        )
+        for key, ns in marked:
             if ns is not None:
                 setattr(res, key, (ns - t0) / 1e6)
         self._server_times(res, marks.last)
+        if run.probed_in_pod():
+            res.probe_via = ProbeVia.NETNS
+        if watch.ready_ns is not None and run.unready_in_pod():
+            res.status = RunStatus.TIMEOUT
+            res.error = (
+                f"answered on 127.0.0.1 inside the pod at {(watch.ready_ns - t0) / 1e6:.0f} ms, but the kubelet did not "
+                f"mark it Ready within {self.timeout_s:g} s"
+            )
+            return
         if watch.ready_ns is not None:
             res.ready_ms = (watch.ready_ns - t0) / 1e6
             if watch.exit_ns is not None:
@@ -250,7 +301,7 @@ class PodStarter:
         ready = pod.conditions.get("Ready", (False, None))
         res.server_ready_ms = since(ready[1]) if ready[0] else None
 
-    def _app_stamp(self, res: RunResult, watch: Watch, marks: _Marks, t0: int) -> None:
+    def _app_stamp(self, res: RunResult, watch: Watch, marks: Marks, t0: int) -> None:
         """``app_ready_ms`` from the app's ``monotonic_ns=`` stamp: only when the pod ran on this
         machine, whose monotonic clock the container shares."""
         stamp = watch.app_ready_ns
@@ -269,7 +320,7 @@ class PodStarter:
             self._local[node] = node == socket.gethostname() or "127.0.0.1" in [node, *addresses]
         return self._local[node]
 
-    def _sample(self, res: RunResult, name: str, watch: Watch, marks: _Marks) -> None:
+    def _sample(self, res: RunResult, name: str, watch: Watch, marks: Marks) -> None:
         """Wait ``settle`` seconds after ready, then take the first kubelet sample taken after that
         instant; the highest working set among the samples seen on the way is the settle peak."""
         node = marks.node
@@ -343,32 +394,3 @@ def _until(stop: threading.Event, chunks: Iterator[bytes]) -> Iterator[bytes]:
         yield chunk
         if stop.is_set():
             return
-
-
-@dataclass
-class _Marks:
-    """What the watch saw of one run, besides the shared ``Watch`` (monotonic ns)."""
-
-    scheduled_ns: int | None = None
-    running_ns: int | None = None
-    #: The node the pod was bound to.
-    node: str | None = None
-    #: Why the container ended (``OOMKilled``, ``Error``, ``Completed``).
-    reason: str | None = None
-    #: The last state seen.
-    last: PodView | None = None
-
-
-@dataclass
-class _PodRun:
-    """One pod's run while it is measured: what the threads share."""
-
-    name: str
-    #: The scenario's ``ready`` kind: http, tcp, log or exit.
-    kind: str
-    probe: Probe
-    watch: Watch = field(default_factory=Watch)
-    marks: _Marks = field(default_factory=_Marks)
-    tail: deque[str] = field(default_factory=lambda: deque(maxlen=LOG_TAIL_LINES))
-    #: Reads the pod's output once its container runs (started by the watch).
-    follower: threading.Thread = field(default_factory=threading.Thread)
